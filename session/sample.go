@@ -1,0 +1,54 @@
+package session
+
+import "time"
+
+// State is where a session stands in its connection life cycle.
+type State string
+
+// Session states, as printed in the "state" field of a sample.
+const (
+	StateConnecting   State = "connecting"
+	StateConnected    State = "connected"
+	StateDisconnected State = "disconnected"
+)
+
+// Sample is one statistics snapshot of a receiving session. Counters are
+// cumulative over the whole life of the session, across reconnects. Field
+// names and meanings follow libsrt so that engineers recognise them; the JSON
+// names are part of the command-line contract and must not change.
+type Sample struct {
+	Time          time.Time `json:"time"`
+	State         State     `json:"state"`
+	Peer          string    `json:"peer"`
+	RTTMs         float64   `json:"rtt_ms"`         // smoothed round-trip time
+	LatencyMs     int       `json:"latency_ms"`     // negotiated receive latency (TSBPD delay)
+	RTTMultiplier float64   `json:"rtt_multiplier"` // LatencyMs / RTTMs: headroom for retransmission
+	RecvMbps      float64   `json:"recv_mbps"`      // received payload rate over the last interval, Mbit/s (10^6)
+	PktsRecv      uint64    `json:"pkts_recv"`      // data packets delivered (cumulative)
+	PktsLost      uint64    `json:"pkts_lost"`      // detected missing: recovered + unrecovered (pktRcvLoss)
+	PktsRetrans   uint64    `json:"pkts_retrans"`   // retransmitted packets received (pktRcvRetrans)
+	PktsDropped   uint64    `json:"pkts_dropped"`   // never delivered: unrecovered (pktRcvDrop)
+	BytesRecv     uint64    `json:"bytes_recv"`     // payload bytes delivered (cumulative)
+}
+
+// EventKind names what happened to a session.
+type EventKind string
+
+// Event kinds. Detail always says in words what happened and, for failures,
+// what to check.
+const (
+	EventConnecting   EventKind = "connecting"
+	EventConnected    EventKind = "connected"
+	EventDisconnected EventKind = "disconnected"
+	EventRejected     EventKind = "rejected"
+	EventError        EventKind = "error"
+	EventIdle         EventKind = "idle"
+)
+
+// Event is one thing that happened to a session, with its time.
+type Event struct {
+	Time   time.Time `json:"time"`
+	Kind   EventKind `json:"kind"`
+	Detail string    `json:"detail"`
+	Remote string    `json:"remote,omitempty"`
+}
