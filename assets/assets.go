@@ -8,3 +8,10 @@ import _ "embed"
 //
 //go:embed icon.png
 var IconPNG []byte
+
+// DemoTS is the built-in demo feed: 10.24 s of SMPTE HD bars with a burnt-in
+// running timecode and a 1 kHz stereo tone, H.264 + AAC in a constant
+// 600 kbit/s MPEG-TS that loops cleanly (see README.md and make-demo.sh).
+//
+//go:embed demo.ts
+var DemoTS []byte
