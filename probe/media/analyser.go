@@ -1,0 +1,439 @@
+package media
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"sync"
+	"time"
+
+	"github.com/srtscope/srtscope/probe"
+)
+
+// ErrClosed is returned by Write after Close.
+var ErrClosed = errors.New("media: analyser closed")
+
+// Stats counts what an Analyser did with its input.
+type Stats struct {
+	BytesIn      uint64 // bytes given to Write
+	BytesSkipped uint64 // bytes dropped because ffmpeg could not keep up or was down
+	Restarts     int    // times ffmpeg was restarted after exiting
+	LastError    string // why ffmpeg last exited, if it did
+	VideoPID     uint16 // analysed video PID, 0 if none
+	AudioPID     uint16 // analysed audio PID, 0 if none
+	Running      bool   // an ffmpeg process is running
+}
+
+// Analyser watches one live feed with an ffmpeg subprocess. Feed it TS bytes
+// with Write (which never blocks), run it with Run or Start, and stop it by
+// cancelling the context or with Close.
+type Analyser struct {
+	cfg  Config
+	path string
+	q    *byteQueue
+
+	mu       sync.Mutex
+	log      eventLog
+	levels   Levels
+	hasLv    bool
+	thumb    Thumbnail
+	hasThumb bool
+	stats    Stats
+
+	runOnce sync.Once
+	closing bool
+	cancel  context.CancelFunc
+	done    chan struct{}
+	runErr  error
+}
+
+// New makes an analyser. It fails with ErrNoFFmpeg when ffmpeg cannot be
+// found; the caller then reports "bitstream-only" analysis.
+func New(cfg Config) (*Analyser, error) {
+	cfg = cfg.withDefaults()
+	path, err := FFmpegPath(cfg.FFmpegPath)
+	if err != nil {
+		return nil, err
+	}
+	return &Analyser{cfg: cfg, path: path, q: newByteQueue(cfg.QueueBytes), done: make(chan struct{})}, nil
+}
+
+// Write queues TS bytes for ffmpeg. It never blocks: bytes that do not fit
+// in the queue are skipped and counted in Stats. It copies p.
+func (a *Analyser) Write(p []byte) (int, error) {
+	a.q.mu.Lock()
+	closed := a.q.closed
+	a.q.mu.Unlock()
+	if closed {
+		return 0, ErrClosed
+	}
+	a.q.push(p)
+	return len(p), nil
+}
+
+// CloseInput marks the end of the input: ffmpeg gets what is queued, then
+// end of file, and Run returns once it has finished, with every open event
+// closed at the last media time.
+func (a *Analyser) CloseInput() { a.q.close() }
+
+// Start runs the analyser in its own goroutine until ctx is done, Close is
+// called or the input ends.
+func (a *Analyser) Start(ctx context.Context) {
+	go func() { _ = a.Run(ctx) }()
+}
+
+// Close stops the analyser, kills ffmpeg and waits for it to be gone. It
+// returns the error Run ended with, if any.
+func (a *Analyser) Close() error {
+	a.q.close()
+	started := true
+	a.runOnce.Do(func() { started = false; close(a.done) })
+	a.mu.Lock()
+	a.closing = true
+	cancel := a.cancel
+	a.mu.Unlock()
+	if cancel != nil {
+		cancel()
+	}
+	if started {
+		<-a.done
+	}
+	return a.runErr
+}
+
+// Wait blocks until Run has returned and returns its error.
+func (a *Analyser) Wait() error {
+	<-a.done
+	return a.runErr
+}
+
+// Events returns every event so far, ongoing ones with EndS 0.
+func (a *Analyser) Events() []probe.MediaEvent {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.log.list()
+}
+
+// Levels returns the latest audio levels.
+func (a *Analyser) Levels() (Levels, bool) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.levels, a.hasLv
+}
+
+// Thumbnail returns the latest thumbnail.
+func (a *Analyser) Thumbnail() (Thumbnail, bool) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.thumb, a.hasThumb
+}
+
+// Stats returns the input and restart counters.
+func (a *Analyser) Stats() Stats {
+	a.mu.Lock()
+	s := a.stats
+	a.mu.Unlock()
+	s.BytesIn, s.BytesSkipped = a.q.counts()
+	return s
+}
+
+func (a *Analyser) event(e Event) {
+	a.mu.Lock()
+	a.log.add(e)
+	a.mu.Unlock()
+	if a.cfg.OnEvent != nil {
+		a.cfg.OnEvent(e)
+	}
+}
+
+func (a *Analyser) level(l Levels) {
+	a.mu.Lock()
+	a.levels, a.hasLv = l, true
+	a.mu.Unlock()
+	if a.cfg.OnLevels != nil {
+		a.cfg.OnLevels(l)
+	}
+}
+
+func (a *Analyser) thumbnail(t Thumbnail) {
+	a.mu.Lock()
+	a.thumb, a.hasThumb = t, true
+	a.mu.Unlock()
+	if a.cfg.OnThumbnail != nil {
+		a.cfg.OnThumbnail(t)
+	}
+}
+
+// Run analyses the feed until ctx is done (returns nil), Close is called
+// (nil) or the input ends (nil, or the error ffmpeg ended with). It may be
+// called once.
+func (a *Analyser) Run(ctx context.Context) error {
+	first := false
+	a.runOnce.Do(func() { first = true })
+	if !first {
+		return errors.New("media: analyser already run or closed")
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	a.mu.Lock()
+	a.cancel = cancel
+	if a.closing {
+		cancel()
+	}
+	a.mu.Unlock()
+	err := a.run(ctx)
+	cancel()
+	a.mu.Lock()
+	a.stats.Running = false
+	a.mu.Unlock()
+	a.runErr = err
+	close(a.done)
+	return err
+}
+
+func (a *Analyser) run(ctx context.Context) error {
+	pre, video, audio, err := a.scan(ctx)
+	if err != nil || (video == nil && audio == nil) {
+		if ctx.Err() != nil {
+			return nil
+		}
+		if err == nil {
+			err = ErrNoStreams
+		}
+		return err
+	}
+	a.mu.Lock()
+	if video != nil {
+		a.stats.VideoPID = video.PID
+	}
+	if audio != nil {
+		a.stats.AudioPID = audio.PID
+	}
+	a.mu.Unlock()
+	args := buildArgs(a.cfg, "pipe:0", video, audio)
+	var vpid, apid uint16
+	if video != nil {
+		vpid = video.PID
+	}
+	if audio != nil {
+		apid = audio.PID
+	}
+
+	epoch := time.Now()
+	backoff := a.cfg.RestartMin
+	offset := 0.0
+	for {
+		var pmu sync.Mutex
+		p := newOutputParser(a.cfg, vpid, apid, a.event, a.level)
+		p.offset = offset
+		p.clock = offset
+		feed := func(fctx context.Context, w io.Writer) {
+			for _, c := range pre {
+				if _, err := w.Write(c); err != nil {
+					return
+				}
+			}
+			pre = nil
+			for {
+				c := a.q.pop(fctx)
+				if c == nil {
+					return
+				}
+				if _, err := w.Write(c); err != nil {
+					a.q.mu.Lock()
+					a.q.skipped += uint64(len(c))
+					a.q.mu.Unlock()
+					return
+				}
+			}
+		}
+		a.mu.Lock()
+		a.stats.Running = true
+		a.mu.Unlock()
+		began := time.Now()
+		err := runFFmpeg(ctx, a.path, args, feed, p, &pmu, func(j []byte, t float64) {
+			a.thumbnail(Thumbnail{PID: vpid, TimeS: t, JPEG: j})
+		})
+		a.mu.Lock()
+		a.stats.Running = false
+		a.mu.Unlock()
+		pmu.Lock()
+		if ctx.Err() != nil {
+			pmu.Unlock()
+			return nil
+		}
+		a.q.mu.Lock()
+		ended := a.q.closed && len(a.q.chunks) == 0
+		a.q.mu.Unlock()
+		if ended {
+			p.finish()
+			pmu.Unlock()
+			return err
+		}
+		// ffmpeg went away while the feed goes on: report a gap, back off,
+		// restart on fresh data.
+		p.finish()
+		gapStart := p.clock
+		pmu.Unlock()
+		a.mu.Lock()
+		a.stats.Restarts++
+		if err != nil {
+			a.stats.LastError = err.Error()
+		} else {
+			a.stats.LastError = "ffmpeg exited"
+		}
+		a.mu.Unlock()
+		a.event(Event{Kind: KindGap, PID: vpid, StartS: gapStart})
+		if time.Since(began) > 30*time.Second {
+			backoff = a.cfg.RestartMin
+		}
+		t := time.NewTimer(backoff)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			a.event(Event{Kind: KindGap, PID: vpid, StartS: gapStart, EndS: gapStart + time.Since(began).Seconds()})
+			return nil
+		case <-t.C:
+		}
+		backoff = min(backoff*2, a.cfg.RestartMax)
+		a.q.drain()
+		offset = max(time.Since(epoch).Seconds(), gapStart)
+		a.event(Event{Kind: KindGap, PID: vpid, StartS: gapStart, EndS: offset})
+	}
+}
+
+// scan holds the first bytes of the feed until the PAT and PMT show which
+// streams to analyse. It returns the held chunks for ffmpeg.
+func (a *Analyser) scan(ctx context.Context) (pre [][]byte, video, audio *streamInfo, err error) {
+	if a.cfg.VideoPID != 0 && a.cfg.AudioPID != 0 {
+		video, audio = explicit(a.cfg.VideoPID), explicit(a.cfg.AudioPID)
+		return nil, video, audio, nil
+	}
+	sc := newPSIScanner()
+	var tp tsPackets
+	held := 0
+	for !sc.done() {
+		c := a.q.pop(ctx)
+		if c == nil {
+			break
+		}
+		pre = append(pre, c)
+		held += len(c)
+		tp.feed(c, sc.packet)
+		if held > a.cfg.ScanBytes {
+			if len(sc.streams) > 0 {
+				break
+			}
+			a.q.mu.Lock()
+			a.q.skipped += uint64(held)
+			a.q.mu.Unlock()
+			pre, held = nil, 0
+		}
+	}
+	if ctx.Err() != nil {
+		return nil, nil, nil, ctx.Err()
+	}
+	video, audio = pick(a.cfg, sc.streams)
+	return pre, video, audio, nil
+}
+
+func explicit(pid int) *streamInfo {
+	if pid <= 0 || pid > 0x1fff {
+		return nil
+	}
+	return &streamInfo{PID: uint16(pid)}
+}
+
+// pick chooses the analysed streams from the PMT and the configuration.
+func pick(c Config, streams []streamInfo) (video, audio *streamInfo) {
+	choose := func(want int, kind string) *streamInfo {
+		switch {
+		case want < 0:
+			return nil
+		case want > 0:
+			for _, s := range streams {
+				if int(s.PID) == want {
+					return &s
+				}
+			}
+			return explicit(want)
+		}
+		if s, ok := firstOf(streams, kind); ok {
+			return &s
+		}
+		return nil
+	}
+	return choose(c.VideoPID, "video"), choose(c.AudioPID, "audio")
+}
+
+// AnalyseFile runs ffmpeg over a whole TS file as fast as it can and returns
+// its black, freeze and silence events, every one closed by the end of the
+// input. Levels and thumbnails go to cfg's callbacks, if set.
+func AnalyseFile(ctx context.Context, path string, cfg Config) ([]probe.MediaEvent, error) {
+	cfg = cfg.withDefaults()
+	ffpath, err := FFmpegPath(cfg.FFmpegPath)
+	if err != nil {
+		return nil, err
+	}
+	streams, err := scanFile(path, cfg.ScanBytes)
+	if err != nil {
+		return nil, err
+	}
+	video, audio := pick(cfg, streams)
+	if video == nil && audio == nil {
+		return nil, ErrNoStreams
+	}
+	var vpid, apid uint16
+	if video != nil {
+		vpid = video.PID
+	}
+	if audio != nil {
+		apid = audio.PID
+	}
+	var log eventLog
+	emit := func(e Event) {
+		log.add(e)
+		if cfg.OnEvent != nil {
+			cfg.OnEvent(e)
+		}
+	}
+	var pmu sync.Mutex
+	p := newOutputParser(cfg, vpid, apid, emit, cfg.OnLevels)
+	err = runFFmpeg(ctx, ffpath, buildArgs(cfg, path, video, audio), nil, p, &pmu, func(j []byte, t float64) {
+		if cfg.OnThumbnail != nil {
+			cfg.OnThumbnail(Thumbnail{PID: vpid, TimeS: t, JPEG: j})
+		}
+	})
+	pmu.Lock()
+	defer pmu.Unlock()
+	if err != nil {
+		return nil, err
+	}
+	p.finish()
+	return log.list(), nil
+}
+
+// scanFile reads the PAT and PMT from the start of a TS file.
+func scanFile(path string, limit int) ([]streamInfo, error) {
+	f, err := openFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("media: %w", err)
+	}
+	defer f.Close()
+	sc := newPSIScanner()
+	var tp tsPackets
+	buf := make([]byte, 64*1024)
+	read := 0
+	for !sc.done() && read < limit {
+		n, err := f.Read(buf)
+		read += n
+		tp.feed(buf[:n], sc.packet)
+		if err != nil {
+			if errors.Is(err, io.EOF) {
+				break
+			}
+			return nil, fmt.Errorf("media: reading %s: %w", path, err)
+		}
+	}
+	return sc.streams, nil
+}

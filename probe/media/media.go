@@ -1,0 +1,184 @@
+package media
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"os/exec"
+	"time"
+
+	"github.com/srtscope/srtscope/probe"
+)
+
+// Event kinds. Black, freeze and silence match probe.MediaEvent; gap marks a
+// span the analyser could not see because ffmpeg had exited and was being
+// restarted.
+const (
+	KindBlack   = "black"
+	KindFreeze  = "freeze"
+	KindSilence = "silence"
+	KindGap     = "gap"
+)
+
+// Analysis modes as reported in probe.Report.MediaAnalysis.
+const (
+	AnalysisFFmpeg    = "ffmpeg"
+	AnalysisBitstream = "bitstream-only"
+)
+
+// FloorDB is the level reported for digital silence instead of -Inf, so
+// levels always encode as JSON numbers.
+const FloorDB = -144.0
+
+// ErrNoFFmpeg is returned when no ffmpeg executable can be found; callers
+// fall back to bitstream-only analysis (see BitstreamAnalyser).
+var ErrNoFFmpeg = errors.New("media: ffmpeg not found: black and freeze detection needs ffmpeg")
+
+// ErrNoStreams is returned when the input has no video or audio stream the
+// analyser can look at.
+var ErrNoStreams = errors.New("media: no video or audio stream found in the PMT")
+
+// Event is a span of black picture, frozen picture, silence or an analysis
+// gap, in seconds of media time from the start of the input. EndS is 0 while
+// the condition is still going on. An analyser reports each event twice: once
+// when it starts (EndS 0) and once when it ends.
+type Event struct {
+	Kind   string  `json:"kind"`
+	PID    uint16  `json:"pid"`
+	StartS float64 `json:"start_s"`
+	EndS   float64 `json:"end_s"`
+}
+
+// MediaEvent converts the event to the report form of package probe.
+func (e Event) MediaEvent() probe.MediaEvent {
+	return probe.MediaEvent{Kind: e.Kind, PID: e.PID, StartS: e.StartS, EndS: e.EndS}
+}
+
+// Levels are per-channel audio levels over a short window (about 100 ms), in
+// dBFS. Digital silence reads FloorDB.
+type Levels struct {
+	PID    uint16    `json:"pid"`
+	TimeS  float64   `json:"time_s"`
+	RMSdB  []float64 `json:"rms_db"`
+	PeakdB []float64 `json:"peak_db"`
+}
+
+// Thumbnail is one JPEG picture of the analysed video, about one a second.
+// TimeS is approximate: the media time of the latest thumbnail frame ffmpeg
+// reported when the picture arrived.
+type Thumbnail struct {
+	PID   uint16
+	TimeS float64
+	JPEG  []byte
+}
+
+// Config tunes an Analyser or AnalyseFile. The zero value is usable: every
+// zero field takes the default named in its comment.
+type Config struct {
+	// FFmpegPath is the ffmpeg executable; "" looks "ffmpeg" up on PATH.
+	FFmpegPath string
+	// Light decodes video keyframes only (-skip_frame nokey): far cheaper,
+	// but black and freeze are only seen at keyframe granularity.
+	Light bool
+	// VideoPID and AudioPID choose the streams to analyse: 0 picks the first
+	// video (audio) stream of the PMT, -1 analyses none.
+	VideoPID, AudioPID int
+
+	// BlackMinS is blackdetect's d (default 2 s), BlackPixTh its pix_th
+	// (default 0.10) and BlackPicTh its pic_th (default 0.98).
+	BlackMinS, BlackPixTh, BlackPicTh float64
+	// FreezeNoiseDB is freezedetect's n (default -45 dB; -50 dB splits at
+	// every keyframe) and FreezeMinS its d (default 2 s).
+	FreezeNoiseDB, FreezeMinS float64
+	// SilenceNoiseDB is silencedetect's n (default -60 dB) and SilenceMinS
+	// its d (default 2 s).
+	SilenceNoiseDB, SilenceMinS float64
+	// LevelSamples is the audio window per level reading (default 4800,
+	// 10 readings a second at 48 kHz).
+	LevelSamples int
+	// ThumbnailWidth is the thumbnail width in pixels (default 320); -1
+	// turns thumbnails off.
+	ThumbnailWidth int
+
+	// QueueBytes bounds the bytes waiting for ffmpeg (default 4 MiB); what
+	// does not fit is skipped and counted.
+	QueueBytes int
+	// ScanBytes bounds the bytes held while looking for the PAT and PMT
+	// before ffmpeg starts (default 4 MiB).
+	ScanBytes int
+	// RestartMin and RestartMax bound the backoff before ffmpeg is restarted
+	// (defaults 500 ms and 10 s).
+	RestartMin, RestartMax time.Duration
+
+	// OnEvent, OnLevels and OnThumbnail, when set, are called from the
+	// analyser's goroutines; they must return quickly.
+	OnEvent     func(Event)
+	OnLevels    func(Levels)
+	OnThumbnail func(Thumbnail)
+}
+
+func (c Config) withDefaults() Config {
+	def := func(v *float64, d float64) {
+		if *v == 0 {
+			*v = d
+		}
+	}
+	def(&c.BlackMinS, 2)
+	def(&c.BlackPixTh, 0.10)
+	def(&c.BlackPicTh, 0.98)
+	def(&c.FreezeNoiseDB, -45)
+	def(&c.FreezeMinS, 2)
+	def(&c.SilenceNoiseDB, -60)
+	def(&c.SilenceMinS, 2)
+	if c.LevelSamples <= 0 {
+		c.LevelSamples = 4800
+	}
+	if c.ThumbnailWidth == 0 {
+		c.ThumbnailWidth = 320
+	}
+	if c.QueueBytes <= 0 {
+		c.QueueBytes = 4 << 20
+	}
+	if c.ScanBytes <= 0 {
+		c.ScanBytes = 4 << 20
+	}
+	if c.RestartMin <= 0 {
+		c.RestartMin = 500 * time.Millisecond
+	}
+	if c.RestartMax <= 0 {
+		c.RestartMax = 10 * time.Second
+	}
+	return c
+}
+
+// FFmpegPath resolves the ffmpeg executable: path itself when not empty,
+// otherwise "ffmpeg" on PATH.
+func FFmpegPath(path string) (string, error) {
+	if path == "" {
+		path = "ffmpeg"
+	}
+	p, err := exec.LookPath(path)
+	if err != nil {
+		return "", fmt.Errorf("%w (%v)", ErrNoFFmpeg, err)
+	}
+	return p, nil
+}
+
+// Available reports whether ffmpeg can be found on PATH. When it is false,
+// callers report "bitstream-only" media analysis.
+func Available() bool {
+	_, err := FFmpegPath("")
+	return err == nil
+}
+
+// dB converts a linear amplitude to dBFS, floored at FloorDB.
+func dB(v float64) float64 {
+	if v <= 0 {
+		return FloorDB
+	}
+	d := 20 * math.Log10(v)
+	if d < FloorDB {
+		return FloorDB
+	}
+	return d
+}

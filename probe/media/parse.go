@@ -1,0 +1,250 @@
+package media
+
+import (
+	"math"
+	"strconv"
+	"strings"
+)
+
+// outputParser turns ffmpeg's log lines (filter reports and metadata prints)
+// into events, levels and a media clock. It is not safe for concurrent use.
+type outputParser struct {
+	cfg      Config
+	videoPID uint16
+	audioPID uint16
+	offset   float64 // added to every ffmpeg time (restarts of a live feed)
+
+	emit   func(Event)
+	levels func(Levels)
+
+	clock     float64 // latest media time seen, offset included
+	thumbTime float64 // media time of the latest thumbnail frame
+	frameTime map[string]float64
+
+	black      blackState
+	freezeOn   bool
+	freezeFrom float64
+	silenceOn  bool
+	silenceAt  float64
+
+	lv       *Levels // levels being assembled
+	lvPrefix string
+}
+
+type blackState struct {
+	pending   bool // lavfi.black_start seen, not yet long enough
+	confirmed bool // start event emitted
+	start     float64
+	lastEnded float64 // start of the last black span reported, to drop repeats
+	ended     bool
+}
+
+func newOutputParser(c Config, video, audio uint16, emit func(Event), levels func(Levels)) *outputParser {
+	if emit == nil {
+		emit = func(Event) {}
+	}
+	if levels == nil {
+		levels = func(Levels) {}
+	}
+	return &outputParser{cfg: c, videoPID: video, audioPID: audio, emit: emit, levels: levels,
+		frameTime: map[string]float64{}}
+}
+
+// splitLine separates "[name @ 0x...] rest" into name and rest.
+func splitLine(line string) (prefix, rest string) {
+	line = strings.TrimRight(line, "\r\n")
+	if strings.HasPrefix(line, "[") {
+		if i := strings.Index(line, "] "); i > 0 {
+			prefix = line[1:i]
+			if j := strings.Index(prefix, " @ "); j >= 0 {
+				prefix = prefix[:j]
+			}
+			return prefix, line[i+2:]
+		}
+	}
+	return "", line
+}
+
+func parseNum(s string) (float64, bool) {
+	s = strings.TrimSpace(s)
+	if i := strings.IndexAny(s, " |"); i >= 0 {
+		s = s[:i]
+	}
+	v, err := strconv.ParseFloat(s, 64)
+	if err != nil || math.IsNaN(v) {
+		return 0, false
+	}
+	return v, true
+}
+
+// field returns the number after key in s ("key" includes its ':' or '=').
+func field(s, key string) (float64, bool) {
+	i := strings.Index(s, key)
+	if i < 0 {
+		return 0, false
+	}
+	return parseNum(s[i+len(key):])
+}
+
+func (p *outputParser) tick(t float64) {
+	if t > p.clock {
+		p.clock = t
+	}
+	if p.black.pending && !p.black.confirmed && p.clock-p.black.start >= p.cfg.BlackMinS-1e-6 {
+		p.black.confirmed = true
+		p.emit(Event{Kind: KindBlack, PID: p.videoPID, StartS: p.black.start})
+	}
+}
+
+// line consumes one line of ffmpeg's stderr.
+func (p *outputParser) line(raw string) {
+	prefix, s := splitLine(raw)
+	switch {
+	case strings.HasPrefix(s, "frame:") && strings.Contains(s, "pts_time:"):
+		t, ok := field(s, "pts_time:")
+		if !ok {
+			return
+		}
+		t += p.offset
+		if p.lv != nil && p.lvPrefix == prefix {
+			p.flushLevels()
+		}
+		p.frameTime[prefix] = t
+		p.tick(t)
+	case strings.HasPrefix(s, "lavfi.astats."):
+		p.astats(prefix, s)
+	case strings.HasPrefix(s, "lavfi.black_start="):
+		if v, ok := field(s, "="); ok {
+			p.blackStart(v + p.offset)
+		}
+	case strings.HasPrefix(s, "lavfi.black_end="):
+		if v, ok := field(s, "="); ok && p.black.pending {
+			p.blackEnd(p.black.start, v+p.offset)
+		}
+	case strings.HasPrefix(s, "black_start:") && strings.Contains(s, "black_end:"):
+		st, ok1 := field(s, "black_start:")
+		en, ok2 := field(s, "black_end:")
+		if ok1 && ok2 {
+			p.blackEnd(st+p.offset, en+p.offset)
+		}
+	case strings.HasPrefix(s, thumbKey+"="):
+		p.thumbTime = p.frameTime[prefix]
+	case strings.Contains(s, "freezedetect.freeze_start:"):
+		if v, ok := field(s, "freeze_start:"); ok && !p.freezeOn {
+			p.freezeOn, p.freezeFrom = true, v+p.offset
+			p.emit(Event{Kind: KindFreeze, PID: p.videoPID, StartS: p.freezeFrom})
+		}
+	case strings.Contains(s, "freezedetect.freeze_end:"):
+		if v, ok := field(s, "freeze_end:"); ok && p.freezeOn {
+			p.freezeOn = false
+			p.emit(Event{Kind: KindFreeze, PID: p.videoPID, StartS: p.freezeFrom, EndS: v + p.offset})
+		}
+	case strings.HasPrefix(s, "silence_start:"):
+		if v, ok := field(s, "silence_start:"); ok && !p.silenceOn {
+			p.silenceOn, p.silenceAt = true, math.Max(v, 0)+p.offset
+			p.emit(Event{Kind: KindSilence, PID: p.audioPID, StartS: p.silenceAt})
+		}
+	case strings.HasPrefix(s, "silence_end:"):
+		if v, ok := field(s, "silence_end:"); ok && p.silenceOn {
+			p.silenceOn = false
+			p.emit(Event{Kind: KindSilence, PID: p.audioPID, StartS: p.silenceAt, EndS: v + p.offset})
+		}
+	}
+}
+
+func (p *outputParser) blackStart(t float64) {
+	if p.black.pending {
+		return
+	}
+	p.black = blackState{pending: true, start: t, lastEnded: p.black.lastEnded, ended: p.black.ended}
+	p.tick(t)
+}
+
+// blackEnd handles both the lavfi.black_end metadata (every black span, even
+// short ones) and blackdetect's own report (only spans of at least d).
+func (p *outputParser) blackEnd(start, end float64) {
+	if p.black.ended && math.Abs(p.black.lastEnded-start) < 1e-3 {
+		return // already reported through the other path
+	}
+	if p.black.pending && math.Abs(p.black.start-start) > 1e-3 && start > p.black.start {
+		return
+	}
+	long := end-start >= p.cfg.BlackMinS-1e-3
+	if !p.black.confirmed && long {
+		p.emit(Event{Kind: KindBlack, PID: p.videoPID, StartS: start})
+		p.black.confirmed = true
+	}
+	if p.black.confirmed {
+		p.emit(Event{Kind: KindBlack, PID: p.videoPID, StartS: start, EndS: end})
+		p.black.lastEnded, p.black.ended = start, true
+	}
+	p.black.pending, p.black.confirmed = false, false
+}
+
+func (p *outputParser) astats(prefix, s string) {
+	// lavfi.astats.<channel>.<RMS_level|Peak_level>=<value>
+	rest := strings.TrimPrefix(s, "lavfi.astats.")
+	dot := strings.IndexByte(rest, '.')
+	eq := strings.IndexByte(rest, '=')
+	if dot < 0 || eq < dot {
+		return
+	}
+	ch, err := strconv.Atoi(rest[:dot])
+	if err != nil || ch < 1 || ch > 64 {
+		return
+	}
+	name := rest[dot+1 : eq]
+	v, err := strconv.ParseFloat(strings.TrimSpace(rest[eq+1:]), 64)
+	if err != nil || math.IsNaN(v) || v < FloorDB {
+		v = FloorDB
+	}
+	if p.lv == nil || p.lvPrefix != prefix {
+		if p.lv != nil {
+			p.flushLevels()
+		}
+		p.lv = &Levels{PID: p.audioPID, TimeS: p.frameTime[prefix]}
+		p.lvPrefix = prefix
+	}
+	grow := func(xs []float64) []float64 {
+		for len(xs) < ch {
+			xs = append(xs, FloorDB)
+		}
+		return xs
+	}
+	switch name {
+	case "RMS_level":
+		p.lv.RMSdB = grow(p.lv.RMSdB)
+		p.lv.RMSdB[ch-1] = v
+	case "Peak_level":
+		p.lv.PeakdB = grow(p.lv.PeakdB)
+		p.lv.PeakdB[ch-1] = v
+	}
+}
+
+func (p *outputParser) flushLevels() {
+	if p.lv == nil {
+		return
+	}
+	lv := *p.lv
+	p.lv = nil
+	p.levels(lv)
+}
+
+// finish closes the parse at end of input: pending levels are delivered and
+// every open event is ended at the last media time seen.
+func (p *outputParser) finish() {
+	p.flushLevels()
+	end := p.clock
+	if p.black.pending && (p.black.confirmed || end-p.black.start >= p.cfg.BlackMinS-1e-3) {
+		p.blackEnd(p.black.start, end)
+	}
+	p.black.pending, p.black.confirmed = false, false
+	if p.freezeOn {
+		p.freezeOn = false
+		p.emit(Event{Kind: KindFreeze, PID: p.videoPID, StartS: p.freezeFrom, EndS: math.Max(end, p.freezeFrom)})
+	}
+	if p.silenceOn {
+		p.silenceOn = false
+		p.emit(Event{Kind: KindSilence, PID: p.audioPID, StartS: p.silenceAt, EndS: math.Max(end, p.silenceAt)})
+	}
+}
