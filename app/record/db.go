@@ -1,0 +1,219 @@
+// Package record is srtscope's crash-safe session recorder and history. Every
+// session's samples, events, alarms, stream inspection snapshots and wizard
+// results go to an embedded SQLite database (modernc.org/sqlite, WAL,
+// synchronous=NORMAL) as they arrive, in short transactions, so that a crash
+// or a kill -9 of the app loses at most the last second.
+package record
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+
+	_ "modernc.org/sqlite" // registers the "sqlite" database/sql driver
+)
+
+// EnvDataDir names the environment variable that overrides the folder holding
+// the recordings database (tests and portable installs use it).
+const EnvDataDir = "SRTSCOPE_DATA_DIR"
+
+// FileName is the name of the recordings database inside the data folder.
+const FileName = "sessions.db"
+
+// ErrNotFound is returned when a session ID is not in the database.
+var ErrNotFound = errors.New("record: no such session")
+
+// DefaultDir returns the folder that holds the recordings: $SRTSCOPE_DATA_DIR
+// when set, else "srtscope" in the user's configuration folder (for example
+// ~/.config/srtscope on Linux, %AppData%\srtscope on Windows).
+func DefaultDir() (string, error) {
+	if d := os.Getenv(EnvDataDir); d != "" {
+		return d, nil
+	}
+	base, err := os.UserConfigDir()
+	if err != nil {
+		base, err = os.UserCacheDir()
+		if err != nil {
+			return "", fmt.Errorf("record: no user folder to keep recordings in (set %s): %w", EnvDataDir, err)
+		}
+	}
+	return filepath.Join(base, "srtscope"), nil
+}
+
+// DefaultPath returns the full path of the recordings database.
+func DefaultPath() (string, error) {
+	d, err := DefaultDir()
+	if err != nil {
+		return "", err
+	}
+	return filepath.Join(d, FileName), nil
+}
+
+// DB is an open recordings database. It is safe for concurrent use.
+type DB struct {
+	sql  *sql.DB
+	path string
+
+	mu     sync.Mutex
+	active map[int64]bool // sessions being recorded by this process
+}
+
+const schema = `
+CREATE TABLE IF NOT EXISTS sessions (
+	id         INTEGER PRIMARY KEY AUTOINCREMENT,
+	name       TEXT    NOT NULL DEFAULT '',
+	url        TEXT    NOT NULL DEFAULT '',
+	encrypted  INTEGER NOT NULL DEFAULT 0,
+	mode       TEXT    NOT NULL DEFAULT '',
+	peer       TEXT    NOT NULL DEFAULT '',
+	started    INTEGER NOT NULL,
+	ended      INTEGER,
+	last_seen  INTEGER,
+	latency_ms INTEGER NOT NULL DEFAULT 0
+);
+CREATE TABLE IF NOT EXISTS samples (
+	session_id     INTEGER NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,
+	t              INTEGER NOT NULL,
+	state          TEXT    NOT NULL,
+	peer           TEXT    NOT NULL,
+	rtt_ms         REAL    NOT NULL,
+	latency_ms     INTEGER NOT NULL,
+	rtt_multiplier REAL    NOT NULL,
+	recv_mbps      REAL    NOT NULL,
+	pkts_recv      INTEGER NOT NULL,
+	pkts_lost      INTEGER NOT NULL,
+	pkts_retrans   INTEGER NOT NULL,
+	pkts_dropped   INTEGER NOT NULL,
+	bytes_recv     INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS samples_by_session ON samples(session_id, t);
+CREATE TABLE IF NOT EXISTS events (
+	session_id INTEGER NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,
+	t          INTEGER NOT NULL,
+	kind       TEXT    NOT NULL,
+	detail     TEXT    NOT NULL,
+	remote     TEXT    NOT NULL
+);
+CREATE INDEX IF NOT EXISTS events_by_session ON events(session_id, t);
+CREATE TABLE IF NOT EXISTS alarms (
+	session_id INTEGER NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,
+	t          INTEGER NOT NULL,
+	severity   TEXT    NOT NULL,
+	kind       TEXT    NOT NULL,
+	message    TEXT    NOT NULL
+);
+CREATE INDEX IF NOT EXISTS alarms_by_session ON alarms(session_id, t);
+CREATE TABLE IF NOT EXISTS inspections (
+	session_id INTEGER NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,
+	t          INTEGER NOT NULL,
+	report     TEXT    NOT NULL
+);
+CREATE INDEX IF NOT EXISTS inspections_by_session ON inspections(session_id, t);
+CREATE TABLE IF NOT EXISTS wizard_results (
+	session_id INTEGER NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,
+	t          INTEGER NOT NULL,
+	result     TEXT    NOT NULL
+);
+CREATE INDEX IF NOT EXISTS wizard_by_session ON wizard_results(session_id, t);
+`
+
+// Open opens (creating it and its folder when needed) the recordings database
+// at path. An empty path means DefaultPath().
+func Open(path string) (*DB, error) {
+	if path == "" {
+		p, err := DefaultPath()
+		if err != nil {
+			return nil, err
+		}
+		path = p
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return nil, fmt.Errorf("record: cannot create the recordings folder %s: %w", filepath.Dir(path), err)
+	}
+	q := url.Values{}
+	// auto_vacuum must be set before the first table exists; it lets Prune
+	// give freed pages back to the file system.
+	q.Add("_pragma", "auto_vacuum(INCREMENTAL)")
+	q.Add("_pragma", "journal_mode(WAL)")
+	q.Add("_pragma", "synchronous(NORMAL)")
+	q.Add("_pragma", "busy_timeout(10000)")
+	q.Add("_pragma", "foreign_keys(1)")
+	q.Set("_txlock", "immediate")
+	dsn := "file:" + (&url.URL{Path: path}).EscapedPath() + "?" + q.Encode()
+	db, err := sql.Open("sqlite", dsn)
+	if err != nil {
+		return nil, fmt.Errorf("record: open %s: %w", path, err)
+	}
+	if _, err := db.Exec(schema); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("record: %s is not a usable srtscope recordings database (move it aside to start afresh): %w", path, err)
+	}
+	return &DB{sql: db, path: path, active: map[int64]bool{}}, nil
+}
+
+// Path returns the file the database lives in.
+func (d *DB) Path() string { return d.path }
+
+// Close closes the database. Recorders must be closed first.
+func (d *DB) Close() error {
+	if err := d.sql.Close(); err != nil {
+		return fmt.Errorf("record: close %s: %w", d.path, err)
+	}
+	return nil
+}
+
+// IntegrityCheck runs SQLite's integrity check and returns an error naming
+// the first problem found.
+func (d *DB) IntegrityCheck(ctx context.Context) error {
+	var res string
+	if err := d.sql.QueryRowContext(ctx, "PRAGMA integrity_check").Scan(&res); err != nil {
+		return fmt.Errorf("record: integrity check: %w", err)
+	}
+	if res != "ok" {
+		return fmt.Errorf("record: %s is damaged: %s", d.path, res)
+	}
+	return nil
+}
+
+func nanos(t time.Time) int64 {
+	if t.IsZero() {
+		return 0
+	}
+	return t.UnixNano()
+}
+
+func fromNanos(n int64) time.Time {
+	if n == 0 {
+		return time.Time{}
+	}
+	return time.Unix(0, n)
+}
+
+func nullNanos(n sql.NullInt64) time.Time {
+	if !n.Valid {
+		return time.Time{}
+	}
+	return fromNanos(n.Int64)
+}
+
+func (d *DB) setActive(id int64, on bool) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if on {
+		d.active[id] = true
+	} else {
+		delete(d.active, id)
+	}
+}
+
+func (d *DB) isActive(id int64) bool {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.active[id]
+}
