@@ -1,0 +1,153 @@
+package impair
+
+import (
+	"math/rand/v2"
+	"time"
+)
+
+// Verdict is what the relay did with one packet.
+type Verdict uint8
+
+// Verdicts, in the order the relay checks them.
+const (
+	// Forwarded: sent on (at once, or after its delay).
+	Forwarded Verdict = iota
+	// DroppedOutage: the packet arrived during an outage or a Cut.
+	DroppedOutage
+	// DroppedLoss: random loss, including the rest of a burst.
+	DroppedLoss
+	// DroppedQueueFull: the delay queue already held QueueLimit packets.
+	DroppedQueueFull
+	// DroppedNoClient: a reply from upstream before any client was seen.
+	DroppedNoClient
+)
+
+var verdictNames = [...]string{"forwarded", "dropped_outage", "dropped_loss", "dropped_queue_full", "dropped_no_client"}
+
+func (v Verdict) String() string {
+	if int(v) < len(verdictNames) {
+		return verdictNames[v]
+	}
+	return "unknown"
+}
+
+// Direction names one way through the relay.
+type Direction uint8
+
+// The two directions.
+const (
+	// Forward is from a client of the Listen address to Upstream.
+	Forward Direction = iota
+	// Reverse is from Upstream back to the client seen last.
+	Reverse
+)
+
+func (d Direction) String() string {
+	if d == Reverse {
+		return "reverse"
+	}
+	return "forward"
+}
+
+// TraceEvent describes the fate of one packet (see Config.Trace).
+type TraceEvent struct {
+	Dir Direction
+	// Seq counts the packets read in this direction, from 1.
+	Seq uint64
+	// At is when the relay read the packet, since the relay was created.
+	At time.Duration
+	// SendAt is when a forwarded packet is due out (At when not delayed).
+	SendAt  time.Duration
+	Size    int
+	Verdict Verdict
+	// BurstStart is true on the packet that started a loss event.
+	BurstStart bool
+}
+
+// shaper decides the fate of each packet of one direction. It is used by
+// that direction's reading goroutine only, so it needs no lock. Loss draws
+// come from their own random stream, taken once per packet read, so the n-th
+// packet's loss verdict depends only on the seed and n: not on timing,
+// outages or jitter.
+type shaper struct {
+	im        Impairment
+	p         float64 // loss probability per packet, 0..1
+	burst     int
+	loss      *rand.Rand
+	jitter    *rand.Rand
+	burstLeft int   // packets still to drop in the current loss event
+	lastOut   int64 // ns; latest send time given, to keep order
+	seq       uint64
+}
+
+func newShaper(im Impairment, seed int64, dir Direction) *shaper {
+	// Distinct PCG streams per direction and purpose.
+	s1 := uint64(seed)
+	return &shaper{
+		im:     im,
+		p:      im.LossPct / 100,
+		burst:  im.burst(),
+		loss:   rand.New(rand.NewPCG(s1, 0x9e3779b97f4a7c15+uint64(dir)*2)),
+		jitter: rand.New(rand.NewPCG(s1, 0x9e3779b97f4a7c15+uint64(dir)*2+1)),
+	}
+}
+
+// inOutage reports whether now (ns since the relay was created) falls in a
+// periodic outage window [k*every, k*every+for), k >= 1.
+func (im Impairment) inOutage(now int64) bool {
+	every := int64(im.OutageEvery)
+	if every <= 0 || now < every {
+		return false
+	}
+	return now%every < int64(im.OutageFor)
+}
+
+// outageWindows counts the outage windows begun by elapsed.
+func (im Impairment) outageWindows(elapsed time.Duration) uint64 {
+	if im.OutageEvery <= 0 || elapsed < im.OutageEvery {
+		return 0
+	}
+	return uint64(elapsed / im.OutageEvery)
+}
+
+// decide returns the verdict for the next packet, read at now (ns since the
+// relay was created), and for a forwarded packet when it is due out. cut is
+// true during a manual Cut.
+func (s *shaper) decide(now int64, cut bool) (ev TraceEvent) {
+	s.seq++
+	ev.Seq = s.seq
+	ev.At = time.Duration(now)
+	lost := false
+	switch {
+	case s.burstLeft > 0:
+		s.burstLeft--
+		lost = true
+	case s.p > 0 && s.loss.Float64() < s.p:
+		s.burstLeft = s.burst - 1
+		lost = true
+		ev.BurstStart = true
+	}
+	switch {
+	case cut || s.im.inOutage(now):
+		ev.Verdict = DroppedOutage
+		return ev
+	case lost:
+		ev.Verdict = DroppedLoss
+		return ev
+	}
+	out := now
+	if s.im.delays() {
+		d := int64(s.im.Delay)
+		if j := int64(s.im.Jitter); j > 0 {
+			d += s.jitter.Int64N(2*j+1) - j
+		}
+		out = now + max(d, 0)
+		if !s.im.Reorder && out < s.lastOut {
+			out = s.lastOut
+		}
+		s.lastOut = max(s.lastOut, out)
+	}
+	ev.SendAt = time.Duration(out)
+	ev.Verdict = Forwarded
+	return ev
+}
