@@ -1,0 +1,231 @@
+package app
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/srtscope/srtscope/session"
+)
+
+// Health is a feed's traffic light.
+type Health int
+
+// Health levels, worst last.
+const (
+	HealthGreen Health = iota
+	HealthAmber
+	HealthRed
+)
+
+func (h Health) String() string {
+	switch h {
+	case HealthAmber:
+		return "amber"
+	case HealthRed:
+		return "red"
+	}
+	return "green"
+}
+
+// AlarmKind names one alarm rule.
+type AlarmKind string
+
+// Alarm rules.
+const (
+	AlarmNoData   AlarmKind = "no-data"
+	AlarmRTT      AlarmKind = "rtt"
+	AlarmDropped  AlarmKind = "dropped"
+	AlarmBitrate  AlarmKind = "bitrate"
+	AlarmBlack    AlarmKind = "black"
+	AlarmFreeze   AlarmKind = "freeze"
+	AlarmSilence  AlarmKind = "silence"
+	AlarmCCErrors AlarmKind = "cc-errors"
+)
+
+// Thresholds are a feed's alarm settings. A zero duration or limit turns
+// that rule off, except where the field says otherwise.
+type Thresholds struct {
+	NoDataFor      time.Duration `json:"no_data_for"`        // no packets for this long while started
+	RTTAboveMs     float64       `json:"rtt_above_ms"`       // smoothed RTT above this
+	DroppedWindow  time.Duration `json:"dropped_window"`     // any dropped packet within this window
+	BitrateBelow   float64       `json:"bitrate_below_mbps"` // received rate below this while connected
+	BlackFor       time.Duration `json:"black_for"`
+	FreezeFor      time.Duration `json:"freeze_for"`
+	SilenceFor     time.Duration `json:"silence_for"`
+	CCErrorsWindow time.Duration `json:"cc_errors_window"` // any continuity error within this window
+}
+
+// DefaultThresholds are the alarm settings a new feed starts with.
+func DefaultThresholds() Thresholds {
+	return Thresholds{
+		NoDataFor:      3 * time.Second,
+		RTTAboveMs:     250,
+		DroppedWindow:  10 * time.Second,
+		BitrateBelow:   0.1,
+		BlackFor:       2 * time.Second,
+		FreezeFor:      2 * time.Second,
+		SilenceFor:     2 * time.Second,
+		CCErrorsWindow: 10 * time.Second,
+	}
+}
+
+// severity says how bad each alarm is for the traffic light: what the
+// audience sees or loses is red, what threatens it is amber.
+var severity = map[AlarmKind]Health{
+	AlarmNoData:   HealthRed,
+	AlarmDropped:  HealthRed,
+	AlarmBlack:    HealthRed,
+	AlarmFreeze:   HealthRed,
+	AlarmSilence:  HealthRed,
+	AlarmRTT:      HealthAmber,
+	AlarmBitrate:  HealthAmber,
+	AlarmCCErrors: HealthAmber,
+}
+
+// Observation is what the alarm rules look at, once per sample.
+type Observation struct {
+	Sample   session.Sample
+	Running  bool          // the operator started the feed
+	CCErrors uint64        // cumulative continuity errors from the probe
+	Black    time.Duration // how long the picture has been black (0 = not black)
+	Frozen   time.Duration // how long the picture has been frozen
+	Silent   time.Duration // how long the sound has been silent
+}
+
+// AlarmChange is an alarm starting or ending.
+type AlarmChange struct {
+	Time   time.Time
+	Kind   AlarmKind
+	Raised bool   // false: the condition cleared
+	Detail string // in words, with the figure that tripped it
+}
+
+// Alarms evaluates the rules for one feed. It is not safe for concurrent
+// use; the feed's owner calls Observe once per sample.
+type Alarms struct {
+	th          Thresholds
+	active      map[AlarmKind]string
+	lastData    time.Time
+	lastBytes   uint64
+	lastDropped uint64
+	dropAt      time.Time
+	lastCC      uint64
+	ccAt        time.Time
+	acked       map[AlarmKind]bool
+}
+
+// NewAlarms returns an evaluator with the given thresholds.
+func NewAlarms(th Thresholds) *Alarms {
+	return &Alarms{th: th, active: map[AlarmKind]string{}, acked: map[AlarmKind]bool{}}
+}
+
+// Thresholds returns the settings in force.
+func (a *Alarms) Thresholds() Thresholds { return a.th }
+
+// Observe applies the rules to o and returns the alarms that started or
+// ended with it.
+func (a *Alarms) Observe(o Observation) []AlarmChange {
+	now := o.Sample.Time
+	s := o.Sample
+	if a.lastData.IsZero() || s.BytesRecv != a.lastBytes {
+		a.lastData = now
+		a.lastBytes = s.BytesRecv
+	}
+	if s.PktsDropped > a.lastDropped {
+		a.dropAt = now
+		a.lastDropped = s.PktsDropped
+	}
+	if o.CCErrors > a.lastCC {
+		a.ccAt = now
+		a.lastCC = o.CCErrors
+	}
+	connected := s.State == session.StateConnected
+	want := map[AlarmKind]string{}
+	if o.Running && a.th.NoDataFor > 0 && now.Sub(a.lastData) >= a.th.NoDataFor {
+		want[AlarmNoData] = fmt.Sprintf("no packets for %s: check the encoder is sending", now.Sub(a.lastData).Round(time.Second))
+	}
+	if connected && a.th.RTTAboveMs > 0 && s.RTTMs > a.th.RTTAboveMs {
+		want[AlarmRTT] = fmt.Sprintf("round trip %.0f ms is above %.0f ms", s.RTTMs, a.th.RTTAboveMs)
+	}
+	if a.th.DroppedWindow > 0 && !a.dropAt.IsZero() && now.Sub(a.dropAt) < a.th.DroppedWindow {
+		want[AlarmDropped] = fmt.Sprintf("packets lost for good (%d so far): raise the latency", s.PktsDropped)
+	}
+	if connected && a.th.BitrateBelow > 0 && s.RecvMbps < a.th.BitrateBelow {
+		want[AlarmBitrate] = fmt.Sprintf("bitrate %.2f Mbit/s is below %.2f Mbit/s", s.RecvMbps, a.th.BitrateBelow)
+	}
+	media := []struct {
+		kind  AlarmKind
+		limit time.Duration
+		dur   time.Duration
+		what  string
+	}{
+		{AlarmBlack, a.th.BlackFor, o.Black, "picture black"},
+		{AlarmFreeze, a.th.FreezeFor, o.Frozen, "picture frozen"},
+		{AlarmSilence, a.th.SilenceFor, o.Silent, "sound silent"},
+	}
+	for _, m := range media {
+		if m.limit > 0 && m.dur >= m.limit {
+			want[m.kind] = fmt.Sprintf("%s for %s", m.what, m.dur.Round(100*time.Millisecond))
+		}
+	}
+	if a.th.CCErrorsWindow > 0 && !a.ccAt.IsZero() && now.Sub(a.ccAt) < a.th.CCErrorsWindow {
+		want[AlarmCCErrors] = fmt.Sprintf("continuity errors in the transport stream (%d so far)", o.CCErrors)
+	}
+
+	var changes []AlarmChange
+	for _, k := range alarmOrder {
+		detail, on := want[k]
+		_, was := a.active[k]
+		switch {
+		case on && !was:
+			changes = append(changes, AlarmChange{Time: now, Kind: k, Raised: true, Detail: detail})
+		case !on && was:
+			changes = append(changes, AlarmChange{Time: now, Kind: k, Raised: false, Detail: "cleared"})
+			delete(a.acked, k)
+		}
+	}
+	a.active = want
+	return changes
+}
+
+var alarmOrder = []AlarmKind{AlarmNoData, AlarmDropped, AlarmBlack, AlarmFreeze, AlarmSilence, AlarmRTT, AlarmBitrate, AlarmCCErrors}
+
+// Active returns the alarms now on, in a fixed order, with their details.
+func (a *Alarms) Active() []AlarmChange {
+	var out []AlarmChange
+	for _, k := range alarmOrder {
+		if d, ok := a.active[k]; ok {
+			out = append(out, AlarmChange{Kind: k, Raised: true, Detail: d})
+		}
+	}
+	return out
+}
+
+// Acknowledge marks every active alarm as seen: it stays on the feed's light
+// but no longer asks for attention until it clears and comes back.
+func (a *Alarms) Acknowledge() {
+	for k := range a.active {
+		a.acked[k] = true
+	}
+}
+
+// Unacknowledged reports whether an active alarm has not been acknowledged.
+func (a *Alarms) Unacknowledged() bool {
+	for k := range a.active {
+		if !a.acked[k] {
+			return true
+		}
+	}
+	return false
+}
+
+// Health is the traffic light: the worst severity of the active alarms.
+func (a *Alarms) Health() Health {
+	h := HealthGreen
+	for k := range a.active {
+		if severity[k] > h {
+			h = severity[k]
+		}
+	}
+	return h
+}
