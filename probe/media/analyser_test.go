@@ -25,6 +25,7 @@ type span struct {
 // no kind listed in absent has any event.
 func checkEvents(t *testing.T, got []probe.MediaEvent, want []span, absent []string) {
 	t.Helper()
+	t.Logf("events: %+v", got)
 	for _, w := range want {
 		found := false
 		for _, g := range got {

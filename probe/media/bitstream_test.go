@@ -112,3 +112,49 @@ func TestMP2FrameLevel(t *testing.T) {
 		})
 	}
 }
+
+func TestBitstreamAnalyser(t *testing.T) {
+	tests := []struct {
+		name     string
+		fixture  string
+		want     []span
+		absent   []string
+		levels   bool
+		toneRMS  float64
+		tonePeak float64
+	}{
+		{"aac digital silence", "bbs.ts", []span{{KindSilence, 2, 5}}, []string{KindBlack, KindFreeze}, false, 0, 0},
+		{"aac tone is not silence", "freeze.ts", nil, []string{KindSilence}, false, 0, 0},
+		{"mp2 silence and levels", "mp2.ts", []span{{KindSilence, 2, 5}}, nil, true, -20, -17},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			path := genFixture(t, tc.fixture)
+			var levels []Levels
+			ev, err := AnalyseFileBitstream(path, Config{OnLevels: func(l Levels) { levels = append(levels, l) }})
+			if err != nil {
+				t.Fatal(err)
+			}
+			checkEvents(t, ev, tc.want, tc.absent)
+			if !tc.levels {
+				return
+			}
+			if len(levels) < 50 {
+				t.Fatalf("%d level readings for 7 s, want about 10 a second", len(levels))
+			}
+			for _, l := range levels {
+				tone := (l.TimeS > 0.3 && l.TimeS < 1.8) || (l.TimeS > 5.3 && l.TimeS < 6.8)
+				quiet := l.TimeS > 2.3 && l.TimeS < 4.7
+				for ch := range l.PeakdB {
+					switch {
+					case tone && (math.Abs(l.RMSdB[ch]-tc.toneRMS) > 2.5 || math.Abs(l.PeakdB[ch]-tc.tonePeak) > 2.5):
+						t.Errorf("t=%.2f ch%d rms %.1f peak %.1f, want about %.0f / %.0f",
+							l.TimeS, ch, l.RMSdB[ch], l.PeakdB[ch], tc.toneRMS, tc.tonePeak)
+					case quiet && l.PeakdB[ch] > -60:
+						t.Errorf("t=%.2f ch%d peak %.1f in the silence", l.TimeS, ch, l.PeakdB[ch])
+					}
+				}
+			}
+		})
+	}
+}

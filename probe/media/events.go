@@ -9,24 +9,30 @@ import (
 // eventLog keeps every event an analyser reported, ongoing ones included.
 type eventLog struct {
 	events []Event
-	open   map[string]int // kind -> index of the ongoing event
+	open   map[eventKey]int // index of the ongoing event per kind and PID
+}
+
+type eventKey struct {
+	kind string
+	pid  uint16
 }
 
 func (l *eventLog) add(e Event) {
 	if l.open == nil {
-		l.open = map[string]int{}
+		l.open = map[eventKey]int{}
 	}
+	k := eventKey{e.Kind, e.PID}
 	if e.EndS == 0 {
-		if _, ok := l.open[e.Kind]; ok {
+		if _, ok := l.open[k]; ok {
 			return
 		}
-		l.open[e.Kind] = len(l.events)
+		l.open[k] = len(l.events)
 		l.events = append(l.events, e)
 		return
 	}
-	if i, ok := l.open[e.Kind]; ok {
+	if i, ok := l.open[k]; ok {
 		l.events[i] = e
-		delete(l.open, e.Kind)
+		delete(l.open, k)
 		return
 	}
 	l.events = append(l.events, e)

@@ -75,3 +75,27 @@ func FuzzMP2Level(f *testing.F) {
 		}
 	})
 }
+
+// FuzzBitstreamTS feeds arbitrary bytes, with a valid PAT and PMT in front,
+// to the pure-Go analyser: it must never panic.
+func FuzzBitstreamTS(f *testing.F) {
+	if Available() {
+		b, err := os.ReadFile(genFixture(f, "mp2.ts"))
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(b[:min(len(b), 188*40)])
+	}
+	f.Add([]byte{0x47, 0x41, 0x01, 0x10, 0, 0, 1, 0xc0, 0, 0, 0x80, 0x80, 5, 0x21, 0, 1, 0, 1, 0xff, 0xfd})
+	f.Fuzz(func(t *testing.T, b []byte) {
+		a := NewBitstreamAnalyser(Config{})
+		_, _ = a.Write(psiHeader)
+		_, _ = a.Write(b)
+		a.Finish()
+		for _, e := range a.Events() {
+			if e.EndS != 0 && e.EndS < e.StartS {
+				t.Fatalf("event ends before it starts: %+v", e)
+			}
+		}
+	})
+}
