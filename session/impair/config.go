@@ -45,12 +45,13 @@ type Impairment struct {
 	Burst int
 	// Delay is added to every forwarded packet.
 	Delay time.Duration
-	// Jitter spreads the delay uniformly over Delay-Jitter..Delay+Jitter
-	// (never below zero). Packets keep their order unless Reorder is set:
-	// a packet is then held until the one before it has left.
+	// Jitter varies the delay over Delay-Jitter..Delay+Jitter (never below
+	// zero). Without Reorder the delay drifts smoothly between random
+	// points at least 4*Jitter (and 20 ms) apart, as a queue in a real path
+	// fills and drains: packets keep their order and the mean stays Delay.
 	Jitter time.Duration
-	// Reorder lets jitter deliver packets out of order, as a real
-	// multi-path network can.
+	// Reorder draws each packet's delay on its own (like netem), so a
+	// packet may overtake the one before it.
 	Reorder bool
 	// OutageEvery and OutageFor cut the path periodically: from
 	// OutageEvery after the relay was created, every OutageEvery, all

@@ -195,16 +195,15 @@ func (r *Relay) Seed() int64 { return r.cfg.Seed }
 // since is the relay clock: ns since Listen, monotonic.
 func (r *Relay) since() int64 { return int64(time.Since(r.start)) }
 
-// Cut drops every packet in both directions for d from now, as if the cable
-// were pulled; a later Cut extends or shortens nothing already longer.
+// Cut drops every packet in both directions from now for d, as if the
+// cable were pulled; it replaces any earlier Cut, so Cut(0) restores the
+// path at once. Periodic outages carry on regardless.
 func (r *Relay) Cut(d time.Duration) {
-	until := r.since() + int64(d)
-	for {
-		cur := r.cutUntil.Load()
-		if cur >= until || r.cutUntil.CompareAndSwap(cur, until) {
-			return
-		}
+	if d <= 0 {
+		r.cutUntil.Store(0)
+		return
 	}
+	r.cutUntil.Store(r.since() + int64(d))
 }
 
 // Close stops the relay and releases its sockets. It may be called at any

@@ -78,18 +78,58 @@ type shaper struct {
 	burstLeft int   // packets still to drop in the current loss event
 	lastOut   int64 // ns; latest send time given, to keep order
 	seq       uint64
+	// In-order jitter follows a smooth curve through random points spaced
+	// seg ns apart: delay (ns) is v0 at segStart, v1 at segStart+seg.
+	seg, segStart, v0, v1 int64
 }
 
 func newShaper(im Impairment, seed int64, dir Direction) *shaper {
 	// Distinct PCG streams per direction and purpose.
 	s1 := uint64(seed)
-	return &shaper{
+	s := &shaper{
 		im:     im,
 		p:      im.LossPct / 100,
 		burst:  im.burst(),
 		loss:   rand.New(rand.NewPCG(s1, 0x9e3779b97f4a7c15+uint64(dir)*2)),
 		jitter: rand.New(rand.NewPCG(s1, 0x9e3779b97f4a7c15+uint64(dir)*2+1)),
 	}
+	if im.Jitter > 0 && !im.Reorder {
+		// Delay changes at most 2*Jitter per segment; a segment of at least
+		// 4*Jitter keeps the slope under 1/2, so a later packet never
+		// overtakes an earlier one and the delay never piles up.
+		s.seg = max(4*int64(im.Jitter), int64(20*time.Millisecond))
+		s.v0, s.v1 = s.jitterPoint(), s.jitterPoint()
+	}
+	return s
+}
+
+// jitterPoint draws a delay uniformly from Delay-Jitter..Delay+Jitter.
+func (s *shaper) jitterPoint() int64 {
+	j := int64(s.im.Jitter)
+	return int64(s.im.Delay) + s.jitter.Int64N(2*j+1) - j
+}
+
+// delayAt is the delay of a packet read at now (ns).
+func (s *shaper) delayAt(now int64) int64 {
+	d := int64(s.im.Delay)
+	switch {
+	case s.im.Jitter == 0:
+	case s.im.Reorder:
+		// Independent per packet, as netem does: packets may overtake.
+		d = s.jitterPoint()
+	default:
+		if now-s.segStart >= s.seg {
+			n := (now - s.segStart) / s.seg
+			s.segStart += n * s.seg
+			if n == 1 {
+				s.v0, s.v1 = s.v1, s.jitterPoint()
+			} else { // idle for a while: start a fresh curve
+				s.v0, s.v1 = s.jitterPoint(), s.jitterPoint()
+			}
+		}
+		d = s.v0 + (s.v1-s.v0)*(now-s.segStart)/s.seg
+	}
+	return max(d, 0)
 }
 
 // inOutage reports whether now (ns since the relay was created) falls in a
@@ -137,11 +177,8 @@ func (s *shaper) decide(now int64, cut bool) (ev TraceEvent) {
 	}
 	out := now
 	if s.im.delays() {
-		d := int64(s.im.Delay)
-		if j := int64(s.im.Jitter); j > 0 {
-			d += s.jitter.Int64N(2*j+1) - j
-		}
-		out = now + max(d, 0)
+		out = now + s.delayAt(now)
+		// Clamped delays near zero can still cross; keep order regardless.
 		if !s.im.Reorder && out < s.lastOut {
 			out = s.lastOut
 		}
