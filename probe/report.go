@@ -14,6 +14,13 @@ type Report struct {
 	Events        []MediaEvent `json:"events"`
 	MediaAnalysis string       `json:"media_analysis"`     // "ffmpeg" or "bitstream-only"
 	Problems      []string     `json:"problems,omitempty"` // plain-words notes on what was wrong with the input
+
+	// Added by the analyser (new fields only; the ones above are the contract).
+	Packets        uint64        `json:"packets"`                   // 188-byte packets analysed
+	Bytes          uint64        `json:"bytes"`                     // input bytes, including any skipped
+	PacketSize     int           `json:"packet_size,omitempty"`     // 188, 192 (M2TS) or 204 (with Reed-Solomon bytes)
+	TSBitrateBps   float64       `json:"ts_bitrate_bps"`            // whole multiplex, average over the inspected span
+	TR101290Detail []CheckDetail `json:"tr101290_detail,omitempty"` // indicators that fired, with first/last occurrence
 }
 
 // Program is one MPEG program (a PMT) and its elementary streams.
@@ -22,6 +29,10 @@ type Program struct {
 	PMTPID  uint16   `json:"pmt_pid"`
 	PCRPID  uint16   `json:"pcr_pid,omitempty"`
 	Streams []Stream `json:"streams"`
+
+	PMTVersion int  `json:"pmt_version"`           // version_number of the last PMT, -1 if none arrived
+	PMTChanges int  `json:"pmt_changes,omitempty"` // PMT version changes seen mid-stream
+	InPAT      bool `json:"in_pat"`                // still listed in the latest PAT
 }
 
 // Stream is one elementary stream with what could be learnt of its codec.
@@ -47,6 +58,35 @@ type PIDStats struct {
 	Packets    uint64  `json:"packets"`
 	BitrateBps float64 `json:"bitrate_bps"` // average over the inspected span
 	CCErrors   uint64  `json:"cc_errors"`
+
+	Label           string      `json:"label,omitempty"`             // what the PID carries: PAT, PMT program 1, h264 video, null...
+	Bitrate1sBps    float64     `json:"bitrate_1s_bps"`              // over the last complete 1 s window
+	TransportErrors uint64      `json:"transport_errors,omitempty"`  // packets with the transport error indicator
+	PESLengthErrors uint64      `json:"pes_length_errors,omitempty"` // PES whose data did not match PES_packet_length
+	LastS           float64     `json:"last_s"`                      // media time of the last packet
+	PCR             *PCRStats   `json:"pcr,omitempty"`
+	Tables          *TableStats `json:"tables,omitempty"` // PAT/PMT PIDs: section arrivals
+}
+
+// PCRStats describes the PCRs carried on one PID.
+type PCRStats struct {
+	Count         uint64  `json:"count"`
+	IntervalMinMS float64 `json:"interval_min_ms"`
+	IntervalAvgMS float64 `json:"interval_avg_ms"`
+	IntervalMaxMS float64 `json:"interval_max_ms"`
+	// JitterMaxMS is the largest difference between a PCR step and the time
+	// the bytes in between take at the average multiplex rate. It is PCR
+	// accuracy for constant-bitrate streams; on a variable-bitrate file it
+	// mostly measures the bitrate swings.
+	JitterMaxMS float64 `json:"jitter_max_ms"`
+}
+
+// TableStats describes the arrivals of good (CRC-checked) PAT or PMT
+// sections on one PID.
+type TableStats struct {
+	Sections      uint64  `json:"sections"`
+	LastS         float64 `json:"last_s"`          // media time of the last arrival
+	IntervalMaxMS float64 `json:"interval_max_ms"` // longest gap between arrivals
 }
 
 // TR101290 holds the ETSI TR 101 290 priority 1 and 2 error counters.
