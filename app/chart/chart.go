@@ -1,0 +1,575 @@
+// Package chart builds srtscope's four session charts with gonum/plot: RTT,
+// lost/recovered/dropped packets per second, bitrate, and latency headroom
+// (latency as a multiple of RTT). The same builder serves the live views
+// (rendered into an image.Image with vgimg) and the reports (PDF with vgpdf,
+// SVG with vgsvg). It never imports Fyne.
+package chart
+
+import (
+	"errors"
+	"fmt"
+	"image"
+	"image/color"
+	"io"
+	"math"
+	"sort"
+	"time"
+
+	xfont "golang.org/x/image/font"
+	"gonum.org/v1/plot"
+	"gonum.org/v1/plot/plotter"
+	"gonum.org/v1/plot/vg"
+	"gonum.org/v1/plot/vg/draw"
+	"gonum.org/v1/plot/vg/vgimg"
+	"gonum.org/v1/plot/vg/vgpdf"
+	"gonum.org/v1/plot/vg/vgsvg"
+
+	"github.com/srtscope/srtscope/session"
+)
+
+// Kind names one of the four charts.
+type Kind int
+
+// The four charts, in the order screens and reports show them.
+const (
+	RTT Kind = iota
+	Packets
+	Bitrate
+	Latency
+)
+
+// Kinds lists every chart in display order.
+var Kinds = []Kind{RTT, Packets, Bitrate, Latency}
+
+// Title returns the chart's title in plain words.
+func (k Kind) Title() string {
+	switch k {
+	case RTT:
+		return "Round-trip time (RTT)"
+	case Packets:
+		return "Packets lost, recovered and dropped per second"
+	case Bitrate:
+		return "Received bitrate"
+	case Latency:
+		return "Latency headroom: latency ÷ RTT"
+	}
+	return fmt.Sprintf("chart %d", int(k))
+}
+
+// String returns a short identifier (rtt, packets, bitrate, latency).
+func (k Kind) String() string {
+	switch k {
+	case RTT:
+		return "rtt"
+	case Packets:
+		return "packets"
+	case Bitrate:
+		return "bitrate"
+	case Latency:
+		return "latency"
+	}
+	return fmt.Sprintf("chart%d", int(k))
+}
+
+// Window is the time span a chart shows. A zero From or To means the first
+// or last sample.
+type Window struct {
+	From, To time.Time
+}
+
+// Last returns the window covering the d before end.
+func Last(d time.Duration, end time.Time) Window { return Window{From: end.Add(-d), To: end} }
+
+// Options tune the look of a chart.
+type Options struct {
+	// MaxPoints bounds the points drawn per series (min/max decimation keeps
+	// spikes visible); 0 means 1200.
+	MaxPoints int
+	// NoTitle leaves the title out (a report may print it itself).
+	NoTitle bool
+}
+
+// Colours shared by every chart, picked to stay distinct for colour-blind
+// readers and on grey-scale prints.
+var (
+	ColorRTT       = color.RGBA{R: 0x1f, G: 0x5f, B: 0xbf, A: 0xff}
+	ColorLost      = color.RGBA{R: 0xe6, G: 0x8a, B: 0x00, A: 0xff}
+	ColorRecovered = color.RGBA{R: 0x2a, G: 0x9d, B: 0x5c, A: 0xff}
+	ColorDropped   = color.RGBA{R: 0xd0, G: 0x21, B: 0x2a, A: 0xff}
+	ColorBitrate   = color.RGBA{R: 0x6a, G: 0x3d, B: 0x9a, A: 0xff}
+	ColorHeadroom  = color.RGBA{R: 0x00, G: 0x7c, B: 0x80, A: 0xff}
+	ColorOffAir    = color.RGBA{R: 0xd0, G: 0x21, B: 0x2a, A: 0x22}
+	ColorGuide     = color.RGBA{R: 0x80, G: 0x80, B: 0x80, A: 0xff}
+)
+
+// ErrEmpty is returned when there is nothing to draw a chart from.
+var ErrEmpty = errors.New("chart: no samples in the window")
+
+// point is one (time, value) pair; x is seconds since the Unix epoch.
+type point struct{ x, y float64 }
+
+// series is a named, coloured list of segments (breaks where the feed was
+// off air), drawn as lines.
+type series struct {
+	name     string
+	color    color.Color
+	segments [][]point
+}
+
+// Build returns the chart of kind k for the samples in w. It returns
+// ErrEmpty (with a usable, empty plot) when no sample falls in w.
+func Build(k Kind, samples []session.Sample, w Window, o Options) (*plot.Plot, error) {
+	samples = clip(samples, w)
+	if o.MaxPoints <= 0 {
+		o.MaxPoints = 1200
+	}
+	p := plot.New()
+	style(p)
+	if !o.NoTitle {
+		p.Title.Text = k.Title()
+	}
+	p.Y.Min = 0
+	from, to := span(samples, w)
+	p.X.Min, p.X.Max = secs(from), secs(to)
+	if p.X.Max <= p.X.Min {
+		p.X.Max = p.X.Min + 1
+	}
+	loc := time.Local
+	if len(samples) > 0 {
+		loc = samples[0].Time.Location()
+	}
+	p.X.Tick.Marker = clockTicks{loc: loc}
+	p.Add(offAir{spans: offAirSpans(samples, from, to), color: ColorOffAir})
+
+	var all []series
+	var guides []guide
+	switch k {
+	case RTT:
+		p.Y.Label.Text = "ms"
+		all = []series{{name: "RTT", color: ColorRTT, segments: values(samples, func(s session.Sample) float64 { return s.RTTMs })}}
+	case Packets:
+		p.Y.Label.Text = "packets/s"
+		lost, rec, drop := rates(samples)
+		all = []series{
+			{name: "lost (detected missing)", color: ColorLost, segments: lost},
+			{name: "recovered (retransmitted in time)", color: ColorRecovered, segments: rec},
+			{name: "dropped (never delivered)", color: ColorDropped, segments: drop},
+		}
+	case Bitrate:
+		p.Y.Label.Text = "Mbit/s"
+		all = []series{{name: "received", color: ColorBitrate, segments: values(samples, func(s session.Sample) float64 { return s.RecvMbps })}}
+	case Latency:
+		p.Y.Label.Text = "× RTT"
+		all = []series{{name: "latency ÷ RTT", color: ColorHeadroom, segments: values(samples, func(s session.Sample) float64 {
+			if s.RTTMultiplier > 0 {
+				return s.RTTMultiplier
+			}
+			if s.RTTMs > 0 {
+				return float64(s.LatencyMs) / s.RTTMs
+			}
+			return math.NaN()
+		})}}
+		guides = []guide{{y: 4, name: "4× RTT: least for up to 3% loss", dash: true}}
+	default:
+		return nil, fmt.Errorf("chart: unknown chart kind %d", int(k))
+	}
+
+	ymax := 0.0
+	for _, s := range all {
+		for _, seg := range s.segments {
+			for _, pt := range seg {
+				ymax = math.Max(ymax, pt.y)
+			}
+		}
+	}
+	for _, g := range guides {
+		ymax = math.Max(ymax, g.y)
+	}
+	switch {
+	case ymax <= 0:
+		ymax = 1
+	case len(all) > 1 || len(guides) > 0:
+		ymax *= 1.45 // room for the legend in the top right corner
+	default:
+		ymax *= 1.15
+	}
+	p.Y.Max = ymax
+
+	for _, g := range guides {
+		l, err := plotter.NewLine(plotter.XYs{{X: p.X.Min, Y: g.y}, {X: p.X.Max, Y: g.y}})
+		if err != nil {
+			return nil, fmt.Errorf("chart: %w", err)
+		}
+		l.Color = ColorGuide
+		l.Width = vg.Points(1)
+		if g.dash {
+			l.Dashes = []vg.Length{vg.Points(4), vg.Points(3)}
+		}
+		p.Add(l)
+		p.Legend.Add(g.name, l)
+	}
+	for _, s := range all {
+		var first *plotter.Line
+		for _, seg := range s.segments {
+			seg = decimate(seg, o.MaxPoints)
+			// The raster back end slows down sharply with the length of
+			// one stroked path, so long lines are drawn in short pieces
+			// that share their end points.
+			for lo := 0; lo < len(seg); lo += chunk - 1 {
+				hi := min(lo+chunk, len(seg))
+				xys := make(plotter.XYs, hi-lo)
+				for i, pt := range seg[lo:hi] {
+					xys[i] = plotter.XY{X: pt.x, Y: pt.y}
+				}
+				l, err := plotter.NewLine(xys)
+				if err != nil {
+					return nil, fmt.Errorf("chart: %s: %w", s.name, err)
+				}
+				l.Color = s.color
+				l.Width = vg.Points(1.2)
+				p.Add(l)
+				if first == nil {
+					first = l
+				}
+				if hi == len(seg) {
+					break
+				}
+			}
+		}
+		if len(all) > 1 || len(guides) > 0 {
+			if first == nil { // keep the legend complete when a series is empty
+				first = &plotter.Line{LineStyle: draw.LineStyle{Color: s.color, Width: vg.Points(1.2)}}
+			}
+			p.Legend.Add(s.name, first)
+		}
+	}
+	if len(samples) == 0 {
+		return p, ErrEmpty
+	}
+	return p, nil
+}
+
+// chunk is the most points stroked as one path.
+const chunk = 32
+
+type guide struct {
+	y    float64
+	name string
+	dash bool
+}
+
+// style applies srtscope's look: light grid, small fonts, legend top right.
+func style(p *plot.Plot) {
+	p.Title.TextStyle.Font.Variant = "Sans"
+	p.Title.TextStyle.Font.Size = vg.Points(11)
+	p.Title.TextStyle.Font.Weight = xfont.WeightBold
+	p.Title.Padding = vg.Points(6)
+	for _, a := range []*plot.Axis{&p.X, &p.Y} {
+		a.Label.TextStyle.Font.Variant = "Sans"
+		a.Label.TextStyle.Font.Size = vg.Points(9)
+		a.Tick.Label.Font.Variant = "Sans"
+		a.Tick.Label.Font.Size = vg.Points(8)
+		a.LineStyle.Color = color.Gray{Y: 0x70}
+		a.Tick.LineStyle.Color = color.Gray{Y: 0x70}
+		a.Padding = vg.Points(2)
+	}
+	p.Legend.TextStyle.Font.Variant = "Sans"
+	p.Legend.TextStyle.Font.Size = vg.Points(8)
+	p.Legend.Top = true
+	p.Legend.ThumbnailWidth = vg.Points(16)
+	p.Legend.Padding = vg.Points(1)
+	p.Legend.XOffs = -vg.Points(6)
+	p.Legend.YOffs = -vg.Points(4)
+	g := plotter.NewGrid()
+	g.Vertical.Color = color.Gray{Y: 0xe4}
+	g.Horizontal.Color = color.Gray{Y: 0xe4}
+	p.Add(g)
+}
+
+func secs(t time.Time) float64 { return float64(t.UnixNano()) / 1e9 }
+
+// clip returns the samples inside w (they are assumed in time order).
+func clip(samples []session.Sample, w Window) []session.Sample {
+	lo, hi := 0, len(samples)
+	if !w.From.IsZero() {
+		lo = sort.Search(len(samples), func(i int) bool { return !samples[i].Time.Before(w.From) })
+	}
+	if !w.To.IsZero() {
+		hi = sort.Search(len(samples), func(i int) bool { return samples[i].Time.After(w.To) })
+	}
+	if lo >= hi {
+		return nil
+	}
+	return samples[lo:hi]
+}
+
+func span(samples []session.Sample, w Window) (from, to time.Time) {
+	from, to = w.From, w.To
+	if from.IsZero() && len(samples) > 0 {
+		from = samples[0].Time
+	}
+	if to.IsZero() && len(samples) > 0 {
+		to = samples[len(samples)-1].Time
+	}
+	if from.IsZero() {
+		from = time.Now()
+	}
+	if to.IsZero() || to.Before(from) {
+		to = from
+	}
+	return from, to
+}
+
+// interval estimates the sampling interval (median gap), 1 s when unknown.
+func interval(samples []session.Sample) float64 {
+	if len(samples) < 2 {
+		return 1
+	}
+	n := min(len(samples)-1, 64)
+	gaps := make([]float64, 0, n)
+	for i := 1; i <= n; i++ {
+		gaps = append(gaps, samples[i].Time.Sub(samples[i-1].Time).Seconds())
+	}
+	sort.Float64s(gaps)
+	if g := gaps[len(gaps)/2]; g > 0 {
+		return g
+	}
+	return 1
+}
+
+// connected reports whether a sample carries live figures.
+func connected(s session.Sample) bool { return s.State == session.StateConnected || s.State == "" }
+
+// values splits samples into connected runs and maps each to a value.
+// A gap of more than 3 sampling intervals also breaks a run.
+func values(samples []session.Sample, f func(session.Sample) float64) [][]point {
+	maxGap := 3 * interval(samples)
+	var out [][]point
+	var cur []point
+	var prev time.Time
+	for _, s := range samples {
+		v := f(s)
+		if !connected(s) || math.IsNaN(v) || math.IsInf(v, 0) || (!prev.IsZero() && s.Time.Sub(prev).Seconds() > maxGap) {
+			if len(cur) > 0 {
+				out = append(out, cur)
+				cur = nil
+			}
+			if !connected(s) {
+				prev = time.Time{}
+				continue
+			}
+		}
+		prev = s.Time
+		if !math.IsNaN(v) && !math.IsInf(v, 0) {
+			cur = append(cur, point{secs(s.Time), v})
+		}
+	}
+	if len(cur) > 0 {
+		out = append(out, cur)
+	}
+	return out
+}
+
+// delta returns b-a for a cumulative counter, 0 when it went backwards.
+func delta(a, b uint64) float64 {
+	if b < a {
+		return 0
+	}
+	return float64(b - a)
+}
+
+// Rates returns per-second lost, recovered (lost but retransmitted in time)
+// and dropped packet rates between consecutive connected samples.
+func rates(samples []session.Sample) (lost, recovered, dropped [][]point) {
+	maxGap := 3 * interval(samples)
+	var cl, cr, cd []point
+	flush := func() {
+		if len(cl) > 0 {
+			lost, recovered, dropped = append(lost, cl), append(recovered, cr), append(dropped, cd)
+		}
+		cl, cr, cd = nil, nil, nil
+	}
+	for i := 1; i < len(samples); i++ {
+		a, b := samples[i-1], samples[i]
+		dt := b.Time.Sub(a.Time).Seconds()
+		if !connected(a) || !connected(b) || dt <= 0 || dt > maxGap {
+			flush()
+			continue
+		}
+		l := delta(a.PktsLost, b.PktsLost) / dt
+		d := delta(a.PktsDropped, b.PktsDropped) / dt
+		r := math.Max(0, l-d)
+		x := secs(b.Time)
+		cl, cr, cd = append(cl, point{x, l}), append(cr, point{x, r}), append(cd, point{x, d})
+	}
+	flush()
+	return lost, recovered, dropped
+}
+
+// decimate keeps at most about max points, keeping each bucket's minimum and
+// maximum in time order so that spikes stay visible.
+func decimate(pts []point, max int) []point {
+	if len(pts) <= max || max < 4 {
+		return pts
+	}
+	buckets := max / 2
+	out := make([]point, 0, buckets*2)
+	size := float64(len(pts)) / float64(buckets)
+	for b := 0; b < buckets; b++ {
+		lo, hi := int(float64(b)*size), int(float64(b+1)*size)
+		if hi > len(pts) {
+			hi = len(pts)
+		}
+		if lo >= hi {
+			continue
+		}
+		mi, ma := lo, lo
+		for i := lo; i < hi; i++ {
+			if pts[i].y < pts[mi].y {
+				mi = i
+			}
+			if pts[i].y > pts[ma].y {
+				ma = i
+			}
+		}
+		if mi == ma {
+			out = append(out, pts[mi])
+		} else if mi < ma {
+			out = append(out, pts[mi], pts[ma])
+		} else {
+			out = append(out, pts[ma], pts[mi])
+		}
+	}
+	return out
+}
+
+// offAirSpans returns the [start, end] times (seconds) where the feed was not
+// connected, including gaps with no samples at all.
+func offAirSpans(samples []session.Sample, from, to time.Time) [][2]float64 {
+	var out [][2]float64
+	maxGap := 3 * interval(samples)
+	start := -1.0
+	for i, s := range samples {
+		x := secs(s.Time)
+		if !connected(s) {
+			if start < 0 {
+				start = x
+				if i > 0 {
+					start = secs(samples[i-1].Time)
+				}
+			}
+			continue
+		}
+		if start >= 0 {
+			out = append(out, [2]float64{start, x})
+			start = -1
+		} else if i > 0 && x-secs(samples[i-1].Time) > maxGap {
+			out = append(out, [2]float64{secs(samples[i-1].Time), x})
+		}
+	}
+	if start >= 0 {
+		out = append(out, [2]float64{start, secs(to)})
+	}
+	return out
+}
+
+// offAir shades the spans where the feed was off air.
+type offAir struct {
+	spans [][2]float64
+	color color.Color
+}
+
+// Plot implements plot.Plotter.
+func (o offAir) Plot(c draw.Canvas, p *plot.Plot) {
+	trX, _ := p.Transforms(&c)
+	c.SetColor(o.color)
+	for _, s := range o.spans {
+		x0, x1 := trX(math.Max(s[0], p.X.Min)), trX(math.Min(s[1], p.X.Max))
+		if x1 <= x0 {
+			continue
+		}
+		var path vg.Path
+		path.Move(vg.Point{X: x0, Y: c.Min.Y})
+		path.Line(vg.Point{X: x1, Y: c.Min.Y})
+		path.Line(vg.Point{X: x1, Y: c.Max.Y})
+		path.Line(vg.Point{X: x0, Y: c.Max.Y})
+		path.Close()
+		c.Fill(path)
+	}
+}
+
+// clockTicks labels a time axis (seconds since the epoch) with wall-clock
+// times at round steps.
+type clockTicks struct{ loc *time.Location }
+
+var tickSteps = []float64{1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 10800, 21600, 43200, 86400}
+
+// Ticks implements plot.Ticker.
+func (c clockTicks) Ticks(lo, hi float64) []plot.Tick {
+	step := tickSteps[len(tickSteps)-1]
+	for _, s := range tickSteps {
+		if (hi-lo)/s <= 7 {
+			step = s
+			break
+		}
+	}
+	format := "15:04"
+	if step < 60 {
+		format = "15:04:05"
+	}
+	_, off := time.Unix(int64(lo), 0).In(c.loc).Zone()
+	o := float64(off)
+	var ticks []plot.Tick
+	for x := math.Ceil((lo+o)/step)*step - o; x <= hi; x += step {
+		t := time.Unix(0, int64(x*1e9)).In(c.loc)
+		ticks = append(ticks, plot.Tick{Value: x, Label: t.Format(format)})
+	}
+	return ticks
+}
+
+// Image renders p into a width x height pixel image (white background).
+func Image(p *plot.Plot, width, height int) image.Image {
+	img := image.NewRGBA(image.Rect(0, 0, width, height))
+	c := vgimg.NewWith(vgimg.UseImage(img), vgimg.UseDPI(96))
+	p.Draw(draw.New(c))
+	return c.Image()
+}
+
+// WriteSVG writes p as an SVG document of the given size.
+func WriteSVG(w io.Writer, p *plot.Plot, width, height vg.Length) error {
+	c := vgsvg.New(width, height)
+	p.Draw(draw.New(c))
+	if _, err := c.WriteTo(w); err != nil {
+		return fmt.Errorf("chart: writing SVG: %w", err)
+	}
+	return nil
+}
+
+// WritePDF writes p as a one-page PDF document of the given size.
+func WritePDF(w io.Writer, p *plot.Plot, width, height vg.Length) error {
+	c := vgpdf.New(width, height)
+	// vgpdf registers every font under the regular style, so a bold face
+	// makes it fail with "undefined font": draw the title regular here.
+	weight := p.Title.TextStyle.Font.Weight
+	p.Title.TextStyle.Font.Weight = xfont.WeightNormal
+	p.Draw(draw.New(c))
+	p.Title.TextStyle.Font.Weight = weight
+	if _, err := c.WriteTo(w); err != nil {
+		return fmt.Errorf("chart: writing PDF: %w", err)
+	}
+	return nil
+}
+
+// Images builds and renders all four charts of one feed, each width x height
+// pixels, for the live view. Charts with no samples are drawn empty.
+func Images(samples []session.Sample, w Window, width, height int) ([]image.Image, error) {
+	out := make([]image.Image, 0, len(Kinds))
+	for _, k := range Kinds {
+		p, err := Build(k, samples, w, Options{})
+		if err != nil && !errors.Is(err, ErrEmpty) {
+			return nil, err
+		}
+		out = append(out, Image(p, width, height))
+	}
+	return out, nil
+}
