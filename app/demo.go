@@ -1,0 +1,143 @@
+package app
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"net"
+	"net/netip"
+	"sync"
+	"time"
+
+	"github.com/srtscope/srtscope/assets"
+	"github.com/srtscope/srtscope/session"
+	"github.com/srtscope/srtscope/session/impair"
+)
+
+// Demo is a live feed that needs no encoder: the embedded bars-and-tone clip
+// sent by srtscope's own sender through the impairment relay (about 2% loss,
+// 30 ms round trip) into a listener feed of the controller, on loopback.
+type Demo struct {
+	// FeedID is the controller feed that receives the demo.
+	FeedID FeedID
+
+	ctrl   *Controller
+	relay  *impair.Relay
+	cancel context.CancelFunc
+	wg     sync.WaitGroup
+
+	mu           sync.Mutex
+	blackUntil   time.Time
+	switchSender context.CancelFunc
+}
+
+// Demo path settings.
+const (
+	demoLossPct   = 2
+	demoOneWay    = 15 * time.Millisecond
+	demoLatencyMs = 200
+)
+
+// StartDemo adds and starts the demo feed on c. Close stops the sender and
+// the relay; the feed stays in the controller.
+func StartDemo(c *Controller) (*Demo, error) {
+	port, err := freeUDPPort()
+	if err != nil {
+		return nil, err
+	}
+	lcfg := session.Config{Mode: session.ModeListener, Host: "127.0.0.1", Port: port, LatencyMs: demoLatencyMs}
+	id, err := c.Add(FeedSpec{Name: "Demo: bars and tone (2% loss, 30 ms RTT)", Config: lcfg, Inspect: true, Media: true})
+	if err != nil {
+		return nil, fmt.Errorf("app: demo feed: %w", err)
+	}
+	if err := c.Start(id); err != nil {
+		return nil, fmt.Errorf("app: demo feed: %w", err)
+	}
+	relay, err := impair.Listen(impair.Config{
+		Listen:   "127.0.0.1:0",
+		Upstream: netip.AddrPortFrom(netip.MustParseAddr("127.0.0.1"), uint16(port)).String(),
+		Forward:  impair.Impairment{LossPct: demoLossPct, Delay: demoOneWay},
+		Reverse:  impair.Impairment{Delay: demoOneWay},
+		Seed:     1,
+	})
+	if err != nil {
+		c.Stop(id)
+		return nil, fmt.Errorf("app: demo relay: %w", err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	d := &Demo{FeedID: id, ctrl: c, relay: relay, cancel: cancel}
+	d.wg.Add(2)
+	go func() {
+		defer d.wg.Done()
+		relay.Run(ctx)
+	}()
+	scfg := session.Config{Mode: session.ModeCaller, Host: "127.0.0.1", Port: int(relay.Addr().Port()), LatencyMs: demoLatencyMs}
+	go func() {
+		defer d.wg.Done()
+		d.sendLoop(ctx, scfg)
+	}()
+	return d, nil
+}
+
+// sendLoop sends bars and tone, or black and silence while an injected
+// black spell lasts, until ctx ends.
+func (d *Demo) sendLoop(ctx context.Context, cfg session.Config) {
+	for ctx.Err() == nil {
+		d.mu.Lock()
+		clip := assets.DemoTS
+		if time.Now().Before(d.blackUntil) {
+			clip = assets.DemoBlackTS
+		}
+		sctx, scancel := context.WithCancel(ctx)
+		d.switchSender = scancel
+		d.mu.Unlock()
+		s, err := session.NewSender(cfg, bytes.NewReader(clip), int64(len(clip)), session.SenderOptions{Loop: true})
+		if err == nil {
+			s.Run(sctx)
+		}
+		scancel()
+		if err != nil {
+			return
+		}
+	}
+}
+
+// InjectBlack switches the sender to black picture and silence for d, to
+// show the media alarms.
+func (d *Demo) InjectBlack(dur time.Duration) {
+	d.mu.Lock()
+	d.blackUntil = time.Now().Add(dur)
+	sw := d.switchSender
+	d.mu.Unlock()
+	if sw != nil {
+		sw()
+	}
+	time.AfterFunc(dur, func() {
+		d.mu.Lock()
+		sw := d.switchSender
+		d.mu.Unlock()
+		if sw != nil {
+			sw()
+		}
+	})
+}
+
+// InjectOutage cuts the path in both directions for dur.
+func (d *Demo) InjectOutage(dur time.Duration) { d.relay.Cut(dur) }
+
+// Close stops the demo sender and relay.
+func (d *Demo) Close() {
+	d.cancel()
+	d.relay.Close()
+	d.wg.Wait()
+}
+
+// freeUDPPort asks the kernel for a free loopback UDP port.
+func freeUDPPort() (int, error) {
+	pc, err := net.ListenPacket("udp", "127.0.0.1:0")
+	if err != nil {
+		return 0, fmt.Errorf("app: no free UDP port on loopback: %w", err)
+	}
+	defer pc.Close()
+	return pc.LocalAddr().(*net.UDPAddr).Port, nil
+}

@@ -1,0 +1,327 @@
+package app
+
+import (
+	"context"
+	"io"
+	"sync"
+	"time"
+
+	"github.com/srtscope/srtscope/app/record"
+	"github.com/srtscope/srtscope/probe"
+	"github.com/srtscope/srtscope/probe/media"
+	"github.com/srtscope/srtscope/session"
+)
+
+// feed is one monitored SRT session and everything hanging off it. Its
+// goroutine (run) is the only writer of the fields below mu besides start
+// and stop; views read snapshots through view.
+type feed struct {
+	id   FeedID
+	opts *ControllerOptions
+
+	mu             sync.Mutex
+	spec           FeedSpec
+	alarms         *Alarms
+	cancel         context.CancelFunc
+	done           chan struct{}
+	receiver       *session.Receiver
+	sample         session.Sample
+	history        []session.Sample
+	log            []LogEntry
+	started        time.Time
+	connectedSince time.Time
+	analyzer       *probe.Analyzer
+	mediaA         *media.Analyser
+	mediaAnalysis  string
+	mediaNote      string
+	levels         *media.Levels
+	ongoing        map[string]time.Time // media condition -> wall-clock onset
+	inspection     *probe.Report
+}
+
+// detectorLag is how long a condition has lasted when the analyser first
+// reports it: freezedetect and silencedetect report once their minimum
+// duration has passed, black is reported at its onset.
+var detectorLag = map[string]time.Duration{
+	media.KindFreeze:  2 * time.Second,
+	media.KindSilence: 2 * time.Second,
+}
+
+func (f *feed) start() error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.cancel != nil {
+		return nil
+	}
+	spec := f.spec
+	ctx, cancel := context.WithCancel(context.Background())
+
+	var sinks teeSink
+	f.analyzer, f.mediaA, f.levels, f.inspection = nil, nil, nil, nil
+	f.mediaAnalysis, f.mediaNote = "", ""
+	f.ongoing = map[string]time.Time{}
+	if spec.Inspect {
+		f.analyzer = probe.NewAnalyzer(probe.Options{})
+		sinks = append(sinks, f.analyzer)
+	}
+	if spec.Media {
+		mcfg := media.Config{FFmpegPath: f.opts.FFmpegPath, Light: spec.LightMedia, OnEvent: f.onMediaEvent, OnLevels: f.onLevels}
+		if m, err := media.New(mcfg); err == nil {
+			f.mediaA = m
+			f.mediaAnalysis = media.AnalysisFFmpeg
+			sinks = append(sinks, m)
+			m.Start(ctx)
+		} else {
+			f.mediaAnalysis = "bitstream-only"
+			f.mediaNote = "black and freeze detection needs ffmpeg: install it or set its path in Settings (silence and MP2 levels still work)"
+			sinks = append(sinks, &lockedWriter{w: media.NewBitstreamAnalyser(mcfg)})
+		}
+	}
+	ropts := session.ReceiverOptions{}
+	if len(sinks) > 0 {
+		ropts.Sink = sinks
+	}
+	rcv, err := session.NewReceiver(spec.Config, ropts)
+	if err != nil {
+		cancel()
+		if f.mediaA != nil {
+			f.mediaA.Close()
+		}
+		return err
+	}
+	sub := rcv.Subscribe(16, 256)
+	f.receiver = rcv
+	f.cancel = cancel
+	f.done = make(chan struct{})
+	f.started = time.Now()
+	f.alarms = NewAlarms(spec.Thresholds)
+
+	var rec *record.Recorder
+	if f.opts.Recorder != nil {
+		r, err := f.opts.Recorder.Start(ctx, record.NewSession{
+			Name: spec.Name, URL: spec.Config.URL(session.ToolLibSRT), Mode: string(spec.Config.Mode),
+			LatencyMs: spec.Config.LatencyMs, Started: f.started,
+		}, record.Options{})
+		if err == nil {
+			rec = r
+		} else {
+			f.appendLog(LogEntry{Time: f.started, Kind: "recording", Detail: "not recording this session: " + err.Error()})
+		}
+	}
+	go f.run(ctx, rcv, sub, rec, f.done)
+	return nil
+}
+
+func (f *feed) stop() {
+	f.mu.Lock()
+	cancel, done := f.cancel, f.done
+	f.mu.Unlock()
+	if cancel == nil {
+		return
+	}
+	cancel()
+	<-done
+}
+
+// run owns the receiver for one start..stop span.
+func (f *feed) run(ctx context.Context, rcv *session.Receiver, sub *session.Subscription, rec *record.Recorder, done chan struct{}) {
+	runErr := make(chan error, 1)
+	go func() { runErr <- rcv.Run(ctx) }()
+	samples, events := sub.Samples, sub.Events
+	lastInspection := time.Time{}
+	for samples != nil || events != nil {
+		select {
+		case s, ok := <-samples:
+			if !ok {
+				samples = nil
+				continue
+			}
+			f.onSample(s, rec, &lastInspection)
+		case e, ok := <-events:
+			if !ok {
+				events = nil
+				continue
+			}
+			f.onEvent(e, rec)
+		}
+	}
+	err := <-runErr
+	f.mu.Lock()
+	if f.mediaA != nil {
+		f.mediaA.Close()
+	}
+	if err != nil {
+		f.appendLog(LogEntry{Time: time.Now(), Kind: "error", Detail: err.Error()})
+	}
+	f.cancel = nil
+	f.connectedSince = time.Time{}
+	f.sample.State = session.StateDisconnected
+	f.mu.Unlock()
+	if rec != nil {
+		rec.Close(time.Now())
+	}
+	close(done)
+}
+
+func (f *feed) onSample(s session.Sample, rec *record.Recorder, lastInspection *time.Time) {
+	var rep *probe.Report
+	if f.analyzer != nil {
+		r := f.analyzer.Report()
+		rep = &r
+	}
+	f.mu.Lock()
+	f.sample = s
+	f.history = append(f.history, s)
+	if len(f.history) > HistoryLen {
+		f.history = append(f.history[:0:0], f.history[len(f.history)-HistoryLen:]...)
+	}
+	obs := Observation{Sample: s, Running: true}
+	if rep != nil {
+		obs.CCErrors = rep.TR101290.CCError
+		f.inspection = rep
+	}
+	now := time.Now()
+	for kind, onset := range f.ongoing {
+		d := now.Sub(onset)
+		switch kind {
+		case media.KindBlack:
+			obs.Black = d
+		case media.KindFreeze:
+			obs.Frozen = d
+		case media.KindSilence:
+			obs.Silent = d
+		}
+	}
+	changes := f.alarms.Observe(obs)
+	for _, c := range changes {
+		f.appendLog(LogEntry{Time: c.Time, Kind: "alarm " + string(c.Kind), Detail: c.Detail, Alarm: c.Raised})
+	}
+	name := f.spec.Name
+	f.mu.Unlock()
+
+	if rec != nil {
+		rec.Sample(s)
+		for _, c := range changes {
+			if c.Raised {
+				rec.Alarm(record.Alarm{Time: c.Time, Severity: recordSeverity(c.Kind), Kind: string(c.Kind), Message: c.Detail})
+			}
+		}
+		if rep != nil && s.Time.Sub(*lastInspection) >= 10*time.Second {
+			rec.Inspection(s.Time, *rep)
+			*lastInspection = s.Time
+		}
+	}
+	if f.opts.OnAlarm != nil {
+		for _, c := range changes {
+			if c.Raised {
+				f.opts.OnAlarm(f.id, name, c)
+			}
+		}
+	}
+}
+
+func recordSeverity(k AlarmKind) record.Severity {
+	if severity[k] == HealthRed {
+		return record.SeverityCritical
+	}
+	return record.SeverityWarning
+}
+
+func (f *feed) onEvent(e session.Event, rec *record.Recorder) {
+	f.mu.Lock()
+	switch e.Kind {
+	case session.EventConnected:
+		f.connectedSince = e.Time
+	case session.EventDisconnected:
+		f.connectedSince = time.Time{}
+	}
+	f.appendLog(LogEntry{Time: e.Time, Kind: string(e.Kind), Detail: e.Detail})
+	f.mu.Unlock()
+	if rec != nil {
+		rec.Event(e)
+	}
+}
+
+// onMediaEvent is called from the media analyser's goroutine.
+func (f *feed) onMediaEvent(e media.Event) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	now := time.Now()
+	if e.EndS == 0 {
+		if _, on := f.ongoing[e.Kind]; !on {
+			f.ongoing[e.Kind] = now.Add(-detectorLag[e.Kind])
+			f.appendLog(LogEntry{Time: now, Kind: e.Kind, Detail: e.Kind + " started"})
+		}
+		return
+	}
+	if _, on := f.ongoing[e.Kind]; on {
+		delete(f.ongoing, e.Kind)
+		f.appendLog(LogEntry{Time: now, Kind: e.Kind, Detail: e.Kind + " ended"})
+	}
+}
+
+func (f *feed) onLevels(l media.Levels) {
+	f.mu.Lock()
+	f.levels = &l
+	f.mu.Unlock()
+}
+
+// appendLog adds a log line; f.mu must be held.
+func (f *feed) appendLog(e LogEntry) {
+	f.log = append(f.log, e)
+	if len(f.log) > LogLen {
+		f.log = append(f.log[:0:0], f.log[len(f.log)-LogLen:]...)
+	}
+}
+
+func (f *feed) view(full bool) FeedView {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	v := FeedView{
+		ID: f.id, Spec: f.spec, Running: f.cancel != nil, Sample: f.sample,
+		Alarms: f.alarms.Active(), Health: f.alarms.Health(), Unacknowledged: f.alarms.Unacknowledged(),
+		Started: f.started, ConnectedSince: f.connectedSince, Inspection: f.inspection,
+		MediaAnalysis: f.mediaAnalysis, MediaNote: f.mediaNote, Levels: f.levels,
+	}
+	if f.receiver != nil {
+		if err := f.receiver.LastError(); err != nil {
+			v.LastError = err.Error()
+		}
+	}
+	if full {
+		v.History = append([]session.Sample(nil), f.history...)
+		v.Log = append([]LogEntry(nil), f.log...)
+		if f.mediaA != nil {
+			if t, ok := f.mediaA.Thumbnail(); ok {
+				v.Thumbnail = t.JPEG
+			}
+		}
+	} else if n := len(f.log); n > 0 {
+		v.Log = []LogEntry{f.log[n-1]}
+	}
+	return v
+}
+
+// teeSink hands the received TS bytes to every analyser. Each of them is
+// non-blocking or cheap; the session feeds it from its own bounded queue.
+type teeSink []io.Writer
+
+func (t teeSink) Write(p []byte) (int, error) {
+	for _, w := range t {
+		w.Write(p)
+	}
+	return len(p), nil
+}
+
+// lockedWriter serialises writes to a writer that is not safe for
+// concurrent use.
+type lockedWriter struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (l *lockedWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(p)
+}
