@@ -2,13 +2,112 @@ package cli
 
 import (
 	"context"
-	"fmt"
+	"errors"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/srtscope/srtscope/app/wizard"
 )
 
-func runWizard(_ context.Context, args []string, std IO) int {
-	if len(args) > 0 && (args[0] == "-h" || args[0] == "--help") {
-		fmt.Fprint(std.Stdout, "Usage: srtscope wizard ... (not built yet)\n")
-		return ExitOK
+const wizardUsage = `URL [--steps 4,8,12,16,20] [--step-duration D] [--baseline D] [--connect-timeout D] [--stop-on-fail] [--format text|json]
+
+Latency tuning wizard. Measures RTT and loss at the URL's latency (the
+baseline), then reconnects at each step's latency (steps x RTT, 80..8000 ms),
+soaks for --step-duration and recommends the smallest step that dropped no
+packets. Each step interrupts the feed briefly: run this before going on air.
+For a listener URL the remote caller must reconnect by itself.
+
+Examples:
+  srtscope wizard "srt://10.0.0.5:9000?mode=caller&latency=120"
+  srtscope wizard "srt://:9000?mode=listener" --steps 4,8,12 --step-duration 20s --format json`
+
+// wizardFlags are the parsed and checked flags of the wizard command.
+type wizardFlags struct {
+	url            string
+	cfg            wizard.Config
+	connectTimeout time.Duration
+	format         string
+}
+
+// parseWizardFlags parses args; ok=false means stop with code.
+func parseWizardFlags(args []string, std IO) (wf wizardFlags, code int, ok bool) {
+	fs := newFlagSet("wizard", wizardUsage, std)
+	steps := fs.String("steps", wizard.DefaultMultipliersInput, "`LIST` of RTT multipliers to try, positive and increasing")
+	stepDur := relayDurationFlag(fs, "step-duration", "how long `D` each step soaks once connected, at least "+wizard.MinStepDuration.String()+" (default 10s)")
+	baseline := relayDurationFlag(fs, "baseline", "length `D` of the baseline measurement at the URL's latency (default: the step duration)")
+	connectTimeout := relayDurationFlag(fs, "connect-timeout", "how long `D` to wait for each step to connect before marking it failed (default 15s)")
+	stop := fs.Bool("stop-on-fail", false, "stop the wizard when a step never connects (default: mark it failed and go on)")
+	format := fs.String("format", "text", "output: text or json (one JSON object)")
+	pos, code, ok := parseFlags(fs, args, std)
+	if !ok {
+		return wf, code, false
 	}
-	return notBuilt(std, "wizard")
+	bad := func(format string, a ...any) (wizardFlags, int, bool) {
+		return wf, usageError(std, "wizard", format, a...), false
+	}
+	switch {
+	case len(pos) == 0:
+		return bad("missing URL: allowed srt://[host]:port?mode=caller|listener&latency=MS")
+	case len(pos) > 1:
+		return bad("unexpected argument %q: the wizard takes one URL", pos[1])
+	}
+	if u, err := url.Parse(pos[0]); err != nil || !strings.EqualFold(u.Scheme, "srt") {
+		return bad("URL %q: allowed srt://[host]:port?mode=caller|listener&latency=MS", redactURL(pos[0]))
+	}
+	mults, err := wizard.ParseMultipliers(*steps)
+	if err != nil {
+		var ce *wizard.ConfigError
+		if errors.As(err, &ce) {
+			return bad("--steps %q: allowed %s", *steps, ce.Allowed)
+		}
+		return bad("--steps %q: %v", *steps, err)
+	}
+	if *stepDur == 0 {
+		*stepDur = wizard.DefaultStepDuration
+	}
+	if *stepDur < wizard.MinStepDuration {
+		return bad("--step-duration %v: allowed %v or more, e.g. 10s", *stepDur, wizard.MinStepDuration)
+	}
+	if *baseline != 0 && *baseline < wizard.MinStepDuration {
+		return bad("--baseline %v: allowed %v or more, e.g. 10s", *baseline, wizard.MinStepDuration)
+	}
+	if *connectTimeout < 0 || (*connectTimeout > 0 && *connectTimeout < time.Second) {
+		return bad("--connect-timeout %v: allowed 1s or more, e.g. 15s", *connectTimeout)
+	}
+	if *format != "text" && *format != "json" {
+		return bad("--format %q: allowed text or json", *format)
+	}
+	wf = wizardFlags{
+		url:            pos[0],
+		cfg:            wizard.Config{Multipliers: mults, StepDuration: *stepDur, BaselineDuration: *baseline, StopOnFailedStep: *stop},
+		connectTimeout: *connectTimeout,
+		format:         *format,
+	}
+	return wf, ExitOK, true
+}
+
+// redactURL hides a passphrase in a URL that is printed back.
+func redactURL(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		if i := strings.Index(raw, "passphrase="); i >= 0 {
+			return raw[:i] + "passphrase=..."
+		}
+		return raw
+	}
+	q := u.Query()
+	if q.Has("passphrase") {
+		q.Set("passphrase", "...")
+		u.RawQuery = q.Encode()
+	}
+	return u.String()
+}
+
+func runWizard(_ context.Context, args []string, std IO) int {
+	_, code, ok := parseWizardFlags(args, std)
+	if !ok {
+		return code
+	}
+	return failure(std, "wizard", errors.New("the wizard needs the session engine, which is not in this build"))
 }
