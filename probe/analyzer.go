@@ -156,6 +156,8 @@ type Analyzer struct {
 	synthCC        [maxPIDs]uint8
 
 	notes []string // one-off problems in words
+
+	loopOnly bool // benchmarks: stop after the packet loop (no PSI/PES)
 }
 
 // NewAnalyzer returns an Analyzer with the given options.
@@ -412,7 +414,7 @@ func (a *Analyzer) packet(p []byte) {
 	} else {
 		st.lastCC, st.dups = cc, 0
 	}
-	if payload >= PacketSize {
+	if payload >= PacketSize || a.loopOnly {
 		return
 	}
 	pusi := p[1]&0x40 != 0
