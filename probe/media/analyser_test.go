@@ -259,9 +259,12 @@ func children(t *testing.T) []string {
 
 func TestAnalyserStopsOnCancel(t *testing.T) {
 	path := genFixture(t, "bbs.ts")
-	first := make(chan struct{})
-	var once sync.Once
-	a, err := New(Config{OnLevels: func(Levels) { once.Do(func() { close(first) }) }})
+	first, firstThumb := make(chan struct{}), make(chan struct{})
+	var once, onceThumb sync.Once
+	a, err := New(Config{
+		OnLevels:    func(Levels) { once.Do(func() { close(first) }) },
+		OnThumbnail: func(Thumbnail) { onceThumb.Do(func() { close(firstThumb) }) },
+	})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -271,6 +274,7 @@ func TestAnalyserStopsOnCancel(t *testing.T) {
 	a.Start(ctx)
 	feedFile(t, a, path) // input stays open: ffmpeg keeps waiting for more
 	<-first
+	<-firstThumb // thumbnails are flushed as they come, not held in a buffer
 	if !a.Stats().Running {
 		t.Error("ffmpeg not running while levels arrive")
 	}

@@ -45,7 +45,7 @@ func buildArgs(c Config, input string, video, audio *streamInfo) []string {
 	args = append(args, "-filter_complex", graph)
 	if video != nil {
 		if c.ThumbnailWidth > 0 {
-			args = append(args, "-map", "[vout]", "-c:v", "mjpeg", "-q:v", "5", "-f", "mpjpeg", "pipe:1")
+			args = append(args, "-map", "[vout]", "-c:v", "mjpeg", "-q:v", "5", "-flush_packets", "1", "-f", "mpjpeg", "pipe:1")
 		} else {
 			args = append(args, "-map", "[vout]", "-f", "null", "-")
 		}
