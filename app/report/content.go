@@ -1,0 +1,355 @@
+package report
+
+import (
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/srtscope/srtscope/app/record"
+	"github.com/srtscope/srtscope/probe"
+)
+
+// kv is one labelled value of the cover summary.
+type kv struct {
+	Key, Value string
+	Bad        bool // shown in red: needs attention
+}
+
+// group is a titled block of the cover summary.
+type group struct {
+	Title string
+	Rows  []kv
+}
+
+// table is a titled table; Num marks right-aligned (numeric) columns and
+// Widths are relative column widths for the PDF.
+type table struct {
+	Title  string
+	Note   string
+	Header []string
+	Num    []bool
+	Widths []float64
+	Rows   [][]string
+	Bad    []bool // per row: highlight
+}
+
+// content is everything a PDF or HTML report shows, in order.
+type content struct {
+	Title     string
+	Subtitle  string
+	Generated string
+	Verdict   string
+	VerdictOK bool
+	Groups    []group
+	Sections  []section
+}
+
+// section is a titled part after the charts, made of tables.
+type section struct {
+	Title  string
+	Note   string
+	Tables []table
+}
+
+func fmtTime(t time.Time) string {
+	if t.IsZero() {
+		return "—"
+	}
+	return t.Format("2006-01-02 15:04:05 MST")
+}
+
+func fmtClock(t time.Time) string {
+	if t.IsZero() {
+		return "—"
+	}
+	return t.Format("15:04:05")
+}
+
+func fmtDur(d time.Duration) string {
+	d = d.Round(time.Second)
+	h, m, s := int(d.Hours()), int(d.Minutes())%60, int(d.Seconds())%60
+	switch {
+	case h > 0:
+		return fmt.Sprintf("%dh %02dm %02ds", h, m, s)
+	case m > 0:
+		return fmt.Sprintf("%dm %02ds", m, s)
+	}
+	return fmt.Sprintf("%ds", s)
+}
+
+// fmtInt groups thousands with commas: 1,234,567.
+func fmtInt(n uint64) string {
+	s := strconv.FormatUint(n, 10)
+	var b strings.Builder
+	for i, c := range s {
+		if i > 0 && (len(s)-i)%3 == 0 {
+			b.WriteByte(',')
+		}
+		b.WriteRune(c)
+	}
+	return b.String()
+}
+
+func fmtF(v float64, prec int) string { return strconv.FormatFloat(v, 'f', prec, 64) }
+
+func orDash(s string) string {
+	if strings.TrimSpace(s) == "" {
+		return "—"
+	}
+	return s
+}
+
+// build lays out the report's content from a session.
+func build(s *record.Session, o Options) (content, Summary) {
+	sum := Summarize(s)
+	c := content{
+		Title:     "SRT session report",
+		Subtitle:  orDash(sum.Name),
+		Generated: "Generated " + fmtTime(o.generated()) + " by " + generator(),
+	}
+	c.Verdict, c.VerdictOK = sum.Verdict()
+
+	latency := fmt.Sprintf("%d ms", sum.LatencyMaxMs)
+	if sum.LatencyMinMs != sum.LatencyMaxMs {
+		latency = fmt.Sprintf("%d–%d ms (changed on reconnect)", sum.LatencyMinMs, sum.LatencyMaxMs)
+	}
+	enc := "no"
+	if sum.Encrypted {
+		enc = "yes (passphrase not shown)"
+	}
+	end := fmtTime(sum.End)
+	if sum.Interrupted {
+		end += " (recording interrupted)"
+	}
+	c.Groups = []group{
+		{"Feed", []kv{
+			{Key: "Feed", Value: orDash(sum.Name)},
+			{Key: "URL", Value: orDash(sum.URL)},
+			{Key: "Mode", Value: orDash(sum.Mode)},
+			{Key: "Peer", Value: orDash(sum.Peer)},
+			{Key: "Encrypted", Value: enc},
+		}},
+		{"Time", []kv{
+			{Key: "Start", Value: fmtTime(sum.Start)},
+			{Key: "End", Value: end, Bad: sum.Interrupted},
+			{Key: "Duration", Value: fmtDur(sum.Duration)},
+			{Key: "Time on air", Value: fmt.Sprintf("%s (%.1f%%)", fmtDur(sum.OnAir), sum.OnAirPct), Bad: sum.OnAirPct < 99 && sum.Samples > 0},
+			{Key: "Reconnects", Value: strconv.Itoa(sum.Reconnects), Bad: sum.Reconnects > 0},
+		}},
+		{"Latency and round trip", []kv{
+			{Key: "Negotiated latency", Value: latency},
+			{Key: "RTT min / avg / p95 / max", Value: fmt.Sprintf("%s / %s / %s / %s ms", fmtF(sum.RTTMs.Min, 1), fmtF(sum.RTTMs.Avg, 1), fmtF(sum.RTTMs.P95, 1), fmtF(sum.RTTMs.Max, 1))},
+			{Key: "Latency ÷ RTT (min / avg)", Value: fmt.Sprintf("%s× / %s×", fmtF(sum.Headroom.Min, 1), fmtF(sum.Headroom.Avg, 1)), Bad: sum.Headroom.N > 0 && sum.Headroom.Min < 3},
+		}},
+		{"Packets", []kv{
+			{Key: "Received", Value: fmtInt(sum.PktsRecv)},
+			{Key: "Lost (detected missing)", Value: fmt.Sprintf("%s (%s%%)", fmtInt(sum.PktsLost), fmtF(sum.LossPct, 3))},
+			{Key: "Recovered in time", Value: fmtInt(sum.PktsRecovered)},
+			{Key: "Dropped (never delivered)", Value: fmt.Sprintf("%s (%s%%, %s)", fmtInt(sum.PktsDropped), fmtF(sum.DroppedPct, 3), plural(sum.DropBursts, "burst")), Bad: sum.PktsDropped > 0},
+			{Key: "Retransmitted", Value: fmtInt(sum.PktsRetrans)},
+		}},
+		{"Bitrate", []kv{
+			{Key: "Received min / avg / max", Value: fmt.Sprintf("%s / %s / %s Mbit/s", fmtF(sum.Mbps.Min, 2), fmtF(sum.Mbps.Avg, 2), fmtF(sum.Mbps.Max, 2))},
+		}},
+	}
+	alarms := group{Title: "Alarms"}
+	if len(sum.Alarms) == 0 {
+		alarms.Rows = append(alarms.Rows, kv{Key: "Alarms", Value: "none"})
+	}
+	for _, sev := range []record.Severity{record.SeverityCritical, record.SeverityWarning, record.SeverityInfo} {
+		n := sum.AlarmsBySev[sev]
+		if n == 0 {
+			continue
+		}
+		var kinds []string
+		for _, a := range sum.Alarms {
+			if a.Severity == sev {
+				kinds = append(kinds, fmt.Sprintf("%s ×%d", a.Kind, a.Count))
+			}
+		}
+		alarms.Rows = append(alarms.Rows, kv{Key: strings.ToUpper(string(sev[:1])) + string(sev[1:]), Value: fmt.Sprintf("%d: %s", n, strings.Join(kinds, ", ")), Bad: sev == record.SeverityCritical})
+	}
+	c.Groups = append(c.Groups, alarms)
+
+	c.Sections = append(c.Sections, inspectionSection(sum))
+	c.Sections = append(c.Sections, mediaSection(sum))
+	c.Sections = append(c.Sections, logSection(s))
+	if len(sum.Wizard) > 0 {
+		c.Sections = append(c.Sections, wizardSection(sum))
+	}
+	return c, sum
+}
+
+func inspectionSection(sum Summary) section {
+	sec := section{Title: "Stream inspection"}
+	if sum.Inspection == nil {
+		sec.Note = "No stream inspection was recorded for this session."
+		return sec
+	}
+	r := sum.Inspection.Report
+	sec.Note = fmt.Sprintf("Snapshot at %s covering %s of stream; media analysis: %s.", fmtTime(sum.Inspection.Time),
+		fmtDur(time.Duration(r.DurationS*float64(time.Second))), orDash(r.MediaAnalysis))
+	if len(r.Problems) > 0 {
+		sec.Note += " Problems: " + strings.Join(r.Problems, "; ") + "."
+	}
+	progs := table{Title: "Programs and streams", Header: []string{"Program", "PMT PID", "PID", "Type", "Codec", "Details"},
+		Num: []bool{true, true, true, false, false, false}, Widths: []float64{1.2, 1.3, 1, 1.2, 1.2, 5}}
+	for _, p := range r.Programs {
+		for _, st := range p.Streams {
+			progs.Rows = append(progs.Rows, []string{strconv.Itoa(int(p.Number)), strconv.Itoa(int(p.PMTPID)), strconv.Itoa(int(st.PID)),
+				orDash(st.Kind), orDash(st.Codec), streamDetails(st)})
+		}
+		if len(p.Streams) == 0 {
+			progs.Rows = append(progs.Rows, []string{strconv.Itoa(int(p.Number)), strconv.Itoa(int(p.PMTPID)), "—", "—", "—", "no streams"})
+		}
+	}
+	pids := table{Title: "PIDs", Header: []string{"PID", "Packets", "Bitrate", "CC errors"}, Num: []bool{true, true, true, true}, Widths: []float64{1, 2, 2, 1.5}}
+	for _, p := range r.PIDs {
+		pids.Rows = append(pids.Rows, []string{strconv.Itoa(int(p.PID)), fmtInt(p.Packets), fmtF(p.BitrateBps/1e6, 3) + " Mbit/s", fmtInt(p.CCErrors)})
+		pids.Bad = append(pids.Bad, p.CCErrors > 0)
+	}
+	t := r.TR101290
+	tr := table{Title: "ETSI TR 101 290", Header: []string{"Priority", "Check", "Count"}, Num: []bool{true, false, true}, Widths: []float64{1, 4, 1.5}}
+	for _, c := range []struct {
+		p    int
+		name string
+		n    uint64
+	}{
+		{1, "TS sync loss", t.TSSyncLoss}, {1, "Sync byte error", t.SyncByteError}, {1, "PAT error", t.PATError},
+		{1, "Continuity count error", t.CCError}, {1, "PMT error", t.PMTError}, {1, "PID error", t.PIDError},
+		{2, "Transport error", t.TransportError}, {2, "CRC error", t.CRCError}, {2, "PCR repetition error", t.PCRRepetitionError},
+		{2, "PCR discontinuity error", t.PCRDiscontinuityError}, {2, "PTS error", t.PTSError},
+	} {
+		tr.Rows = append(tr.Rows, []string{strconv.Itoa(c.p), c.name, fmtInt(c.n)})
+		tr.Bad = append(tr.Bad, c.n > 0)
+	}
+	sec.Tables = []table{progs, pids, tr}
+	return sec
+}
+
+func streamDetails(st probe.Stream) string {
+	var parts []string
+	if st.Width > 0 {
+		v := fmt.Sprintf("%d×%d", st.Width, st.Height)
+		if st.Interlaced {
+			v += "i"
+		} else {
+			v += "p"
+		}
+		if st.FPS > 0 {
+			v += " " + fmtF(st.FPS, 2) + " fps"
+		}
+		parts = append(parts, v)
+	}
+	if st.Profile != "" {
+		p := st.Profile
+		if st.Level != "" {
+			p += " @ " + st.Level
+		}
+		parts = append(parts, p)
+	}
+	if st.SampleRate > 0 {
+		parts = append(parts, fmt.Sprintf("%d Hz", st.SampleRate))
+	}
+	if st.Channels > 0 {
+		parts = append(parts, plural(st.Channels, "channel"))
+	}
+	if st.Language != "" {
+		parts = append(parts, st.Language)
+	}
+	if st.StreamType != 0 {
+		parts = append(parts, fmt.Sprintf("stream type 0x%02X", st.StreamType))
+	}
+	return orDash(strings.Join(parts, ", "))
+}
+
+func mediaSection(sum Summary) section {
+	sec := section{Title: "Black, frozen and silent media"}
+	if len(sum.MediaEvents) == 0 {
+		sec.Note = "None detected."
+		if sum.Inspection == nil {
+			sec.Note = "No stream inspection was recorded, so black, frozen and silent media were not checked."
+		} else if sum.Inspection.Report.MediaAnalysis == "bitstream-only" {
+			sec.Note = "None detected. Black and frozen picture need ffmpeg, which was not used: only silence was checked."
+		}
+		return sec
+	}
+	t := table{Header: []string{"Kind", "PID", "Starts at", "Media time", "Lasted"}, Num: []bool{false, true, false, true, true}, Widths: []float64{1.5, 1, 2, 2, 1.5}}
+	for _, e := range sum.MediaEvents {
+		lasted := "still going"
+		if e.EndS > e.StartS {
+			lasted = fmtF(e.EndS-e.StartS, 1) + " s"
+		}
+		t.Rows = append(t.Rows, []string{e.Kind, strconv.Itoa(int(e.PID)), fmtClock(e.At), fmtF(e.StartS, 2) + " s", lasted})
+		t.Bad = append(t.Bad, true)
+	}
+	sec.Tables = []table{t}
+	return sec
+}
+
+func logSection(s *record.Session) section {
+	sec := section{Title: "Events and alarms"}
+	type line struct {
+		t    time.Time
+		row  []string
+		bad  bool
+		prio int
+	}
+	var lines []line
+	for _, e := range s.Events {
+		d := e.Detail
+		if e.Remote != "" && !strings.Contains(d, e.Remote) {
+			d += " (" + e.Remote + ")"
+		}
+		bad := e.Kind == "disconnected" || e.Kind == "rejected" || e.Kind == "error" || e.Kind == "idle"
+		lines = append(lines, line{e.Time, []string{fmtClock(e.Time), "event", string(e.Kind), orDash(d)}, bad, 0})
+	}
+	for _, a := range s.Alarms {
+		lines = append(lines, line{a.Time, []string{fmtClock(a.Time), string(a.Severity), a.Kind, orDash(a.Message)}, a.Severity == record.SeverityCritical, 1})
+	}
+	sort.SliceStable(lines, func(a, b int) bool {
+		if !lines[a].t.Equal(lines[b].t) {
+			return lines[a].t.Before(lines[b].t)
+		}
+		return lines[a].prio < lines[b].prio
+	})
+	if len(lines) == 0 {
+		sec.Note = "Nothing was logged."
+		return sec
+	}
+	t := table{Header: []string{"Time", "Type", "What", "Detail"}, Widths: []float64{1.1, 1.1, 1.5, 6.3}}
+	for _, l := range lines {
+		t.Rows = append(t.Rows, l.row)
+		t.Bad = append(t.Bad, l.bad)
+	}
+	sec.Tables = []table{t}
+	return sec
+}
+
+func wizardSection(sum Summary) section {
+	sec := section{Title: "Latency wizard"}
+	for _, w := range sum.Wizard {
+		t := table{
+			Title:  fmt.Sprintf("Run at %s: measured RTT %s ms, loss %s%%", fmtTime(w.Time), fmtF(w.RTTMs, 1), fmtF(w.Loss, 2)),
+			Header: []string{"Step", "Latency", "Soak", "Lost", "Retransmitted", "Dropped", "RTT"},
+			Num:    []bool{true, true, true, true, true, true, true},
+			Widths: []float64{1, 1.4, 1, 1.2, 1.6, 1.3, 1.2},
+		}
+		for _, st := range w.Steps {
+			drop := fmtInt(st.PktsDropped)
+			if st.Failed != "" {
+				drop = "failed: " + st.Failed
+			}
+			t.Rows = append(t.Rows, []string{fmtF(st.Multiplier, 0) + "× RTT", strconv.Itoa(st.LatencyMs) + " ms", fmtF(st.DurationS, 0) + " s",
+				fmtInt(st.PktsLost), fmtInt(st.PktsRetrans), drop, fmtF(st.RTTMs, 1) + " ms"})
+			t.Bad = append(t.Bad, st.PktsDropped > 0 || st.Failed != "")
+		}
+		if w.Recommended.LatencyMs > 0 {
+			t.Note = fmt.Sprintf("Recommended: %s× RTT = %d ms. %s", fmtF(w.Recommended.Multiplier, 0), w.Recommended.LatencyMs, w.Recommended.Reason)
+		}
+		sec.Tables = append(sec.Tables, t)
+	}
+	return sec
+}

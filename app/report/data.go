@@ -1,0 +1,89 @@
+package report
+
+import (
+	"encoding/csv"
+	"encoding/json"
+	"fmt"
+	"io"
+	"strconv"
+	"time"
+
+	"github.com/srtscope/srtscope/app/record"
+)
+
+// csvColumns are the CSV columns (DESIGN.md section 3 names) and the libsrt
+// statistic each one corresponds to.
+var csvColumns = [][2]string{
+	{"time", "timestamp (RFC 3339)"},
+	{"state", "connection state"},
+	{"peer", "peer address"},
+	{"rtt_ms", "msRTT"},
+	{"latency_ms", "msRcvTsbPdDelay"},
+	{"rtt_multiplier", "msRcvTsbPdDelay / msRTT"},
+	{"recv_mbps", "mbpsRecvRate (10^6 bit/s)"},
+	{"pkts_recv", "pktRecvTotal"},
+	{"pkts_lost", "pktRcvLossTotal"},
+	{"pkts_retrans", "pktRcvRetransTotal"},
+	{"pkts_dropped", "pktRcvDropTotal"},
+	{"bytes_recv", "byteRecvTotal"},
+}
+
+func writeCSV(w io.Writer, s *record.Session, o Options) error {
+	sum := Summarize(s)
+	head := fmt.Sprintf("# %s session report: %q, %s, peer %s, %s to %s\n", generator(), sum.Name, sum.URL, sum.Peer,
+		sum.Start.Format(time.RFC3339), sum.End.Format(time.RFC3339))
+	head += "# one row per sample; counters are cumulative over the session, across reconnects\n# columns and their libsrt names:"
+	for _, c := range csvColumns {
+		head += " " + c[0] + "=" + c[1] + ";"
+	}
+	if _, err := io.WriteString(w, head[:len(head)-1]+"\n"); err != nil {
+		return fmt.Errorf("report: csv: %w", err)
+	}
+	cw := csv.NewWriter(w)
+	row := make([]string, len(csvColumns))
+	for i, c := range csvColumns {
+		row[i] = c[0]
+	}
+	cw.Write(row)
+	f := func(v float64, prec int) string { return strconv.FormatFloat(v, 'f', prec, 64) }
+	u := func(v uint64) string { return strconv.FormatUint(v, 10) }
+	for i, x := range s.Samples {
+		row[0] = x.Time.Format(time.RFC3339Nano)
+		row[1] = string(x.State)
+		row[2] = x.Peer
+		row[3] = f(x.RTTMs, 3)
+		row[4] = strconv.Itoa(x.LatencyMs)
+		row[5] = f(x.RTTMultiplier, 3)
+		row[6] = f(x.RecvMbps, 4)
+		row[7], row[8], row[9], row[10], row[11] = u(x.PktsRecv), u(x.PktsLost), u(x.PktsRetrans), u(x.PktsDropped), u(x.BytesRecv)
+		cw.Write(row)
+		if i%4096 == 0 {
+			o.progress(float64(i) / float64(len(s.Samples)+1))
+		}
+	}
+	cw.Flush()
+	if err := cw.Error(); err != nil {
+		return fmt.Errorf("report: csv: %w", err)
+	}
+	return nil
+}
+
+// jsonDoc is the JSON export: the whole session plus its summary.
+type jsonDoc struct {
+	Format    string    `json:"format"`
+	Version   int       `json:"version"`
+	Generator string    `json:"generator"`
+	Generated time.Time `json:"generated"`
+	Summary   Summary   `json:"summary"`
+	*record.Session
+}
+
+func writeJSON(w io.Writer, s *record.Session, o Options) error {
+	doc := jsonDoc{Format: "srtscope-session", Version: 1, Generator: generator(), Generated: o.generated(), Summary: Summarize(s), Session: s}
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", " ")
+	if err := enc.Encode(doc); err != nil {
+		return fmt.Errorf("report: json: %w", err)
+	}
+	return nil
+}

@@ -1,0 +1,286 @@
+// Package report exports a recorded session as PDF, HTML, CSV or JSON. Every
+// export is written atomically (a temporary file in the same folder renamed
+// into place) and never contains a passphrase.
+package report
+
+import (
+	"encoding/json"
+	"math"
+	"sort"
+	"time"
+
+	"github.com/srtscope/srtscope/app/record"
+	"github.com/srtscope/srtscope/probe"
+	"github.com/srtscope/srtscope/session"
+)
+
+// Stats are the minimum, mean, 95th percentile and maximum of a series.
+type Stats struct {
+	Min float64 `json:"min"`
+	Avg float64 `json:"avg"`
+	P95 float64 `json:"p95"`
+	Max float64 `json:"max"`
+	N   int     `json:"n"`
+}
+
+func stats(v []float64) Stats {
+	if len(v) == 0 {
+		return Stats{}
+	}
+	s := append([]float64(nil), v...)
+	sort.Float64s(s)
+	sum := 0.0
+	for _, x := range s {
+		sum += x
+	}
+	i := int(math.Ceil(0.95*float64(len(s)))) - 1
+	return Stats{Min: s[0], Avg: sum / float64(len(s)), P95: s[max(i, 0)], Max: s[len(s)-1], N: len(s)}
+}
+
+// Summary is the cover page of a report: what a client or a network
+// provider wants to know about one session.
+type Summary struct {
+	Name        string        `json:"name"`
+	URL         string        `json:"url"`
+	Mode        string        `json:"mode"`
+	Peer        string        `json:"peer"`
+	Encrypted   bool          `json:"encrypted"`
+	Start       time.Time     `json:"start"`
+	End         time.Time     `json:"end"`
+	Duration    time.Duration `json:"-"`
+	DurationS   float64       `json:"duration_s"`
+	Interrupted bool          `json:"interrupted"` // the recording was never closed (crash or kill)
+	Samples     int           `json:"samples"`
+
+	LatencyMinMs int   `json:"latency_min_ms"` // negotiated latency; min and max differ when reconnects changed it
+	LatencyMaxMs int   `json:"latency_max_ms"`
+	RTTMs        Stats `json:"rtt_ms"`
+	Headroom     Stats `json:"rtt_multiplier"`
+	Mbps         Stats `json:"recv_mbps"`
+
+	PktsRecv      uint64  `json:"pkts_recv"`
+	PktsLost      uint64  `json:"pkts_lost"`      // detected missing (recovered + dropped)
+	PktsRecovered uint64  `json:"pkts_recovered"` // lost then retransmitted in time
+	PktsDropped   uint64  `json:"pkts_dropped"`   // never delivered
+	PktsRetrans   uint64  `json:"pkts_retrans"`
+	LossPct       float64 `json:"loss_pct"`    // lost / (received + dropped)
+	DroppedPct    float64 `json:"dropped_pct"` // dropped / (received + dropped)
+	DropBursts    int     `json:"drop_bursts"` // separate seconds-long runs with dropped packets
+
+	Reconnects int           `json:"reconnects"`
+	OnAir      time.Duration `json:"-"`
+	OnAirS     float64       `json:"on_air_s"`
+	OnAirPct   float64       `json:"on_air_pct"`
+
+	Alarms      []record.AlarmCount     `json:"alarms"`
+	AlarmsBySev map[record.Severity]int `json:"alarms_by_severity"`
+	MediaEvents []MediaInterval         `json:"media_events"`
+	Inspection  *record.Inspection      `json:"-"`
+	Wizard      []Wizard                `json:"-"`
+}
+
+// MediaInterval is a black, frozen or silent stretch with its wall-clock
+// start when it can be placed.
+type MediaInterval struct {
+	probe.MediaEvent
+	At time.Time `json:"at,omitempty"`
+}
+
+// Wizard is a latency wizard result as printed by `srtscope wizard
+// --format json` (DESIGN.md section 8).
+type Wizard struct {
+	Time  time.Time `json:"-"`
+	RTTMs float64   `json:"rtt_ms"`
+	Loss  float64   `json:"loss_pct"`
+	Steps []struct {
+		Multiplier  float64 `json:"multiplier"`
+		LatencyMs   int     `json:"latency_ms"`
+		DurationS   float64 `json:"duration_s"`
+		PktsLost    uint64  `json:"pkts_lost"`
+		PktsRetrans uint64  `json:"pkts_retrans"`
+		PktsDropped uint64  `json:"pkts_dropped"`
+		RTTMs       float64 `json:"rtt_ms"`
+		Failed      string  `json:"failed,omitempty"`
+	} `json:"steps"`
+	Recommended struct {
+		Multiplier float64 `json:"multiplier"`
+		LatencyMs  int     `json:"latency_ms"`
+		Reason     string  `json:"reason"`
+	} `json:"recommended"`
+}
+
+func live(s session.Sample) bool { return s.State == session.StateConnected || s.State == "" }
+
+// counter totals a cumulative counter robustly: the first value plus every
+// increase; a counter that went backwards restarted from zero, so its new
+// value is added.
+func counter(samples []session.Sample, f func(session.Sample) uint64) uint64 {
+	if len(samples) == 0 {
+		return 0
+	}
+	total := f(samples[0])
+	for i := 1; i < len(samples); i++ {
+		switch a, b := f(samples[i-1]), f(samples[i]); {
+		case b >= a:
+			total += b - a
+		default:
+			total += b
+		}
+	}
+	return total
+}
+
+// Summarize computes the cover summary of a session.
+func Summarize(s *record.Session) Summary {
+	info := s.Info
+	url, _ := record.RedactURL(info.URL)
+	sum := Summary{
+		Name: info.Name, URL: url, Mode: info.Mode, Peer: info.Peer, Encrypted: info.Encrypted,
+		Start: info.Started, End: info.End(), Interrupted: info.Ended.IsZero(), Samples: len(s.Samples),
+		AlarmsBySev: map[record.Severity]int{},
+	}
+	sum.Duration = sum.End.Sub(sum.Start)
+	sum.DurationS = sum.Duration.Seconds()
+	var rtt, head, mbps []float64
+	sum.LatencyMinMs = math.MaxInt
+	for _, x := range s.Samples {
+		if !live(x) {
+			continue
+		}
+		if x.RTTMs > 0 {
+			rtt = append(rtt, x.RTTMs)
+		}
+		if m := x.RTTMultiplier; m > 0 {
+			head = append(head, m)
+		} else if x.RTTMs > 0 && x.LatencyMs > 0 {
+			head = append(head, float64(x.LatencyMs)/x.RTTMs)
+		}
+		mbps = append(mbps, x.RecvMbps)
+		if x.LatencyMs > 0 {
+			sum.LatencyMinMs = min(sum.LatencyMinMs, x.LatencyMs)
+			sum.LatencyMaxMs = max(sum.LatencyMaxMs, x.LatencyMs)
+		}
+	}
+	if sum.LatencyMinMs == math.MaxInt {
+		sum.LatencyMinMs, sum.LatencyMaxMs = info.LatencyMs, info.LatencyMs
+	}
+	sum.RTTMs, sum.Headroom, sum.Mbps = stats(rtt), stats(head), stats(mbps)
+	sum.PktsRecv = counter(s.Samples, func(x session.Sample) uint64 { return x.PktsRecv })
+	sum.PktsLost = counter(s.Samples, func(x session.Sample) uint64 { return x.PktsLost })
+	sum.PktsDropped = counter(s.Samples, func(x session.Sample) uint64 { return x.PktsDropped })
+	sum.PktsRetrans = counter(s.Samples, func(x session.Sample) uint64 { return x.PktsRetrans })
+	if sum.PktsLost > sum.PktsDropped {
+		sum.PktsRecovered = sum.PktsLost - sum.PktsDropped
+	}
+	if sent := sum.PktsRecv + sum.PktsDropped; sent > 0 {
+		sum.LossPct = 100 * float64(sum.PktsLost) / float64(sent)
+		sum.DroppedPct = 100 * float64(sum.PktsDropped) / float64(sent)
+	}
+	inBurst := false
+	for i := 1; i < len(s.Samples); i++ {
+		d := s.Samples[i].PktsDropped > s.Samples[i-1].PktsDropped
+		if d && !inBurst {
+			sum.DropBursts++
+		}
+		inBurst = d
+	}
+
+	// Time on air: sampling intervals with both ends connected.
+	gap := 3 * time.Second
+	if n := len(s.Samples); n > 2 {
+		if g := s.Samples[n-1].Time.Sub(s.Samples[0].Time) / time.Duration(n-1) * 3; g > gap {
+			gap = g
+		}
+	}
+	for i := 1; i < len(s.Samples); i++ {
+		a, b := s.Samples[i-1], s.Samples[i]
+		if dt := b.Time.Sub(a.Time); live(a) && live(b) && dt > 0 && dt <= gap {
+			sum.OnAir += dt
+		}
+	}
+	sum.OnAirS = sum.OnAir.Seconds()
+	if sum.Duration > 0 {
+		sum.OnAirPct = math.Min(100, 100*sum.OnAir.Seconds()/sum.Duration.Seconds())
+	}
+
+	// Reconnects: connections after the first.
+	conns := 0
+	for _, e := range s.Events {
+		if e.Kind == session.EventConnected {
+			conns++
+		}
+	}
+	if conns == 0 { // no events recorded: count from the samples
+		was := false
+		for _, x := range s.Samples {
+			if l := x.State == session.StateConnected; l && !was {
+				conns++
+			}
+			was = x.State == session.StateConnected
+		}
+	}
+	sum.Reconnects = max(conns-1, 0)
+
+	counts := map[[2]string]int{}
+	for _, a := range s.Alarms {
+		counts[[2]string{string(a.Severity), a.Kind}]++
+		sum.AlarmsBySev[a.Severity]++
+	}
+	for k, n := range counts {
+		sum.Alarms = append(sum.Alarms, record.AlarmCount{Severity: record.Severity(k[0]), Kind: k[1], Count: n})
+	}
+	record.SortAlarmCounts(sum.Alarms)
+
+	if n := len(s.Inspections); n > 0 {
+		in := s.Inspections[n-1]
+		sum.Inspection = &in
+	}
+	seen := map[[3]float64]bool{}
+	for _, in := range s.Inspections {
+		origin := in.Time.Add(-time.Duration(in.Report.DurationS * float64(time.Second)))
+		for _, e := range in.Report.Events {
+			key := [3]float64{float64(e.PID), e.StartS, float64(len(e.Kind))}
+			if seen[key] {
+				continue
+			}
+			seen[key] = true
+			mi := MediaInterval{MediaEvent: e}
+			if in.Report.DurationS > 0 {
+				mi.At = origin.Add(time.Duration(e.StartS * float64(time.Second)))
+			}
+			sum.MediaEvents = append(sum.MediaEvents, mi)
+		}
+	}
+	sort.SliceStable(sum.MediaEvents, func(a, b int) bool { return sum.MediaEvents[a].StartS < sum.MediaEvents[b].StartS })
+	for _, w := range s.WizardResults {
+		var wz Wizard
+		if json.Unmarshal(w.Result, &wz) == nil {
+			wz.Time = w.Time
+			sum.Wizard = append(sum.Wizard, wz)
+		}
+	}
+	return sum
+}
+
+// Verdict is a one-line plain-words judgement of the session and whether it
+// is good news.
+func (s Summary) Verdict() (text string, ok bool) {
+	switch {
+	case s.Samples == 0:
+		return "No statistics were recorded for this session.", false
+	case s.PktsDropped > 0:
+		return plural(int(s.PktsDropped), "packet") + " never reached the decoder (" + plural(s.DropBursts, "burst") + "): the latency was too short for the loss on this path.", false
+	case s.Reconnects > 0:
+		return "No packets were dropped, but the link reconnected " + plural(s.Reconnects, "time") + ".", false
+	case s.PktsLost > 0:
+		return "Every lost packet was recovered in time: the latency covered the loss on this path.", true
+	}
+	return "Clean session: no packet loss.", true
+}
+
+func plural(n int, word string) string {
+	if n == 1 {
+		return "1 " + word
+	}
+	return itoa(n) + " " + word + "s"
+}
