@@ -41,10 +41,10 @@ for f in \
 	if [ -n "$f" ] && [ -f "$f" ]; then font=$f; break; fi
 done
 
-# A small white square sweeps across the lower third so the picture is never
+# A white square (192 px, big enough for freezedetect at -45 dB) sweeps across the lower third so the picture is never
 # frozen: freezedetect (n=-45 dB) would otherwise flag static bars whose only
 # change is the timecode digits.
-vf="[0:v][1:v]overlay=x='mod(t*320\,W-64)':y=H*0.78:eval=frame:shortest=1"
+vf="[0:v][1:v]overlay=x='mod(t*480\,W-192)':y=H*0.70:eval=frame:shortest=1"
 filters=$(ffmpeg -hide_banner -filters 2>/dev/null || true)
 if [ -n "$font" ] && grep -q ' drawtext ' <<<"$filters"; then
 	esc=${font//:/\\:}
@@ -64,7 +64,7 @@ trap 'rm -f "$tmp"' EXIT
 # of the same ffmpeg build.
 ffmpeg -hide_banner -loglevel error -y \
 	-f lavfi -i "smptehdbars=size=1280x720:rate=$rate:duration=$dur" \
-	-f lavfi -i "color=c=white:size=64x64:rate=$rate:duration=$dur" \
+	-f lavfi -i "color=c=white:size=192x192:rate=$rate:duration=$dur" \
 	-f lavfi -i "sine=frequency=1000:sample_rate=48000:samples_per_frame=1024:duration=$dur" \
 	-filter_complex "$vf" \
 	-map '[v]' -map '[a]' \

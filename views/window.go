@@ -3,13 +3,21 @@
 package views
 
 import (
+	"fmt"
+	"os"
+	"sync"
+	"time"
+
 	"fyne.io/fyne/v2"
 	fyneapp "fyne.io/fyne/v2/app"
 	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/driver/desktop"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/srtscope/srtscope/app"
+	"github.com/srtscope/srtscope/app/record"
 	"github.com/srtscope/srtscope/assets"
 )
 
@@ -18,26 +26,282 @@ type Options struct {
 	Demo bool // start with the live demo feed
 }
 
+// refreshEvery is the UI update period: at most 4 redraws a second.
+const refreshEvery = 250 * time.Millisecond
+
 // Run opens the main window and blocks until it is closed.
 func Run(opts Options) error {
 	a := fyneapp.NewWithID("io.github.srtscope")
 	a.SetIcon(fyne.NewStaticResource("icon.png", assets.IconPNG))
+
+	var db *record.DB
+	if path, err := record.DefaultPath(); err == nil {
+		if d, err := record.Open(path); err == nil {
+			db = d
+			defer db.Close()
+		} else {
+			fmt.Fprintln(os.Stderr, "srtscope: not recording sessions:", err)
+		}
+	}
+	n := &notifier{app: a, last: map[app.FeedID]time.Time{}}
+	ctrl := app.NewController(app.ControllerOptions{Recorder: db, OnAlarm: n.alarm})
 	w := a.NewWindow(app.Name)
-	w.SetContent(newMainView(w))
-	w.Resize(fyne.NewSize(1100, 700))
+	ui := newMainUI(ctrl, w)
+	w.SetContent(ui.content)
+	w.SetMainMenu(ui.menu())
+	ui.addShortcuts()
+
+	prefs := a.Preferences()
+	w.Resize(fyne.NewSize(float32(prefs.FloatWithFallback("window.width", 1280)), float32(prefs.FloatWithFallback("window.height", 780))))
+	ui.split.Offset = prefs.FloatWithFallback("layout.split", 0.3)
+	w.SetCloseIntercept(func() {
+		prefs.SetFloat("window.width", float64(w.Canvas().Size().Width))
+		prefs.SetFloat("window.height", float64(w.Canvas().Size().Height))
+		prefs.SetFloat("layout.split", ui.split.Offset)
+		ui.stop()
+		w.Close()
+	})
+	if opts.Demo {
+		go ui.startDemo()
+	}
+	go ui.refreshLoop()
 	w.ShowAndRun()
+	ui.stop()
+	if ui.demo != nil {
+		ui.demo.Close()
+	}
+	ctrl.Close() // closes every recording cleanly
 	return nil
 }
 
-// newMainView builds the window's content: a toolbar over the feed list.
-func newMainView(w fyne.Window) fyne.CanvasObject {
+// notifier sends desktop notifications for raised alarms, at most one per
+// feed every 30 s so a flapping feed cannot flood the desktop.
+type notifier struct {
+	app  fyne.App
+	mu   sync.Mutex
+	last map[app.FeedID]time.Time
+}
+
+func (n *notifier) alarm(id app.FeedID, name string, c app.AlarmChange) {
+	n.mu.Lock()
+	if time.Since(n.last[id]) < 30*time.Second {
+		n.mu.Unlock()
+		return
+	}
+	n.last[id] = time.Now()
+	n.mu.Unlock()
+	n.app.SendNotification(fyne.NewNotification("srtscope: "+name, c.Detail))
+}
+
+// mainUI is the window: the feed list on the left, the selected feed's
+// detail on the right.
+type mainUI struct {
+	ctrl    *app.Controller
+	w       fyne.Window
+	content fyne.CanvasObject
+	split   *container.Split
+	list    *feedList
+	detail  *feedDetail
+
+	// Only touched on the UI goroutine.
+	selected app.FeedID
+	demo     *app.Demo
+	demoSaid bool
+
+	stopOnce sync.Once
+	done     chan struct{}
+}
+
+func newMainUI(ctrl *app.Controller, w fyne.Window) *mainUI {
+	ui := &mainUI{ctrl: ctrl, w: w, done: make(chan struct{})}
+	ui.detail = newFeedDetail(ctrl, w)
+	ui.list = newFeedList(func(id app.FeedID) {
+		ui.selected = id
+		ui.refresh()
+	})
 	toolbar := widget.NewToolbar(
-		widget.NewToolbarAction(theme.ContentAddIcon(), func() {}),
+		widget.NewToolbarAction(theme.ContentAddIcon(), ui.newSession),
 		widget.NewToolbarSeparator(),
-		widget.NewToolbarAction(theme.MediaPlayIcon(), func() {}),
-		widget.NewToolbarAction(theme.MediaStopIcon(), func() {}),
+		widget.NewToolbarAction(theme.MediaPlayIcon(), func() { ui.startStop(true) }),
+		widget.NewToolbarAction(theme.MediaStopIcon(), func() { ui.startStop(false) }),
+		widget.NewToolbarAction(theme.ContentCopyIcon(), ui.duplicate),
+		widget.NewToolbarAction(theme.DeleteIcon(), ui.remove),
 	)
-	empty := widget.NewLabel("No sessions yet. Add one with + to receive or send an SRT feed.")
-	empty.Alignment = fyne.TextAlignCenter
-	return container.NewBorder(toolbar, nil, nil, nil, container.NewCenter(empty))
+	left := container.NewBorder(toolbar, nil, nil, nil, ui.list.widget())
+	ui.split = container.NewHSplit(left, ui.detail.content)
+	ui.split.Offset = 0.3
+	ui.content = ui.split
+	return ui
+}
+
+func (ui *mainUI) menu() *fyne.MainMenu {
+	file := fyne.NewMenu("File",
+		fyne.NewMenuItem("New session…", ui.newSession),
+		fyne.NewMenuItem("Export report…", ui.exportReport),
+	)
+	view := fyne.NewMenu("View",
+		fyne.NewMenuItem("Next feed", func() { ui.step(1) }),
+		fyne.NewMenuItem("Previous feed", func() { ui.step(-1) }),
+		fyne.NewMenuItemSeparator(),
+		fyne.NewMenuItem("Demo: black and silence for 5 s", func() { ui.inject(func(d *app.Demo) { d.InjectBlack(5 * time.Second) }) }),
+		fyne.NewMenuItem("Demo: 4 s outage", func() { ui.inject(func(d *app.Demo) { d.InjectOutage(4 * time.Second) }) }),
+	)
+	help := fyne.NewMenu("Help",
+		fyne.NewMenuItem("Keyboard shortcuts", func() {
+			dialog.ShowInformation("Keyboard shortcuts", "Ctrl+N\tnew session\nSpace\tstart or stop the selected feed\nDown / Up\tnext / previous feed\nCtrl+Q\tquit", ui.w)
+		}),
+		fyne.NewMenuItem("About", func() {
+			dialog.ShowInformation("About "+app.Name, fmt.Sprintf("%s %s\nSRT and MPEG-TS monitor for live events.\n\nBuilt on Fyne, gosrt, go-astits, mediacommon,\ngonum/plot and modernc.org/sqlite.\nMedia analysis uses ffmpeg when installed.", app.Name, app.Version), ui.w)
+		}),
+	)
+	return fyne.NewMainMenu(file, view, help)
+}
+
+func (ui *mainUI) addShortcuts() {
+	c := ui.w.Canvas()
+	c.AddShortcut(&desktop.CustomShortcut{KeyName: fyne.KeyN, Modifier: fyne.KeyModifierShortcutDefault}, func(fyne.Shortcut) { ui.newSession() })
+	c.SetOnTypedKey(func(e *fyne.KeyEvent) {
+		switch e.Name {
+		case fyne.KeySpace:
+			if v, ok := ui.ctrl.Feed(ui.selected); ok {
+				ui.startStop(!v.Running)
+			}
+		case fyne.KeyDown:
+			ui.step(1)
+		case fyne.KeyUp:
+			ui.step(-1)
+		}
+	})
+}
+
+func (ui *mainUI) step(delta int) {
+	feeds := ui.ctrl.Feeds()
+	if len(feeds) == 0 {
+		return
+	}
+	i := 0
+	for j, f := range feeds {
+		if f.ID == ui.selected {
+			i = (j + delta + len(feeds)) % len(feeds)
+		}
+	}
+	ui.list.selectID(feeds[i].ID)
+}
+
+func (ui *mainUI) newSession() {
+	showSessionForm(ui.ctrl, ui.w, func(id app.FeedID) {
+		ui.refresh()
+		ui.list.selectID(id)
+	})
+}
+
+func (ui *mainUI) startStop(start bool) {
+	id := ui.selected
+	if id == 0 {
+		return
+	}
+	go func() {
+		var err error
+		if start {
+			err = ui.ctrl.Start(id)
+		} else {
+			ui.ctrl.Stop(id)
+		}
+		fyne.Do(func() {
+			if err != nil {
+				dialog.ShowError(err, ui.w)
+			}
+			ui.refresh()
+		})
+	}()
+}
+
+func (ui *mainUI) duplicate() {
+	if ui.selected == 0 {
+		return
+	}
+	if id, err := ui.ctrl.Duplicate(ui.selected); err == nil {
+		ui.refresh()
+		ui.list.selectID(id)
+	}
+}
+
+func (ui *mainUI) remove() {
+	id := ui.selected
+	if id == 0 {
+		return
+	}
+	v, _ := ui.ctrl.Feed(id)
+	dialog.ShowConfirm("Remove feed", fmt.Sprintf("Stop and remove %q?", v.Spec.Name), func(ok bool) {
+		if !ok {
+			return
+		}
+		go func() {
+			ui.ctrl.Remove(id)
+			fyne.Do(func() {
+				ui.selected = 0
+				ui.refresh()
+			})
+		}()
+	}, ui.w)
+}
+
+func (ui *mainUI) exportReport() {
+	dialog.ShowInformation("Export report", "Every session is recorded. Export one with:\n  srtscope sessions\n  srtscope report --latest --format pdf -o report.pdf", ui.w)
+}
+
+func (ui *mainUI) inject(f func(*app.Demo)) {
+	if ui.demo == nil {
+		dialog.ShowInformation("Demo", "The demo feed is not running: start srtscope with --demo (make run does).", ui.w)
+		return
+	}
+	go f(ui.demo)
+}
+
+// startDemo runs off the UI goroutine: it binds sockets.
+func (ui *mainUI) startDemo() {
+	d, err := app.StartDemo(ui.ctrl)
+	fyne.Do(func() {
+		if err != nil {
+			dialog.ShowError(fmt.Errorf("demo feed: %w", err), ui.w)
+			return
+		}
+		ui.demo = d
+		ui.refresh()
+	})
+}
+
+func (ui *mainUI) refreshLoop() {
+	t := time.NewTicker(refreshEvery)
+	defer t.Stop()
+	for {
+		select {
+		case <-ui.done:
+			return
+		case <-t.C:
+			fyne.Do(ui.refresh)
+		}
+	}
+}
+
+// refresh redraws from fresh snapshots; it runs on the UI goroutine.
+func (ui *mainUI) refresh() {
+	feeds := ui.ctrl.Feeds()
+	ui.list.update(feeds)
+	v, ok := ui.ctrl.Feed(ui.selected)
+	if !ok {
+		ui.selected = 0
+	}
+	ui.detail.update(v, ok)
+	if ui.demo != nil && !ui.demoSaid {
+		if dv, ok := ui.ctrl.Feed(ui.demo.FeedID); ok && dv.Sample.State == "connected" && dv.Sample.PktsRecv > 0 {
+			// The window test waits for this line instead of sleeping.
+			fmt.Println("srtscope: demo feed connected")
+			ui.demoSaid = true
+		}
+	}
+}
+
+func (ui *mainUI) stop() {
+	ui.stopOnce.Do(func() { close(ui.done) })
 }
