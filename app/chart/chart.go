@@ -98,7 +98,7 @@ var (
 	ColorDropped   = color.RGBA{R: 0xd0, G: 0x21, B: 0x2a, A: 0xff}
 	ColorBitrate   = color.RGBA{R: 0x6a, G: 0x3d, B: 0x9a, A: 0xff}
 	ColorHeadroom  = color.RGBA{R: 0x00, G: 0x7c, B: 0x80, A: 0xff}
-	ColorOffAir    = color.RGBA{R: 0xd0, G: 0x21, B: 0x2a, A: 0x22}
+	ColorOffAir    = color.NRGBA{R: 0xd0, G: 0x21, B: 0x2a, A: 0x30} // not premultiplied: translucent
 	ColorGuide     = color.RGBA{R: 0x80, G: 0x80, B: 0x80, A: 0xff}
 )
 
@@ -169,7 +169,7 @@ func Build(k Kind, samples []session.Sample, w Window, o Options) (*plot.Plot, e
 			}
 			return math.NaN()
 		})}}
-		guides = []guide{{y: 4, name: "4× RTT: least for up to 3% loss", dash: true}}
+		guides = []guide{{y: 4, name: "4× RTT guidance (loss up to 3%)", dash: true}}
 	default:
 		return nil, fmt.Errorf("chart: unknown chart kind %d", int(k))
 	}

@@ -2,6 +2,7 @@ package report
 
 import (
 	"fmt"
+	"net/url"
 	"sort"
 	"strconv"
 	"strings"
@@ -126,7 +127,7 @@ func build(s *record.Session, o Options) (content, Summary) {
 	c.Groups = []group{
 		{"Feed", []kv{
 			{Key: "Feed", Value: orDash(sum.Name)},
-			{Key: "URL", Value: orDash(sum.URL)},
+			{Key: "URL", Value: orDash(readableURL(sum.URL))},
 			{Key: "Mode", Value: orDash(sum.Mode)},
 			{Key: "Peer", Value: orDash(sum.Peer)},
 			{Key: "Encrypted", Value: enc},
@@ -352,4 +353,13 @@ func wizardSection(sum Summary) section {
 		sec.Tables = append(sec.Tables, t)
 	}
 	return sec
+}
+
+// readableURL undoes percent-encoding for display (streamids are easier to
+// read as typed); the raw form stays in the CSV and JSON exports.
+func readableURL(u string) string {
+	if d, err := url.QueryUnescape(u); err == nil {
+		return d
+	}
+	return u
 }

@@ -8,6 +8,8 @@ import (
 	"codeberg.org/go-fonts/liberation/liberationsansbold"
 	"codeberg.org/go-fonts/liberation/liberationsansregular"
 	pdf "codeberg.org/go-pdf/fpdf"
+	"gonum.org/v1/plot"
+	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
 
 	"github.com/srtscope/srtscope/app/chart"
@@ -182,7 +184,7 @@ func (d *pdfDoc) kvGroup(g group, x, y, w float64) float64 {
 	d.text(colBlue)
 	d.CellFormat(w, 6, g.Title, "", 0, "L", false, 0, "")
 	y += 6.5
-	keyW := w * 0.44
+	keyW := w * 0.47
 	for _, r := range g.Rows {
 		d.font(false, 9)
 		vals := d.SplitText(r.Value, w-keyW)
@@ -288,19 +290,25 @@ func writePDF(w io.Writer, s *record.Session, o Options) error {
 	doc.SetY(margin)
 	doc.heading("Charts over the whole session")
 	doc.note("Shaded red: the feed was off air.")
-	ch := (bottomY - doc.GetY() - 3*3) / 4
+	// One canvas for the four charts so that plot.Align lines up their
+	// plotting areas (tick labels of different widths would not).
+	plots := make([][]*plot.Plot, len(chart.Kinds))
 	for i, k := range chart.Kinds {
 		p, err := chart.Build(k, s.Samples, chart.Window{}, chart.Options{})
 		if err != nil && !errors.Is(err, chart.ErrEmpty) {
 			return fmt.Errorf("report: pdf: %w", err)
 		}
-		cv := newPDFCanvas(doc.Fpdf, doc.fonts, margin, doc.GetY(), bodyW, ch)
-		p.Draw(draw.New(cv))
-		if err := cv.done(); err != nil {
-			return fmt.Errorf("report: pdf: %w", err)
-		}
-		doc.SetY(doc.GetY() + ch + 3)
-		o.progress(0.2 + 0.6*float64(i+1)/float64(len(chart.Kinds)))
+		plots[i] = []*plot.Plot{p}
+	}
+	y = doc.GetY() // drawing text moves fpdf's cursor: keep our own
+	cv := newPDFCanvas(doc.Fpdf, doc.fonts, margin, y, bodyW, bottomY-y)
+	tiles := draw.Tiles{Rows: len(plots), Cols: 1, PadY: vg.Millimeter * 4}
+	for i, dc := range plot.Align(plots, tiles, draw.New(cv)) {
+		plots[i][0].Draw(dc[0])
+		o.progress(0.2 + 0.6*float64(i+1)/float64(len(plots)))
+	}
+	if err := cv.done(); err != nil {
+		return fmt.Errorf("report: pdf: %w", err)
 	}
 
 	// Inspection, media, log, wizard.
