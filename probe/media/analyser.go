@@ -16,13 +16,13 @@ var ErrClosed = errors.New("media: analyser closed")
 
 // Stats counts what an Analyser did with its input.
 type Stats struct {
-	BytesIn      uint64 // bytes given to Write
-	BytesSkipped uint64 // bytes dropped because ffmpeg could not keep up or was down
-	Restarts     int    // times ffmpeg was restarted after exiting
-	LastError    string // why ffmpeg last exited, if it did
-	VideoPID     uint16 // analysed video PID, 0 if none
-	AudioPID     uint16 // analysed audio PID, 0 if none
-	Running      bool   // an ffmpeg process is running
+	BytesIn      uint64   // bytes given to Write
+	BytesSkipped uint64   // bytes dropped because ffmpeg could not keep up or was down
+	Restarts     int      // times ffmpeg was restarted after exiting
+	LastError    string   // why ffmpeg last exited, if it did
+	VideoPID     uint16   // analysed video PID, 0 if none
+	AudioPIDs    []uint16 // analysed audio PIDs
+	Running      bool     // an ffmpeg process is running
 }
 
 // Analyser watches one live feed with an ffmpeg subprocess. Feed it TS bytes
@@ -193,7 +193,7 @@ func (a *Analyser) Run(ctx context.Context) error {
 
 func (a *Analyser) run(ctx context.Context) error {
 	pre, video, audio, err := a.scan(ctx)
-	if err != nil || (video == nil && audio == nil) {
+	if err != nil || (video == nil && len(audio) == 0) {
 		if ctx.Err() != nil {
 			return nil
 		}
@@ -206,17 +206,14 @@ func (a *Analyser) run(ctx context.Context) error {
 	if video != nil {
 		a.stats.VideoPID = video.PID
 	}
-	if audio != nil {
-		a.stats.AudioPID = audio.PID
+	for _, s := range audio {
+		a.stats.AudioPIDs = append(a.stats.AudioPIDs, s.PID)
 	}
 	a.mu.Unlock()
 	args := buildArgs(a.cfg, "pipe:0", video, audio)
-	var vpid, apid uint16
+	var vpid uint16
 	if video != nil {
 		vpid = video.PID
-	}
-	if audio != nil {
-		apid = audio.PID
 	}
 
 	epoch := time.Now()
@@ -224,7 +221,7 @@ func (a *Analyser) run(ctx context.Context) error {
 	offset := 0.0
 	for {
 		var pmu sync.Mutex
-		p := newOutputParser(a.cfg, vpid, apid, a.event, a.level)
+		p := newOutputParser(a.cfg, vpid, a.event, a.level)
 		p.offset = offset
 		p.clock = offset
 		feed := func(fctx context.Context, w io.Writer) {
@@ -304,9 +301,12 @@ func (a *Analyser) run(ctx context.Context) error {
 
 // scan holds the first bytes of the feed until the PAT and PMT show which
 // streams to analyse. It returns the held chunks for ffmpeg.
-func (a *Analyser) scan(ctx context.Context) (pre [][]byte, video, audio *streamInfo, err error) {
+func (a *Analyser) scan(ctx context.Context) (pre [][]byte, video *streamInfo, audio []streamInfo, err error) {
 	if a.cfg.VideoPID != 0 && a.cfg.AudioPID != 0 {
-		video, audio = explicit(a.cfg.VideoPID), explicit(a.cfg.AudioPID)
+		video = explicit(a.cfg.VideoPID)
+		if s := explicit(a.cfg.AudioPID); s != nil {
+			audio = []streamInfo{*s}
+		}
 		return nil, video, audio, nil
 	}
 	sc := newPSIScanner()
@@ -344,26 +344,41 @@ func explicit(pid int) *streamInfo {
 	return &streamInfo{PID: uint16(pid)}
 }
 
-// pick chooses the analysed streams from the PMT and the configuration.
-func pick(c Config, streams []streamInfo) (video, audio *streamInfo) {
-	choose := func(want int, kind string) *streamInfo {
-		switch {
-		case want < 0:
-			return nil
-		case want > 0:
-			for _, s := range streams {
-				if int(s.PID) == want {
-					return &s
-				}
+// maxAudio bounds the audio streams one ffmpeg analyses.
+const maxAudio = 8
+
+// pick chooses the analysed streams from the PMT and the configuration:
+// the first video stream and every audio stream unless told otherwise.
+func pick(c Config, streams []streamInfo) (video *streamInfo, audio []streamInfo) {
+	byPID := func(want int) *streamInfo {
+		for _, s := range streams {
+			if int(s.PID) == want {
+				return &s
 			}
-			return explicit(want)
 		}
-		if s, ok := firstOf(streams, kind); ok {
-			return &s
-		}
-		return nil
+		return explicit(want)
 	}
-	return choose(c.VideoPID, "video"), choose(c.AudioPID, "audio")
+	switch {
+	case c.VideoPID > 0:
+		video = byPID(c.VideoPID)
+	case c.VideoPID == 0:
+		if s, ok := firstOf(streams, "video"); ok {
+			video = &s
+		}
+	}
+	switch {
+	case c.AudioPID > 0:
+		if s := byPID(c.AudioPID); s != nil {
+			audio = []streamInfo{*s}
+		}
+	case c.AudioPID == 0:
+		for _, s := range streams {
+			if s.Kind == "audio" && len(audio) < maxAudio {
+				audio = append(audio, s)
+			}
+		}
+	}
+	return video, audio
 }
 
 // AnalyseFile runs ffmpeg over a whole TS file as fast as it can and returns
@@ -380,15 +395,12 @@ func AnalyseFile(ctx context.Context, path string, cfg Config) ([]probe.MediaEve
 		return nil, err
 	}
 	video, audio := pick(cfg, streams)
-	if video == nil && audio == nil {
+	if video == nil && len(audio) == 0 {
 		return nil, ErrNoStreams
 	}
-	var vpid, apid uint16
+	var vpid uint16
 	if video != nil {
 		vpid = video.PID
-	}
-	if audio != nil {
-		apid = audio.PID
 	}
 	var log eventLog
 	emit := func(e Event) {
@@ -398,7 +410,7 @@ func AnalyseFile(ctx context.Context, path string, cfg Config) ([]probe.MediaEve
 		}
 	}
 	var pmu sync.Mutex
-	p := newOutputParser(cfg, vpid, apid, emit, cfg.OnLevels)
+	p := newOutputParser(cfg, vpid, emit, cfg.OnLevels)
 	err = runFFmpeg(ctx, ffpath, buildArgs(cfg, path, video, audio), nil, p, &pmu, func(j []byte, t float64) {
 		if cfg.OnThumbnail != nil {
 			cfg.OnThumbnail(Thumbnail{PID: vpid, TimeS: t, JPEG: j})

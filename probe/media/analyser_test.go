@@ -96,6 +96,32 @@ func TestAnalyseFile(t *testing.T) {
 	}
 }
 
+func TestSeveralAudioStreams(t *testing.T) {
+	path := genFixture(t, "twoaudio.ts")
+	pids := map[uint16]int{}
+	var mu sync.Mutex
+	ev, err := AnalyseFile(context.Background(), path, Config{
+		OnLevels: func(l Levels) { mu.Lock(); pids[l.PID]++; mu.Unlock() },
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var silent []probe.MediaEvent
+	for _, e := range ev {
+		if e.Kind == KindSilence {
+			silent = append(silent, e)
+		}
+	}
+	if len(silent) != 1 || silent[0].PID != 0x102 || silent[0].StartS > tolerance || silent[0].EndS < 5-tolerance {
+		t.Errorf("silence events %+v, want one on PID 0x102 over [0, 5]", silent)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if pids[0x101] < 30 || pids[0x102] < 30 {
+		t.Errorf("level readings per PID %v, want both streams", pids)
+	}
+}
+
 func TestThumbnailAndLevels(t *testing.T) {
 	path := genFixture(t, "bbs.ts")
 	var mu sync.Mutex
@@ -200,7 +226,7 @@ func TestAnalyserLive(t *testing.T) {
 	}
 	checkEvents(t, a.Events(), []span{{KindBlack, 2, 5}, {KindSilence, 2, 5}, {KindFreeze, 2, 5}}, []string{KindGap})
 	st := a.Stats()
-	if st.BytesSkipped != 0 || st.Restarts != 0 || st.VideoPID != 0x100 || st.AudioPID != 0x101 {
+	if st.BytesSkipped != 0 || st.Restarts != 0 || st.VideoPID != 0x100 || len(st.AudioPIDs) != 1 || st.AudioPIDs[0] != 0x101 {
 		t.Errorf("stats %+v", st)
 	}
 	if _, ok := a.Thumbnail(); !ok {

@@ -5,14 +5,20 @@ import (
 	"strconv"
 )
 
+// audioPrefix starts the name of each audio chain's metadata printer; the
+// PID follows in decimal.
+const audioPrefix = "a"
+
 // thumbKey tags thumbnail frames so their media time is printed.
 const thumbKey = "srtscope.thumb"
 
 func ff(v float64) string { return strconv.FormatFloat(v, 'f', -1, 64) }
 
 // buildArgs assembles the ffmpeg command line for one feed. input is
-// "pipe:0" for a live feed or a file name. video or audio may be nil.
-func buildArgs(c Config, input string, video, audio *streamInfo) []string {
+// "pipe:0" for a live feed or a file name. video may be nil and audio
+// empty. Each audio chain ends in a metadata printer named after its PID
+// (see audioPrefix) so the parser can tell the streams apart.
+func buildArgs(c Config, input string, video *streamInfo, audio []streamInfo) []string {
 	args := []string{"-hide_banner", "-nostdin", "-nostats", "-loglevel", "info"}
 	if c.Light && video != nil {
 		args = append(args, "-skip_frame:v", "nokey")
@@ -33,14 +39,14 @@ func buildArgs(c Config, input string, video, audio *streamInfo) []string {
 		}
 		graph += "[vout]"
 	}
-	if audio != nil {
+	for i, a := range audio {
 		if graph != "" {
 			graph += ";"
 		}
-		graph += fmt.Sprintf("[0:i:%d]silencedetect=n=%sdB:d=%s,asetnsamples=n=%d:p=0,"+
+		graph += fmt.Sprintf("[0:i:%d]asetnsamples=n=%d:p=0,silencedetect=n=%sdB:d=%s,"+
 			"astats=metadata=1:reset=1:measure_perchannel=RMS_level+Peak_level:measure_overall=none,"+
-			"ametadata=mode=print[aout]",
-			audio.PID, ff(c.SilenceNoiseDB), ff(c.SilenceMinS), c.LevelSamples)
+			"ametadata@%s%d=mode=print[aout%d]",
+			a.PID, c.LevelSamples, ff(c.SilenceNoiseDB), ff(c.SilenceMinS), audioPrefix, a.PID, i)
 	}
 	args = append(args, "-filter_complex", graph)
 	if video != nil {
@@ -50,8 +56,11 @@ func buildArgs(c Config, input string, video, audio *streamInfo) []string {
 			args = append(args, "-map", "[vout]", "-f", "null", "-")
 		}
 	}
-	if audio != nil {
-		args = append(args, "-map", "[aout]", "-f", "null", "-")
+	if len(audio) > 0 {
+		for i := range audio {
+			args = append(args, "-map", fmt.Sprintf("[aout%d]", i))
+		}
+		args = append(args, "-f", "null", "-")
 	}
 	return args
 }

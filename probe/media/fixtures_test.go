@@ -38,6 +38,13 @@ var fixtures = map[string]fixture{
 		"-f", "lavfi", "-i", "aevalsrc=" + toneAmp + "*sin(2*PI*1000*t):s=48000:d=5",
 		"-vf", "tpad=stop_mode=clone:stop_duration=3,format=yuv420p",
 		"-c:v", "libx264", "-g", "25", "-preset", "veryfast", "-c:a", "aac", "-f", "mpegts"}},
+	// Two audio streams: 0x101 a tone, 0x102 silent throughout (5 s).
+	"twoaudio.ts": {args: []string{
+		"-f", "lavfi", "-i", "testsrc2=s=320x180:r=25:d=5",
+		"-f", "lavfi", "-i", "aevalsrc=" + toneAmp + "*sin(2*PI*1000*t):s=48000:d=5",
+		"-f", "lavfi", "-i", "anullsrc=r=48000:cl=stereo:d=5",
+		"-map", "0:v", "-map", "1:a", "-map", "2:a", "-c:v", "libx264", "-preset", "veryfast",
+		"-pix_fmt", "yuv420p", "-c:a", "aac", "-f", "mpegts"}},
 	// MP2 in TS, audio only: 2 s tone, 3 s silence, 2 s tone.
 	"mp2.ts": {args: []string{
 		"-f", "lavfi", "-i", "aevalsrc=" + toneAmp + "*sin(2*PI*1000*t)|" + toneAmp + "*sin(2*PI*1000*t):s=48000:d=2",

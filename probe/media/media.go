@@ -80,8 +80,9 @@ type Config struct {
 	// Light decodes video keyframes only (-skip_frame nokey): far cheaper,
 	// but black and freeze are only seen at keyframe granularity.
 	Light bool
-	// VideoPID and AudioPID choose the streams to analyse: 0 picks the first
-	// video (audio) stream of the PMT, -1 analyses none.
+	// VideoPID and AudioPID choose the streams to analyse: VideoPID 0 picks
+	// the first video stream of the PMT, AudioPID 0 every audio stream (up
+	// to 8); -1 analyses none.
 	VideoPID, AudioPID int
 
 	// BlackMinS is blackdetect's d (default 2 s), BlackPixTh its pix_th

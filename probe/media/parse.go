@@ -2,6 +2,7 @@ package media
 
 import (
 	"math"
+	"sort"
 	"strconv"
 	"strings"
 )
@@ -11,7 +12,6 @@ import (
 type outputParser struct {
 	cfg      Config
 	videoPID uint16
-	audioPID uint16
 	offset   float64 // added to every ffmpeg time (restarts of a live feed)
 
 	emit   func(Event)
@@ -24,11 +24,15 @@ type outputParser struct {
 	black      blackState
 	freezeOn   bool
 	freezeFrom float64
-	silenceOn  bool
-	silenceAt  float64
+	silence    map[uint16]*silenceState
 
 	lv       *Levels // levels being assembled
 	lvPrefix string
+}
+
+type silenceState struct {
+	on bool
+	at float64
 }
 
 type blackState struct {
@@ -39,15 +43,26 @@ type blackState struct {
 	ended     bool
 }
 
-func newOutputParser(c Config, video, audio uint16, emit func(Event), levels func(Levels)) *outputParser {
+func newOutputParser(c Config, video uint16, emit func(Event), levels func(Levels)) *outputParser {
 	if emit == nil {
 		emit = func(Event) {}
 	}
 	if levels == nil {
 		levels = func(Levels) {}
 	}
-	return &outputParser{cfg: c, videoPID: video, audioPID: audio, emit: emit, levels: levels,
-		frameTime: map[string]float64{}}
+	return &outputParser{cfg: c, videoPID: video, emit: emit, levels: levels,
+		frameTime: map[string]float64{}, silence: map[uint16]*silenceState{}}
+}
+
+// audioPID returns the PID of the audio chain whose metadata printer logs
+// with this prefix ("ametadata@a257").
+func audioPID(prefix string) (uint16, bool) {
+	rest, ok := strings.CutPrefix(prefix, "ametadata@"+audioPrefix)
+	if !ok {
+		return 0, false
+	}
+	v, err := strconv.ParseUint(rest, 10, 13)
+	return uint16(v), err == nil
 }
 
 // splitLine separates "[name @ 0x...] rest" into name and rest.
@@ -139,15 +154,26 @@ func (p *outputParser) line(raw string) {
 			p.freezeOn = false
 			p.emit(Event{Kind: KindFreeze, PID: p.videoPID, StartS: p.freezeFrom, EndS: v + p.offset})
 		}
-	case strings.HasPrefix(s, "silence_start:"):
-		if v, ok := field(s, "silence_start:"); ok && !p.silenceOn {
-			p.silenceOn, p.silenceAt = true, math.Max(v, 0)+p.offset
-			p.emit(Event{Kind: KindSilence, PID: p.audioPID, StartS: p.silenceAt})
+	case strings.HasPrefix(s, "lavfi.silence_start="):
+		pid, ok1 := audioPID(prefix)
+		v, ok2 := field(s, "=")
+		if ok1 && ok2 {
+			st := p.silence[pid]
+			if st == nil {
+				st = &silenceState{}
+				p.silence[pid] = st
+			}
+			if !st.on {
+				st.on, st.at = true, math.Max(v, 0)+p.offset
+				p.emit(Event{Kind: KindSilence, PID: pid, StartS: st.at})
+			}
 		}
-	case strings.HasPrefix(s, "silence_end:"):
-		if v, ok := field(s, "silence_end:"); ok && p.silenceOn {
-			p.silenceOn = false
-			p.emit(Event{Kind: KindSilence, PID: p.audioPID, StartS: p.silenceAt, EndS: v + p.offset})
+	case strings.HasPrefix(s, "lavfi.silence_end="):
+		pid, ok1 := audioPID(prefix)
+		v, ok2 := field(s, "=")
+		if st := p.silence[pid]; ok1 && ok2 && st != nil && st.on {
+			st.on = false
+			p.emit(Event{Kind: KindSilence, PID: pid, StartS: st.at, EndS: math.Max(v+p.offset, st.at)})
 		}
 	}
 }
@@ -202,7 +228,8 @@ func (p *outputParser) astats(prefix, s string) {
 		if p.lv != nil {
 			p.flushLevels()
 		}
-		p.lv = &Levels{PID: p.audioPID, TimeS: p.frameTime[prefix]}
+		pid, _ := audioPID(prefix)
+		p.lv = &Levels{PID: pid, TimeS: p.frameTime[prefix]}
 		p.lvPrefix = prefix
 	}
 	grow := func(xs []float64) []float64 {
@@ -243,8 +270,15 @@ func (p *outputParser) finish() {
 		p.freezeOn = false
 		p.emit(Event{Kind: KindFreeze, PID: p.videoPID, StartS: p.freezeFrom, EndS: math.Max(end, p.freezeFrom)})
 	}
-	if p.silenceOn {
-		p.silenceOn = false
-		p.emit(Event{Kind: KindSilence, PID: p.audioPID, StartS: p.silenceAt, EndS: math.Max(end, p.silenceAt)})
+	pids := make([]int, 0, len(p.silence))
+	for pid := range p.silence {
+		pids = append(pids, int(pid))
+	}
+	sort.Ints(pids)
+	for _, pid := range pids {
+		if st := p.silence[uint16(pid)]; st.on {
+			st.on = false
+			p.emit(Event{Kind: KindSilence, PID: uint16(pid), StartS: st.at, EndS: math.Max(end, st.at)})
+		}
 	}
 }

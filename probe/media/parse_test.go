@@ -40,11 +40,21 @@ func TestOutputParser(t *testing.T) {
 			"[freezedetect @ 0x5] lavfi.freezedetect.freeze_end: 5.02133",
 		}, []Event{{KindFreeze, 256, 2.02133, 0}, {KindFreeze, 256, 2.02133, 5.02133}}},
 		{"silence, negative start clamped", []string{
-			"[silencedetect @ 0x6] silence_start: -0.01",
-			"[silencedetect @ 0x6] silence_end: 7.04 | silence_duration: 7.05",
+			"[ametadata@a257 @ 0x6] frame:20   pts:96000  pts_time:2",
+			"[ametadata@a257 @ 0x6] lavfi.silence_start=-0.01",
+			"[ametadata@a257 @ 0x6] frame:70   pts:96000  pts_time:7",
+			"[ametadata@a257 @ 0x6] lavfi.silence_end=7.04",
+			"[ametadata@a257 @ 0x6] lavfi.silence_duration=7.05",
 		}, []Event{{KindSilence, 257, 0, 0}, {KindSilence, 257, 0, 7.04}}},
+		{"silence per audio stream, open at end", []string{
+			"[ametadata@a257 @ 0x6] lavfi.silence_start=1",
+			"[ametadata@a258 @ 0x7] lavfi.silence_start=2",
+			"[ametadata@a257 @ 0x6] lavfi.silence_end=4",
+			"[ametadata@a258 @ 0x7] frame:70   pts:96000  pts_time:6",
+		}, []Event{{KindSilence, 257, 1, 0}, {KindSilence, 258, 2, 0}, {KindSilence, 257, 1, 4}, {KindSilence, 258, 2, 6}}},
 		{"garbage is ignored", []string{
-			"", "[", "] ", "frame:x pts_time:", "silence_start: nan", "lavfi.black_end=",
+			"", "[", "] ", "frame:x pts_time:", "silence_start: 1", "lavfi.black_end=",
+			"[ametadata@a99999 @ 0x6] lavfi.silence_start=1", "[ametadata@a257 @ 0x6] lavfi.silence_start=nan",
 			"[x @ 1] lavfi.astats.0.RMS_level=1", "[x @ 1] lavfi.astats.999999999999.RMS_level=1",
 			"black_start:1 black_end:", "[freezedetect @ 0x5] lavfi.freezedetect.freeze_end: 5",
 		}, nil},
@@ -52,7 +62,7 @@ func TestOutputParser(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			var got []Event
-			p := newOutputParser(Config{}.withDefaults(), 256, 257, func(e Event) { got = append(got, e) }, nil)
+			p := newOutputParser(Config{}.withDefaults(), 256, func(e Event) { got = append(got, e) }, nil)
 			for _, l := range tc.lines {
 				p.line(l)
 			}
@@ -66,16 +76,16 @@ func TestOutputParser(t *testing.T) {
 
 func TestOutputParserLevels(t *testing.T) {
 	lines := []string{
-		"[Parsed_ametadata_2 @ 0x1] frame:30   pts:144000  pts_time:3",
-		"[Parsed_ametadata_2 @ 0x1] lavfi.astats.1.Peak_level=-17.0",
-		"[Parsed_ametadata_2 @ 0x1] lavfi.astats.1.RMS_level=-20.0",
-		"[Parsed_ametadata_2 @ 0x1] lavfi.astats.2.Peak_level=-inf",
-		"[Parsed_ametadata_2 @ 0x1] lavfi.astats.2.RMS_level=-inf",
-		"[Parsed_ametadata_2 @ 0x1] frame:31   pts:148800  pts_time:3.1",
-		"[Parsed_ametadata_2 @ 0x1] lavfi.astats.1.RMS_level=-6",
+		"[ametadata@a257 @ 0x1] frame:30   pts:144000  pts_time:3",
+		"[ametadata@a257 @ 0x1] lavfi.astats.1.Peak_level=-17.0",
+		"[ametadata@a257 @ 0x1] lavfi.astats.1.RMS_level=-20.0",
+		"[ametadata@a257 @ 0x1] lavfi.astats.2.Peak_level=-inf",
+		"[ametadata@a257 @ 0x1] lavfi.astats.2.RMS_level=-inf",
+		"[ametadata@a257 @ 0x1] frame:31   pts:148800  pts_time:3.1",
+		"[ametadata@a257 @ 0x1] lavfi.astats.1.RMS_level=-6",
 	}
 	var got []Levels
-	p := newOutputParser(Config{}.withDefaults(), 0, 257, nil, func(l Levels) { got = append(got, l) })
+	p := newOutputParser(Config{}.withDefaults(), 0, nil, func(l Levels) { got = append(got, l) })
 	p.offset = 10
 	for _, l := range lines {
 		p.line(l)
