@@ -23,8 +23,14 @@ const secretPass = "Sup3r-Secret-Passphrase!"
 // 8-second outage with a reconnect at 7:00 (positions scale with n).
 func synthetic(tb testing.TB, n int) *record.Session {
 	tb.Helper()
+	return syntheticIn(tb, filepath.Join(tb.TempDir(), record.FileName), n)
+}
+
+// syntheticIn is synthetic recording into the database at dbPath.
+func syntheticIn(tb testing.TB, dbPath string, n int) *record.Session {
+	tb.Helper()
 	ctx := context.Background()
-	db, err := record.Open(filepath.Join(tb.TempDir(), record.FileName))
+	db, err := record.Open(dbPath)
 	if err != nil {
 		tb.Fatal(err)
 	}

@@ -152,7 +152,9 @@ func explain(err error, dir string) string {
 		return "the disk is full: free some space or save to another disk (" + err.Error() + ")"
 	case errors.Is(err, syscall.EROFS), errors.Is(err, os.ErrPermission):
 		return "the folder " + dir + " is read-only for you: choose another folder (" + err.Error() + ")"
-	case errors.Is(err, syscall.ENOTDIR), errors.Is(err, os.ErrNotExist):
+	case errors.Is(err, syscall.ENOTDIR):
+		return dir + " is not a folder: choose an existing folder (" + err.Error() + ")"
+	case errors.Is(err, os.ErrNotExist):
 		return "the folder " + dir + " does not exist: choose an existing folder (" + err.Error() + ")"
 	case errors.As(err, &errno):
 		return errno.Error() + ": choose another folder"

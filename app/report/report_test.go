@@ -141,7 +141,7 @@ func TestExportFailsCleanly(t *testing.T) {
 	}{
 		// Tests run as root, which may write anywhere: a folder that is a
 		// regular file is unwritable for everyone.
-		{"folder is a file", filepath.Join(file, "report.pdf"), "does not exist"},
+		{"folder is a file", filepath.Join(file, "report.pdf"), "is not a folder"},
 		{"missing folder", filepath.Join(dir, "nope", "report.pdf"), "does not exist"},
 	}
 	for _, tc := range tests {
@@ -242,7 +242,9 @@ func TestSampleReport(t *testing.T) {
 	if dir == "" {
 		t.Skip("set SRTSCOPE_REPORT_SAMPLE_DIR to write a sample report")
 	}
-	s := synthetic(t, 600)
+	// Recorded into the folder too, for trying `srtscope sessions` and
+	// `srtscope report` with SRTSCOPE_DATA_DIR pointing there.
+	s := syntheticIn(t, filepath.Join(dir, record.FileName), 600)
 	for _, f := range Formats {
 		if err := Export(filepath.Join(dir, "sample-session."+string(f)), s, f, Options{}); err != nil {
 			t.Fatal(err)
