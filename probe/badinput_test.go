@@ -211,3 +211,37 @@ func TestConcurrentReport(t *testing.T) {
 		t.Fatalf("programs %+v", r.Programs)
 	}
 }
+
+// TestPMTVersionChange rewrites the PMT half-way with a new version number
+// and the audio stream re-typed as MP2: the change must be noticed.
+func TestPMTVersionChange(t *testing.T) {
+	bars := readFixture(t, "bars_tone.ts")
+	half := len(bars) / PacketSize / 2
+	in := mapPackets(bars, func(i int, p []byte) []byte {
+		if i < half || pidOf(p) != 0x1000 || p[1]&0x40 == 0 || p[4] != 0 {
+			return p
+		}
+		s := p[5:]
+		n := 3 + (int(s[1]&0x0f)<<8 | int(s[2]))
+		s[5] = s[5]&0xc1 | 3<<1 // version 3
+		for j := 12 + (int(s[10]&0x0f)<<8 | int(s[11])); j+5 <= n-4; j += 5 + (int(s[j+3]&0x0f)<<8 | int(s[j+4])) {
+			if s[j] == 0x0f {
+				s[j] = 0x03
+			}
+		}
+		c := crc32MPEG(s[:n-4])
+		s[n-4], s[n-3], s[n-2], s[n-1] = byte(c>>24), byte(c>>16), byte(c>>8), byte(c)
+		return p
+	})
+	r := analyse(in)
+	if len(r.Programs) != 1 {
+		t.Fatalf("programs %+v", r.Programs)
+	}
+	p := r.Programs[0]
+	if p.PMTChanges != 1 || p.PMTVersion != 3 || p.Streams[1].StreamType != 3 || p.Streams[1].Codec != "mp2" {
+		t.Errorf("changes %d version %d streams %+v", p.PMTChanges, p.PMTVersion, p.Streams)
+	}
+	if !hasProblem(r, "PMT of program 1 changed") || r.TR101290.CRCError != 0 {
+		t.Errorf("problems %q crc %d", r.Problems, r.TR101290.CRCError)
+	}
+}
