@@ -29,6 +29,10 @@ type Sample struct {
 	PktsRetrans   uint64    `json:"pkts_retrans"`   // retransmitted packets received (pktRcvRetrans)
 	PktsDropped   uint64    `json:"pkts_dropped"`   // never delivered: unrecovered (pktRcvDrop)
 	BytesRecv     uint64    `json:"bytes_recv"`     // payload bytes delivered (cumulative)
+
+	// SinkSkippedBytes counts received bytes the payload sink (the probe)
+	// could not take in time; reception itself never waits for the sink.
+	SinkSkippedBytes uint64 `json:"sink_skipped_bytes,omitempty"`
 }
 
 // EventKind names what happened to a session.

@@ -1,0 +1,184 @@
+package session
+
+import (
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// Default subscription buffer sizes: a minute of samples, plenty of events.
+const (
+	defaultSampleBuffer = 64
+	defaultEventBuffer  = 256
+	maxEventHistory     = 1000
+)
+
+// Subscription receives the samples and events of one session through
+// bounded channels. When the subscriber falls behind, the oldest queued
+// item is dropped and counted: a slow subscriber never blocks the session.
+// Both channels are closed when the session's Run returns.
+type Subscription struct {
+	Samples <-chan Sample // one per sample interval
+	Events  <-chan Event  // every event, in order
+
+	samples chan Sample
+	events  chan Event
+	dropped atomic.Uint64
+	hub     *hub
+}
+
+// Dropped is how many samples and events this subscriber missed because it
+// did not read them in time.
+func (s *Subscription) Dropped() uint64 { return s.dropped.Load() }
+
+// Close stops the subscription and closes its channels. It is safe to call
+// more than once and after the session ended.
+func (s *Subscription) Close() { s.hub.unsubscribe(s) }
+
+// hub fans samples and events out to subscribers and keeps the event
+// history for the summary.
+type hub struct {
+	mu      sync.Mutex
+	subs    map[*Subscription]struct{}
+	closed  bool
+	history []Event
+	omitted int // events left out of history once it was full
+}
+
+func newHub() *hub { return &hub{subs: map[*Subscription]struct{}{}} }
+
+func (h *hub) subscribe(sampleBuf, eventBuf int) *Subscription {
+	if sampleBuf <= 0 {
+		sampleBuf = defaultSampleBuffer
+	}
+	if eventBuf <= 0 {
+		eventBuf = defaultEventBuffer
+	}
+	s := &Subscription{samples: make(chan Sample, sampleBuf), events: make(chan Event, eventBuf), hub: h}
+	s.Samples, s.Events = s.samples, s.events
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.closed {
+		close(s.samples)
+		close(s.events)
+		return s
+	}
+	h.subs[s] = struct{}{}
+	return s
+}
+
+func (h *hub) unsubscribe(s *Subscription) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if _, ok := h.subs[s]; ok {
+		delete(h.subs, s)
+		close(s.samples)
+		close(s.events)
+	}
+}
+
+// offer puts v on ch, dropping the oldest queued item when ch is full.
+func offer[T any](ch chan T, v T, dropped *atomic.Uint64) {
+	for range 3 {
+		select {
+		case ch <- v:
+			return
+		default:
+		}
+		select {
+		case <-ch:
+			dropped.Add(1)
+		default:
+		}
+	}
+	dropped.Add(1)
+}
+
+func (h *hub) publishSample(s Sample) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	for sub := range h.subs {
+		offer(sub.samples, s, &sub.dropped)
+	}
+}
+
+func (h *hub) publishEvent(e Event) {
+	if e.Time.IsZero() {
+		e.Time = time.Now()
+	}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if len(h.history) < maxEventHistory {
+		h.history = append(h.history, e)
+	} else {
+		h.omitted++
+	}
+	for sub := range h.subs {
+		offer(sub.events, e, &sub.dropped)
+	}
+}
+
+// events returns a copy of the event history, with a note when some were
+// left out.
+func (h *hub) events() []Event {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	out := append([]Event(nil), h.history...)
+	if h.omitted > 0 {
+		out = append(out, Event{Time: time.Now(), Kind: EventError, Detail: fmt.Sprintf("%d more events not kept", h.omitted)})
+	}
+	return out
+}
+
+// close ends every subscription; later subscriptions start closed.
+func (h *hub) close() {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.closed {
+		return
+	}
+	h.closed = true
+	for sub := range h.subs {
+		close(sub.samples)
+		close(sub.events)
+	}
+	h.subs = map[*Subscription]struct{}{}
+}
+
+// rejectLimiter rate-limits rejection events: at most burst per window, the
+// rest are counted and mentioned in the next event that gets through.
+type rejectLimiter struct {
+	mu          sync.Mutex
+	window      time.Duration
+	burst       int
+	windowStart time.Time
+	inWindow    int
+	suppressed  int
+	total       int
+}
+
+// allow reports whether a rejection event may be published now and how many
+// were suppressed since the last one that was.
+func (l *rejectLimiter) allow(now time.Time) (ok bool, suppressedBefore int) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.total++
+	if now.Sub(l.windowStart) >= l.window {
+		l.windowStart, l.inWindow = now, 0
+	}
+	if l.inWindow >= l.burst {
+		l.suppressed++
+		return false, 0
+	}
+	l.inWindow++
+	s := l.suppressed
+	l.suppressed = 0
+	return true, s
+}
+
+func (l *rejectLimiter) count() int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.total
+}

@@ -1,0 +1,498 @@
+package session
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	srt "github.com/datarhei/gosrt"
+	"github.com/datarhei/gosrt/packet"
+)
+
+// Sink takes the received TS bytes, for example the stream probe. It is fed
+// from a bounded queue on its own goroutine; bytes it cannot take in time
+// are counted (Sample.SinkSkippedBytes) and never slow down reception.
+type Sink interface {
+	Write(p []byte) (int, error)
+}
+
+// ReceiverOptions tune a Receiver. Zero values mean the defaults.
+type ReceiverOptions struct {
+	Interval         time.Duration // sample interval, default 1 s
+	Sink             Sink          // optional consumer of the TS bytes
+	SinkQueuePackets int           // bounded queue towards the sink, default 4096 packets
+	IdleAfter        time.Duration // idle event after this long without data, default 2 s
+}
+
+// Summary is the outcome of a whole receiving session: the last counters,
+// the time spent connected, the number of reconnects and every event.
+type Summary struct {
+	Sample
+	ConnectedS float64 `json:"connected_s"`
+	Reconnects int     `json:"reconnects"`
+	Rejections int     `json:"rejections"`
+	Events     []Event `json:"events"`
+}
+
+// Receiver receives one SRT feed as caller or listener, derives trustworthy
+// statistics from the headers of the delivered packets and publishes a
+// Sample per interval and Events to its subscribers. One goroutine (Run's)
+// owns the connection; Close of the connection is what unblocks its read.
+type Receiver struct {
+	cfg  Config
+	opts ReceiverOptions
+	hub  *hub
+	lim  rejectLimiter
+
+	started atomic.Bool
+
+	// Counters written by the read loop, cumulative across reconnects.
+	pktsRecv         atomic.Uint64
+	bytesRecv        atomic.Uint64
+	pktsRecovered    atomic.Uint64 // delivered with the retransmitted flag
+	pktsUnrecovered  atomic.Uint64 // gaps in delivered sequence numbers
+	sinkSkippedBytes atomic.Uint64
+	rttMicros        atomic.Int64
+	latencyMs        atomic.Int64
+	lastDataNano     atomic.Int64
+
+	busy atomic.Bool // listener: a publisher is connected
+
+	mu             sync.Mutex
+	state          State
+	peer           string
+	current        srt.Conn
+	listener       srt.Listener
+	stopped        bool
+	connectedSince time.Time
+	connectedTotal time.Duration
+	connects       int
+	lastErr        error
+
+	sinkQueue chan []byte
+	bufPool   sync.Pool
+}
+
+// NewReceiver validates cfg and returns a receiver ready to Run.
+func NewReceiver(cfg Config, opts ReceiverOptions) (*Receiver, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	if opts.Interval <= 0 {
+		opts.Interval = time.Second
+	}
+	if opts.SinkQueuePackets <= 0 {
+		opts.SinkQueuePackets = 4096
+	}
+	if opts.IdleAfter <= 0 {
+		opts.IdleAfter = 2 * time.Second
+	}
+	r := &Receiver{cfg: cfg.withDefaults(), opts: opts, hub: newHub(), state: StateConnecting}
+	r.lim = rejectLimiter{window: 10 * time.Second, burst: 5}
+	r.bufPool.New = func() any { b := make([]byte, 0, srt.MAX_PAYLOAD_SIZE); return &b }
+	if opts.Sink != nil {
+		r.sinkQueue = make(chan []byte, opts.SinkQueuePackets)
+	}
+	return r, nil
+}
+
+// Subscribe returns a subscription with the given channel capacities
+// (0 = defaults). Subscribe before Run to see every event.
+func (r *Receiver) Subscribe(sampleBuf, eventBuf int) *Subscription {
+	return r.hub.subscribe(sampleBuf, eventBuf)
+}
+
+// Run receives until ctx ends (or, for a listener, until listening fails).
+// A caller reconnects with backoff (0.5 s doubling to 5 s) after every
+// failure or drop. Run returns nil when stopped by ctx, and closes every
+// subscription when it returns.
+func (r *Receiver) Run(ctx context.Context) error {
+	if !r.started.CompareAndSwap(false, true) {
+		return errors.New("session: Receiver.Run called twice")
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	var wg sync.WaitGroup
+	defer func() {
+		cancel()
+		wg.Wait()
+		r.hub.publishSample(r.Snapshot())
+		r.hub.close()
+	}()
+
+	wg.Add(1)
+	go func() { // closing is what unblocks gosrt reads and accepts
+		defer wg.Done()
+		<-ctx.Done()
+		r.mu.Lock()
+		r.stopped = true
+		if r.current != nil {
+			r.current.Close()
+		}
+		if r.listener != nil {
+			r.listener.Close()
+		}
+		r.mu.Unlock()
+	}()
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		r.sample(ctx)
+	}()
+	if r.sinkQueue != nil {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			r.feedSink(ctx)
+		}()
+	}
+
+	if r.cfg.Mode == ModeListener {
+		return r.runListener(ctx, &wg)
+	}
+	r.runCaller(ctx)
+	return nil
+}
+
+// Snapshot returns the current statistics with cumulative counters.
+func (r *Receiver) Snapshot() Sample {
+	r.mu.Lock()
+	state, peer := r.state, r.peer
+	r.mu.Unlock()
+	recovered, unrecovered := r.pktsRecovered.Load(), r.pktsUnrecovered.Load()
+	s := Sample{
+		Time:             time.Now(),
+		State:            state,
+		Peer:             peer,
+		PktsRecv:         r.pktsRecv.Load(),
+		PktsLost:         recovered + unrecovered,
+		PktsRetrans:      recovered,
+		PktsDropped:      unrecovered,
+		BytesRecv:        r.bytesRecv.Load(),
+		SinkSkippedBytes: r.sinkSkippedBytes.Load(),
+	}
+	if state == StateConnected {
+		s.RTTMs = float64(r.rttMicros.Load()) / 1000
+		s.LatencyMs = int(r.latencyMs.Load())
+		if s.RTTMs > 0 {
+			s.RTTMultiplier = float64(s.LatencyMs) / s.RTTMs
+		}
+	}
+	return s
+}
+
+// Summary returns the session's outcome so far; call it after Run returns
+// for the final figures.
+func (r *Receiver) Summary() Summary {
+	s := r.Snapshot()
+	r.mu.Lock()
+	connected := r.connectedTotal
+	if r.state == StateConnected {
+		connected += time.Since(r.connectedSince)
+	}
+	reconnects := max(r.connects-1, 0)
+	r.mu.Unlock()
+	return Summary{
+		Sample:     s,
+		ConnectedS: connected.Seconds(),
+		Reconnects: reconnects,
+		Rejections: r.lim.count(),
+		Events:     r.hub.events(),
+	}
+}
+
+// LastError is the most recent connection failure in words, or nil.
+func (r *Receiver) LastError() error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.lastErr
+}
+
+// Connects is how many connections were established so far.
+func (r *Receiver) Connects() int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.connects
+}
+
+func (r *Receiver) event(kind EventKind, remote, format string, a ...any) {
+	r.hub.publishEvent(Event{Time: time.Now(), Kind: kind, Detail: fmt.Sprintf(format, a...), Remote: remote})
+}
+
+func (r *Receiver) setState(s State) {
+	r.mu.Lock()
+	r.state = s
+	r.mu.Unlock()
+}
+
+func (r *Receiver) fail(kind EventKind, ce *ConnectError) {
+	r.mu.Lock()
+	r.lastErr = ce
+	r.mu.Unlock()
+	r.event(kind, "", "%s", ce.Detail)
+}
+
+// runCaller dials, receives, and redials with backoff until ctx ends.
+func (r *Receiver) runCaller(ctx context.Context) {
+	backoff := minBackoff
+	for attempt := 1; ctx.Err() == nil; attempt++ {
+		r.setState(StateConnecting)
+		r.event(EventConnecting, r.cfg.Address(), "calling %s (attempt %d)", r.cfg.Address(), attempt)
+		conn, err := dialContext(ctx, r.cfg)
+		if err != nil {
+			if ctx.Err() != nil {
+				return
+			}
+			ce := explainDialError(err, r.cfg)
+			kind := EventError
+			if ce.Code != 0 {
+				kind = EventRejected
+			}
+			r.fail(kind, ce)
+			r.setState(StateDisconnected)
+			if !waitBackoff(ctx, backoff) {
+				return
+			}
+			backoff = nextBackoff(backoff)
+			continue
+		}
+		backoff = minBackoff
+		attempt = 0
+		r.serve(ctx, conn)
+		if ctx.Err() == nil && !waitBackoff(ctx, minBackoff) {
+			return
+		}
+	}
+}
+
+// runListener listens, accepts one publisher at a time and keeps listening
+// after it leaves.
+func (r *Receiver) runListener(ctx context.Context, wg *sync.WaitGroup) error {
+	ln, err := listenSRT(r.cfg)
+	if err != nil {
+		var ce *ConnectError
+		errors.As(err, &ce)
+		r.fail(EventError, ce)
+		return ce
+	}
+	r.mu.Lock()
+	if r.stopped {
+		r.mu.Unlock()
+		ln.Close()
+		return nil
+	}
+	r.listener = ln
+	r.mu.Unlock()
+	r.event(EventConnecting, "", "listening on UDP %s, waiting for a caller", ln.Addr())
+
+	accepted := make(chan srt.Conn)
+	acceptErr := make(chan error, 1)
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		acceptErr <- acceptLoop(ctx, ln, r.cfg, &r.busy, r.hub, &r.lim, accepted)
+	}()
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case err := <-acceptErr:
+			if ctx.Err() != nil {
+				return nil
+			}
+			ce := &ConnectError{Kind: ErrPortInUse, Err: err, Detail: fmt.Sprintf("listening on %s stopped: %v", r.cfg.Address(), err)}
+			r.fail(EventError, ce)
+			return ce
+		case conn := <-accepted:
+			r.serve(ctx, conn)
+			r.busy.Store(false)
+			if ctx.Err() == nil {
+				r.setState(StateConnecting)
+			}
+		}
+	}
+}
+
+// acceptLoop accepts handshake requests on ln until it closes, applies the
+// listener policy and hands accepted connections to accepted. busy is true
+// while a peer is connected; further callers are rejected as "peer busy".
+func acceptLoop(ctx context.Context, ln srt.Listener, cfg Config, busy *atomic.Bool, h *hub, lim *rejectLimiter, accepted chan<- srt.Conn) error {
+	for {
+		req, err := ln.Accept2()
+		if err != nil {
+			return err
+		}
+		remote := req.RemoteAddr().String()
+		if code, words := checkRequest(req, cfg); code != 0 {
+			req.Reject(code)
+			rejectEvent(h, lim, remote, code, words)
+			continue
+		}
+		if !busy.CompareAndSwap(false, true) {
+			req.Reject(srt.REJX_CONFLICT)
+			rejectEvent(h, lim, remote, srt.REJX_CONFLICT, "another caller is already connected (peer busy)")
+			continue
+		}
+		conn, err := req.Accept()
+		if err != nil {
+			busy.Store(false)
+			h.publishEvent(Event{Time: time.Now(), Kind: EventError, Detail: fmt.Sprintf("accepting caller %s failed: %v", remote, err), Remote: remote})
+			continue
+		}
+		select {
+		case accepted <- conn:
+		case <-ctx.Done():
+			conn.Close()
+			return nil
+		}
+	}
+}
+
+// serve reads conn until it closes, counting delivered packets, sequence
+// gaps (unrecovered loss) and retransmitted packets (recovered loss).
+func (r *Receiver) serve(ctx context.Context, conn srt.Conn) {
+	r.mu.Lock()
+	if r.stopped {
+		r.mu.Unlock()
+		conn.Close()
+		return
+	}
+	r.current = conn
+	peer := conn.RemoteAddr().String()
+	r.peer = peer
+	r.state = StateConnected
+	r.connectedSince = time.Now()
+	r.connects++
+	r.mu.Unlock()
+
+	var stats srt.Statistics
+	conn.Stats(&stats)
+	r.latencyMs.Store(int64(stats.Instantaneous.MsRecvTsbPdDelay))
+	r.rttMicros.Store(int64(stats.Instantaneous.MsRTT * 1000))
+	lastStats := time.Now()
+	r.lastDataNano.Store(lastStats.UnixNano())
+	detail := fmt.Sprintf("connected to %s, latency %d ms", peer, stats.Instantaneous.MsRecvTsbPdDelay)
+	if id := conn.StreamId(); id != "" {
+		detail += fmt.Sprintf(", streamid %q", truncate(id, 80))
+	}
+	if r.cfg.Passphrase != "" {
+		detail += ", encrypted"
+	}
+	r.event(EventConnected, peer, "%s", detail)
+
+	const seqMask = packet.MAX_SEQUENCENUMBER
+	var expected uint32
+	haveSeq := false
+	for {
+		p, err := conn.ReadPacket()
+		if err != nil {
+			break
+		}
+		h := p.Header()
+		seq := h.PacketSequenceNumber.Val()
+		if haveSeq {
+			if gap := (seq - expected) & seqMask; gap != 0 && gap < seqMask/2 {
+				r.pktsUnrecovered.Add(uint64(gap))
+			}
+		}
+		expected, haveSeq = (seq+1)&seqMask, true
+		if h.RetransmittedPacketFlag {
+			r.pktsRecovered.Add(1)
+		}
+		data := p.Data()
+		r.pktsRecv.Add(1)
+		r.bytesRecv.Add(uint64(len(data)))
+		if r.sinkQueue != nil {
+			r.toSink(data)
+		}
+		p.Decommission()
+		now := time.Now()
+		r.lastDataNano.Store(now.UnixNano())
+		if now.Sub(lastStats) >= 250*time.Millisecond {
+			conn.Stats(&stats)
+			r.rttMicros.Store(int64(stats.Instantaneous.MsRTT * 1000))
+			r.latencyMs.Store(int64(stats.Instantaneous.MsRecvTsbPdDelay))
+			lastStats = now
+		}
+	}
+	conn.Close()
+
+	silentFor := time.Since(time.Unix(0, r.lastDataNano.Load()))
+	r.mu.Lock()
+	r.current = nil
+	r.connectedTotal += time.Since(r.connectedSince)
+	r.state = StateDisconnected
+	r.peer = ""
+	r.mu.Unlock()
+	switch {
+	case ctx.Err() != nil:
+		r.event(EventDisconnected, peer, "disconnected from %s: session stopped", peer)
+	case silentFor >= r.cfg.PeerIdleTimeout-500*time.Millisecond:
+		ce := silentPeerError(r.cfg)
+		r.mu.Lock()
+		r.lastErr = ce
+		r.mu.Unlock()
+		r.event(EventDisconnected, peer, "disconnected from %s: %s", peer, ce.Detail)
+	default:
+		r.event(EventDisconnected, peer, "disconnected from %s: the peer closed the connection", peer)
+	}
+}
+
+// toSink queues a copy of data for the sink without blocking.
+func (r *Receiver) toSink(data []byte) {
+	bp := r.bufPool.Get().(*[]byte)
+	buf := append((*bp)[:0], data...)
+	select {
+	case r.sinkQueue <- buf:
+	default:
+		r.sinkSkippedBytes.Add(uint64(len(data)))
+		*bp = buf
+		r.bufPool.Put(bp)
+	}
+}
+
+// feedSink writes queued payloads to the sink until ctx ends.
+func (r *Receiver) feedSink(ctx context.Context) {
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case buf := <-r.sinkQueue:
+			if n, err := r.opts.Sink.Write(buf); err != nil || n < len(buf) {
+				r.sinkSkippedBytes.Add(uint64(len(buf) - max(n, 0)))
+			}
+			r.bufPool.Put(&buf)
+		}
+	}
+}
+
+// sample publishes one Sample per interval and the idle event.
+func (r *Receiver) sample(ctx context.Context) {
+	ticker := time.NewTicker(r.opts.Interval)
+	defer ticker.Stop()
+	prevBytes, prevTime := r.bytesRecv.Load(), time.Now()
+	idleReported := false
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case now := <-ticker.C:
+			s := r.Snapshot()
+			if elapsed := now.Sub(prevTime).Seconds(); elapsed > 0 {
+				s.RecvMbps = float64(s.BytesRecv-prevBytes) * 8 / elapsed / 1e6
+			}
+			prevBytes, prevTime = s.BytesRecv, now
+			r.hub.publishSample(s)
+			silent := now.Sub(time.Unix(0, r.lastDataNano.Load()))
+			switch {
+			case s.State == StateConnected && silent >= r.opts.IdleAfter && !idleReported:
+				idleReported = true
+				r.event(EventIdle, s.Peer, "no packets from %s for %.0f s: check the encoder is sending", s.Peer, silent.Seconds())
+			case s.State != StateConnected || silent < r.opts.IdleAfter:
+				idleReported = false
+			}
+		}
+	}
+}

@@ -1,0 +1,309 @@
+package session
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	srt "github.com/datarhei/gosrt"
+)
+
+// sendChunk is the payload of one SRT packet: 7 TS packets, as every SRT
+// implementation sends MPEG-TS.
+const sendChunk = 7 * tsPacketSize
+
+// SenderOptions tune a Sender.
+type SenderOptions struct {
+	Loop        bool    // start again at the end of the input
+	FallbackBps float64 // pace for input without PCRs, default 5 Mbit/s
+}
+
+// SenderStats are the running totals of a Sender.
+type SenderStats struct {
+	PktsSent  uint64 `json:"pkts_sent"`
+	BytesSent uint64 `json:"bytes_sent"`
+	Connects  int    `json:"connects"`
+}
+
+// Sender sends a TS file (or any bytes) over SRT at the real-time pace given
+// by its PCRs, as caller or listener. A caller reconnects with backoff after
+// a drop and carries on where it was; a listener waits for the next caller.
+type Sender struct {
+	cfg  Config
+	src  io.ReaderAt
+	size int64
+	opts SenderOptions
+	tl   *mediaTimeline
+	hub  *hub
+	lim  rejectLimiter
+
+	started   atomic.Bool
+	pktsSent  atomic.Uint64
+	bytesSent atomic.Uint64
+	busy      atomic.Bool
+
+	mu       sync.Mutex
+	current  srt.Conn
+	listener srt.Listener
+	stopped  bool
+	connects int
+	lastErr  error
+}
+
+// NewSender validates cfg, indexes the PCRs of src and returns a sender.
+func NewSender(cfg Config, src io.ReaderAt, size int64, opts SenderOptions) (*Sender, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	if opts.FallbackBps <= 0 {
+		opts.FallbackBps = 5e6
+	}
+	tl, err := newMediaTimeline(src, size, opts.FallbackBps)
+	if err != nil {
+		return nil, err
+	}
+	s := &Sender{cfg: cfg.withDefaults(), src: src, size: size, opts: opts, tl: tl, hub: newHub()}
+	s.lim = rejectLimiter{window: 10 * time.Second, burst: 5}
+	return s, nil
+}
+
+// MediaDuration is the media time of one pass through the input.
+func (s *Sender) MediaDuration() time.Duration {
+	return time.Duration(s.tl.duration * float64(time.Second))
+}
+
+// Bitrate is the average bitrate of the input in bits per second.
+func (s *Sender) Bitrate() float64 { return s.tl.avgBps }
+
+// Subscribe returns a subscription for the sender's events (it publishes
+// no samples). Subscribe before Run to see every event.
+func (s *Sender) Subscribe(eventBuf int) *Subscription { return s.hub.subscribe(1, eventBuf) }
+
+// Stats returns the running totals.
+func (s *Sender) Stats() SenderStats {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return SenderStats{PktsSent: s.pktsSent.Load(), BytesSent: s.bytesSent.Load(), Connects: s.connects}
+}
+
+// LastError is the most recent connection failure in words, or nil.
+func (s *Sender) LastError() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.lastErr
+}
+
+// Run sends until the input ends (without Loop) or ctx ends; both return
+// nil. A listener that cannot listen returns the reason.
+func (s *Sender) Run(ctx context.Context) error {
+	if !s.started.CompareAndSwap(false, true) {
+		return errors.New("session: Sender.Run called twice")
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	var wg sync.WaitGroup
+	defer func() {
+		cancel()
+		wg.Wait()
+		s.hub.close()
+	}()
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		<-ctx.Done()
+		s.mu.Lock()
+		s.stopped = true
+		if s.current != nil {
+			s.current.Close()
+		}
+		if s.listener != nil {
+			s.listener.Close()
+		}
+		s.mu.Unlock()
+	}()
+	if s.cfg.Mode == ModeListener {
+		return s.runListener(ctx, &wg)
+	}
+	s.runCaller(ctx)
+	return nil
+}
+
+func (s *Sender) event(kind EventKind, remote, format string, a ...any) {
+	s.hub.publishEvent(Event{Time: time.Now(), Kind: kind, Detail: fmt.Sprintf(format, a...), Remote: remote})
+}
+
+func (s *Sender) fail(kind EventKind, ce *ConnectError) {
+	s.mu.Lock()
+	s.lastErr = ce
+	s.mu.Unlock()
+	s.event(kind, "", "%s", ce.Detail)
+}
+
+func (s *Sender) runCaller(ctx context.Context) {
+	var pos int64
+	backoff := minBackoff
+	for attempt := 1; ctx.Err() == nil; attempt++ {
+		s.event(EventConnecting, s.cfg.Address(), "calling %s (attempt %d)", s.cfg.Address(), attempt)
+		conn, err := dialContext(ctx, s.cfg)
+		if err != nil {
+			if ctx.Err() != nil {
+				return
+			}
+			ce := explainDialError(err, s.cfg)
+			kind := EventError
+			if ce.Code != 0 {
+				kind = EventRejected
+			}
+			s.fail(kind, ce)
+			if !waitBackoff(ctx, backoff) {
+				return
+			}
+			backoff = nextBackoff(backoff)
+			continue
+		}
+		backoff, attempt = minBackoff, 0
+		var finished bool
+		pos, finished = s.serve(ctx, conn, pos)
+		if finished {
+			return
+		}
+		if ctx.Err() == nil && !waitBackoff(ctx, minBackoff) {
+			return
+		}
+	}
+}
+
+func (s *Sender) runListener(ctx context.Context, wg *sync.WaitGroup) error {
+	ln, err := listenSRT(s.cfg)
+	if err != nil {
+		var ce *ConnectError
+		errors.As(err, &ce)
+		s.fail(EventError, ce)
+		return ce
+	}
+	s.mu.Lock()
+	if s.stopped {
+		s.mu.Unlock()
+		ln.Close()
+		return nil
+	}
+	s.listener = ln
+	s.mu.Unlock()
+	s.event(EventConnecting, "", "listening on UDP %s, waiting for a caller", ln.Addr())
+	accepted := make(chan srt.Conn)
+	acceptErr := make(chan error, 1)
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		acceptErr <- acceptLoop(ctx, ln, s.cfg, &s.busy, s.hub, &s.lim, accepted)
+	}()
+	var pos int64
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case err := <-acceptErr:
+			if ctx.Err() != nil {
+				return nil
+			}
+			ce := &ConnectError{Kind: ErrPortInUse, Err: err, Detail: fmt.Sprintf("listening on %s stopped: %v", s.cfg.Address(), err)}
+			s.fail(EventError, ce)
+			return ce
+		case conn := <-accepted:
+			var finished bool
+			pos, finished = s.serve(ctx, conn, pos)
+			s.busy.Store(false)
+			if finished {
+				return nil
+			}
+		}
+	}
+}
+
+// serve sends from stream position pos on conn at the input's pace until
+// the input ends (finished) or the connection drops; it returns where it
+// stopped.
+func (s *Sender) serve(ctx context.Context, conn srt.Conn, pos int64) (next int64, finished bool) {
+	s.mu.Lock()
+	if s.stopped {
+		s.mu.Unlock()
+		conn.Close()
+		return pos, false
+	}
+	s.current = conn
+	s.connects++
+	s.mu.Unlock()
+	peer := conn.RemoteAddr().String()
+	s.event(EventConnected, peer, "connected to %s, sending %.2f Mbit/s", peer, s.tl.avgBps/1e6)
+	defer func() {
+		conn.Close()
+		s.mu.Lock()
+		s.current = nil
+		s.mu.Unlock()
+	}()
+
+	buf := make([]byte, sendChunk)
+	timer := time.NewTimer(time.Hour)
+	defer timer.Stop()
+	// The wall clock of media time zero: the stream continues from pos
+	// without a burst to catch up after a reconnect.
+	start := time.Now().Add(-time.Duration(s.tl.atStream(pos) * float64(time.Second)))
+	for {
+		if ctx.Err() != nil {
+			return pos, false
+		}
+		off := pos % s.size
+		if !s.opts.Loop && pos >= s.size {
+			s.drain(ctx, conn)
+			s.event(EventDisconnected, peer, "end of input after %d bytes: closing the connection to %s", s.bytesSent.Load(), peer)
+			return pos, true
+		}
+		n := int(min(int64(sendChunk), s.size-off))
+		if _, err := s.src.ReadAt(buf[:n], off); err != nil && err != io.EOF {
+			s.fail(EventError, &ConnectError{Kind: ErrRejected, Err: err, Detail: fmt.Sprintf("reading the input failed: %v", err)})
+			return pos, true
+		}
+		due := start.Add(time.Duration(s.tl.atStream(pos) * float64(time.Second)))
+		if wait := time.Until(due); wait > time.Millisecond {
+			timer.Reset(wait)
+			select {
+			case <-ctx.Done():
+				return pos, false
+			case <-timer.C:
+			}
+		}
+		if _, err := conn.Write(buf[:n]); err != nil {
+			if ctx.Err() != nil {
+				return pos, false
+			}
+			s.event(EventDisconnected, peer, "disconnected from %s: the connection closed (%v)", peer, err)
+			return pos, false
+		}
+		s.pktsSent.Add(1)
+		s.bytesSent.Add(uint64(n))
+		pos += int64(n)
+	}
+}
+
+// drain waits until gosrt has sent and had acknowledged everything, at most
+// a latency plus one second, so the tail of the input is not cut off.
+func (s *Sender) drain(ctx context.Context, conn srt.Conn) {
+	deadline := time.Now().Add(time.Duration(s.cfg.LatencyMs)*time.Millisecond + time.Second)
+	ticker := time.NewTicker(20 * time.Millisecond)
+	defer ticker.Stop()
+	var stats srt.Statistics
+	for time.Now().Before(deadline) {
+		conn.Stats(&stats)
+		if stats.Instantaneous.PktSendBuf == 0 {
+			return
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-ticker.C:
+		}
+	}
+}
