@@ -3,6 +3,7 @@ package media
 import (
 	"math"
 	"os"
+	"slices"
 	"testing"
 )
 
@@ -156,5 +157,34 @@ func TestBitstreamAnalyser(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestBitstreamAnalyserChunking feeds the same stream whole and in awkward
+// chunk sizes: the events must not depend on how the bytes arrive.
+func TestBitstreamAnalyserChunking(t *testing.T) {
+	data, err := os.ReadFile(genFixture(t, "mp2.ts"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	run := func(chunk int) []Event {
+		var got []Event
+		b := NewBitstreamAnalyser(Config{OnEvent: func(e Event) { got = append(got, e) }})
+		for rest := data; len(rest) > 0; {
+			n := min(chunk, len(rest))
+			_, _ = b.Write(rest[:n])
+			rest = rest[n:]
+		}
+		b.Finish()
+		return got
+	}
+	want := run(len(data))
+	if len(want) != 2 {
+		t.Fatalf("whole stream gave %+v, want a silence start and end", want)
+	}
+	for _, chunk := range []int{1, 7, 188, 1316, 4096} {
+		if got := run(chunk); !slices.Equal(got, want) {
+			t.Errorf("chunks of %d: %+v, want %+v", chunk, got, want)
+		}
 	}
 }
