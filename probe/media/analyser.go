@@ -86,7 +86,6 @@ func (a *Analyser) Start(ctx context.Context) {
 // Close stops the analyser, kills ffmpeg and waits for it to be gone. It
 // returns the error Run ended with, if any.
 func (a *Analyser) Close() error {
-	a.q.close()
 	started := true
 	a.runOnce.Do(func() { started = false; close(a.done) })
 	a.mu.Lock()
@@ -96,6 +95,7 @@ func (a *Analyser) Close() error {
 	if cancel != nil {
 		cancel()
 	}
+	a.q.close() // after cancel, so Run sees a stop rather than end of input
 	if started {
 		<-a.done
 	}

@@ -248,6 +248,31 @@ func TestAnalyserLive(t *testing.T) {
 	}
 }
 
+func TestCloseWithoutData(t *testing.T) {
+	needFFmpeg(t)
+	tests := []struct {
+		name  string
+		start bool
+	}{{"never started", false}, {"started, no data yet", true}}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			a, err := New(Config{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if tc.start {
+				a.Start(context.Background())
+			}
+			if err := a.Close(); err != nil {
+				t.Fatalf("Close = %v, want nil", err)
+			}
+			if err := a.Close(); err != nil {
+				t.Fatalf("second Close = %v, want nil", err)
+			}
+		})
+	}
+}
+
 func TestQueueNeverBlocks(t *testing.T) {
 	needFFmpeg(t)
 	a, err := New(Config{QueueBytes: 188 * 10})
