@@ -118,7 +118,6 @@ func (r *Receiver) Run(ctx context.Context) error {
 	defer func() {
 		cancel()
 		wg.Wait()
-		r.hub.publishSample(r.Snapshot())
 		r.hub.close()
 	}()
 
