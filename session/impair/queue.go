@@ -1,7 +1,6 @@
 package impair
 
 import (
-	"container/heap"
 	"net/netip"
 	"sync"
 )
@@ -15,24 +14,54 @@ type delayed struct {
 	dest netip.AddrPort
 }
 
-// delayHeap orders packets by due time, then by read order.
+// delayHeap is a binary min-heap of packets by due time, then read order.
+// It is typed rather than container/heap so that pushing and popping do not
+// box every packet into an interface (an allocation per packet).
 type delayHeap []delayed
 
-func (h delayHeap) Len() int { return len(h) }
-func (h delayHeap) Less(i, j int) bool {
+func (h delayHeap) less(i, j int) bool {
 	if h[i].at != h[j].at {
 		return h[i].at < h[j].at
 	}
 	return h[i].seq < h[j].seq
 }
-func (h delayHeap) Swap(i, j int) { h[i], h[j] = h[j], h[i] }
-func (h *delayHeap) Push(x any)   { *h = append(*h, x.(delayed)) }
-func (h *delayHeap) Pop() any {
-	old := *h
-	x := old[len(old)-1]
-	old[len(old)-1] = delayed{}
-	*h = old[:len(old)-1]
-	return x
+
+func (h *delayHeap) push(p delayed) {
+	*h = append(*h, p)
+	s := *h
+	for i := len(s) - 1; i > 0; {
+		parent := (i - 1) / 2
+		if !s.less(i, parent) {
+			break
+		}
+		s[i], s[parent] = s[parent], s[i]
+		i = parent
+	}
+}
+
+func (h *delayHeap) pop() delayed {
+	s := *h
+	top := s[0]
+	last := len(s) - 1
+	s[0] = s[last]
+	s[last] = delayed{} // drop the buffer reference
+	s = s[:last]
+	for i := 0; ; {
+		small, l, r := i, 2*i+1, 2*i+2
+		if l < len(s) && s.less(l, small) {
+			small = l
+		}
+		if r < len(s) && s.less(r, small) {
+			small = r
+		}
+		if small == i {
+			break
+		}
+		s[i], s[small] = s[small], s[i]
+		i = small
+	}
+	*h = s
+	return top
 }
 
 // delayQueue holds one direction's delayed packets. The reading goroutine
@@ -57,7 +86,7 @@ func (q *delayQueue) push(p delayed) bool {
 		q.mu.Unlock()
 		return false
 	}
-	heap.Push(&q.h, p)
+	q.h.push(p)
 	head := q.h[0].seq == p.seq
 	q.mu.Unlock()
 	if head {
@@ -79,7 +108,7 @@ func (q *delayQueue) popDue(now int64) (p delayed, ok bool, next int64, wait boo
 		return delayed{}, false, 0, false
 	}
 	if q.h[0].at <= now {
-		return heap.Pop(&q.h).(delayed), true, 0, false
+		return q.h.pop(), true, 0, false
 	}
 	return delayed{}, false, q.h[0].at, true
 }

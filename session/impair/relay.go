@@ -299,7 +299,8 @@ func (r *Relay) readLoop(d *direction) error {
 		if d.dir == Forward {
 			dest = r.upstream
 			if cur := r.client.Load(); cur == nil || *cur != from {
-				r.client.Store(&from)
+				c := from // only a new client costs an allocation
+				r.client.Store(&c)
 			}
 		} else if cur := r.client.Load(); cur != nil {
 			dest = *cur

@@ -766,3 +766,24 @@ func TestJitterCurve(t *testing.T) {
 		})
 	}
 }
+
+// TestDelayHeap checks the queue hands packets out by due time, ties in
+// read order, whatever order they were pushed in.
+func TestDelayHeap(t *testing.T) {
+	var h delayHeap
+	ats := []int64{50, 10, 30, 10, 70, 0, 30, 30, 20, 60, 10, 40}
+	for i, at := range ats {
+		h.push(delayed{at: at, seq: uint64(i + 1)})
+	}
+	var prev delayed
+	for i := range ats {
+		p := h.pop()
+		if i > 0 && (p.at < prev.at || p.at == prev.at && p.seq < prev.seq) {
+			t.Fatalf("popped (%d,%d) after (%d,%d)", p.at, p.seq, prev.at, prev.seq)
+		}
+		prev = p
+	}
+	if len(h) != 0 {
+		t.Fatalf("%d left", len(h))
+	}
+}
