@@ -360,9 +360,9 @@ func TestAnalyserRestartsFFmpeg(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	feedFile(t, a, path) // all queued before Run, so the restart drains all of it
 	a.Start(context.Background())
 	defer a.Close()
-	feedFile(t, a, path)
 	g := <-gap
 	if g.EndS != 0 {
 		t.Errorf("first gap report should be its start, got %+v", g)
