@@ -3,7 +3,6 @@ package session
 import (
 	"fmt"
 	"net"
-	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -296,9 +295,11 @@ func ParseURL(raw string) (Config, []string, error) {
 	return cfg, notes, nil
 }
 
-// splitQuery splits a query without treating '#' as a fragment (access
-// control streamids start with "#!::") and without turning '+' into a space.
-// Percent escapes are decoded when they are valid. Repeated keys: last wins.
+// splitQuery splits a query the way libsrt and ffmpeg read it: '#' is not
+// a fragment (access-control streamids start with "#!::"), '+' is not a
+// space and percent escapes are not decoded (neither tool decodes them, so a
+// passphrase "a%20b" means those five characters). A value cannot contain
+// '&'. Keys are case-insensitive; a repeated key: the last one wins.
 func splitQuery(query string) (map[string]string, []string, error) {
 	params := map[string]string{}
 	var order []string
@@ -311,11 +312,6 @@ func splitQuery(query string) (map[string]string, []string, error) {
 		}
 		key, val, _ := strings.Cut(part, "=")
 		key = strings.ToLower(key)
-		if strings.Contains(val, "%") {
-			if dec, err := url.PathUnescape(val); err == nil {
-				val = dec
-			}
-		}
 		if _, seen := params[key]; !seen {
 			order = append(order, key)
 		}
@@ -324,25 +320,10 @@ func splitQuery(query string) (map[string]string, []string, error) {
 	return params, order, nil
 }
 
-// escapeValue escapes just enough of a query value for splitQuery to read it
-// back: '%', '&', spaces and control characters. '#', ':' and ',' stay as
-// they are because ffmpeg does not decode streamids.
-func escapeValue(v string) string {
-	var b strings.Builder
-	for i := 0; i < len(v); i++ {
-		ch := v[i]
-		if ch == '%' || ch == '&' || ch <= ' ' || ch == 0x7f {
-			fmt.Fprintf(&b, "%%%02X", ch)
-			continue
-		}
-		b.WriteByte(ch)
-	}
-	return b.String()
-}
-
 // URL formats c for tool: latency in milliseconds for libsrt tools and in
-// microseconds for ffmpeg. It contains the passphrase: never log it; use
-// RedactedURL for display.
+// microseconds for ffmpeg. Values are written as they are, because neither
+// tool decodes percent escapes; latency comes last so that no value ends
+// the URL. It contains the passphrase: never log it; use RedactedURL.
 func (c Config) URL(tool Tool) string {
 	c = c.withDefaults()
 	host := c.Host
@@ -350,19 +331,14 @@ func (c Config) URL(tool Tool) string {
 		host = "0.0.0.0" // ffmpeg needs an address to bind
 	}
 	q := []string{"mode=" + string(c.Mode)}
-	if tool == ToolFFmpeg {
-		q = append(q, fmt.Sprintf("latency=%d", c.LatencyMs*1000))
-	} else {
-		q = append(q, fmt.Sprintf("latency=%d", c.LatencyMs))
-	}
 	if c.Passphrase != "" {
-		q = append(q, "passphrase="+escapeValue(c.Passphrase))
+		q = append(q, "passphrase="+c.Passphrase)
 	}
 	if c.Passphrase != "" || c.PBKeyLen != DefaultPBKeyLen {
 		q = append(q, fmt.Sprintf("pbkeylen=%d", c.PBKeyLen))
 	}
 	if c.StreamID != "" {
-		q = append(q, "streamid="+escapeValue(c.StreamID))
+		q = append(q, "streamid="+c.StreamID)
 	}
 	if c.ConnectTimeout != DefaultConnectTimeout && c.Mode == ModeCaller {
 		if tool == ToolFFmpeg {
@@ -373,6 +349,11 @@ func (c Config) URL(tool Tool) string {
 	}
 	if c.PeerIdleTimeout != DefaultPeerIdleTimeout && tool != ToolFFmpeg {
 		q = append(q, fmt.Sprintf("peeridletimeo=%d", c.PeerIdleTimeout.Milliseconds()))
+	}
+	if tool == ToolFFmpeg {
+		q = append(q, fmt.Sprintf("latency=%d", c.LatencyMs*1000))
+	} else {
+		q = append(q, fmt.Sprintf("latency=%d", c.LatencyMs))
 	}
 	return "srt://" + net.JoinHostPort(host, strconv.Itoa(c.Port)) + "?" + strings.Join(q, "&")
 }

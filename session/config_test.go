@@ -45,9 +45,9 @@ func TestParseURL(t *testing.T) {
 			noteParts: []string{"rcvlatency 250000 read as microseconds"},
 		},
 		{
-			name: "listener on address, percent escapes",
-			url:  "srt://127.0.0.1:5000?mode=listener&passphrase=abc%26def%25ghij",
-			want: Config{Mode: ModeListener, Host: "127.0.0.1", Port: 5000, LatencyMs: 120, Passphrase: "abc&def%ghij", PBKeyLen: 16, ConnectTimeout: DefaultConnectTimeout, PeerIdleTimeout: DefaultPeerIdleTimeout},
+			name: "listener on address, percent escapes kept like libsrt",
+			url:  "srt://127.0.0.1:5000?mode=listener&passphrase=abc%26def ghij+k",
+			want: Config{Mode: ModeListener, Host: "127.0.0.1", Port: 5000, LatencyMs: 120, Passphrase: "abc%26def ghij+k", PBKeyLen: 16, ConnectTimeout: DefaultConnectTimeout, PeerIdleTimeout: DefaultPeerIdleTimeout},
 		},
 		{
 			name: "ipv6 and server alias",
@@ -127,10 +127,10 @@ func TestConfigURLRoundTrip(t *testing.T) {
 		tool   Tool
 		wantIn []string
 	}{
-		{"libsrt caller", Config{Mode: ModeCaller, Host: "10.0.0.1", Port: 9000, LatencyMs: 200, Passphrase: "secret&pass%1", PBKeyLen: 32, StreamID: "#!::r=cam1,m=publish"}, ToolLibSRT, []string{"latency=200&", "pbkeylen=32", "streamid=#!::r=cam1,m=publish"}},
+		{"libsrt caller", Config{Mode: ModeCaller, Host: "10.0.0.1", Port: 9000, LatencyMs: 200, Passphrase: "secret pass%1", PBKeyLen: 32, StreamID: "#!::r=cam1,m=publish"}, ToolLibSRT, []string{"&latency=200", "passphrase=secret pass%1&", "pbkeylen=32", "streamid=#!::r=cam1,m=publish"}},
 		{"ffmpeg caller", Config{Mode: ModeCaller, Host: "10.0.0.1", Port: 9000, LatencyMs: 200}, ToolFFmpeg, []string{"latency=200000"}},
 		{"ffmpeg listener", Config{Mode: ModeListener, Port: 9000, LatencyMs: 500}, ToolFFmpeg, []string{"srt://0.0.0.0:9000", "mode=listener", "latency=500000"}},
-		{"libsrt listener", Config{Mode: ModeListener, Port: 9000}, ToolLibSRT, []string{"srt://:9000?mode=listener", "latency=120"}},
+		{"libsrt listener", Config{Mode: ModeListener, Port: 9000}, ToolLibSRT, []string{"srt://:9000?mode=listener&latency=120"}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
