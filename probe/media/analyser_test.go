@@ -10,6 +10,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/srtscope/srtscope/probe"
 )
@@ -51,30 +52,33 @@ func TestAnalyseFile(t *testing.T) {
 	tests := []struct {
 		name    string
 		fixture string
-		light   bool
+		cfg     Config
 		want    []span
 		absent  []string
 	}{
-		{"black and silence", "bbs.ts", false,
+		{"black and silence", "bbs.ts", Config{},
 			[]span{{KindBlack, 2, 5}, {KindSilence, 2, 5}, {KindFreeze, 2, 5}}, nil},
-		{"black and silence light", "bbs.ts", true,
+		{"black and silence light", "bbs.ts", Config{Light: true},
 			[]span{{KindBlack, 2, 5}, {KindSilence, 2, 5}}, nil},
-		{"frozen after 2 s", "freeze.ts", false,
+		{"frozen after 2 s", "freeze.ts", Config{},
 			[]span{{KindFreeze, 2, 5}}, []string{KindBlack, KindSilence}},
-		{"mp2 audio only", "mp2.ts", false,
+		{"mp2 audio only", "mp2.ts", Config{},
 			[]span{{KindSilence, 2, 5}}, []string{KindBlack, KindFreeze}},
+		{"video only", "bbs.ts", Config{AudioPID: -1},
+			[]span{{KindBlack, 2, 5}}, []string{KindSilence}},
+		{"first 4.5 s only", "bbs.ts", Config{Duration: 4500 * time.Millisecond},
+			[]span{{KindBlack, 2, 4.5}, {KindSilence, 2, 4.5}}, nil},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			path := genFixture(t, tc.fixture)
+			cfg := tc.cfg
 			var mu sync.Mutex
 			var thumbs []Thumbnail
 			var levels []Levels
-			ev, err := AnalyseFile(context.Background(), path, Config{
-				Light:       tc.light,
-				OnThumbnail: func(th Thumbnail) { mu.Lock(); thumbs = append(thumbs, th); mu.Unlock() },
-				OnLevels:    func(l Levels) { mu.Lock(); levels = append(levels, l); mu.Unlock() },
-			})
+			cfg.OnThumbnail = func(th Thumbnail) { mu.Lock(); thumbs = append(thumbs, th); mu.Unlock() }
+			cfg.OnLevels = func(l Levels) { mu.Lock(); levels = append(levels, l); mu.Unlock() }
+			ev, err := AnalyseFile(context.Background(), path, cfg)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -89,7 +93,7 @@ func TestAnalyseFile(t *testing.T) {
 			if tc.fixture != "mp2.ts" && len(thumbs) < 3 {
 				t.Errorf("got %d thumbnails, want about one a second", len(thumbs))
 			}
-			if len(levels) < 40 {
+			if cfg.AudioPID == 0 && cfg.Duration == 0 && len(levels) < 40 {
 				t.Errorf("got %d level readings for 7 s, want about 10 a second", len(levels))
 			}
 		})

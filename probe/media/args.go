@@ -23,6 +23,9 @@ func buildArgs(c Config, input string, video *streamInfo, audio []streamInfo) []
 	if c.Light && video != nil {
 		args = append(args, "-skip_frame:v", "nokey")
 	}
+	if c.Duration > 0 {
+		args = append(args, "-t", ff(c.Duration.Seconds()))
+	}
 	args = append(args,
 		"-probesize", "8192", "-analyzeduration", "500000", "-fflags", "+nobuffer",
 		"-f", "mpegts", "-i", input)

@@ -101,6 +101,10 @@ type Config struct {
 	// turns thumbnails off.
 	ThumbnailWidth int
 
+	// Duration, when positive, limits AnalyseFile to the first Duration of
+	// media (ffmpeg -t); events still open then are closed at that time.
+	Duration time.Duration
+
 	// QueueBytes bounds the bytes waiting for ffmpeg (default 4 MiB); what
 	// does not fit is skipped and counted.
 	QueueBytes int

@@ -229,7 +229,7 @@ func (p *outputParser) astats(prefix, s string) {
 			p.flushLevels()
 		}
 		pid, _ := audioPID(prefix)
-		p.lv = &Levels{PID: pid, TimeS: p.frameTime[prefix]}
+		p.lv = &Levels{PID: pid, TimeS: math.Max(p.frameTime[prefix], p.offset)}
 		p.lvPrefix = prefix
 	}
 	grow := func(xs []float64) []float64 {
