@@ -2,12 +2,15 @@ package cli
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
+	"fmt"
 	"net/url"
 	"strings"
 	"time"
 
 	"github.com/srtscope/srtscope/app/wizard"
+	"github.com/srtscope/srtscope/session"
 )
 
 const wizardUsage = `URL [--steps 4,8,12,16,20] [--step-duration D] [--baseline D] [--connect-timeout D] [--stop-on-fail] [--format text|json]
@@ -104,10 +107,59 @@ func redactURL(raw string) string {
 	return u.String()
 }
 
-func runWizard(_ context.Context, args []string, std IO) int {
-	_, code, ok := parseWizardFlags(args, std)
+func runWizard(ctx context.Context, args []string, std IO) int {
+	wf, code, ok := parseWizardFlags(args, std)
 	if !ok {
 		return code
 	}
-	return failure(std, "wizard", errors.New("the wizard needs the session engine, which is not in this build"))
+	scfg, notes, err := session.ParseURL(wf.url)
+	if err != nil {
+		var fe *session.FieldError
+		if errors.As(err, &fe) {
+			return usageError(std, "wizard", "URL %s", fe.Message())
+		}
+		return usageError(std, "wizard", "URL %q: %v", redactURL(wf.url), err)
+	}
+	for _, n := range notes {
+		fmt.Fprintf(std.Stderr, "srtscope wizard: note: %s\n", n)
+	}
+	wf.cfg.OriginalLatencyMs = scfg.LatencyMs
+	if wf.cfg.OriginalLatencyMs == 0 {
+		wf.cfg.OriginalLatencyMs = session.DefaultLatencyMs
+	}
+	// Progress goes to stdout in text mode; in json mode stdout carries
+	// only the result object and progress goes to stderr.
+	out := std.Stdout
+	if wf.format == "json" {
+		out = std.Stderr
+	}
+	warn := "each step reconnects the feed and interrupts it briefly: run this before going on air"
+	if scfg.Mode == session.ModeListener {
+		warn += "; the remote caller must reconnect by itself after each step"
+	}
+	fmt.Fprintf(out, "srtscope wizard: %s (%s)\n", warn, scfg.RedactedURL())
+
+	link := &wizard.SRTLink{Config: scfg, ConnectTimeout: wf.connectTimeout}
+	res, runErr := wizard.Run(ctx, link, wf.cfg, func(p wizard.Progress) {
+		if p.Tick || p.Action.Kind == wizard.ActionFinish {
+			return // soak ticks are for progress bars; the result follows
+		}
+		fmt.Fprintf(out, "[%3.0f%%] %s\n", p.Fraction*100, p.Message)
+		if p.Step != nil && p.Action.Phase == wizard.PhaseBaseline && p.Guidance != nil {
+			fmt.Fprintf(out, "       guide: %s\n", p.Guidance.Reason)
+		}
+	})
+	if wf.format == "json" {
+		line, err := json.Marshal(res)
+		if err != nil {
+			return failure(std, "wizard", fmt.Errorf("wizard: encoding the result: %w", err))
+		}
+		fmt.Fprintf(std.Stdout, "%s\n", line)
+	} else if err := res.WriteText(std.Stdout); err != nil {
+		return failure(std, "wizard", fmt.Errorf("wizard: writing the result: %w", err))
+	}
+	if runErr != nil {
+		return failure(std, "wizard", errors.New(strings.TrimPrefix(runErr.Error(), "wizard: ")))
+	}
+	return ExitOK
 }

@@ -88,7 +88,7 @@ func (r Result) WriteText(w io.Writer) error {
 	case r.Recommended != nil:
 		fmt.Fprintf(&b, "Recommended: %d ms (%dx RTT). %s\n", r.Recommended.LatencyMs, r.Recommended.Multiplier, r.Recommended.Reason)
 	case r.Error != "":
-		fmt.Fprintf(&b, "No recommendation: %s\n", r.Error)
+		fmt.Fprintf(&b, "No recommendation: %s\n", strings.TrimPrefix(r.Error, "wizard: "))
 	}
 	_, err := io.WriteString(w, b.String())
 	return err

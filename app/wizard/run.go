@@ -25,6 +25,9 @@ type Progress struct {
 	// Guidance is the SRT guide's starting recommendation, once the
 	// baseline is in.
 	Guidance *Recommendation
+	// Tick is true on the periodic updates while a step soaks (only
+	// Fraction and Elapsed move).
+	Tick bool
 }
 
 // progressTick is how often Run reports progress during a soak.
@@ -59,7 +62,7 @@ func Run(ctx context.Context, link Link, cfg Config, progress func(Progress)) (R
 		progress(Progress{Action: a, Fraction: before, Elapsed: time.Since(start), Message: a.String(), Guidance: m.Guidance()})
 		meas, err := measure(ctx, link, a, func(elapsed time.Duration) {
 			f := min(float64(elapsed)/float64(a.Duration), 0.99)
-			progress(Progress{Action: a, Fraction: before + span*f, Elapsed: time.Since(start), Message: a.String(), Guidance: m.Guidance()})
+			progress(Progress{Action: a, Fraction: before + span*f, Elapsed: time.Since(start), Message: a.String(), Guidance: m.Guidance(), Tick: true})
 		})
 		switch {
 		case ctx.Err() != nil:
@@ -79,7 +82,7 @@ func Run(ctx context.Context, link Link, cfg Config, progress func(Progress)) (R
 		if a.Phase == PhaseBaseline {
 			last = res.Baseline
 			if last == nil && err != nil {
-				last = &StepResult{LatencyMs: a.LatencyMs, Failed: true, Error: err.Error()}
+				last = &StepResult{LatencyMs: a.LatencyMs, Failed: true, Error: unprefixed{err}.Error()}
 			}
 		} else if n := len(res.Steps); n > 0 {
 			last = &res.Steps[n-1]

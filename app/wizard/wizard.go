@@ -347,6 +347,7 @@ func (m *Machine) Fail(reason error) error {
 	if reason == nil {
 		reason = errors.New("unknown reason")
 	}
+	reason = unprefixed{reason}
 	switch m.phase {
 	case PhaseBaseline:
 		m.finishFailed(fmt.Errorf("%w: %w; the wizard did not start", ErrNotConnected, reason))
@@ -366,6 +367,13 @@ func (m *Machine) Fail(reason error) error {
 	}
 	return nil
 }
+
+// unprefixed shows an error without its "wizard: " prefix, for errors that
+// are quoted inside another wizard error.
+type unprefixed struct{ err error }
+
+func (u unprefixed) Error() string { return strings.TrimPrefix(u.err.Error(), "wizard: ") }
+func (u unprefixed) Unwrap() error { return u.err }
 
 // Cancel ends the wizard at once; the driver must restore the original
 // latency (Action.RestoreLatencyMs). Cancelling a finished wizard does
