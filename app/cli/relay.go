@@ -152,8 +152,8 @@ func runRelay(ctx context.Context, args []string, std IO) int {
 			client = "client " + st.Client.String()
 		}
 		fmt.Fprintf(std.Stdout, "relay %s -> %s ran %.1f s, seed %d, %s\n", r.Addr(), r.Upstream(), st.Elapsed.Seconds(), cfg.Seed, client)
-		fmt.Fprintf(std.Stdout, "forward (to %s):  %s\n", r.Upstream(), dirText(st.Forward))
-		fmt.Fprintf(std.Stdout, "reverse (to client): %s\n", dirText(st.Reverse))
+		fmt.Fprintf(std.Stdout, "forward, client -> %s: %s\n", r.Upstream(), dirText(st.Forward))
+		fmt.Fprintf(std.Stdout, "reverse, %s -> client: %s\n", r.Upstream(), dirText(st.Reverse))
 	}
 	if runErr != nil {
 		return failure(std, "relay", fmt.Errorf("%w; check the network interface is up", runErr))

@@ -14,11 +14,12 @@ import (
 //
 //	go test -run '^$' -bench Relay -benchtime 200000x ./session/impair
 func BenchmarkRelay(b *testing.B) {
+	b.Run("no_relay", benchLoopback) // the same traffic client -> sink, for the ratio
 	cases := []struct {
 		name string
 		im   Impairment
 	}{
-		{"direct", Impairment{}},
+		{"plain", Impairment{}},
 		{"loss3pct", Impairment{LossPct: 3}},
 		{"delay1ms", Impairment{Delay: time.Millisecond}},
 		{"delay20ms_jitter5ms", Impairment{Delay: 20 * time.Millisecond, Jitter: 5 * time.Millisecond}},
@@ -28,6 +29,68 @@ func BenchmarkRelay(b *testing.B) {
 			benchRelay(b, bc.im)
 		})
 	}
+}
+
+// benchLoopback is the baseline: what the same client and sink achieve
+// over loopback without a relay between them.
+func benchLoopback(b *testing.B) {
+	const size, window = 1316, 256
+	sink, err := net.ListenUDP("udp4", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer sink.Close()
+	_ = sink.SetReadBuffer(socketBuffer)
+	client, err := net.ListenUDP("udp4", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer client.Close()
+	credits := make(chan struct{}, window)
+	for range window {
+		credits <- struct{}{}
+	}
+	sinkDone := make(chan struct{})
+	go func() {
+		defer close(sinkDone)
+		buf := make([]byte, maxDatagram)
+		for {
+			if _, _, err := sink.ReadFromUDPAddrPort(buf); err != nil {
+				return
+			}
+			credits <- struct{}{}
+		}
+	}()
+	dest := sink.LocalAddr().(*net.UDPAddr).AddrPort()
+	payload := make([]byte, size)
+	b.SetBytes(size)
+	b.ReportAllocs()
+	b.ResetTimer()
+	start := time.Now()
+	for i := 0; i < b.N; i++ {
+		select {
+		case <-credits:
+		default:
+			select {
+			case <-credits:
+			case <-time.After(time.Second):
+				b.Fatal("no credit for 1 s: a packet was lost on loopback")
+			}
+		}
+		if _, err := client.WriteToUDPAddrPort(payload, dest); err != nil {
+			b.Fatal(err)
+		}
+	}
+	for range window { // every packet read by the sink
+		select {
+		case <-credits:
+		case <-time.After(time.Second):
+			b.Fatal("packets lost on loopback")
+		}
+	}
+	b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "pkts/s")
+	sink.Close()
+	<-sinkDone
 }
 
 func benchRelay(b *testing.B, im Impairment) {
