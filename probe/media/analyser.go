@@ -166,8 +166,9 @@ func (a *Analyser) thumbnail(t Thumbnail) {
 }
 
 // Run analyses the feed until ctx is done (returns nil), Close is called
-// (nil) or the input ends (nil, or the error ffmpeg ended with). It may be
-// called once.
+// (nil) or the input ends (nil, or the error ffmpeg ended with). Events
+// still going on when it stops are closed at the last media time seen. It
+// may be called once.
 func (a *Analyser) Run(ctx context.Context) error {
 	first := false
 	a.runOnce.Do(func() { first = true })
@@ -230,7 +231,6 @@ func (a *Analyser) run(ctx context.Context) error {
 					return
 				}
 			}
-			pre = nil
 			for {
 				c := a.q.pop(fctx)
 				if c == nil {
@@ -254,8 +254,10 @@ func (a *Analyser) run(ctx context.Context) error {
 		a.mu.Lock()
 		a.stats.Running = false
 		a.mu.Unlock()
+		pre = nil // whatever the first run did not take is stale now
 		pmu.Lock()
 		if ctx.Err() != nil {
+			p.finish() // stopped: what was going on ends now
 			pmu.Unlock()
 			return nil
 		}
@@ -288,7 +290,7 @@ func (a *Analyser) run(ctx context.Context) error {
 		select {
 		case <-ctx.Done():
 			t.Stop()
-			a.event(Event{Kind: KindGap, PID: vpid, StartS: gapStart, EndS: gapStart + time.Since(began).Seconds()})
+			a.event(Event{Kind: KindGap, PID: vpid, StartS: gapStart, EndS: max(time.Since(epoch).Seconds(), gapStart)})
 			return nil
 		case <-t.C:
 		}

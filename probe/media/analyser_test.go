@@ -337,6 +337,11 @@ func TestAnalyserStopsOnCancel(t *testing.T) {
 	if err := a.Wait(); err != nil {
 		t.Fatal(err)
 	}
+	for _, e := range a.Events() {
+		if e.EndS == 0 {
+			t.Errorf("event left open after stop: %+v", e)
+		}
+	}
 	if err := a.Close(); err != nil {
 		t.Fatal(err)
 	}
