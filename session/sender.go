@@ -288,8 +288,9 @@ func (s *Sender) serve(ctx context.Context, conn srt.Conn, pos int64) (next int6
 	}
 }
 
-// drain waits until gosrt has sent and had acknowledged everything, at most
-// a latency plus one second, so the tail of the input is not cut off.
+// drain waits until gosrt has sent and had acknowledged everything (at most
+// a latency plus one second) and then one more latency for the receiver to
+// deliver it, so the tail of the input is not cut off.
 func (s *Sender) drain(ctx context.Context, conn srt.Conn) {
 	deadline := time.Now().Add(time.Duration(s.cfg.LatencyMs)*time.Millisecond + time.Second)
 	ticker := time.NewTicker(20 * time.Millisecond)
@@ -298,6 +299,10 @@ func (s *Sender) drain(ctx context.Context, conn srt.Conn) {
 	for time.Now().Before(deadline) {
 		conn.Stats(&stats)
 		if stats.Instantaneous.PktSendBuf == 0 {
+			// Everything is acknowledged, but the receiver still holds up to
+			// one latency of packets in its buffer: closing now would make
+			// it discard them.
+			waitBackoff(ctx, time.Duration(s.cfg.LatencyMs)*time.Millisecond+100*time.Millisecond)
 			return
 		}
 		select {

@@ -1,0 +1,147 @@
+package session
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"math"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/srtscope/srtscope/session/impair"
+)
+
+// sltStats is the part of srt-live-transmit's JSON statistics compared here.
+type sltStats struct {
+	Link struct {
+		RTT float64 `json:"rtt"`
+	} `json:"link"`
+	Recv struct {
+		Packets              uint64 `json:"packets"`
+		PacketsLost          uint64 `json:"packetsLost"`
+		PacketsDropped       uint64 `json:"packetsDropped"`
+		PacketsRetransmitted uint64 `json:"packetsRetransmitted"`
+	} `json:"recv"`
+}
+
+// TestStatsTruth: through the same seeded relay (3% loss and 20 ms delay on
+// the data path, 20 ms back), srtscope's receiver and srt-live-transmit
+// receive the same sender; loss, drops and RTT must agree with libsrt's.
+func TestStatsTruth(t *testing.T) {
+	if testing.Short() {
+		t.Skip("takes about 25 s")
+	}
+	needTools(t, "srt-live-transmit", "ffmpeg")
+	dir := t.TempDir()
+	clip := filepath.Join(dir, "cbr.ts")
+	gen := exec.Command("ffmpeg", "-nostdin", "-loglevel", "error", "-f", "lavfi", "-i", "testsrc2=size=640x360:rate=25", "-t", "8",
+		"-c:v", "libx264", "-preset", "ultrafast", "-b:v", "4M", "-minrate", "4M", "-maxrate", "4M", "-bufsize", "1M", "-f", "mpegts", clip)
+	if out, err := gen.CombinedOutput(); err != nil {
+		t.Fatalf("ffmpeg: %v %s", err, out)
+	}
+	data, err := os.ReadFile(clip)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fwd := impair.Impairment{LossPct: 3, Delay: 20 * time.Millisecond}
+	rev := impair.Impairment{Delay: 20 * time.Millisecond}
+	const seed = 7
+
+	// sendOnce sends the clip once through a fresh relay to port.
+	sendOnce := func(port int) SenderStats {
+		relay := startRelay(t, port, fwd, rev, seed)
+		s, err := NewSender(Config{Mode: ModeCaller, Host: "127.0.0.1", Port: int(relay.Addr().Port())}, bytes.NewReader(data), int64(len(data)), SenderOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ctx, cancel := contextWithTimeout(30 * time.Second)
+		defer cancel()
+		if err := s.Run(ctx); err != nil || ctx.Err() != nil {
+			t.Fatalf("sender: %v %v", err, ctx.Err())
+		}
+		return s.Stats()
+	}
+
+	// srtscope's receiver.
+	port := freePort(t)
+	r, sub, stop := startReceiver(t, Config{Mode: ModeListener, Host: "127.0.0.1", Port: port}, ReceiverOptions{Interval: 100 * time.Millisecond})
+	waitEvent(t, sub, EventConnecting, 5*time.Second, "listening")
+	var mbit float64
+	var lastRTT float64
+	samplesDone := make(chan struct{})
+	go func() {
+		defer close(samplesDone)
+		for s := range sub.Samples {
+			mbit += s.RecvMbps * 0.1
+			if s.State == StateConnected {
+				lastRTT = s.RTTMs
+			}
+		}
+	}()
+	sent := sendOnce(port)
+	waitEvent(t, sub, EventDisconnected, 10*time.Second)
+	stop()
+	<-samplesDone
+	ours := r.Summary()
+
+	// srt-live-transmit receiving the same sender over the same relay.
+	port2 := freePort(t)
+	statsFile := filepath.Join(dir, "slt.json")
+	startProcess(t, "srt-live-transmit", "-q", "-a", "no", "-s", "20", "-pf", "json", "-f", "-statsout", statsFile,
+		Config{Mode: ModeListener, Host: "127.0.0.1", Port: port2}.URL(ToolLibSRT), "file://con")
+	sendOnce(port2)
+	var libsrt sltStats
+	deadline := time.Now().Add(10 * time.Second)
+	for time.Now().Before(deadline) {
+		libsrt = lastStats(t, statsFile)
+		if libsrt.Recv.Packets >= ours.PktsRecv*95/100 {
+			break
+		}
+		waitBackoff(t.Context(), 100*time.Millisecond)
+	}
+	t.Logf("sent %d packets; srtscope: recv %d lost %d retrans %d dropped %d rtt %.1f ms %.3f Mbit; libsrt: recv %d lost %d retrans %d dropped %d rtt %.1f ms",
+		sent.PktsSent, ours.PktsRecv, ours.PktsLost, ours.PktsRetrans, ours.PktsDropped, lastRTT, mbit,
+		libsrt.Recv.Packets, libsrt.Recv.PacketsLost, libsrt.Recv.PacketsRetransmitted, libsrt.Recv.PacketsDropped, libsrt.Link.RTT)
+
+	within := func(name string, got, want uint64) {
+		if tol := math.Max(0.10*float64(want), 2); math.Abs(float64(got)-float64(want)) > tol {
+			t.Errorf("%s: srtscope %d, libsrt %d (allowed ±%.0f)", name, got, want, tol)
+		}
+	}
+	within("pkts_lost", ours.PktsLost, libsrt.Recv.PacketsLost)
+	within("pkts_dropped", ours.PktsDropped, libsrt.Recv.PacketsDropped)
+	if math.Abs(lastRTT-libsrt.Link.RTT) > 5 {
+		t.Errorf("rtt: srtscope %.1f ms, libsrt %.1f ms", lastRTT, libsrt.Link.RTT)
+	}
+	if sentMbit := float64(sent.BytesSent) * 8 / 1e6; math.Abs(mbit-sentMbit) > 0.03*sentMbit {
+		t.Errorf("recv_mbps integrates to %.3f Mbit, sender sent %.3f Mbit", mbit, sentMbit)
+	}
+}
+
+// lastStats reads the last complete JSON record of srt-live-transmit's stats.
+func lastStats(t *testing.T, path string) sltStats {
+	t.Helper()
+	var last sltStats
+	f, err := os.Open(path)
+	if err != nil {
+		return last
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	sc.Buffer(make([]byte, 1<<16), 1<<20)
+	for sc.Scan() {
+		var s sltStats
+		if json.Unmarshal(bytes.TrimSuffix(bytes.TrimSpace(sc.Bytes()), []byte(",")), &s) == nil && s.Recv.Packets > 0 {
+			last = s
+		}
+	}
+	return last
+}
+
+func contextWithTimeout(d time.Duration) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(context.Background(), d)
+}
