@@ -41,9 +41,9 @@ for f in \
 	if [ -n "$f" ] && [ -f "$f" ]; then font=$f; break; fi
 done
 
-# A white square (192 px, big enough for freezedetect at -45 dB) sweeps across the lower third so the picture is never
-# frozen: freezedetect (n=-45 dB) would otherwise flag static bars whose only
-# change is the timecode digits.
+# A 192x192 white square sweeps across the lower part so the picture is never
+# frozen: freezedetect (n=-45 dB) flags static bars whose only change is the
+# timecode digits, and still flagged them with a 64 px square.
 vf="[0:v][1:v]overlay=x='mod(t*480\,W-192)':y=H*0.70:eval=frame:shortest=1"
 filters=$(ffmpeg -hide_banner -filters 2>/dev/null || true)
 if [ -n "$font" ] && grep -q ' drawtext ' <<<"$filters"; then
