@@ -133,6 +133,7 @@ func (a *Analyser) Thumbnail() (Thumbnail, bool) {
 func (a *Analyser) Stats() Stats {
 	a.mu.Lock()
 	s := a.stats
+	s.AudioPIDs = append([]uint16(nil), a.stats.AudioPIDs...)
 	a.mu.Unlock()
 	s.BytesIn, s.BytesSkipped = a.q.counts()
 	return s
