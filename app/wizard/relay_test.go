@@ -199,21 +199,42 @@ func TestWizardThroughRelay(t *testing.T) {
 
 // TestWizardThroughRelayLongOutage cuts the path for 1.4 s every 5 s at
 // 40 ms RTT: longer than the gosrt sender keeps packets at 4x RTT
-// (1.25 x 160 ms + 1 s = 1.22 s) but not at 12x (1.62 s), so 4x must drop
+// (1.25 x 160 ms + 1.02 s = 1.22 s) but not at 12x (1.62 s), so 4x must drop
 // packets, 12x none, and the recommendation must be a clean step.
+//
+// The drop depends on the step's latency, which depends on the measured
+// RTT: on a host so loaded that the baseline RTT reads far above 40 ms (seen
+// at load average 8 on 2 cores: 85 ms), 4x lands beyond the sender's
+// horizon; the test then checks what still holds and skips the 4x check,
+// saying why.
 func TestWizardThroughRelayLongOutage(t *testing.T) {
 	if testing.Short() {
-		t.Skip("runs for about 35 s over loopback SRT")
+		t.Skip("runs for about 45 s over loopback SRT")
 	}
 	path := impair.Impairment{Delay: 20 * time.Millisecond, OutageEvery: 5 * time.Second, OutageFor: 1400 * time.Millisecond}
 	run := wizardThroughRelay(t, path, relayCfg, "wizard-relay-long-outage.json")
-	if s, ok := stepOf(run.res, 4); !ok || s.Failed || s.PktsDropped == 0 {
-		t.Errorf("4x step %+v: want measured with dropped packets", s)
+	// Steps whose latency keeps lost packets in the sender's buffer for
+	// less than the outage (1.25 x L + 1.02 s < 1.4 s + RTT) must drop.
+	horizonMs := func(l int) float64 { return 1.25*float64(l) + 1020 }
+	for _, s := range run.res.Steps {
+		switch {
+		case s.Failed:
+			t.Errorf("step %dx never connected: %s", s.Multiplier, s.Error)
+		case s.LatencyMs >= 480 && s.PktsDropped != 0:
+			t.Errorf("step %dx (%d ms) dropped %d packets, want none", s.Multiplier, s.LatencyMs, s.PktsDropped)
+		}
 	}
 	if s, ok := stepOf(run.res, 12); !ok || s.Failed || s.PktsDropped != 0 || s.PktsRecv == 0 {
 		t.Errorf("12x step %+v: want measured and clean", s)
 	}
 	checkCleanRecommendation(t, run.res)
+	s4, _ := stepOf(run.res, 4)
+	if horizonMs(s4.LatencyMs) > 1400 {
+		t.Skipf("baseline RTT read %.0f ms (the path has 40 ms): 4x = %d ms keeps packets %.0f ms, past the outage, so it cannot be expected to drop; the host is too loaded for this check", run.res.RTTMs, s4.LatencyMs, horizonMs(s4.LatencyMs))
+	}
+	if s4.PktsDropped == 0 {
+		t.Errorf("4x step %+v: want dropped packets", s4)
+	}
 }
 
 func waitEvent(t *testing.T, sub *session.Subscription, kind session.EventKind) {
