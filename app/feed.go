@@ -84,8 +84,12 @@ func (f *feed) start() error {
 	rcv, err := session.NewReceiver(spec.Config, ropts)
 	if err != nil {
 		cancel()
-		if f.mediaA != nil {
-			f.mediaA.Close()
+		if m := f.mediaA; m != nil {
+			f.mediaA = nil
+			// The analyser's callbacks take f.mu: close it without holding it.
+			f.mu.Unlock()
+			m.Close()
+			f.mu.Lock()
 		}
 		return err
 	}
@@ -147,9 +151,14 @@ func (f *feed) run(ctx context.Context, rcv *session.Receiver, sub *session.Subs
 	}
 	err := <-runErr
 	f.mu.Lock()
-	if f.mediaA != nil {
-		f.mediaA.Close()
+	m := f.mediaA
+	f.mu.Unlock()
+	// Close waits for the analyser's output goroutine, whose callbacks
+	// (onLevels, onMediaEvent) take f.mu: never hold it here.
+	if m != nil {
+		m.Close()
 	}
+	f.mu.Lock()
 	if err != nil {
 		f.appendLog(LogEntry{Time: time.Now(), Kind: "error", Detail: err.Error()})
 	}
