@@ -73,6 +73,9 @@ for _ in $(seq 1 40); do
   sleep 0.5
 done
 [ "$shown" = yes ] || fail "clicking the feed did not show its detail with charts (see $out/detail.png)"
-# Let a few more one-second samples reach the charts before the final shot.
-timeout 6 tail -f /dev/null || true
+# The app says when the selected demo feed's charts hold enough samples to
+# draw lines rather than dots; take the final shot after that.
+if ! timeout 30 grep -q -m1 'demo charts hold' <(tail -n +1 -f "$log"); then
+  fail "the demo feed's charts did not fill within 30 s"
+fi
 shoot "$out/detail.png"

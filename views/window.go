@@ -17,8 +17,10 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/srtscope/srtscope/app"
+	"github.com/srtscope/srtscope/app/preset"
 	"github.com/srtscope/srtscope/app/record"
 	"github.com/srtscope/srtscope/assets"
+	"github.com/srtscope/srtscope/session"
 )
 
 // Options says how the window opens.
@@ -47,6 +49,7 @@ func Run(opts Options) error {
 	ctrl := app.NewController(app.ControllerOptions{Recorder: db, OnAlarm: n.alarm})
 	w := a.NewWindow(app.Name)
 	ui := newMainUI(ctrl, w)
+	ui.presets, ui.presetsErr = openPresetStore()
 	w.SetContent(ui.content)
 	w.SetMainMenu(ui.menu())
 	ui.addShortcuts()
@@ -103,10 +106,17 @@ type mainUI struct {
 	list    *feedList
 	detail  *feedDetail
 
+	// presets is the one preset store of the window, shared by the preset
+	// manager, the session form and the wizard. Nil when the configuration
+	// folder cannot be used (presetsErr says why). Its methods may wait on
+	// the OS keychain: call them off the UI goroutine.
+	presets    *preset.Store
+	presetsErr error
+
 	// Only touched on the UI goroutine.
 	selected app.FeedID
 	demo     *app.Demo
-	demoSaid bool
+	demoSaid int // 0, 1 after "connected", 2 after the charts line
 
 	stopOnce sync.Once
 	done     chan struct{}
@@ -284,6 +294,21 @@ func (ui *mainUI) refreshLoop() {
 	}
 }
 
+// demoChartSamples is how many connected one-second samples the demo's
+// charts hold before the app says so (for the window smoke test).
+const demoChartSamples = 8
+
+// connectedSamples counts the samples taken while connected.
+func connectedSamples(h []session.Sample) int {
+	n := 0
+	for _, s := range h {
+		if s.State == session.StateConnected {
+			n++
+		}
+	}
+	return n
+}
+
 // refresh redraws from fresh snapshots; it runs on the UI goroutine.
 func (ui *mainUI) refresh() {
 	feeds := ui.ctrl.Feeds()
@@ -293,11 +318,17 @@ func (ui *mainUI) refresh() {
 		ui.selected = 0
 	}
 	ui.detail.update(v, ok)
-	if ui.demo != nil && !ui.demoSaid {
+	if ui.demo != nil && ui.demoSaid < 2 {
+		// The window smoke test waits for these lines instead of sleeping.
 		if dv, ok := ui.ctrl.Feed(ui.demo.FeedID); ok && dv.Sample.State == "connected" && dv.Sample.PktsRecv > 0 {
-			// The window test waits for this line instead of sleeping.
-			fmt.Println("srtscope: demo feed connected")
-			ui.demoSaid = true
+			if ui.demoSaid == 0 {
+				fmt.Println("srtscope: demo feed connected")
+				ui.demoSaid = 1
+			}
+			if ui.demoSaid == 1 && ui.selected == ui.demo.FeedID && connectedSamples(dv.History) >= demoChartSamples {
+				fmt.Printf("srtscope: demo charts hold %d samples\n", demoChartSamples)
+				ui.demoSaid = 2
+			}
 		}
 	}
 }
