@@ -121,6 +121,15 @@ type Config struct {
 	Forward, Reverse Impairment
 	// Seed makes the loss and jitter pattern repeatable.
 	Seed int64
+	// BySRTSequence keys the loss draw of each SRT data packet to the
+	// seed, its sequence number and how often that number has been sent,
+	// instead of to its position in the stream of datagrams. Control
+	// packets (ACK, ACKACK, keepalive) and retransmissions then no longer
+	// shift the pattern, so two runs of the same sender through relays with
+	// the same seed lose the same original packets: what a comparison of
+	// two receivers over "the same path" needs. Other datagrams keep the
+	// positional draw.
+	BySRTSequence bool
 	// QueueLimit is the most packets one direction holds in its delay
 	// queue; beyond it packets are dropped and counted. 0 means
 	// DefaultQueue.

@@ -306,7 +306,15 @@ func (r *Relay) readLoop(d *direction) error {
 			dest = *cur
 		}
 
-		ev := d.shaper.decide(now, now < r.cutUntil.Load())
+		var key uint64
+		keyed := false
+		if r.cfg.BySRTSequence {
+			var seq uint32
+			if seq, keyed = srtDataSeq(buf[:n]); keyed {
+				key = d.shaper.keyFor(seq)
+			}
+		}
+		ev := d.shaper.decide(now, now < r.cutUntil.Load(), key, keyed)
 		ev.Dir, ev.Size = d.dir, n
 		if ev.BurstStart {
 			d.c.lossEvents.Add(1)

@@ -78,20 +78,75 @@ type shaper struct {
 	burstLeft int   // packets still to drop in the current loss event
 	lastOut   int64 // ns; latest send time given, to keep order
 	seq       uint64
+	// keySalt and sends serve Config.BySRTSequence: the salt mixes seed
+	// and direction into each keyed draw, sends counts how often each
+	// recent SRT sequence number was sent (a ring, so no allocation).
+	keySalt uint64
+	sends   *[sendRing]sendCount
 	// In-order jitter follows a smooth curve through random points spaced
 	// seg ns apart: delay (ns) is v0 at segStart, v1 at segStart+seg.
 	seg, segStart, v0, v1 int64
+}
+
+// sendRing is how many recent SRT sequence numbers the shaper remembers
+// send counts for: far more than a live sender keeps in flight.
+const sendRing = 1 << 14
+
+// sendCount is one ring slot: sequence number + 1 (0 = empty) and sends.
+type sendCount struct{ seqPlus1, n uint32 }
+
+// srtDataSeq returns the sequence number of an SRT data packet: the first
+// bit of the header is 0 for data, the next 31 bits are the number.
+func srtDataSeq(b []byte) (uint32, bool) {
+	if len(b) < 16 || b[0]&0x80 != 0 {
+		return 0, false
+	}
+	return uint32(b[0])<<24 | uint32(b[1])<<16 | uint32(b[2])<<8 | uint32(b[3]), true
+}
+
+// keyFor returns the loss key of the SRT data packet with sequence number
+// seq: the number and how many times it was sent before.
+func (s *shaper) keyFor(seq uint32) uint64 {
+	if s.sends == nil {
+		s.sends = new([sendRing]sendCount)
+	}
+	slot := &s.sends[seq%sendRing]
+	if slot.seqPlus1 != seq+1 {
+		*slot = sendCount{seqPlus1: seq + 1}
+	}
+	attempt := slot.n
+	slot.n++
+	return uint64(seq) | uint64(attempt)<<32
+}
+
+// keyedDraw is a uniform number in [0,1) fixed by the salt and key
+// (splitmix64 finaliser).
+func (s *shaper) keyedDraw(key uint64) float64 {
+	z := key + s.keySalt + 0x9e3779b97f4a7c15
+	z = (z ^ z>>30) * 0xbf58476d1ce4e5b9
+	z = (z ^ z>>27) * 0x94d049bb133111eb
+	z ^= z >> 31
+	return float64(z>>11) / (1 << 53)
+}
+
+// lossDraw is the uniform draw a packet's loss is decided by.
+func (s *shaper) lossDraw(key uint64, keyed bool) float64 {
+	if keyed {
+		return s.keyedDraw(key)
+	}
+	return s.loss.Float64()
 }
 
 func newShaper(im Impairment, seed int64, dir Direction) *shaper {
 	// Distinct PCG streams per direction and purpose.
 	s1 := uint64(seed)
 	s := &shaper{
-		im:     im,
-		p:      im.LossPct / 100,
-		burst:  im.burst(),
-		loss:   rand.New(rand.NewPCG(s1, 0x9e3779b97f4a7c15+uint64(dir)*2)),
-		jitter: rand.New(rand.NewPCG(s1, 0x9e3779b97f4a7c15+uint64(dir)*2+1)),
+		im:      im,
+		p:       im.LossPct / 100,
+		burst:   im.burst(),
+		loss:    rand.New(rand.NewPCG(s1, 0x9e3779b97f4a7c15+uint64(dir)*2)),
+		jitter:  rand.New(rand.NewPCG(s1, 0x9e3779b97f4a7c15+uint64(dir)*2+1)),
+		keySalt: s1*0x2545f4914f6cdd1d + uint64(dir),
 	}
 	if im.Jitter > 0 && !im.Reorder {
 		// Delay changes at most 2*Jitter per segment; a segment of at least
@@ -152,8 +207,9 @@ func (im Impairment) outageWindows(elapsed time.Duration) uint64 {
 
 // decide returns the verdict for the next packet, read at now (ns since the
 // relay was created), and for a forwarded packet when it is due out. cut is
-// true during a manual Cut.
-func (s *shaper) decide(now int64, cut bool) (ev TraceEvent) {
+// true during a manual Cut. With keyed, the loss draw comes from key
+// (Config.BySRTSequence) rather than from the packet's position.
+func (s *shaper) decide(now int64, cut bool, key uint64, keyed bool) (ev TraceEvent) {
 	s.seq++
 	ev.Seq = s.seq
 	ev.At = time.Duration(now)
@@ -162,7 +218,7 @@ func (s *shaper) decide(now int64, cut bool) (ev TraceEvent) {
 	case s.burstLeft > 0:
 		s.burstLeft--
 		lost = true
-	case s.p > 0 && s.loss.Float64() < s.p:
+	case s.p > 0 && s.lossDraw(key, keyed) < s.p:
 		s.burstLeft = s.burst - 1
 		lost = true
 		ev.BurstStart = true
