@@ -68,6 +68,10 @@ type ControllerOptions struct {
 	OnAlarm func(FeedID, string, AlarmChange)
 	// FFmpegPath is passed to the media analyser ("" = look on PATH).
 	FFmpegPath string
+	// FFmpegPathFunc, when set, is asked each time a feed starts and
+	// overrides FFmpegPath, so a changed setting applies to feeds started
+	// afterwards. It is called from feed goroutines.
+	FFmpegPathFunc func() string
 }
 
 // Controller owns every feed: its session, probe, media analyser, alarms,

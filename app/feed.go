@@ -65,7 +65,7 @@ func (f *feed) start() error {
 		sinks = append(sinks, f.analyzer)
 	}
 	if spec.Media {
-		mcfg := media.Config{FFmpegPath: f.opts.FFmpegPath, Light: spec.LightMedia, OnEvent: f.onMediaEvent, OnLevels: f.onLevels}
+		mcfg := media.Config{FFmpegPath: f.opts.ffmpegPath(), Light: spec.LightMedia, OnEvent: f.onMediaEvent, OnLevels: f.onLevels}
 		if m, err := media.New(mcfg); err == nil {
 			f.mediaA = m
 			f.mediaAnalysis = media.AnalysisFFmpeg

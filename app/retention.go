@@ -1,0 +1,146 @@
+package app
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/srtscope/srtscope/app/record"
+)
+
+// Recording retention defaults: what a fresh install keeps.
+const (
+	DefaultKeepDays = 90
+	DefaultMaxMB    = 1024
+	// MaxKeepDays and MaxMaxMB bound what the settings accept.
+	MaxKeepDays = 3650
+	MaxMaxMB    = 1 << 20
+	// DefaultPruneEvery is how often the retention is applied while the app runs.
+	DefaultPruneEvery = time.Hour
+)
+
+// RetentionFor turns the operator's settings into a record.Retention:
+// keepDays and maxMB of 0 mean no limit. Out-of-range values get an error
+// that names the field, the value and what is allowed.
+func RetentionFor(keepDays, maxMB int) (record.Retention, error) {
+	if keepDays < 0 || keepDays > MaxKeepDays {
+		return record.Retention{}, fmt.Errorf("app: keep recordings for %d days: use 0 (no limit) to %d", keepDays, MaxKeepDays)
+	}
+	if maxMB < 0 || maxMB > MaxMaxMB {
+		return record.Retention{}, fmt.Errorf("app: recordings at most %d MB: use 0 (no limit) to %d", maxMB, MaxMaxMB)
+	}
+	return record.Retention{MaxAge: time.Duration(keepDays) * 24 * time.Hour, MaxBytes: int64(maxMB) << 20}, nil
+}
+
+// DescribeRetention says a retention in words ("keep 90 days, at most 1024 MB").
+func DescribeRetention(r record.Retention) string {
+	var parts []string
+	if r.MaxAge > 0 {
+		parts = append(parts, fmt.Sprintf("keep %d days", int(r.MaxAge/(24*time.Hour))))
+	}
+	if r.MaxBytes > 0 {
+		parts = append(parts, fmt.Sprintf("at most %d MB", r.MaxBytes>>20))
+	}
+	if len(parts) == 0 {
+		return "keep every recording"
+	}
+	return strings.Join(parts, ", ")
+}
+
+// PruneResult says what one retention pass did.
+type PruneResult struct {
+	Retention   record.Retention
+	Deleted     []record.Summary // the sessions removed, oldest first
+	BytesBefore int64
+	BytesAfter  int64
+}
+
+// String says in words what was pruned, for the log and the settings dialog.
+func (r PruneResult) String() string {
+	if len(r.Deleted) == 0 {
+		return fmt.Sprintf("retention (%s): nothing to delete, recordings use %.1f MB", DescribeRetention(r.Retention), mb(r.BytesAfter))
+	}
+	names := make([]string, 0, len(r.Deleted))
+	for _, s := range r.Deleted {
+		names = append(names, fmt.Sprintf("#%d %q of %s", s.ID, s.Name, s.Started.Local().Format("2006-01-02 15:04")))
+	}
+	return fmt.Sprintf("retention (%s): deleted %d session(s): %s; recordings now use %.1f MB (was %.1f MB)",
+		DescribeRetention(r.Retention), len(r.Deleted), strings.Join(names, ", "), mb(r.BytesAfter), mb(r.BytesBefore))
+}
+
+func mb(b int64) float64 { return float64(b) / (1 << 20) }
+
+// Pruner applies the recording retention: once at start-up and then every
+// Every while the app runs. It reads Retention before each pass, so a
+// changed setting applies at the next pass.
+type Pruner struct {
+	DB        *record.DB
+	Retention func() record.Retention
+	Every     time.Duration            // 0 means DefaultPruneEvery
+	Log       func(line string)        // told what each pass did; may be nil
+	Now       func() time.Time         // nil means time.Now
+	OnPass    func(PruneResult, error) // called after every pass (tests wait on it); may be nil
+}
+
+// Once runs one retention pass now.
+func (p *Pruner) Once(ctx context.Context) (PruneResult, error) {
+	now := time.Now
+	if p.Now != nil {
+		now = p.Now
+	}
+	res := PruneResult{Retention: p.Retention()}
+	before, err := p.DB.Sessions(ctx)
+	if err != nil {
+		return res, fmt.Errorf("app: retention: %w", err)
+	}
+	if res.BytesBefore, err = p.DB.UsedBytes(ctx); err != nil {
+		return res, fmt.Errorf("app: retention: %w", err)
+	}
+	ids, err := p.DB.Prune(ctx, res.Retention, now())
+	byID := map[int64]record.Summary{}
+	for _, s := range before {
+		byID[s.ID] = s
+	}
+	for _, id := range ids {
+		res.Deleted = append(res.Deleted, byID[id])
+	}
+	if err != nil {
+		return res, fmt.Errorf("app: retention: %w", err)
+	}
+	if res.BytesAfter, err = p.DB.UsedBytes(ctx); err != nil {
+		return res, fmt.Errorf("app: retention: %w", err)
+	}
+	return res, nil
+}
+
+// Run prunes at once and then every Every until ctx is cancelled.
+func (p *Pruner) Run(ctx context.Context) {
+	every := p.Every
+	if every <= 0 {
+		every = DefaultPruneEvery
+	}
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		res, err := p.Once(ctx)
+		if ctx.Err() != nil {
+			return
+		}
+		if p.Log != nil {
+			if err != nil {
+				p.Log(err.Error())
+			} else {
+				p.Log(res.String())
+			}
+		}
+		if p.OnPass != nil {
+			p.OnPass(res, err)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
