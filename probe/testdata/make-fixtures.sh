@@ -28,9 +28,11 @@ ff -f lavfi -i smptebars=s=320x240:r=25 -f lavfi -i sine=f=1000:sample_rate=4800
    $x264 -profile:v high -level:v 3.0 -b:v 150k -c:a aac -b:a 64k -ac 2 $ts gap_black_silence.ts
 
 # 4. Moving test pattern frozen from 2 s (frame 50) to the end, 6 s long.
+#    300 kbit/s: at 150 kbit/s every keyframe of the still picture comes out
+#    different enough to break freezedetect's default n=-45 dB.
 ff -f lavfi -i testsrc2=s=320x240:r=25 -f lavfi -i sine=f=440:sample_rate=48000 \
    -t 6 -filter_complex "[0:v]split[a][b];[a][b]freezeframes=first=50:last=149:replace=50[v]" \
-   -map "[v]" -map 1:a $x264 -profile:v high -level:v 3.0 -b:v 150k -c:a aac -b:a 64k -ac 2 $ts frozen.ts
+   -map "[v]" -map 1:a $x264 -profile:v high -level:v 3.0 -b:v 300k -c:a aac -b:a 64k -ac 2 $ts frozen.ts
 
 # 5. Audio only: AAC-LC 44.1 kHz mono, 4 s.
 ff -f lavfi -i sine=f=440:sample_rate=44100 -t 4 -c:a aac -b:a 48k -ac 1 $ts audio_only.ts
