@@ -340,12 +340,12 @@ func wizardSection(sum Summary) section {
 		}
 		for _, st := range w.Steps {
 			drop := fmtInt(st.PktsDropped)
-			if st.Failed != "" {
-				drop = "failed: " + st.Failed
+			if st.Failed {
+				drop = "failed: " + st.Error
 			}
 			t.Rows = append(t.Rows, []string{fmtF(st.Multiplier, 0) + "× RTT", strconv.Itoa(st.LatencyMs) + " ms", fmtF(st.DurationS, 0) + " s",
 				fmtInt(st.PktsLost), fmtInt(st.PktsRetrans), drop, fmtF(st.RTTMs, 1) + " ms"})
-			t.Bad = append(t.Bad, st.PktsDropped > 0 || st.Failed != "")
+			t.Bad = append(t.Bad, st.PktsDropped > 0 || st.Failed)
 		}
 		if w.Recommended.LatencyMs > 0 {
 			t.Note = fmt.Sprintf("Recommended: %s× RTT = %d ms. %s", fmtF(w.Recommended.Multiplier, 0), w.Recommended.LatencyMs, w.Recommended.Reason)

@@ -100,7 +100,8 @@ type Wizard struct {
 		PktsRetrans uint64  `json:"pkts_retrans"`
 		PktsDropped uint64  `json:"pkts_dropped"`
 		RTTMs       float64 `json:"rtt_ms"`
-		Failed      string  `json:"failed,omitempty"`
+		Failed      bool    `json:"failed,omitempty"`
+		Error       string  `json:"error,omitempty"` // why a failed step never connected
 	} `json:"steps"`
 	Recommended struct {
 		Multiplier float64 `json:"multiplier"`
