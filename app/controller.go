@@ -38,6 +38,7 @@ type FeedView struct {
 	ID             FeedID
 	Spec           FeedSpec
 	Running        bool
+	Tuning         bool // the latency wizard has the feed
 	Sample         session.Sample
 	History        []session.Sample // oldest first, at most HistoryLen
 	Log            []LogEntry       // newest last, at most LogLen
@@ -125,6 +126,9 @@ func (c *Controller) Update(id FeedID, spec FeedSpec) error {
 	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	if f.tuning != nil {
+		return errTuning(f.spec.Name)
+	}
 	if f.cancel != nil {
 		return fmt.Errorf("app: stop feed %q before changing it", f.spec.Name)
 	}

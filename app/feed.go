@@ -37,6 +37,8 @@ type feed struct {
 	levels         *media.Levels
 	ongoing        map[string]time.Time // media condition -> wall-clock onset
 	inspection     *probe.Report
+	// tuning is set while the latency wizard has the feed (wizard_run.go).
+	tuning *tuning
 }
 
 // detectorLag is how long a condition has lasted when the analyser first
@@ -47,9 +49,18 @@ var detectorLag = map[string]time.Duration{
 	media.KindSilence: 2 * time.Second,
 }
 
-func (f *feed) start() error {
+func (f *feed) start() error { return f.startWith(nil, false) }
+
+// startWith starts the feed. rec, when not nil, is an open recording to
+// continue instead of starting a new one; the caller closes it when
+// startWith fails. Only the latency wizard (byWizard) may start a feed it
+// is tuning.
+func (f *feed) startWith(rec *record.Recorder, byWizard bool) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	if f.tuning != nil && !byWizard {
+		return errTuning(f.spec.Name)
+	}
 	if f.cancel != nil {
 		return nil
 	}
@@ -100,8 +111,7 @@ func (f *feed) start() error {
 	f.started = time.Now()
 	f.alarms = NewAlarms(spec.Thresholds)
 
-	var rec *record.Recorder
-	if f.opts.Recorder != nil {
+	if rec == nil && f.opts.Recorder != nil {
 		r, err := f.opts.Recorder.Start(ctx, record.NewSession{
 			Name: spec.Name, URL: spec.Config.URL(session.ToolLibSRT), Mode: string(spec.Config.Mode),
 			LatencyMs: spec.Config.LatencyMs, Started: f.started,
@@ -116,7 +126,15 @@ func (f *feed) start() error {
 	return nil
 }
 
+// stop ends a latency wizard running on the feed (the feed is not
+// restarted) and stops the feed's session.
 func (f *feed) stop() {
+	f.stopTuning()
+	f.halt()
+}
+
+// halt stops the feed's session and waits for it to finish.
+func (f *feed) halt() {
 	f.mu.Lock()
 	cancel, done := f.cancel, f.done
 	f.mu.Unlock()
@@ -165,6 +183,10 @@ func (f *feed) run(ctx context.Context, rcv *session.Receiver, sub *session.Subs
 	f.cancel = nil
 	f.connectedSince = time.Time{}
 	f.sample.State = session.StateDisconnected
+	if t := f.tuning; t != nil && rec != nil {
+		// The latency wizard keeps this recording going (wizard_run.go).
+		t.rec, rec = rec, nil
+	}
 	f.mu.Unlock()
 	if rec != nil {
 		rec.Close(time.Now())
@@ -287,7 +309,7 @@ func (f *feed) view(full bool) FeedView {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	v := FeedView{
-		ID: f.id, Spec: f.spec, Running: f.cancel != nil, Sample: f.sample,
+		ID: f.id, Spec: f.spec, Running: f.cancel != nil, Tuning: f.tuning != nil, Sample: f.sample,
 		Alarms: f.alarms.Active(), Health: f.alarms.Health(), Unacknowledged: f.alarms.Unacknowledged(),
 		Started: f.started, ConnectedSince: f.connectedSince, Inspection: f.inspection,
 		MediaAnalysis: f.mediaAnalysis, MediaNote: f.mediaNote, Levels: f.levels,
