@@ -2,7 +2,6 @@ package session
 
 import (
 	"context"
-	"fmt"
 	"net"
 	"strconv"
 	"time"
@@ -112,17 +111,4 @@ func checkRequest(req srt.ConnRequest, cfg Config) (srt.RejectionReason, string)
 		return srt.REJX_NOTFOUND, "streamid " + strconv.Quote(truncate(req.StreamId(), 80)) + " rejected: not in this listener's allow-list"
 	}
 	return 0, ""
-}
-
-// rejectEvent publishes a rate-limited rejection event.
-func rejectEvent(h *hub, lim *rejectLimiter, remote string, code srt.RejectionReason, words string) {
-	ok, suppressed := lim.allow(time.Now())
-	if !ok {
-		return
-	}
-	detail := fmt.Sprintf("rejected caller %s: %s (%s)", remote, words, RejectCodeName(uint32(code)))
-	if suppressed > 0 {
-		detail += fmt.Sprintf("; %d more rejections not shown", suppressed)
-	}
-	h.publishEvent(Event{Time: time.Now(), Kind: EventRejected, Detail: detail, Remote: remote})
 }

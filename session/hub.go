@@ -146,37 +146,75 @@ func (h *hub) close() {
 	h.subs = map[*Subscription]struct{}{}
 }
 
-// rejectLimiter rate-limits rejection events: at most burst per window, the
-// rest are counted and mentioned in the next event that gets through.
+// rejectLimiter rate-limits a kind of event (rejected callers, malformed
+// handshakes): at most burst per window are published one by one; the rest
+// are counted and published as one summary event when their window is over,
+// so a flood shows up as a handful of lines and a count, not thousands.
 type rejectLimiter struct {
-	mu          sync.Mutex
-	window      time.Duration
-	burst       int
+	mu     sync.Mutex
+	window time.Duration
+	burst  int
+	// summarize words the summary of n suppressed events, last being the
+	// most recent of them.
+	summarize func(n int, window time.Duration, last Event) string
+
 	windowStart time.Time
 	inWindow    int
 	suppressed  int
+	last        Event
 	total       int
 }
 
-// allow reports whether a rejection event may be published now and how many
-// were suppressed since the last one that was.
-func (l *rejectLimiter) allow(now time.Time) (ok bool, suppressedBefore int) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	l.total++
-	if now.Sub(l.windowStart) >= l.window {
-		l.windowStart, l.inWindow = now, 0
+// publish sends e to h unless this window's burst is used up, in which case
+// e is counted for the summary. A summary of the previous window goes first.
+func (l *rejectLimiter) publish(h *hub, e Event) {
+	if e.Time.IsZero() {
+		e.Time = time.Now()
 	}
+	l.mu.Lock()
+	defer l.mu.Unlock() // the hub never calls back into a limiter
+	l.total++
+	l.rollLocked(h, e.Time, false)
 	if l.inWindow >= l.burst {
 		l.suppressed++
-		return false, 0
+		l.last = e
+		return
 	}
 	l.inWindow++
-	s := l.suppressed
-	l.suppressed = 0
-	return true, s
+	h.publishEvent(e)
 }
 
+// flush publishes the summary of suppressed events once their window is
+// over; call it periodically so that the count of a flood that has ended
+// is not held back until the next event.
+func (l *rejectLimiter) flush(h *hub, now time.Time) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.rollLocked(h, now, false)
+}
+
+// flushAll publishes the summary of suppressed events now, window over or
+// not: for when the session stops.
+func (l *rejectLimiter) flushAll(h *hub, now time.Time) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.rollLocked(h, now, true)
+}
+
+// rollLocked starts a new window when the current one is over (or force),
+// publishing the summary of what it suppressed.
+func (l *rejectLimiter) rollLocked(h *hub, now time.Time, force bool) {
+	if !force && now.Sub(l.windowStart) < l.window {
+		return
+	}
+	if l.suppressed > 0 {
+		h.publishEvent(Event{Time: now, Kind: l.last.Kind, Remote: l.last.Remote,
+			Detail: l.summarize(l.suppressed, now.Sub(l.windowStart).Round(time.Second), l.last)})
+	}
+	l.windowStart, l.inWindow, l.suppressed = now, 0, 0
+}
+
+// count is how many events were offered in all, published or not.
 func (l *rejectLimiter) count() int {
 	l.mu.Lock()
 	defer l.mu.Unlock()

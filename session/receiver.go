@@ -45,7 +45,7 @@ type Receiver struct {
 	cfg  Config
 	opts ReceiverOptions
 	hub  *hub
-	lim  rejectLimiter
+	gate *listenerGate // listener: admission and rejection events
 
 	started atomic.Bool
 
@@ -58,8 +58,6 @@ type Receiver struct {
 	rttMicros        atomic.Int64
 	latencyMs        atomic.Int64
 	lastDataNano     atomic.Int64
-
-	busy atomic.Bool // listener: a publisher is connected
 
 	mu             sync.Mutex
 	state          State
@@ -91,7 +89,7 @@ func NewReceiver(cfg Config, opts ReceiverOptions) (*Receiver, error) {
 		opts.IdleAfter = 2 * time.Second
 	}
 	r := &Receiver{cfg: cfg.withDefaults(), opts: opts, hub: newHub(), state: StateConnecting}
-	r.lim = rejectLimiter{window: 10 * time.Second, burst: 5}
+	r.gate = newListenerGate(r.cfg, r.hub)
 	r.bufPool.New = func() any { b := make([]byte, 0, srt.MAX_PAYLOAD_SIZE); return &b }
 	if opts.Sink != nil {
 		r.sinkQueue = make(chan []byte, opts.SinkQueuePackets)
@@ -197,7 +195,7 @@ func (r *Receiver) Summary() Summary {
 		Sample:     s,
 		ConnectedS: connected.Seconds(),
 		Reconnects: reconnects,
-		Rejections: r.lim.count(),
+		Rejections: r.gate.rejections(),
 		Events:     r.hub.events(),
 	}
 }
@@ -288,10 +286,14 @@ func (r *Receiver) runListener(ctx context.Context, wg *sync.WaitGroup) error {
 
 	accepted := make(chan srt.Conn)
 	acceptErr := make(chan error, 1)
-	wg.Add(1)
+	wg.Add(2)
 	go func() {
 		defer wg.Done()
-		acceptErr <- acceptLoop(ctx, ln, r.cfg, &r.busy, r.hub, &r.lim, accepted)
+		acceptErr <- r.gate.acceptLoop(ctx, ln, accepted)
+	}()
+	go func() {
+		defer wg.Done()
+		r.gate.flushLoop(ctx)
 	}()
 	for {
 		select {
@@ -306,45 +308,11 @@ func (r *Receiver) runListener(ctx context.Context, wg *sync.WaitGroup) error {
 			return ce
 		case conn := <-accepted:
 			r.serve(ctx, conn)
-			r.busy.Store(false)
+			r.gate.release()
 			if ctx.Err() == nil {
 				r.setState(StateConnecting)
+				r.event(EventConnecting, "", "listening on UDP %s, waiting for the next caller", ln.Addr())
 			}
-		}
-	}
-}
-
-// acceptLoop accepts handshake requests on ln until it closes, applies the
-// listener policy and hands accepted connections to accepted. busy is true
-// while a peer is connected; further callers are rejected as "peer busy".
-func acceptLoop(ctx context.Context, ln srt.Listener, cfg Config, busy *atomic.Bool, h *hub, lim *rejectLimiter, accepted chan<- srt.Conn) error {
-	for {
-		req, err := ln.Accept2()
-		if err != nil {
-			return err
-		}
-		remote := req.RemoteAddr().String()
-		if code, words := checkRequest(req, cfg); code != 0 {
-			req.Reject(code)
-			rejectEvent(h, lim, remote, code, words)
-			continue
-		}
-		if !busy.CompareAndSwap(false, true) {
-			req.Reject(srt.REJX_CONFLICT)
-			rejectEvent(h, lim, remote, srt.REJX_CONFLICT, "another caller is already connected (peer busy)")
-			continue
-		}
-		conn, err := req.Accept()
-		if err != nil {
-			busy.Store(false)
-			h.publishEvent(Event{Time: time.Now(), Kind: EventError, Detail: fmt.Sprintf("accepting caller %s failed: %v", remote, err), Remote: remote})
-			continue
-		}
-		select {
-		case accepted <- conn:
-		case <-ctx.Done():
-			conn.Close()
-			return nil
 		}
 	}
 }

@@ -39,12 +39,11 @@ type Sender struct {
 	opts SenderOptions
 	tl   *mediaTimeline
 	hub  *hub
-	lim  rejectLimiter
+	gate *listenerGate // listener: admission and rejection events
 
 	started   atomic.Bool
 	pktsSent  atomic.Uint64
 	bytesSent atomic.Uint64
-	busy      atomic.Bool
 
 	mu       sync.Mutex
 	current  srt.Conn
@@ -67,7 +66,7 @@ func NewSender(cfg Config, src io.ReaderAt, size int64, opts SenderOptions) (*Se
 		return nil, err
 	}
 	s := &Sender{cfg: cfg.withDefaults(), src: src, size: size, opts: opts, tl: tl, hub: newHub()}
-	s.lim = rejectLimiter{window: 10 * time.Second, burst: 5}
+	s.gate = newListenerGate(s.cfg, s.hub)
 	return s, nil
 }
 
@@ -195,10 +194,14 @@ func (s *Sender) runListener(ctx context.Context, wg *sync.WaitGroup) error {
 	s.event(EventConnecting, "", "listening on UDP %s, waiting for a caller", ln.Addr())
 	accepted := make(chan srt.Conn)
 	acceptErr := make(chan error, 1)
-	wg.Add(1)
+	wg.Add(2)
 	go func() {
 		defer wg.Done()
-		acceptErr <- acceptLoop(ctx, ln, s.cfg, &s.busy, s.hub, &s.lim, accepted)
+		acceptErr <- s.gate.acceptLoop(ctx, ln, accepted)
+	}()
+	go func() {
+		defer wg.Done()
+		s.gate.flushLoop(ctx)
 	}()
 	var pos int64
 	for {
@@ -215,9 +218,12 @@ func (s *Sender) runListener(ctx context.Context, wg *sync.WaitGroup) error {
 		case conn := <-accepted:
 			var finished bool
 			pos, finished = s.serve(ctx, conn, pos)
-			s.busy.Store(false)
+			s.gate.release()
 			if finished {
 				return nil
+			}
+			if ctx.Err() == nil {
+				s.event(EventConnecting, "", "listening on UDP %s, waiting for the next caller", ln.Addr())
 			}
 		}
 	}
