@@ -51,14 +51,14 @@ func runRelay(ctx context.Context, args []string, std IO) int {
 	listen := fs.String("listen", "", "UDP `ADDR` (host:port) clients send to, e.g. 127.0.0.1:9001 (port 0 picks one)")
 	to := fs.String("to", "", "UDP `ADDR` (host:port) to relay to, e.g. 127.0.0.1:9000")
 	loss := fs.String("loss", "0", "`PCT` chance (0..100) that a packet starts a loss event, e.g. 3 or 3%")
-	burst := fs.Int("burst", 1, "packets dropped per loss event, 1.."+strconv.Itoa(impair.MaxBurst))
+	burst := relayIntFlag(fs, "burst", 1, "1.."+strconv.Itoa(impair.MaxBurst), "packets dropped per loss event, 1.."+strconv.Itoa(impair.MaxBurst))
 	delay := relayDurationFlag(fs, "delay", "fixed delay `D` added to each packet, 0s.."+impair.MaxDelay.String())
 	jitter := relayDurationFlag(fs, "jitter", "`D` of jitter: the delay varies by +/- this much, 0s.."+impair.MaxJitter.String())
 	reorder := fs.Bool("reorder", false, "let jitter reorder packets (by default order is kept)")
 	every := relayDurationFlag(fs, "outage-every", "cut the path periodically, every `D` (with --outage-for)")
 	outFor := relayDurationFlag(fs, "outage-for", "length `D` of each outage, less than --outage-every")
 	dir := fs.String("dir", "both", "directions to impair: both, forward (to --to) or reverse (back to the client)")
-	seed := fs.Int64("seed", 0, "seed of the loss and jitter pattern (default: random, printed in the summary)")
+	seed := relayIntFlag(fs, "seed", 0, "a whole number", "seed of the loss and jitter pattern (default: random, printed in the summary)")
 	duration := relayDurationFlag(fs, "duration", "stop after `D` (default: run until interrupted)")
 	format := fs.String("format", "text", "summary format: text or json (one JSON object)")
 	pos, code, ok := parseFlags(fs, args, std)
@@ -89,7 +89,7 @@ func runRelay(ctx context.Context, args []string, std IO) int {
 		return usageError(std, "relay", "--format %q: allowed text or json", *format)
 	}
 	im := impair.Impairment{
-		LossPct: lossPct, Burst: *burst, Delay: *delay, Jitter: *jitter, Reorder: *reorder,
+		LossPct: lossPct, Burst: int(*burst), Delay: *delay, Jitter: *jitter, Reorder: *reorder,
 		OutageEvery: *every, OutageFor: *outFor,
 	}
 	if err := im.Validate(); err != nil {
@@ -181,6 +181,36 @@ func relayDurationFlag(fs *flag.FlagSet, name, usage string) *time.Duration {
 	return d
 }
 
+// relayInt is an integer flag whose parse error says what is allowed
+// (the flag package only says "parse error").
+type relayInt struct {
+	n       *int64
+	allowed string
+}
+
+func (f *relayInt) String() string {
+	if f == nil || f.n == nil {
+		return "0"
+	}
+	return strconv.FormatInt(*f.n, 10)
+}
+
+func (f *relayInt) Set(s string) error {
+	v, err := strconv.ParseInt(s, 10, 64)
+	if err != nil {
+		return errors.New("allowed " + f.allowed)
+	}
+	*f.n = v
+	return nil
+}
+
+func relayIntFlag(fs *flag.FlagSet, name string, def int64, allowed, usage string) *int64 {
+	n := new(int64)
+	*n = def
+	fs.Var(&relayInt{n: n, allowed: allowed}, name, usage)
+	return n
+}
+
 func stopHint(d time.Duration) string {
 	if d > 0 {
 		return fmt.Sprintf("stops after %v", d)
@@ -202,7 +232,7 @@ func dirText(s impair.DirStats) string {
 func checkRelayAddr(addr, flagName string, minPort int) error {
 	allowed := fmt.Sprintf("host:port with port %d..65535, e.g. 127.0.0.1:9000", minPort)
 	if addr == "" {
-		return fmt.Errorf("%s is required: %s", flagName, allowed)
+		return fmt.Errorf("%s is required: allowed %s", flagName, allowed)
 	}
 	host, port, err := net.SplitHostPort(addr)
 	if err != nil {

@@ -26,7 +26,7 @@ func runSend(ctx context.Context, args []string, std IO) int {
 	fs := newFlagSet("send", sendUsage, std)
 	file := fs.String("file", "", "MPEG-TS `FILE` to send")
 	demo := fs.Bool("demo", false, "send the built-in bars-and-tone demo clip")
-	duration := fs.Duration("duration", 0, "stop after `D`, e.g. 60s (default: at the end of the input, or until interrupted with --loop)")
+	duration := relayDurationFlag(fs, "duration", "stop after `D`, e.g. 60s (default: at the end of the input, or until interrupted with --loop)")
 	loop := fs.Bool("loop", false, "start again at the end of the input")
 	pos, code, ok := parseFlags(fs, args, std)
 	if !ok {

@@ -39,7 +39,7 @@ type watchSummary struct {
 
 func runWatch(ctx context.Context, args []string, std IO) int {
 	fs := newFlagSet("watch", watchUsage, std)
-	duration := fs.Duration("duration", 0, "stop after `D`, e.g. 20s (default: until interrupted)")
+	duration := relayDurationFlag(fs, "duration", "stop after `D`, e.g. 20s (default: until interrupted)")
 	format := fs.String("format", "text", "output: text, json (one object per line) or csv")
 	inspect := fs.Bool("inspect", false, "also inspect the stream (PIDs, codecs, TR 101 290)")
 	pos, code, ok := parseFlags(fs, args, std)
