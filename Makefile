@@ -34,3 +34,24 @@ smoke:
 
 clean:
 	rm -rf bin build dist
+
+# Installable packages (issue 7, DESIGN.md section 9), written to dist/:
+# srtscope-<version>-linux-amd64.tar.xz and srtscope-<version>-windows-amd64.exe.
+# `make package` builds both and tests them. They package the committed tree
+# (HEAD); PACKAGE_SOURCE=worktree packages uncommitted edits too, VERSION=x.y.z
+# overrides FyneApp.toml. The Windows build needs mingw-w64 (~540 MB), so only
+# package-windows installs it.
+.PHONY: package package-linux package-windows package-test
+
+package-linux: setup
+	bash scripts/package-build.sh linux
+
+package-windows:
+	@SRTSCOPE_EXTRA_PACKAGES=gcc-mingw-w64-x86-64 bash scripts/setup.sh
+	bash scripts/package-build.sh windows
+
+package-test:
+	bash scripts/package-test.sh
+
+package: package-linux package-windows
+	@$(MAKE) --no-print-directory package-test
