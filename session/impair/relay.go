@@ -309,10 +309,7 @@ func (r *Relay) readLoop(d *direction) error {
 		var key uint64
 		keyed := false
 		if r.cfg.BySRTSequence {
-			var seq uint32
-			if seq, keyed = srtDataSeq(buf[:n]); keyed {
-				key = d.shaper.keyFor(seq)
-			}
+			key, keyed = d.shaper.observeSRT(buf[:n])
 		}
 		ev := d.shaper.decide(now, now < r.cutUntil.Load(), key, keyed)
 		ev.Dir, ev.Size = d.dir, n

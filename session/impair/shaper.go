@@ -81,8 +81,10 @@ type shaper struct {
 	// keySalt and sends serve Config.BySRTSequence: the salt mixes seed
 	// and direction into each keyed draw, sends counts how often each
 	// recent SRT sequence number was sent (a ring, so no allocation).
-	keySalt uint64
-	sends   *[sendRing]sendCount
+	keySalt  uint64
+	sends    *[sendRing]sendCount
+	base     uint32 // first sequence number of the current connection
+	haveBase bool
 	// In-order jitter follows a smooth curve through random points spaced
 	// seg ns apart: delay (ns) is v0 at segStart, v1 at segStart+seg.
 	seg, segStart, v0, v1 int64
@@ -95,17 +97,41 @@ const sendRing = 1 << 14
 // sendCount is one ring slot: sequence number + 1 (0 = empty) and sends.
 type sendCount struct{ seqPlus1, n uint32 }
 
-// srtDataSeq returns the sequence number of an SRT data packet: the first
-// bit of the header is 0 for data, the next 31 bits are the number.
-func srtDataSeq(b []byte) (uint32, bool) {
-	if len(b) < 16 || b[0]&0x80 != 0 {
-		return 0, false
+// srtPacketKind tells an SRT data packet (with its sequence number) from a
+// handshake and from other datagrams. The first header bit is 0 for data,
+// followed by the 31-bit sequence number; control packets have 1 and the
+// 15-bit type, 0 for a handshake.
+func srtPacketKind(b []byte) (seq uint32, data, handshake bool) {
+	if len(b) < 16 {
+		return 0, false, false
 	}
-	return uint32(b[0])<<24 | uint32(b[1])<<16 | uint32(b[2])<<8 | uint32(b[3]), true
+	if b[0]&0x80 != 0 {
+		return 0, false, b[0] == 0x80 && b[1] == 0
+	}
+	return uint32(b[0])<<24 | uint32(b[1])<<16 | uint32(b[2])<<8 | uint32(b[3]), true, false
 }
 
-// keyFor returns the loss key of the SRT data packet with sequence number
-// seq: the number and how many times it was sent before.
+// observeSRT returns the loss key of an SRT datagram for
+// Config.BySRTSequence; keyed is false for anything but a data packet. The
+// key is the sequence number counted from the first data packet after a
+// handshake, because each connection starts at a random number, and how
+// many times the packet was sent before.
+func (s *shaper) observeSRT(b []byte) (key uint64, keyed bool) {
+	seq, data, handshake := srtPacketKind(b)
+	if handshake {
+		s.haveBase = false
+	}
+	if !data {
+		return 0, false
+	}
+	if !s.haveBase {
+		s.base, s.haveBase = seq, true
+	}
+	return s.keyFor((seq - s.base) & 0x7fffffff), true
+}
+
+// keyFor returns the loss key of the data packet numbered seq: the number
+// and how many times it was sent before.
 func (s *shaper) keyFor(seq uint32) uint64 {
 	if s.sends == nil {
 		s.sends = new([sendRing]sendCount)

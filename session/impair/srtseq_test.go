@@ -5,12 +5,14 @@ import (
 	"testing"
 )
 
-// srtPacket is a 16-byte SRT header: data with sequence seq, or control.
-func srtPacket(seq uint32, control bool) []byte {
+// srtPacket is a 16-byte SRT header: data with sequence seq, or a control
+// packet of type ctrl (0 handshake, 6 ACKACK).
+func srtPacket(seq uint32, control bool, ctrl uint16) []byte {
 	b := make([]byte, 16)
-	binary.BigEndian.PutUint32(b, seq&0x7fffffff)
 	if control {
-		b[0] |= 0x80
+		binary.BigEndian.PutUint16(b, 0x8000|ctrl)
+	} else {
+		binary.BigEndian.PutUint32(b, seq&0x7fffffff)
 	}
 	return b
 }
@@ -21,35 +23,33 @@ func srtPacket(seq uint32, control bool) []byte {
 // pattern moves.
 func TestBySRTSequenceIgnoresInterleaving(t *testing.T) {
 	const n = 4000
-	// lostOriginals feeds data packets 0..n-1 in order, with `controlEvery`
-	// control packets between data packets and each lost original resent
-	// once `resendAfter` packets later, and returns which originals the
-	// shaper dropped.
-	lostOriginals := func(keyed bool, controlEvery, resendAfter int) map[uint32]bool {
+	// lostOriginals feeds a handshake and then data packets isn..isn+n-1
+	// in order, with an ACKACK every `controlEvery` data packets and each
+	// lost original resent once `resendAfter` packets later, and returns
+	// which originals (counted from 0) the shaper dropped.
+	lostOriginals := func(keyed bool, isn uint32, controlEvery, resendAfter int) map[uint32]bool {
 		s := newShaper(Impairment{LossPct: 3}, 7, Forward)
 		decide := func(b []byte) Verdict {
 			var key uint64
 			k := false
 			if keyed {
-				var seq uint32
-				if seq, k = srtDataSeq(b); k {
-					key = s.keyFor(seq)
-				}
+				key, k = s.observeSRT(b)
 			}
 			return s.decide(0, false, key, k).Verdict
 		}
+		decide(srtPacket(0, true, 0))
 		lost := map[uint32]bool{}
 		var resend []uint32
-		for seq := uint32(0); seq < n; seq++ {
-			if decide(srtPacket(seq, false)) != Forwarded {
-				lost[seq] = true
-				resend = append(resend, seq)
+		for i := uint32(0); i < n; i++ {
+			if decide(srtPacket(isn+i, false, 0)) != Forwarded {
+				lost[i] = true
+				resend = append(resend, i)
 			}
-			if controlEvery > 0 && seq%uint32(controlEvery) == 0 {
-				decide(srtPacket(0, true))
+			if controlEvery > 0 && i%uint32(controlEvery) == 0 {
+				decide(srtPacket(0, true, 6))
 			}
-			if len(resend) > 0 && int(seq-resend[0]) >= resendAfter {
-				decide(srtPacket(resend[0], false))
+			if len(resend) > 0 && int(i-resend[0]) >= resendAfter {
+				decide(srtPacket(isn+resend[0], false, 0))
 				resend = resend[1:]
 			}
 		}
@@ -57,19 +57,22 @@ func TestBySRTSequenceIgnoresInterleaving(t *testing.T) {
 	}
 	cases := []struct {
 		name                      string
+		isn                       uint32
 		controlEvery, resendAfter int
 	}{
-		{"no control, quick resend", 0, 1},
-		{"ACKACK every 3 packets", 3, 5},
-		{"ACKACK every packet, slow resend", 1, 40},
+		{"no control, quick resend", 0, 0, 1},
+		{"another initial sequence number", 123456789, 0, 1},
+		{"initial number near the wrap", 0x7fffffff - 100, 0, 1},
+		{"ACKACK every 3 packets", 99, 3, 5},
+		{"ACKACK every packet, slow resend", 5, 1, 40},
 	}
-	base := lostOriginals(true, 0, 1)
+	base := lostOriginals(true, 0, 0, 1)
 	if got := len(base); got < n*2/100 || got > n*4/100 {
 		t.Fatalf("lost %d of %d originals, want about 3%%", got, n)
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			got := lostOriginals(true, c.controlEvery, c.resendAfter)
+			got := lostOriginals(true, c.isn, c.controlEvery, c.resendAfter)
 			if len(got) != len(base) {
 				t.Fatalf("keyed: lost %d originals, the plain stream lost %d", len(got), len(base))
 			}
@@ -81,7 +84,7 @@ func TestBySRTSequenceIgnoresInterleaving(t *testing.T) {
 		})
 	}
 	// The positional draw is what the option fixes: interleaving moves it.
-	a, b := lostOriginals(false, 0, 1), lostOriginals(false, 1, 40)
+	a, b := lostOriginals(false, 0, 0, 1), lostOriginals(false, 0, 1, 40)
 	same := len(a) == len(b)
 	for seq := range a {
 		same = same && b[seq]
