@@ -13,7 +13,7 @@ import (
 // startRelay starts an impairment relay in front of upstreamPort.
 func startRelay(t *testing.T, upstreamPort int, fwd, rev impair.Impairment, seed int64) *impair.Relay {
 	t.Helper()
-	relay, err := impair.Listen(impair.Config{Listen: "127.0.0.1:0", Upstream: fmt.Sprintf("127.0.0.1:%d", upstreamPort), Forward: fwd, Reverse: rev, Seed: seed})
+	relay, err := impair.Listen(impair.Config{Listen: "127.0.0.1:0", Upstream: fmt.Sprintf("127.0.0.1:%d", upstreamPort), Forward: fwd, Reverse: rev, Seed: seed, BySRTSequence: true})
 	if err != nil {
 		t.Fatalf("relay: %v", err)
 	}
