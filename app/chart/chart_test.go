@@ -3,6 +3,7 @@ package chart
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"strings"
@@ -161,6 +162,33 @@ func BenchmarkWholeSession4h(b *testing.B) {
 	for b.Loop() {
 		if _, err := Images(samples, Window{}, 1000, 300); err != nil {
 			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkLiveView renders the four charts exactly as the window's chart
+// panel does once a second (Build with MaxPoints 2*width, then Image), for
+// each window the operator can pick, at the chart size of a 1280x800 window
+// (500x240) and of a full-HD one (800x380), over an hour of history. The
+// issue's budget is 30 ms for the four.
+func BenchmarkLiveView(b *testing.B) {
+	samples := feed(3600)
+	end := samples[len(samples)-1].Time
+	for _, size := range []struct{ w, h int }{{500, 240}, {800, 380}} {
+		for _, win := range []time.Duration{time.Minute, 5 * time.Minute, 15 * time.Minute, time.Hour} {
+			b.Run(fmt.Sprintf("%dx%d/%v", size.w, size.h, win), func(b *testing.B) {
+				for b.Loop() {
+					for _, k := range Kinds {
+						p, err := Build(k, samples, Last(win, end), Options{MaxPoints: 2 * size.w})
+						if err != nil {
+							b.Fatal(err)
+						}
+						if img := Image(p, size.w, size.h); img.Bounds().Dx() != size.w {
+							b.Fatalf("image %v wide, want %d", img.Bounds(), size.w)
+						}
+					}
+				}
+			})
 		}
 	}
 }
