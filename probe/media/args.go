@@ -26,9 +26,11 @@ func buildArgs(c Config, input string, video *streamInfo, audio []streamInfo) []
 	if c.Duration > 0 {
 		args = append(args, "-t", ff(c.Duration.Seconds()))
 	}
-	args = append(args,
-		"-probesize", "8192", "-analyzeduration", "500000", "-fflags", "+nobuffer",
-		"-f", "mpegts", "-i", input)
+	args = append(args, "-probesize", "8192", "-analyzeduration", "500000")
+	if !c.FromStart {
+		args = append(args, "-fflags", "+nobuffer")
+	}
+	args = append(args, "-f", "mpegts", "-i", input)
 	graph := ""
 	if video != nil {
 		graph += fmt.Sprintf("[0:i:%d]blackdetect=d=%s:pix_th=%s:pic_th=%s,"+

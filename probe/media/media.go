@@ -101,6 +101,15 @@ type Config struct {
 	// turns thumbnails off.
 	ThumbnailWidth int
 
+	// FromStart makes a live Analyser see the feed from its first byte:
+	// ffmpeg keeps the packets it reads while probing the input instead of
+	// dropping them (-fflags +nobuffer). On a pipe, +nobuffer loses up to the
+	// first GOP (about 1 s of picture, 0.4 s of sound), so a span that starts
+	// with the feed is reported late; FromStart costs at most the 0.5 s
+	// analyzeduration once, before the first result. Bounded inspections
+	// (srtscope inspect URL, watch --inspect) set it.
+	FromStart bool
+
 	// Duration, when positive, limits AnalyseFile to the first Duration of
 	// media (ffmpeg -t); events still open then are closed at that time.
 	Duration time.Duration
