@@ -43,10 +43,8 @@ func SpecFromApplied(a preset.Applied, passphrase string) (FeedSpec, error) {
 	// session.ParseURL keeps them as typed (ffmpeg style).
 	cfg := session.Config{Mode: session.Mode(p.Mode), Host: p.Host, Port: p.Port, LatencyMs: a.LatencyMs, PBKeyLen: p.KeyLength, StreamID: p.StreamID}
 	cfg.Passphrase = passphrase
-	if !a.NeedsPassphrase {
-		if u, err := url.Parse(a.URL); err == nil && u.Query().Get("passphrase") != "" {
-			cfg.Passphrase = u.Query().Get("passphrase")
-		}
+	if kp := KeychainPassphrase(a); kp != "" {
+		cfg.Passphrase = kp
 	}
 	if cfg.Passphrase == "" && p.Passphrase != preset.PassNone && p.Passphrase != "" {
 		return FeedSpec{}, fmt.Errorf("app: preset %q is encrypted: %s", p.Name, p.PassphraseNote())
@@ -127,4 +125,17 @@ func MeasuredRTT(v FeedView) float64 {
 		}
 	}
 	return 0
+}
+
+// KeychainPassphrase returns the passphrase an applied preset brought from
+// the keychain ("" when it must be typed or the link is not encrypted).
+func KeychainPassphrase(a preset.Applied) string {
+	if a.NeedsPassphrase {
+		return ""
+	}
+	u, err := url.Parse(a.URL)
+	if err != nil {
+		return ""
+	}
+	return u.Query().Get("passphrase")
 }

@@ -35,6 +35,7 @@ type sessionForm struct {
 	media      *widget.Check
 	problem    *widget.Label
 	filling    bool
+	thresholds app.Thresholds // from a preset; zero means the defaults
 }
 
 func newSessionForm() *sessionForm {
@@ -172,13 +173,22 @@ func (f *sessionForm) spec() (app.FeedSpec, error) {
 	if err != nil {
 		return app.FeedSpec{}, err
 	}
-	return app.FeedSpec{Name: strings.TrimSpace(f.name.Text), Config: cfg, Inspect: f.inspect.Checked, Media: f.media.Checked}, nil
+	return app.FeedSpec{Name: strings.TrimSpace(f.name.Text), Config: cfg, Thresholds: f.thresholds, Inspect: f.inspect.Checked, Media: f.media.Checked}, nil
 }
 
 // showSessionForm opens the form; "Add and start" adds the feed and starts
 // it in the background with the button disabled and a spinner.
 func showSessionForm(ctrl *app.Controller, w fyne.Window, added func(app.FeedID)) {
+	showSessionFormWith(ctrl, w, sessionFormOptions{}, added)
+}
+
+// showSessionFormWith is showSessionForm with a preset store ("Save as
+// preset…") and a preset to fill the form from (see presets.go).
+func showSessionFormWith(ctrl *app.Controller, w fyne.Window, opts sessionFormOptions, added func(app.FeedID)) {
 	f := newSessionForm()
+	if opts.applied != nil {
+		f.fillFromPreset(*opts.applied)
+	}
 	spinner := widget.NewProgressBarInfinite()
 	spinner.Hide()
 	var d dialog.Dialog
@@ -210,7 +220,11 @@ func showSessionForm(ctrl *app.Controller, w fyne.Window, added func(app.FeedID)
 	})
 	start.Importance = widget.HighImportance
 	cancel := widget.NewButton("Cancel", func() { d.Hide() })
-	body := container.NewBorder(nil, container.NewVBox(spinner, container.NewHBox(cancel, start)), nil, nil, f.content())
+	buttons := container.NewHBox(cancel, start)
+	if opts.presets != nil {
+		buttons.Add(widget.NewButton("Save as preset…", func() { f.saveAsPreset(opts.presets, w) }))
+	}
+	body := container.NewBorder(nil, container.NewVBox(spinner, buttons), nil, nil, f.content())
 	d = dialog.NewCustomWithoutButtons("New session", body, w)
 	d.Resize(fyne.NewSize(720, 640))
 	d.Show()

@@ -46,10 +46,12 @@ func Run(opts Options) error {
 		}
 	}
 	n := &notifier{app: a, last: map[app.FeedID]time.Time{}}
-	ctrl := app.NewController(app.ControllerOptions{Recorder: db, OnAlarm: n.alarm})
+	ctrl := app.NewController(app.ControllerOptions{Recorder: db, OnAlarm: n.alarm, FFmpegPathFunc: ffmpegPathSetting(a.Preferences())})
 	w := a.NewWindow(app.Name)
 	ui := newMainUI(ctrl, w)
 	ui.presets, ui.presetsErr = openPresetStore()
+	ui.db = db
+	ui.house = startHousekeeping(db, a.Preferences()) // recording retention: now and hourly
 	w.SetContent(ui.content)
 	w.SetMainMenu(ui.menu())
 	ui.addShortcuts()
@@ -68,7 +70,9 @@ func Run(opts Options) error {
 		go ui.startDemo()
 	}
 	go ui.refreshLoop()
+	ui.showPresetNotice()
 	w.ShowAndRun()
+	ui.house.stop()
 	ui.stop()
 	if ui.demo != nil {
 		ui.demo.Close()
@@ -112,6 +116,8 @@ type mainUI struct {
 	// the OS keychain: call them off the UI goroutine.
 	presets    *preset.Store
 	presetsErr error
+	db         *record.DB    // recordings; nil when they could not be opened
+	house      *housekeeping // recording retention; nil without recordings
 
 	// Only touched on the UI goroutine.
 	selected app.FeedID
@@ -148,6 +154,10 @@ func (ui *mainUI) menu() *fyne.MainMenu {
 	file := fyne.NewMenu("File",
 		fyne.NewMenuItem("New session…", ui.newSession),
 		fyne.NewMenuItem("Export report…", ui.exportReport),
+		fyne.NewMenuItem("Session history…", ui.showHistory),
+		fyne.NewMenuItem("Presets…", ui.showPresets),
+		fyne.NewMenuItemSeparator(),
+		fyne.NewMenuItem("Settings…", ui.showSettings),
 	)
 	view := fyne.NewMenu("View",
 		fyne.NewMenuItem("Next feed", func() { ui.step(1) }),
@@ -199,7 +209,7 @@ func (ui *mainUI) step(delta int) {
 }
 
 func (ui *mainUI) newSession() {
-	showSessionForm(ui.ctrl, ui.w, func(id app.FeedID) {
+	showSessionFormWith(ui.ctrl, ui.w, sessionFormOptions{presets: ui.presets}, func(id app.FeedID) {
 		ui.refresh()
 		ui.list.selectID(id)
 	})
@@ -254,10 +264,6 @@ func (ui *mainUI) remove() {
 			})
 		}()
 	}, ui.w)
-}
-
-func (ui *mainUI) exportReport() {
-	dialog.ShowInformation("Export report", "Every session is recorded. Export one with:\n  srtscope sessions\n  srtscope report --latest --format pdf -o report.pdf", ui.w)
 }
 
 func (ui *mainUI) inject(f func(*app.Demo)) {
