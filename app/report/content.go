@@ -349,6 +349,8 @@ func wizardSection(sum Summary) section {
 		}
 		if w.Recommended.LatencyMs > 0 {
 			t.Note = fmt.Sprintf("Recommended: %s× RTT = %d ms. %s", fmtF(w.Recommended.Multiplier, 0), w.Recommended.LatencyMs, w.Recommended.Reason)
+		} else if w.Error != "" {
+			t.Note = "No recommendation: " + strings.TrimPrefix(w.Error, "wizard: ")
 		}
 		sec.Tables = append(sec.Tables, t)
 	}

@@ -103,6 +103,7 @@ type Wizard struct {
 		Failed      bool    `json:"failed,omitempty"`
 		Error       string  `json:"error,omitempty"` // why a failed step never connected
 	} `json:"steps"`
+	Error       string `json:"error,omitempty"` // why there is no recommendation (cancelled, failed)
 	Recommended struct {
 		Multiplier float64 `json:"multiplier"`
 		LatencyMs  int     `json:"latency_ms"`
