@@ -25,9 +25,14 @@ const (
 	DefaultLatencyMs        = 120 // SRT's default latency, the original latency when none is given
 	DefaultStepDuration     = 10 * time.Second
 	MinStepDuration         = 2 * time.Second
+	MaxStepDuration         = 10 * time.Minute // a longer soak tells nothing more
 	MaxMultiplier           = 100
 	DefaultMultipliersInput = "4,8,12,16,20"
 )
+
+// StepDurationRange says in words which step and baseline durations are
+// allowed.
+var StepDurationRange = fmt.Sprintf("%s to %.0fm", MinStepDuration, MaxStepDuration.Minutes())
 
 // DefaultMultipliers are the operator's step method: 4x, 8x, 12x, 16x, 20x RTT.
 var DefaultMultipliers = []int{4, 8, 12, 16, 20}
@@ -136,11 +141,11 @@ func (c Config) Validate() error {
 	if err := CheckMultipliers(c.Multipliers); err != nil {
 		return err
 	}
-	if c.StepDuration < MinStepDuration {
-		return &ConfigError{"step-duration", c.StepDuration.String(), "at least " + MinStepDuration.String()}
+	if c.StepDuration < MinStepDuration || c.StepDuration > MaxStepDuration {
+		return &ConfigError{"step-duration", c.StepDuration.String(), StepDurationRange}
 	}
-	if c.BaselineDuration < MinStepDuration {
-		return &ConfigError{"baseline-duration", c.BaselineDuration.String(), "at least " + MinStepDuration.String()}
+	if c.BaselineDuration < MinStepDuration || c.BaselineDuration > MaxStepDuration {
+		return &ConfigError{"baseline-duration", c.BaselineDuration.String(), StepDurationRange}
 	}
 	if c.FloorMs < 1 || c.CeilingMs < c.FloorMs {
 		return &ConfigError{"floor/ceiling", fmt.Sprintf("%d/%d ms", c.FloorMs, c.CeilingMs), "1 <= floor <= ceiling"}

@@ -337,6 +337,9 @@ func TestConfigValidate(t *testing.T) {
 		{"absurd step", Config{Multipliers: []int{4, 1000}}, "steps"},
 		{"short step", Config{StepDuration: time.Second}, "step-duration"},
 		{"short baseline", Config{BaselineDuration: time.Second}, "baseline-duration"},
+		{"long step", Config{StepDuration: 11 * time.Minute}, "step-duration"},
+		{"long baseline", Config{BaselineDuration: time.Hour}, "baseline-duration"},
+		{"longest step", Config{StepDuration: MaxStepDuration}, ""},
 		{"floor above ceiling", Config{FloorMs: 900, CeilingMs: 800}, "floor/ceiling"},
 		{"negative latency", Config{OriginalLatencyMs: -5}, "latency"},
 	}
