@@ -16,6 +16,10 @@ import (
 // again while the latency wizard has it.
 var ErrTuning = errors.New("app: the latency wizard is tuning this feed")
 
+// ErrNotRestarted is returned by RunWizard when the feed could not be
+// restarted afterwards, or was stopped by the operator during the wizard.
+var ErrNotRestarted = errors.New("app: the feed was not restarted after the latency wizard")
+
 func errTuning(name string) error {
 	return fmt.Errorf("%w (%q): wait for it to finish or cancel it", ErrTuning, name)
 }
@@ -83,12 +87,12 @@ func (c *Controller) RunWizard(ctx context.Context, id FeedID, cfg wizard.Config
 	f.mu.Unlock()
 
 	f.halt() // the feed's run loop hands its recording to t.rec
-	f.wizardLog(t, fmt.Sprintf("latency wizard started at %d ms: each step reconnects the feed briefly", cfg.OriginalLatencyMs))
+	f.wizardLog(f.tuningRec(t), fmt.Sprintf("latency wizard started at %d ms: each step reconnects the feed briefly", cfg.OriginalLatencyMs))
 
 	link := &wizard.SRTLink{Config: spec.Config}
 	res, runErr := wizard.Run(wctx, link, cfg, func(p wizard.Progress) {
 		if line := wizardLogLine(p); line != "" {
-			f.wizardLog(t, line)
+			f.wizardLog(f.tuningRec(t), line)
 		}
 		if progress != nil {
 			progress(p)
@@ -109,33 +113,33 @@ func (c *Controller) RunWizard(ctx context.Context, id FeedID, cfg wizard.Config
 			rec.WizardResult(time.Now(), js)
 		}
 	}
-	f.wizardLog(t, wizardEndLine(res))
+	f.wizardLog(rec, wizardEndLine(res))
 
 	if stopped {
+		f.wizardLog(rec, "latency wizard: the feed was stopped, so it stays stopped")
 		if rec != nil {
 			rec.Close(time.Now())
 		}
 		f.mu.Lock()
 		f.tuning = nil
 		f.mu.Unlock()
-		f.wizardLog(nil, "latency wizard: the feed was stopped, so it stays stopped")
-		return res, joinWizardErr(runErr, fmt.Errorf("app: %q was stopped during the latency wizard", spec.Name))
+		return res, joinWizardErr(runErr, fmt.Errorf("%w: %q was stopped during the wizard and stays stopped", ErrNotRestarted, spec.Name))
 	}
 	// Restart with the original settings (f.spec is unchanged: Update is
 	// refused while tuning).
+	f.wizardLog(rec, fmt.Sprintf("latency wizard: restarting the feed with its original latency %d ms", cfg.OriginalLatencyMs))
 	startErr := f.startWith(rec, true)
 	f.mu.Lock()
 	f.tuning = nil
 	f.mu.Unlock()
 	if startErr != nil {
+		startErr = fmt.Errorf("%w: %q: %w", ErrNotRestarted, spec.Name, startErr)
+		f.wizardLog(rec, startErr.Error())
 		if rec != nil {
 			rec.Close(time.Now())
 		}
-		startErr = fmt.Errorf("app: the latency wizard ended but %q did not restart: %w", spec.Name, startErr)
-		f.wizardLog(nil, startErr.Error())
 		return res, joinWizardErr(runErr, startErr)
 	}
-	f.wizardLog(nil, fmt.Sprintf("latency wizard: feed restarted with its original latency %d ms", cfg.OriginalLatencyMs))
 	return res, runErr
 }
 
@@ -172,7 +176,9 @@ func (c *Controller) ApplyLatency(id FeedID, ms int) error {
 	if old == 0 {
 		old = session.DefaultLatencyMs
 	}
-	f.wizardLog(nil, fmt.Sprintf("latency set to %d ms (was %d ms)", ms, old))
+	f.mu.Lock()
+	f.appendLog(LogEntry{Time: time.Now(), Kind: "latency", Detail: fmt.Sprintf("latency set to %d ms (was %d ms)", ms, old)})
+	f.mu.Unlock()
 	if !running {
 		return nil
 	}
@@ -195,16 +201,19 @@ func (f *feed) stopTuning() {
 	<-t.done
 }
 
-// wizardLog adds a wizard line to the feed's event log and, when t holds the
-// feed's recording, to the recording.
-func (f *feed) wizardLog(t *tuning, detail string) {
+// tuningRec is the feed's recording the wizard holds (nil when none).
+func (f *feed) tuningRec(t *tuning) *record.Recorder {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return t.rec
+}
+
+// wizardLog adds a wizard line to the feed's event log and, when rec is
+// not nil, to the recording.
+func (f *feed) wizardLog(rec *record.Recorder, detail string) {
 	now := time.Now()
 	f.mu.Lock()
 	f.appendLog(LogEntry{Time: now, Kind: string(EventWizard), Detail: detail})
-	var rec *record.Recorder
-	if t != nil {
-		rec = t.rec
-	}
 	f.mu.Unlock()
 	if rec != nil {
 		rec.Event(session.Event{Time: now, Kind: EventWizard, Detail: detail})
