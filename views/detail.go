@@ -36,6 +36,12 @@ type feedDetail struct {
 	events    *eventLog
 	handoff   *handoffPanel
 	tabs      *container.AppTabs
+
+	// tuneButton opens the latency wizard through onTune (set by the
+	// window); wasTuning remembers the run button was disabled for it.
+	tuneButton *widget.Button
+	onTune     func()
+	wasTuning  bool
 }
 
 func newFeedDetail(ctrl *app.Controller, w fyne.Window) *feedDetail {
@@ -55,9 +61,14 @@ func newFeedDetail(ctrl *app.Controller, w fyne.Window) *feedDetail {
 	d.alarms.Wrapping = fyne.TextWrapWord
 	d.ackButton = widget.NewButton("Acknowledge", func() { d.ctrl.Acknowledge(d.id) })
 	d.runButton = widget.NewButton("Stop", d.toggleRun)
+	d.tuneButton = widget.NewButton("Tune latency…", func() {
+		if d.onTune != nil {
+			d.onTune()
+		}
+	})
 
 	header := container.NewVBox(
-		container.NewBorder(nil, nil, container.NewGridWrap(fyne.NewSize(18, 18), d.light), container.NewHBox(d.ackButton, d.runButton), d.title),
+		container.NewBorder(nil, nil, container.NewGridWrap(fyne.NewSize(18, 18), d.light), container.NewHBox(d.ackButton, d.tuneButton, d.runButton), d.title),
 		d.state,
 		d.figures,
 		container.NewPadded(d.headroom),
@@ -138,6 +149,14 @@ func (d *feedDetail) update(v app.FeedView, ok bool) {
 	} else {
 		d.runButton.SetText("Start")
 	}
+	if v.Tuning {
+		d.runButton.Disable()
+		d.tuneButton.Disable()
+	} else if d.wasTuning {
+		d.runButton.Enable()
+		d.tuneButton.Enable()
+	}
+	d.wasTuning = v.Tuning
 	d.charts.update(v)
 	d.media.update(v)
 	d.events.update(v)
@@ -149,6 +168,9 @@ func stateLine(v app.FeedView) string {
 	enc := "not encrypted"
 	if cfg.Passphrase != "" {
 		enc = fmt.Sprintf("AES-%d encrypted", 8*keyLen(cfg.PBKeyLen))
+	}
+	if v.Tuning {
+		return fmt.Sprintf("Latency wizard running: the feed reconnects at each step · %s on %s · %s", cfg.Mode, cfg.Address(), enc)
 	}
 	if !v.Running {
 		return fmt.Sprintf("Stopped · %s on %s · %s", cfg.Mode, cfg.Address(), enc)

@@ -85,6 +85,9 @@ func newFeedList(onSelect func(app.FeedID)) *feedList {
 // feedLine is the second line of a row: mode, peer, state and figures.
 func feedLine(v app.FeedView) string {
 	s := v.Sample
+	if v.Tuning {
+		return fmt.Sprintf("%s · latency wizard running", v.Spec.Config.Mode)
+	}
 	if !v.Running {
 		return fmt.Sprintf("%s · stopped", v.Spec.Config.Mode)
 	}

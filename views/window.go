@@ -131,6 +131,7 @@ type mainUI struct {
 func newMainUI(ctrl *app.Controller, w fyne.Window) *mainUI {
 	ui := &mainUI{ctrl: ctrl, w: w, done: make(chan struct{})}
 	ui.detail = newFeedDetail(ctrl, w)
+	ui.detail.onTune = ui.tuneLatency
 	ui.list = newFeedList(func(id app.FeedID) {
 		ui.selected = id
 		ui.refresh()
@@ -153,6 +154,7 @@ func newMainUI(ctrl *app.Controller, w fyne.Window) *mainUI {
 func (ui *mainUI) menu() *fyne.MainMenu {
 	file := fyne.NewMenu("File",
 		fyne.NewMenuItem("New session…", ui.newSession),
+		fyne.NewMenuItem("Tune latency…", ui.tuneLatency),
 		fyne.NewMenuItem("Export report…", ui.exportReport),
 		fyne.NewMenuItem("Session history…", ui.showHistory),
 		fyne.NewMenuItem("Presets…", ui.showPresets),
