@@ -2,6 +2,8 @@ package app
 
 import (
 	"fmt"
+	"io/fs"
+	"os"
 
 	"github.com/srtscope/srtscope/probe/media"
 )
@@ -18,12 +20,21 @@ func (o *ControllerOptions) ffmpegPath() string {
 // path itself when not empty (it must exist and be executable), otherwise
 // "ffmpeg" on PATH. The error says what was looked for.
 func FindFFmpeg(path string) (string, error) {
+	if path != "" {
+		st, err := os.Stat(path)
+		switch {
+		case err != nil:
+			return "", fmt.Errorf("app: ffmpeg path %q: %w: choose the ffmpeg program (ffmpeg.exe on Windows), or leave the field empty to look on PATH", path, fs.ErrNotExist)
+		case st.IsDir():
+			return "", fmt.Errorf("app: ffmpeg path %q is a folder: choose the ffmpeg program inside it", path)
+		}
+	}
 	p, err := media.FFmpegPath(path)
 	if err != nil {
 		if path == "" {
 			return "", fmt.Errorf("app: ffmpeg not found on PATH: %w", err)
 		}
-		return "", fmt.Errorf("app: ffmpeg path %q cannot be run: %w", path, err)
+		return "", fmt.Errorf("app: ffmpeg path %q cannot be run (is it a program, and executable?): %w", path, err)
 	}
 	return p, nil
 }

@@ -9,33 +9,36 @@ import (
 	"strings"
 	"syscall"
 	"time"
+	"unicode"
 
 	"github.com/srtscope/srtscope/app/record"
 	"github.com/srtscope/srtscope/app/report"
 )
 
 // ReportFileName suggests a file name for a session's report:
-// "<feed>-<date>.<format>", with characters that some file systems refuse
-// replaced.
+// "<feed>-<date>.<format>". Letters and digits of the feed name are kept,
+// every run of anything else becomes one "-", so the name is safe on every
+// file system and needs no quoting in a shell.
 func ReportFileName(name string, started time.Time, f report.Format) string {
-	clean := strings.Map(func(r rune) rune {
-		switch {
-		case r < 0x20, strings.ContainsRune(`/\:*?"<>|`, r):
-			return '-'
-		case r == ' ':
-			return '-'
+	var b strings.Builder
+	dash := false
+	for _, r := range strings.TrimSpace(name) {
+		if unicode.IsLetter(r) || unicode.IsDigit(r) || r == '_' {
+			if dash && b.Len() > 0 {
+				b.WriteByte('-')
+			}
+			b.WriteRune(r)
+			dash = false
+			continue
 		}
-		return r
-	}, strings.TrimSpace(name))
-	clean = strings.Trim(clean, ".-")
-	for strings.Contains(clean, "--") {
-		clean = strings.ReplaceAll(clean, "--", "-")
+		dash = true
 	}
+	clean := b.String()
 	if clean == "" {
 		clean = "session"
 	}
-	if len(clean) > 80 {
-		clean = clean[:80]
+	if r := []rune(clean); len(r) > 60 {
+		clean = strings.TrimRight(string(r[:60]), "-")
 	}
 	return clean + "-" + started.Local().Format("2006-01-02") + "." + string(f)
 }
@@ -92,6 +95,9 @@ func SaveError(path string, err error) error {
 		why = dir + " is not a folder: choose an existing folder"
 	case errors.Is(err, os.ErrNotExist):
 		why = "the folder " + dir + " does not exist: choose an existing folder"
+		if st, serr := os.Stat(dir); serr == nil && st.IsDir() {
+			why = "the folder " + dir + " does not take new files: choose another folder"
+		}
 	default:
 		why = "choose another folder or file name"
 	}

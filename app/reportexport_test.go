@@ -22,9 +22,11 @@ func TestReportFileName(t *testing.T) {
 		want string
 	}{
 		{"Camera 1", report.PDF, "Camera-1-2026-11-21.pdf"},
-		{"Demo: bars and tone (2% loss, 30 ms RTT)", report.HTML, "Demo-bars-and-tone-(2%-loss,-30-ms-RTT)-2026-11-21.html"},
+		{"Demo: bars and tone (2% loss, 30 ms RTT)", report.HTML, "Demo-bars-and-tone-2-loss-30-ms-RTT-2026-11-21.html"},
 		{`a/b\c*?"<>|`, report.CSV, "a-b-c-2026-11-21.csv"},
+		{"Scène 2 — Zürich", report.PDF, "Scène-2-Zürich-2026-11-21.pdf"},
 		{"  ", report.JSON, "session-2026-11-21.json"},
+		{"../../etc/passwd", report.PDF, "etc-passwd-2026-11-21.pdf"},
 	}
 	for _, tt := range tests {
 		if got := ReportFileName(tt.name, day, tt.f); got != tt.want {
@@ -92,6 +94,10 @@ func TestSaveErrorInWords(t *testing.T) {
 		{&os.PathError{Op: "open", Path: "/x/r.pdf", Err: syscall.EROFS}, "read-only for you"},
 		{&os.PathError{Op: "write", Path: "/x/r.pdf", Err: syscall.ENOSPC}, "disk is full"},
 		{&os.PathError{Op: "open", Path: "/x/r.pdf", Err: syscall.ENOENT}, "does not exist"},
+	}
+	// /proc exists but refuses new files (ENOENT): say so, not "missing".
+	if got := SaveError("/proc/r.pdf", &os.PathError{Op: "open", Path: "/proc/r.pdf", Err: syscall.ENOENT}).Error(); !strings.Contains(got, "does not take new files") {
+		t.Errorf("SaveError for /proc: %q", got)
 	}
 	for _, tt := range tests {
 		if got := SaveError("/x/r.pdf", tt.err).Error(); !strings.Contains(got, tt.want) || !strings.Contains(got, "/x/r.pdf") {

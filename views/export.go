@@ -223,6 +223,7 @@ func (e *exportDialog) chooseFile() {
 	}, e.w)
 	d.SetFileName(app.ReportFileName(s.Name, s.Started, f))
 	d.SetFilter(storage.NewExtensionFileFilter([]string{"." + string(f)}))
+	d.Resize(fileDialogSize)
 	d.Show()
 }
 

@@ -35,7 +35,7 @@ var historyColumns = []struct {
 	title string
 	width float32
 }{
-	{"Name", 230}, {"Peer", 150}, {"Start", 140}, {"Duration", 90}, {"Worst alarms", 290}, {"State", 110},
+	{"Name", 260}, {"Peer", 150}, {"Start", 140}, {"Duration", 90}, {"Worst alarms", 270}, {"State", 100},
 }
 
 // historyView lists past sessions newest first; the selected one can be
@@ -129,7 +129,7 @@ func historyCell(s record.Summary, col int) string {
 	case 5:
 		switch {
 		case s.Recording:
-			return "recording now"
+			return "recording"
 		case s.Interrupted:
 			return "interrupted"
 		}
@@ -170,9 +170,14 @@ func (h *historyView) current() (record.Summary, bool) {
 }
 
 func (h *historyView) enable() {
-	if _, ok := h.current(); ok {
+	if s, ok := h.current(); ok {
 		h.del.Enable()
 		h.exp.Enable()
+		if s.Recording {
+			// The database refuses it too; say why before the operator tries.
+			h.del.Disable()
+			h.say(fmt.Sprintf("%q is being recorded right now: stop the feed to delete it (its report can be exported already).", s.Name), false)
+		}
 	} else {
 		h.del.Disable()
 		h.exp.Disable()

@@ -83,4 +83,20 @@ func TestHistoryListsDeletesAndExports(t *testing.T) {
 			t.Error("the deleted session is still in the database")
 		}
 	}
+
+	// A session being recorded can be exported but not deleted.
+	rec, err := db.Start(context.Background(), record.NewSession{Name: "On air", URL: "srt://:9000", Mode: "listener"}, record.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { rec.Close(time.Time{}) })
+	h.reload()
+	wait("load")
+	h.table.Select(widget.TableCellID{Row: 0, Col: 0})
+	if h.sessions[0].Name != "On air" || historyCell(h.sessions[0], 5) != "recording" {
+		t.Fatalf("first row %q state %q, want the live recording", h.sessions[0].Name, historyCell(h.sessions[0], 5))
+	}
+	if !h.del.Disabled() || h.exp.Disabled() || !strings.Contains(h.status.Text, "stop the feed to delete it") {
+		t.Errorf("live recording: delete enabled=%v export enabled=%v status %q", !h.del.Disabled(), !h.exp.Disabled(), h.status.Text)
+	}
 }

@@ -25,6 +25,9 @@ func openPresetStore() (*preset.Store, error) {
 	return preset.Open("", preset.SystemKeychain{})
 }
 
+// fileDialogSize is the size of the file dialogs (Fyne's default is small).
+var fileDialogSize = fyne.NewSize(860, 560)
+
 // uiDo runs f on the UI goroutine. Tests replace it to run the queued
 // functions on the test goroutine, which is what the UI goroutine is there
 // (Fyne's test driver would otherwise run them at once on the caller's).
@@ -371,11 +374,13 @@ func (m *presetManager) rename() {
 	}
 	name := widget.NewEntry()
 	name.SetText(p.Name)
-	dialog.ShowForm("Rename preset", "Rename", "Cancel", []*widget.FormItem{widget.NewFormItem("New name", name)}, func(ok bool) {
+	d := dialog.NewForm("Rename preset", "Rename", "Cancel", []*widget.FormItem{widget.NewFormItem("New name", name)}, func(ok bool) {
 		if ok {
 			m.doRename(p.Name, name.Text)
 		}
 	}, m.w)
+	d.Resize(fyne.NewSize(480, 180))
+	d.Show()
 }
 
 func (m *presetManager) doRename(old, newName string) {
@@ -495,9 +500,10 @@ func (m *presetManager) applyFeed() {
 // askPassphrase asks for the passphrase of an encrypted preset.
 func (m *presetManager) askPassphrase(a preset.Applied, then func(string)) {
 	e := widget.NewPasswordEntry()
-	note := widget.NewLabel(a.Preset.PassphraseNote())
+	e.SetPlaceHolder("10 to 79 characters")
+	note := widget.NewLabel(fmt.Sprintf("%q is encrypted and its passphrase is not remembered (%s).", a.Preset.Name, a.Preset.PassphraseNote()))
 	note.Wrapping = fyne.TextWrapWord
-	dialog.ShowForm("Passphrase for "+a.Preset.Name, "Apply", "Cancel",
+	d := dialog.NewForm("Passphrase for "+a.Preset.Name, "Apply", "Cancel",
 		[]*widget.FormItem{widget.NewFormItem("", note), widget.NewFormItem("Passphrase", e)}, func(ok bool) {
 			if !ok {
 				m.settle("apply-feed")
@@ -505,6 +511,8 @@ func (m *presetManager) askPassphrase(a preset.Applied, then func(string)) {
 			}
 			then(e.Text)
 		}, m.w)
+	d.Resize(fyne.NewSize(560, 260))
+	d.Show()
 	m.settle("ask-passphrase")
 }
 
@@ -570,6 +578,7 @@ func (m *presetManager) importFile() {
 		m.importFrom(r)
 	}, m.w)
 	d.SetFilter(storage.NewExtensionFileFilter([]string{".json"}))
+	d.Resize(fileDialogSize)
 	d.Show()
 }
 
@@ -623,6 +632,7 @@ func (m *presetManager) exportFile() {
 	}, m.w)
 	d.SetFileName(fileName)
 	d.SetFilter(storage.NewExtensionFileFilter([]string{".json"}))
+	d.Resize(fileDialogSize)
 	d.Show()
 }
 
@@ -737,7 +747,11 @@ func (e *presetEditor) content() fyne.CanvasObject {
 		widget.NewFormItem("Latency", e.latency),
 		widget.NewFormItem("Passphrase", e.passphrase),
 		widget.NewFormItem("", e.remember),
-		widget.NewFormItem("", e.noCrypto),
+	)
+	if e.noCrypto.Visible() {
+		form.Append("", e.noCrypto)
+	}
+	form.Items = append(form.Items,
 		widget.NewFormItem("Key length (bytes)", e.keyLen),
 		widget.NewFormItem("Stream ID", e.streamID),
 		widget.NewFormItem("Alarm: RTT above (ms)", e.maxRTT),
@@ -745,6 +759,7 @@ func (e *presetEditor) content() fyne.CanvasObject {
 		widget.NewFormItem("Alarm: no packets for (s)", e.noPackets),
 		widget.NewFormItem("Notes", e.notes),
 	)
+	form.Refresh()
 	return container.NewVScroll(container.NewVBox(form, e.problem))
 }
 
@@ -827,6 +842,9 @@ func (f *sessionForm) fillFromPreset(a preset.Applied) {
 	if a.LatencyNote != "" {
 		notes[0] += " (" + a.LatencyNote + ")"
 	}
+	if p.Latency.RTTMultiplier > 0 {
+		notes = append(notes, fmt.Sprintf("Once the feed is connected, apply the preset to it (File > Presets…) to use %v× its measured RTT.", p.Latency.RTTMultiplier))
+	}
 	if a.NeedsPassphrase {
 		notes = append(notes, "Type the passphrase: "+p.PassphraseNote()+".")
 	}
@@ -851,7 +869,7 @@ func (f *sessionForm) saveAsPreset(store *preset.Store, w fyne.Window) {
 	if f.passphrase.Text != "" {
 		items = append(items, widget.NewFormItem("", remember))
 	}
-	dialog.ShowForm("Save as preset", "Save", "Cancel", items, func(ok bool) {
+	d := dialog.NewForm("Save as preset", "Save", "Cancel", items, func(ok bool) {
 		if !ok {
 			return
 		}
@@ -863,6 +881,8 @@ func (f *sessionForm) saveAsPreset(store *preset.Store, w fyne.Window) {
 			dialog.ShowInformation("Preset saved", fmt.Sprintf("Saved %q: %s.", p.Name, p.PassphraseNote()), w)
 		})
 	}, w)
+	d.Resize(fyne.NewSize(520, 240))
+	d.Show()
 }
 
 // savePreset stores the form as a preset off the UI goroutine and calls

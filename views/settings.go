@@ -144,7 +144,10 @@ func newSettingsView(p fyne.Preferences, db *record.DB, w fyne.Window, lastPass 
 	s.keepDays.SetText(strconv.Itoa(p.IntWithFallback(prefKeepDays, app.DefaultKeepDays)))
 	s.maxMB = widget.NewEntry()
 	s.maxMB.SetText(strconv.Itoa(p.IntWithFallback(prefMaxMB, app.DefaultMaxMB)))
-	s.usage = widget.NewLabel(lastPass)
+	s.usage = widget.NewLabel("")
+	if lastPass != "" {
+		s.usage.SetText("Last check: " + lastPass)
+	}
 	s.usage.Wrapping = fyne.TextWrapWord
 	s.problem = widget.NewLabel("")
 	s.problem.Wrapping = fyne.TextWrapWord
@@ -221,6 +224,7 @@ func (s *settingsView) chooseFFmpeg() {
 		r.Close()
 		s.ffPath.SetText(path)
 	}, s.w)
+	d.Resize(fileDialogSize)
 	d.Show()
 }
 
@@ -242,6 +246,11 @@ func (s *settingsView) read() (keepDays, maxMB int, err error) {
 	}
 	if _, err := app.RetentionFor(keepDays, maxMB); err != nil {
 		return 0, 0, fmt.Errorf("%s", strings.TrimPrefix(err.Error(), "app: "))
+	}
+	if path := strings.TrimSpace(s.ffPath.Text); path != "" {
+		if _, err := app.FindFFmpeg(path); err != nil {
+			return 0, 0, fmt.Errorf("%s", strings.TrimPrefix(err.Error(), "app: "))
+		}
 	}
 	return keepDays, maxMB, nil
 }
