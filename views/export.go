@@ -3,6 +3,8 @@ package views
 import (
 	"context"
 	"fmt"
+	"os"
+	"runtime"
 	"sync"
 	"time"
 
@@ -223,8 +225,21 @@ func (e *exportDialog) chooseFile() {
 	}, e.w)
 	d.SetFileName(app.ReportFileName(s.Name, s.Started, f))
 	d.SetFilter(storage.NewExtensionFileFilter([]string{"." + string(f)}))
-	d.Resize(fileDialogSize)
+	showFileDialog(d)
+}
+
+// fileDialogSize is the size of the file dialogs (Fyne's default is small).
+var fileDialogSize = fyne.NewSize(860, 560)
+
+// showFileDialog shows d at fileDialogSize. FileDialog.Resize only works
+// on a Fyne-drawn dialog that is already shown: before Show, or where the
+// system's chooser is used (mobile, web, Flatpak portal), it dereferences
+// nil, so those keep the system's size.
+func showFileDialog(d *dialog.FileDialog) {
 	d.Show()
+	if !fyne.CurrentDevice().IsMobile() && runtime.GOOS != "js" && runtime.GOOS != "wasip1" && os.Getenv("FLATPAK_ID") == "" {
+		d.Resize(fileDialogSize)
+	}
 }
 
 // exportTo writes the chosen session's report to path with a progress bar.

@@ -10,7 +10,9 @@ import (
 	"time"
 
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/storage"
 	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/widget"
 
 	"github.com/srtscope/srtscope/app/record"
 	"github.com/srtscope/srtscope/session"
@@ -115,6 +117,32 @@ func TestExportDialogWritesPDFAndFailsCleanly(t *testing.T) {
 			}
 		})
 	}
+	// Through the real save dialog: it opens in the last used folder with
+	// the suggested name, creates the file, and the report replaces it.
+	fyne.CurrentApp().Preferences().SetString("fyne:fileDialogLastFolder", storage.NewFileURI(dir).String())
+	e.format.SetSelected("CSV")
+	e.chooseFile()
+	name := fileNameEntry(t, w)
+	if want := "Camera-1-" + t0.Local().Format("2006-01-02") + ".csv"; name.Text != want {
+		t.Errorf("suggested file name %q, want %q", name.Text, want)
+	}
+	tapOverlayButton(t, w, "Save")
+	wait("export")
+	csvPath := filepath.Join(dir, name.Text)
+	if data, err := os.ReadFile(csvPath); err != nil || !bytes.Contains(data, []byte("rtt_ms")) {
+		t.Errorf("CSV from the save dialog: %v, %.80q", err, data)
+	}
+	os.Remove(csvPath)
+	// A name under a regular file: the dialog cannot create it; the error
+	// is shown in words and nothing is left.
+	e.chooseFile()
+	name = fileNameEntry(t, w)
+	name.SetText("Camera-1.pdf/report.csv")
+	tapOverlayButton(t, w, "Save")
+	if !strings.Contains(e.status.Text, "is not a folder") {
+		t.Errorf("save dialog into a file: status %q", e.status.Text)
+	}
+
 	// Nothing but the two reports: no temporary or partial files.
 	entries, _ := os.ReadDir(dir)
 	var names []string
@@ -124,9 +152,25 @@ func TestExportDialogWritesPDFAndFailsCleanly(t *testing.T) {
 	if len(names) != 2 {
 		t.Errorf("export folder holds %q, want only the two reports", names)
 	}
-	if got := fyne.CurrentApp().Preferences().String(prefReportFormat); got != "pdf" {
-		t.Errorf("last format remembered as %q, want pdf", got)
+	if got := fyne.CurrentApp().Preferences().String(prefReportFormat); got != "csv" {
+		t.Errorf("last format remembered as %q, want csv", got)
 	}
+}
+
+// fileNameEntry finds the file name entry of the open save dialog.
+func fileNameEntry(t *testing.T, w fyne.Window) *widget.Entry {
+	t.Helper()
+	top := w.Canvas().Overlays().Top()
+	if top == nil {
+		t.Fatal("no save dialog open")
+	}
+	for _, o := range test.LaidOutObjects(top) {
+		if e, ok := o.(*widget.Entry); ok && e.Visible() {
+			return e
+		}
+	}
+	t.Fatal("the save dialog has no file name entry")
+	return nil
 }
 
 func TestExportDialogWithoutRecordings(t *testing.T) {

@@ -25,9 +25,6 @@ func openPresetStore() (*preset.Store, error) {
 	return preset.Open("", preset.SystemKeychain{})
 }
 
-// fileDialogSize is the size of the file dialogs (Fyne's default is small).
-var fileDialogSize = fyne.NewSize(860, 560)
-
 // uiDo runs f on the UI goroutine. Tests replace it to run the queued
 // functions on the test goroutine, which is what the UI goroutine is there
 // (Fyne's test driver would otherwise run them at once on the caller's).
@@ -578,8 +575,7 @@ func (m *presetManager) importFile() {
 		m.importFrom(r)
 	}, m.w)
 	d.SetFilter(storage.NewExtensionFileFilter([]string{".json"}))
-	d.Resize(fileDialogSize)
-	d.Show()
+	showFileDialog(d)
 }
 
 // importFrom imports the presets of r and closes it.
@@ -632,8 +628,7 @@ func (m *presetManager) exportFile() {
 	}, m.w)
 	d.SetFileName(fileName)
 	d.SetFilter(storage.NewExtensionFileFilter([]string{".json"}))
-	d.Resize(fileDialogSize)
-	d.Show()
+	showFileDialog(d)
 }
 
 // exportTo writes the export in one piece and closes w.

@@ -224,8 +224,7 @@ func (s *settingsView) chooseFFmpeg() {
 		r.Close()
 		s.ffPath.SetText(path)
 	}, s.w)
-	d.Resize(fileDialogSize)
-	d.Show()
+	showFileDialog(d)
 }
 
 // read validates the fields; errors name the field, the value and what is
