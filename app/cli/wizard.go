@@ -37,7 +37,7 @@ type wizardFlags struct {
 func parseWizardFlags(args []string, std IO) (wf wizardFlags, code int, ok bool) {
 	fs := newFlagSet("wizard", wizardUsage, std)
 	steps := fs.String("steps", wizard.DefaultMultipliersInput, "`LIST` of RTT multipliers to try, positive and increasing")
-	stepDur := relayDurationFlag(fs, "step-duration", "how long `D` each step soaks once connected, at least "+wizard.MinStepDuration.String()+" (default 10s)")
+	stepDur := relayDurationFlag(fs, "step-duration", "how long `D` each step soaks once connected, "+wizard.StepDurationRange+" (default 10s)")
 	baseline := relayDurationFlag(fs, "baseline", "length `D` of the baseline measurement at the URL's latency (default: the step duration)")
 	connectTimeout := relayDurationFlag(fs, "connect-timeout", "how long `D` to wait for each step to connect before marking it failed (default 15s)")
 	stop := fs.Bool("stop-on-fail", false, "stop the wizard when a step never connects (default: mark it failed and go on)")
@@ -69,11 +69,11 @@ func parseWizardFlags(args []string, std IO) (wf wizardFlags, code int, ok bool)
 	if *stepDur == 0 {
 		*stepDur = wizard.DefaultStepDuration
 	}
-	if *stepDur < wizard.MinStepDuration {
-		return bad("--step-duration %v: allowed %v or more, e.g. 10s", *stepDur, wizard.MinStepDuration)
+	if *stepDur < wizard.MinStepDuration || *stepDur > wizard.MaxStepDuration {
+		return bad("--step-duration %v: allowed %s, e.g. 10s", *stepDur, wizard.StepDurationRange)
 	}
-	if *baseline != 0 && *baseline < wizard.MinStepDuration {
-		return bad("--baseline %v: allowed %v or more, e.g. 10s", *baseline, wizard.MinStepDuration)
+	if *baseline != 0 && (*baseline < wizard.MinStepDuration || *baseline > wizard.MaxStepDuration) {
+		return bad("--baseline %v: allowed %s, e.g. 10s", *baseline, wizard.StepDurationRange)
 	}
 	if *connectTimeout < 0 || (*connectTimeout > 0 && *connectTimeout < time.Second) {
 		return bad("--connect-timeout %v: allowed 1s or more, e.g. 15s", *connectTimeout)
