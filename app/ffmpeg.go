@@ -24,9 +24,9 @@ func FindFFmpeg(path string) (string, error) {
 		st, err := os.Stat(path)
 		switch {
 		case err != nil:
-			return "", fmt.Errorf("app: ffmpeg path %q: %w: choose the ffmpeg program (ffmpeg.exe on Windows), or leave the field empty to look on PATH", path, fs.ErrNotExist)
+			return "", fmt.Errorf("app: ffmpeg path “%s”: %w: choose the ffmpeg program (ffmpeg.exe on Windows), or leave the field empty to look on PATH", path, fs.ErrNotExist)
 		case st.IsDir():
-			return "", fmt.Errorf("app: ffmpeg path %q is a folder: choose the ffmpeg program inside it", path)
+			return "", fmt.Errorf("app: ffmpeg path “%s” is a folder: choose the ffmpeg program inside it", path)
 		}
 	}
 	p, err := media.FFmpegPath(path)
@@ -34,7 +34,7 @@ func FindFFmpeg(path string) (string, error) {
 		if path == "" {
 			return "", fmt.Errorf("app: ffmpeg not found on PATH: %w", err)
 		}
-		return "", fmt.Errorf("app: ffmpeg path %q cannot be run (is it a program, and executable?): %w", path, err)
+		return "", fmt.Errorf("app: ffmpeg path “%s” cannot be run (is it a program, and executable?): %w", path, err)
 	}
 	return p, nil
 }

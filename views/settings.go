@@ -248,7 +248,7 @@ func (s *settingsView) read() (keepDays, maxMB int, err error) {
 	}
 	if path := strings.TrimSpace(s.ffPath.Text); path != "" {
 		if _, err := app.FindFFmpeg(path); err != nil {
-			return 0, 0, fmt.Errorf("%s", strings.TrimPrefix(err.Error(), "app: "))
+			return 0, 0, fmt.Errorf("not saved: the ffmpeg path “%s” cannot be used (see above): %w", path, err)
 		}
 	}
 	return keepDays, maxMB, nil

@@ -31,7 +31,7 @@ func TestSettingsPersistAndCheckFFmpeg(t *testing.T) {
 		wantProblem            string // "" = saved
 		wantFF                 string // substring of the ffmpeg line
 	}{
-		{name: "missing ffmpeg file", ffmpeg: "/nonexistent/ffmpeg", days: "30", mb: "500", wantFF: `"/nonexistent/ffmpeg": file does not exist`, wantProblem: "file does not exist"},
+		{name: "missing ffmpeg file", ffmpeg: "/nonexistent/ffmpeg", days: "30", mb: "500", wantFF: "“/nonexistent/ffmpeg”: file does not exist", wantProblem: "ffmpeg path “/nonexistent/ffmpeg” cannot be used"},
 		{name: "ffmpeg path is a folder", ffmpeg: "/usr/bin", days: "30", mb: "500", wantFF: "is a folder", wantProblem: "is a folder"},
 		{name: "days not a number", ffmpeg: "", days: "thirty", mb: "500", wantProblem: `keep recordings (days) "thirty" is not a whole number`},
 		{name: "negative size", ffmpeg: "", days: "30", mb: "-1", wantProblem: "-1 MB: use 0 (no limit)"},
