@@ -105,3 +105,27 @@ func TestSaveErrorInWords(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkExportSession4h exports a recorded 4-hour session (14,400
+// one-second samples) as PDF the way the GUI does: load from SQLite, then
+// write atomically. Run: go test -run '^$' -bench ExportSession4h ./app/
+func BenchmarkExportSession4h(b *testing.B) {
+	db, err := record.Open(filepath.Join(b.TempDir(), record.FileName))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer db.Close()
+	id := recordSession(b, db, "four hours", time.Now().Add(-5*time.Hour), 4*3600)
+	dir := b.TempDir()
+	for _, f := range []report.Format{report.PDF, report.HTML, report.CSV, report.JSON} {
+		b.Run(string(f), func(b *testing.B) {
+			for i := 0; i < b.N; i++ {
+				n, err := ExportSession(context.Background(), db, id, filepath.Join(dir, "r."+string(f)), f, nil)
+				if err != nil {
+					b.Fatal(err)
+				}
+				b.ReportMetric(float64(n)/1e6, "MB")
+			}
+		})
+	}
+}

@@ -39,7 +39,7 @@ func TestRetentionFor(t *testing.T) {
 }
 
 // recordSession writes a closed session of n samples that started at t0.
-func recordSession(t *testing.T, db *record.DB, name string, t0 time.Time, n int) int64 {
+func recordSession(t testing.TB, db *record.DB, name string, t0 time.Time, n int) int64 {
 	t.Helper()
 	rec, err := db.Start(context.Background(), record.NewSession{Name: name, URL: "srt://:9000?mode=listener", Mode: "listener", LatencyMs: 120, Started: t0}, record.Options{})
 	if err != nil {
