@@ -38,6 +38,7 @@ type Sender struct {
 	size int64
 	opts SenderOptions
 	tl   *mediaTimeline
+	loop *loopSplicer // with Loop: makes the repeats one continuous stream
 	hub  *hub
 	gate *listenerGate // listener: admission and rejection events
 
@@ -66,6 +67,11 @@ func NewSender(cfg Config, src io.ReaderAt, size int64, opts SenderOptions) (*Se
 		return nil, err
 	}
 	s := &Sender{cfg: cfg.withDefaults(), src: src, size: size, opts: opts, tl: tl, hub: newHub()}
+	if opts.Loop && tl.pcrs >= 2 {
+		if s.loop, err = newLoopSplicer(src, size, tl.duration); err != nil {
+			return nil, err
+		}
+	}
 	s.gate = newListenerGate(s.cfg, s.hub)
 	return s, nil
 }
@@ -271,6 +277,9 @@ func (s *Sender) serve(ctx context.Context, conn srt.Conn, pos int64) (next int6
 		if _, err := s.src.ReadAt(buf[:n], off); err != nil && err != io.EOF {
 			s.fail(EventError, &ConnectError{Kind: ErrRejected, Err: err, Detail: fmt.Sprintf("reading the input failed: %v", err)})
 			return pos, true
+		}
+		if s.loop != nil {
+			s.loop.rewrite(buf[:n], pos/s.size)
 		}
 		due := start.Add(time.Duration(s.tl.atStream(pos) * float64(time.Second)))
 		if wait := time.Until(due); wait > time.Millisecond {

@@ -1,0 +1,156 @@
+package session
+
+import (
+	"bytes"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/srtscope/srtscope/assets"
+	"github.com/srtscope/srtscope/probe"
+)
+
+// TestLoopSplicer: three passes of a clip, as the looping sender sends
+// them, are one clean stream for the analyser with the splicer (no CC, PCR
+// or PTS errors, media time three times the clip's), and full of errors
+// without it, so the check can fail.
+func TestLoopSplicer(t *testing.T) {
+	clips := []struct {
+		name string
+		data []byte
+	}{
+		{"demo", assets.DemoTS},
+		{"demo-black", assets.DemoBlackTS},
+	}
+	for _, c := range clips {
+		t.Run(c.name, func(t *testing.T) {
+			src := bytes.NewReader(c.data)
+			size := int64(len(c.data))
+			tl, err := newMediaTimeline(src, size, 5e6)
+			if err != nil {
+				t.Fatal(err)
+			}
+			ls, err := newLoopSplicer(src, size, tl.duration)
+			if err != nil {
+				t.Fatal(err)
+			}
+			inspect := func(splice bool) probe.Report {
+				a := probe.NewAnalyzer(probe.Options{})
+				for loop := int64(0); loop < 3; loop++ {
+					pass := bytes.Clone(c.data)
+					if splice {
+						// in send-sized chunks, as the sender does
+						for off := 0; off < len(pass); off += sendChunk {
+							ls.rewrite(pass[off:min(off+sendChunk, len(pass))], loop)
+						}
+					}
+					a.Write(pass)
+				}
+				a.Flush()
+				return a.Report()
+			}
+			plain, spliced := inspect(false), inspect(true)
+			if plain.TR101290.CCError == 0 {
+				t.Fatalf("without the splicer the loop points gave no CC errors; the test proves nothing")
+			}
+			tr := spliced.TR101290
+			if tr.CCError != 0 || tr.PCRDiscontinuityError != 0 || tr.PTSError != 0 || tr.PCRRepetitionError != 0 {
+				t.Errorf("spliced loop: %+v (without the splicer: %+v)", tr, plain.TR101290)
+			}
+			if want := 3 * tl.duration; spliced.DurationS < want*0.97 || spliced.DurationS > want*1.03 {
+				t.Errorf("spliced loop lasts %.2f s of media time, want about %.2f", spliced.DurationS, want)
+			}
+		})
+	}
+}
+
+// TestTimestampRoundTrip: PTS and PCR encoders invert the decoders,
+// marker bits and the PTS prefix survive, and shifts wrap at 2^33.
+func TestTimestampRoundTrip(t *testing.T) {
+	for _, ts := range []int64{0, 1, 90_000, 1<<32 + 12345, 1<<33 - 1} {
+		b := []byte{0x31, 0, 0, 0, 0} // prefix 0011 (PTS of a PTS+DTS pair)
+		putTimestamp(b, ts)
+		if got := readTimestamp(b); got != ts {
+			t.Errorf("PTS %d read back as %d", ts, got)
+		}
+		if b[0]&0xf0 != 0x30 || b[0]&1 != 1 || b[2]&1 != 1 || b[4]&1 != 1 {
+			t.Errorf("PTS %d: prefix or marker bits lost: % x", ts, b)
+		}
+	}
+	pkt := make([]byte, tsPacketSize)
+	pkt[0], pkt[3], pkt[4], pkt[5] = tsSyncByte, 0x20, 183, 0x10
+	for _, pcr := range []int64{0, 299, 27_000_000, pcrWrap - 1} {
+		putPCR(pkt[6:12], pcr)
+		if got, _, ok := packetPCR(pkt); !ok || got != pcr {
+			t.Errorf("PCR %d read back as %d (%v)", pcr, got, ok)
+		}
+	}
+}
+
+// probeSink feeds received bytes to a probe and says when it has seen want
+// bytes.
+type probeSink struct {
+	mu      sync.Mutex
+	a       *probe.Analyzer
+	n, want int
+	enough  chan struct{}
+}
+
+func (s *probeSink) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.a.Write(p)
+	if s.n < s.want && s.n+len(p) >= s.want {
+		close(s.enough)
+	}
+	s.n += len(p)
+	return len(p), nil
+}
+
+// TestLoopingSenderIsOneStream: a looping sender over a real loopback SRT
+// session delivers three passes of a short clip that the probe reads as one
+// clean stream.
+func TestLoopingSenderIsOneStream(t *testing.T) {
+	needTools(t, "ffmpeg")
+	clip := filepath.Join(t.TempDir(), "short.ts")
+	gen := exec.Command("ffmpeg", "-nostdin", "-loglevel", "error", "-f", "lavfi", "-i", "testsrc2=size=320x180:rate=25",
+		"-f", "lavfi", "-i", "sine=frequency=1000", "-t", "1.2", "-c:v", "libx264", "-g", "10", "-c:a", "aac",
+		"-f", "mpegts", "-muxrate", "1500000", clip)
+	if out, err := gen.CombinedOutput(); err != nil {
+		t.Fatalf("ffmpeg: %v %s", err, out)
+	}
+	data, err := os.ReadFile(clip)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sink := &probeSink{a: probe.NewAnalyzer(probe.Options{}), want: 3 * len(data), enough: make(chan struct{})}
+	port := freePort(t)
+	_, rsub, stopR := startReceiver(t, Config{Mode: ModeListener, Host: "127.0.0.1", Port: port}, ReceiverOptions{Sink: sink})
+	waitEvent(t, rsub, EventConnecting, 5*time.Second, "listening")
+	s, err := NewSender(Config{Mode: ModeCaller, Host: "127.0.0.1", Port: port}, bytes.NewReader(data), int64(len(data)), SenderOptions{Loop: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	stopS := runInBackground(t, s.Run)
+	select {
+	case <-sink.enough:
+	case <-time.After(20 * time.Second):
+		t.Fatalf("received %d of %d bytes within 20 s", sink.n, sink.want)
+	}
+	stopS()
+	stopR()
+	sink.mu.Lock()
+	sink.a.Flush()
+	rep := sink.a.Report()
+	sink.mu.Unlock()
+	tr := rep.TR101290
+	if tr.CCError != 0 || tr.PCRDiscontinuityError != 0 || tr.PTSError != 0 {
+		t.Errorf("three looped passes over SRT: %+v", tr)
+	}
+	if rep.DurationS < 3*1.1 {
+		t.Errorf("media time %.2f s, want over 3.3 s for three passes of 1.2 s", rep.DurationS)
+	}
+}
