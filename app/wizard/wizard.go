@@ -425,6 +425,7 @@ func (m *Machine) advance() {
 		m.finishFailed(err)
 		return
 	}
+	rec = heldByPeer(rec, m.results, m.rtt)
 	m.rec = &rec
 	m.phase = PhaseDone
 }
@@ -489,6 +490,28 @@ func guidance(lossPct, rtt float64, ceiling int) Recommendation {
 	return Recommendation{
 		Multiplier: mult, LatencyMs: l, Tested: false,
 		Reason: fmt.Sprintf("With %.2f%% loss and %.0f ms RTT the SRT deployment guide suggests %dx RTT (at least %d ms): %d ms.", lossPct, rtt, mult, minMs, l),
+	}
+}
+
+// heldByPeer corrects a recommendation below what the peer negotiated. SRT
+// runs at the larger of both sides' latency, so when the peer asks for
+// more than a step set, that step was measured at the peer's value:
+// recommending the lower figure would claim a result nobody measured.
+func heldByPeer(rec Recommendation, results []StepResult, rtt float64) Recommendation {
+	held := 0
+	for _, r := range results {
+		if !r.Failed && r.LatencyMs <= rec.LatencyMs && r.NegotiatedLatencyMs > rec.LatencyMs {
+			held = max(held, r.NegotiatedLatencyMs)
+		}
+	}
+	if held == 0 {
+		return rec
+	}
+	mult := int(math.Round(float64(held) / rtt))
+	return Recommendation{
+		Multiplier: mult, LatencyMs: held, Tested: true,
+		Reason: fmt.Sprintf("The peer holds the latency at %d ms (SRT uses the larger side's), so steps set below it ran at %d ms: %d ms (about %dx RTT) is the lowest latency actually measured; lower the peer's latency too to test less (the steps alone suggested %d ms).",
+			held, held, held, mult, rec.LatencyMs),
 	}
 }
 

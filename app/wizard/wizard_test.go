@@ -25,6 +25,9 @@ func dropped(rtt float64, n uint64) Measurement {
 
 func burst(m Measurement) Measurement { m.BurstLoss = true; return m }
 
+// negotiated is m as measured at the latency the session negotiated.
+func negotiated(m Measurement, ms int) Measurement { m.LatencyMs = ms; return m }
+
 type outcome struct {
 	m   Measurement
 	err error
@@ -182,6 +185,20 @@ func TestMachine(t *testing.T) {
 			s:         script{baseline: outcome{m: clean(40)}, steps: map[int]outcome{2: {m: dropped(40, 3)}}},
 			wantPlan:  []PlannedStep{{2, 200}, {6, 240}, {10, 400}},
 			wantPhase: PhaseDone, wantMult: 6, wantMs: 240, wantTested: true, wantSteps: 3,
+		},
+		{
+			name: "peer holds 200 ms: the measured latency, not the step's",
+			s: script{baseline: baseline40, steps: map[int]outcome{
+				4: {m: negotiated(clean(40), 200)}, 8: {m: negotiated(clean(40), 320)}}},
+			wantPhase: PhaseDone, wantMult: 5, wantMs: 200, wantTested: true, wantSteps: 5,
+			wantReason: "The peer holds the latency at 200 ms",
+		},
+		{
+			name: "peer holds 200 ms below the recommended step: no change",
+			s: script{baseline: baseline40, steps: map[int]outcome{
+				4: {m: negotiated(dropped(40, 5), 200)}, 8: {m: negotiated(clean(40), 320)}}},
+			wantPhase: PhaseDone, wantMult: 8, wantMs: 320, wantTested: true, wantSteps: 5,
+			wantReason: "8x RTT (320 ms) is the smallest step",
 		},
 		{name: "zero RTT", s: script{baseline: outcome{m: clean(0)}}, wantPhase: PhaseFailed, wantErr: ErrBadRTT},
 		{name: "negative RTT", s: script{baseline: outcome{m: clean(-3)}}, wantPhase: PhaseFailed, wantErr: ErrBadRTT},
