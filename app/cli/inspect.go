@@ -8,19 +8,41 @@ import (
 	"io"
 	"os"
 	"sort"
+	"strconv"
 	"strings"
 	"text/tabwriter"
 	"time"
 
+	"github.com/srtscope/srtscope/app"
 	"github.com/srtscope/srtscope/probe"
 	"github.com/srtscope/srtscope/probe/media"
+	"github.com/srtscope/srtscope/session"
 )
 
-const inspectUsage = "(FILE.ts | URL) [--duration D] [--format text|json] [--no-ffmpeg]"
+const inspectUsage = `(FILE.ts | URL) [--duration D] [--format text|json] [--no-ffmpeg]
+
+Show the programs, PIDs, codecs, bit rates, TR 101 290 counters and black,
+frozen and silent spans of an MPEG-TS file or of a live SRT feed. A URL is
+received as caller (srt://HOST:PORT) or listener (srt://:PORT, or
+mode=listener) for --duration of wall-clock time (default 10s for a URL,
+counted from the start, so include the time the peer needs to connect),
+then the same report as for a file is printed. For a file, --duration limits
+the media time inspected (default: the whole file). Media times are seconds
+from the first byte received. Black and freeze detection needs ffmpeg; with
+--no-ffmpeg (or without ffmpeg on PATH) the media analysis is
+"bitstream-only": silence from AAC/MP2 frames only.
+
+Examples:
+  srtscope inspect feed.ts --format json
+  srtscope inspect srt://:9000 --duration 20s
+  srtscope inspect "srt://192.0.2.10:9000?passphrase=..." --no-ffmpeg`
+
+// defaultURLDuration is how long inspect receives from a URL without --duration.
+const defaultURLDuration = 10 * time.Second
 
 func runInspect(ctx context.Context, args []string, std IO) int {
 	fs := newFlagSet("inspect", inspectUsage, std)
-	duration := fs.Duration("duration", 0, "inspect only the first D of media time (Go syntax, e.g. 20s); 0 = all")
+	duration := fs.Duration("duration", 0, "file: inspect only the first `D` of media time (default all); URL: receive for D (default 10s); Go syntax, e.g. 20s")
 	format := fs.String("format", "text", "output format: text or json")
 	noFFmpeg := fs.Bool("no-ffmpeg", false, "skip the ffmpeg media analysis (black/freeze); silence still comes from the AAC/MP2 bitstream")
 	pos, code, ok := parseFlags(fs, args, std)
@@ -35,14 +57,14 @@ func runInspect(ctx context.Context, args []string, std IO) int {
 	case *format != "text" && *format != "json":
 		return usageError(std, "inspect", "--format %q: allowed forms are text or json", *format)
 	case *duration < 0:
-		return usageError(std, "inspect", "--duration %s: must be positive, e.g. 20s", *duration)
+		return usageError(std, "inspect", "--duration %s: allowed a positive duration such as 20s", *duration)
 	}
 	target := pos[0]
 	if strings.Contains(target, "://") {
 		if !strings.HasPrefix(strings.ToLower(target), "srt://") {
-			return usageError(std, "inspect", "%q: only srt:// URLs or TS files can be inspected", target)
+			return usageError(std, "inspect", "%q: only srt:// URLs or TS files can be inspected; allowed srt://[host]:port?... or a file path", target)
 		}
-		return failure(std, "inspect", errors.New("inspect of an SRT URL arrives with the session engine; for now record the feed to a .ts file (srt-live-transmit URL file://con > feed.ts) and inspect the file"))
+		return inspectURL(ctx, target, *duration, *format, *noFFmpeg, std)
 	}
 	if st, err := os.Stat(target); err != nil {
 		return failure(std, "inspect", fmt.Errorf("cannot open %s: %w (check the path)", target, err))
@@ -56,7 +78,12 @@ func runInspect(ctx context.Context, args []string, std IO) int {
 	}
 	addMediaEvents(ctx, &rep, target, *duration, *noFFmpeg)
 
-	if *format == "json" {
+	return printInspection(std, target, *format, rep)
+}
+
+// printInspection prints the report as one JSON object or as text.
+func printInspection(std IO, target, format string, rep probe.Report) int {
+	if format == "json" {
 		b, err := json.Marshal(rep)
 		if err != nil {
 			return failure(std, "inspect", fmt.Errorf("encoding the report: %w", err))
@@ -66,6 +93,90 @@ func runInspect(ctx context.Context, args []string, std IO) int {
 	}
 	writeInspectText(std.Stdout, target, rep)
 	return ExitOK
+}
+
+// inspectURL receives an SRT feed for duration (defaultURLDuration when 0)
+// and inspects what arrived: the probe and the media analyser are fed from
+// the receiver's bounded payload queue.
+func inspectURL(ctx context.Context, raw string, duration time.Duration, format string, noFFmpeg bool, std IO) int {
+	cfg, notes, err := session.ParseURL(raw)
+	var fe *session.FieldError
+	if errors.As(err, &fe) {
+		return usageError(std, "inspect", "%s", fe.Message())
+	} else if err != nil {
+		return usageError(std, "inspect", "%v", err)
+	}
+	if err := cfg.Validate(); errors.As(err, &fe) {
+		return usageError(std, "inspect", "%s", fe.Message())
+	}
+	for _, n := range notes {
+		fmt.Fprintf(std.Stderr, "srtscope inspect: note: %s\n", n)
+	}
+	if duration == 0 {
+		duration = defaultURLDuration
+	}
+
+	ins := newLiveInspection(ctx, noFFmpeg)
+	r, err := session.NewReceiver(cfg, session.ReceiverOptions{Sink: ins.Sink()})
+	if err != nil {
+		ins.Close()
+		if errors.As(err, &fe) {
+			return usageError(std, "inspect", "%s", fe.Message())
+		}
+		return usageError(std, "inspect", "%v", err)
+	}
+	fmt.Fprintf(std.Stderr, "srtscope inspect: %s as %s, receiving for %s\n", cfg.RedactedURL(), cfg.Mode, duration)
+	sub := r.Subscribe(1, 64)
+	eventsDone := make(chan struct{})
+	go func() { // session events as progress on stderr; stdout is the report
+		defer close(eventsDone)
+		for e := range sub.Events {
+			fmt.Fprintf(std.Stderr, "srtscope inspect: %s: %s\n", e.Kind, e.Detail)
+		}
+	}()
+	rctx, cancel := context.WithTimeout(ctx, duration)
+	runErr := r.Run(rctx)
+	cancel()
+	<-eventsDone
+	rep := ins.Finish()
+	sum := r.Summary()
+
+	switch {
+	case runErr != nil:
+		return failure(std, "inspect", runErr)
+	case r.Connects() == 0:
+		return failure(std, "inspect", neverConnected(cfg, duration, r.LastError()))
+	case sum.BytesRecv == 0:
+		return failure(std, "inspect", fmt.Errorf("connected but no data arrived within %s: check the encoder is sending", duration))
+	}
+	if sum.SinkSkippedBytes > 0 {
+		rep.Problems = append(rep.Problems, fmt.Sprintf("%d received bytes were not inspected because the analysis fell behind: counters may show errors the feed does not have", sum.SinkSkippedBytes))
+	}
+	if sum.PktsDropped > 0 {
+		rep.Problems = append(rep.Problems, fmt.Sprintf("SRT could not recover %d packets (latency %d ms too short for the link?): CC errors at those points come from the link, not the source", sum.PktsDropped, sum.LatencyMs))
+	}
+	return printInspection(std, cfg.RedactedURL(), format, rep)
+}
+
+// newLiveInspection starts the inspection of a received feed for inspect
+// URL and watch --inspect. Both look at a bounded stretch of the feed, so
+// ffmpeg keeps its probe packets and sees the feed from its first byte.
+func newLiveInspection(ctx context.Context, noFFmpeg bool) *app.LiveInspection {
+	return app.NewLiveInspection(ctx, app.LiveInspectionOptions{NoFFmpeg: noFFmpeg, Media: media.Config{FromStart: true}})
+}
+
+// neverConnected says why no session came up and what to check.
+func neverConnected(cfg session.Config, d time.Duration, last error) error {
+	if cfg.Mode == session.ModeListener {
+		if last != nil {
+			return fmt.Errorf("no caller connected to UDP port %d within %s: %w", cfg.Port, d, last)
+		}
+		return fmt.Errorf("no caller connected to UDP port %d within %s: check the encoder's destination address, port and passphrase", cfg.Port, d)
+	}
+	if last != nil {
+		return fmt.Errorf("never connected to %s within %s: %w", cfg.Address(), d, last)
+	}
+	return fmt.Errorf("never connected to %s within %s: check the address and port and that the listener is running", cfg.Address(), d)
 }
 
 // addMediaEvents runs the media analyser over the file: ffmpeg for black,
@@ -247,4 +358,40 @@ func mbps(bps float64) string {
 		return fmt.Sprintf("%.0f kbit/s", bps/1e3)
 	}
 	return "-"
+}
+
+// inspection prints the stream inspection of watch --inspect after the
+// summary: the inspect text report, or csv rows tagged inspection, stream,
+// pid and event. In json it is part of the summary line (see summary).
+func (w *sampleWriter) inspection(target string, r probe.Report) {
+	switch w.format {
+	case "json":
+	case "csv":
+		t := r.TR101290
+		w.csv.Write([]string{"inspection", "duration_s", "media_analysis", "ts_sync_loss", "sync_byte_error", "pat_error", "cc_error", "pmt_error", "pid_error",
+			"transport_error", "crc_error", "pcr_repetition_error", "pcr_discontinuity_error", "pts_error", "problems"})
+		w.csv.Write([]string{"inspection", ftoa(round(r.DurationS, 3)), r.MediaAnalysis, utoa(t.TSSyncLoss), utoa(t.SyncByteError), utoa(t.PATError), utoa(t.CCError),
+			utoa(t.PMTError), utoa(t.PIDError), utoa(t.TransportError), utoa(t.CRCError), utoa(t.PCRRepetitionError), utoa(t.PCRDiscontinuityError), utoa(t.PTSError),
+			strings.Join(r.Problems, "; ")})
+		w.csv.Write([]string{"stream", "program", "pmt_pid", "pid", "stream_type", "kind", "codec", "width", "height", "fps", "interlaced", "profile", "level", "sample_rate", "channels"})
+		for _, p := range r.Programs {
+			for _, s := range p.Streams {
+				w.csv.Write([]string{"stream", strconv.Itoa(int(p.Number)), strconv.Itoa(int(p.PMTPID)), strconv.Itoa(int(s.PID)), strconv.Itoa(int(s.StreamType)),
+					s.Kind, s.Codec, strconv.Itoa(s.Width), strconv.Itoa(s.Height), ftoa(s.FPS), strconv.FormatBool(s.Interlaced), s.Profile, s.Level,
+					strconv.Itoa(s.SampleRate), strconv.Itoa(s.Channels)})
+			}
+		}
+		w.csv.Write([]string{"pid", "pid", "packets", "bitrate_bps", "cc_errors", "label"})
+		for _, p := range r.PIDs {
+			w.csv.Write([]string{"pid", strconv.Itoa(int(p.PID)), utoa(p.Packets), ftoa(round(p.BitrateBps, 0)), utoa(p.CCErrors), p.Label})
+		}
+		w.csv.Write([]string{"event", "kind", "pid", "start_s", "end_s"})
+		for _, e := range r.Events {
+			w.csv.Write([]string{"event", e.Kind, strconv.Itoa(int(e.PID)), ftoa(e.StartS), ftoa(e.EndS)})
+		}
+		w.csv.Flush()
+	default:
+		fmt.Fprintln(w.std.Stdout)
+		writeInspectText(w.std.Stdout, target, r)
+	}
 }

@@ -6,10 +6,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"strconv"
 	"time"
 
+	"github.com/srtscope/srtscope/app"
+	"github.com/srtscope/srtscope/probe"
 	"github.com/srtscope/srtscope/session"
 )
 
@@ -20,28 +21,32 @@ or mode=listener) and print one sample per second, then a summary. Counters
 are cumulative over the whole watch, across reconnects. Latency in the URL is
 milliseconds (libsrt style); ffmpeg/OBS URLs in microseconds are recognised.
 
+--inspect also looks inside the stream (programs, PIDs, codecs, TR 101 290,
+black/freeze/silence with ffmpeg when installed, else bitstream-only) and
+prints the same report as 'srtscope inspect' after the summary: in text as
+the inspect text report, in json as an "inspection" object (the inspect JSON
+fields) beside "summary" in the same last line,
+{"summary":{...},"inspection":{"duration_s":..,"programs":[..],..}}, and in
+csv as rows after the summary rows, first column inspection, stream, pid or
+event.
+
 Examples:
   srtscope watch srt://:9000 --duration 20s
-  srtscope watch "srt://192.0.2.10:9000?latency=200&passphrase=..." --format json`
+  srtscope watch "srt://192.0.2.10:9000?latency=200&passphrase=..." --format json
+  srtscope watch srt://:9000 --duration 30s --inspect --format json`
 
-// inspectHook is the stream inspection wired in by --inspect.
-//
-// HOOK(--inspect): the probe package is not imported here yet. When it lands,
-// set inspectHook (from a file that imports probe) to return a session.Sink
-// that feeds the probe's packet loop and a report function printing the
-// inspection after the summary. Until then --inspect says it is not available.
-var inspectHook func(format string) (sink session.Sink, report func(w io.Writer), err error)
-
-// watchSummary is the last JSON line of watch --format json.
+// watchSummary is the last JSON line of watch --format json; Inspection is
+// there with --inspect.
 type watchSummary struct {
-	Summary session.Summary `json:"summary"`
+	Summary    session.Summary `json:"summary"`
+	Inspection *probe.Report   `json:"inspection,omitempty"`
 }
 
 func runWatch(ctx context.Context, args []string, std IO) int {
 	fs := newFlagSet("watch", watchUsage, std)
 	duration := relayDurationFlag(fs, "duration", "stop after `D`, e.g. 20s (default: until interrupted)")
 	format := fs.String("format", "text", "output: text, json (one object per line) or csv")
-	inspect := fs.Bool("inspect", false, "also inspect the stream (PIDs, codecs, TR 101 290)")
+	inspect := fs.Bool("inspect", false, "also inspect the stream (programs, PIDs, codecs, TR 101 290, black/freeze/silence) and print the report after the summary")
 	pos, code, ok := parseFlags(fs, args, std)
 	if !ok {
 		return code
@@ -69,18 +74,14 @@ func runWatch(ctx context.Context, args []string, std IO) int {
 	}
 
 	opts := session.ReceiverOptions{}
-	var report func(io.Writer)
+	var ins *app.LiveInspection
 	if *inspect {
-		if inspectHook == nil {
-			fmt.Fprintln(std.Stderr, "srtscope watch: inspection not available in this build")
-		} else if sink, rep, err := inspectHook(*format); err != nil {
-			return failure(std, "watch", fmt.Errorf("starting the inspection: %w", err))
-		} else {
-			opts.Sink, report = sink, rep
-		}
+		ins = newLiveInspection(ctx, false)
+		opts.Sink = ins.Sink()
 	}
 	r, err := session.NewReceiver(cfg, opts)
 	if err != nil {
+		ins.Close()
 		return usageError(std, "watch", "%v", err)
 	}
 	if *duration > 0 {
@@ -113,9 +114,14 @@ func runWatch(ctx context.Context, args []string, std IO) int {
 	}
 	err = <-runErr
 	sum := r.Summary()
-	out.summary(sum)
-	if report != nil {
-		report(std.Stdout)
+	var rep *probe.Report
+	if ins != nil {
+		final := ins.Finish()
+		rep = &final
+	}
+	out.summary(sum, rep)
+	if rep != nil {
+		out.inspection(cfg.RedactedURL(), *rep)
 	}
 	if err != nil {
 		return failure(std, "watch", err)
@@ -194,7 +200,8 @@ func (w *sampleWriter) event(e session.Event) {
 	fmt.Fprintf(dst, "%s event %s: %s\n", e.Time.Format("15:04:05"), e.Kind, e.Detail)
 }
 
-func (w *sampleWriter) summary(sum session.Summary) {
+// summary prints the summary; rep, when not nil, joins it in the JSON line.
+func (w *sampleWriter) summary(sum session.Summary, rep *probe.Report) {
 	sum.RTTMs = round(sum.RTTMs, 3)
 	sum.RTTMultiplier = round(sum.RTTMultiplier, 2)
 	sum.ConnectedS = round(sum.ConnectedS, 3)
@@ -203,7 +210,7 @@ func (w *sampleWriter) summary(sum session.Summary) {
 	}
 	switch w.format {
 	case "json":
-		w.enc.Encode(watchSummary{Summary: sum})
+		w.enc.Encode(watchSummary{Summary: sum, Inspection: rep})
 	case "csv":
 		w.csv.Write([]string{"summary", "connected_s", "reconnects", "rejections", "pkts_recv", "pkts_lost", "pkts_retrans", "pkts_dropped", "bytes_recv", "events"})
 		w.csv.Write([]string{"summary", ftoa(sum.ConnectedS), strconv.Itoa(sum.Reconnects), strconv.Itoa(sum.Rejections), utoa(sum.PktsRecv),
