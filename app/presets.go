@@ -3,7 +3,6 @@ package app
 import (
 	"fmt"
 	"math"
-	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -38,9 +37,8 @@ func PresetFromSpec(name string, spec FeedSpec) preset.Preset {
 // that is wrong.
 func SpecFromApplied(a preset.Applied, passphrase string) (FeedSpec, error) {
 	p := a.Preset
-	// The config is built from the preset's fields, not by parsing a.URL:
-	// preset URLs percent-encode the streamid and passphrase while
-	// session.ParseURL keeps them as typed (ffmpeg style).
+	// The config is built from the preset's fields rather than by parsing
+	// a.URL: the fields are what was stored.
 	cfg := session.Config{Mode: session.Mode(p.Mode), Host: p.Host, Port: p.Port, LatencyMs: a.LatencyMs, PBKeyLen: p.KeyLength, StreamID: p.StreamID}
 	cfg.Passphrase = passphrase
 	if kp := KeychainPassphrase(a); kp != "" {
@@ -133,9 +131,5 @@ func KeychainPassphrase(a preset.Applied) string {
 	if a.NeedsPassphrase {
 		return ""
 	}
-	u, err := url.Parse(a.URL)
-	if err != nil {
-		return ""
-	}
-	return u.Query().Get("passphrase")
+	return a.Passphrase
 }

@@ -10,11 +10,11 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"net"
-	"net/url"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/srtscope/srtscope/session"
 )
 
 // Passphrase says where a preset's passphrase is.
@@ -153,6 +153,9 @@ type Applied struct {
 	Preset    Preset
 	URL       string // srt:// URL, with the passphrase when it came from the keychain
 	LatencyMs int
+	// Passphrase is the one from the keychain ("" when none or it must be
+	// typed). Never print or log it.
+	Passphrase string
 	// LatencyNote says how the latency was chosen when that is not obvious.
 	LatencyNote string
 	// NeedsPassphrase is true when the link is encrypted and the
@@ -181,21 +184,12 @@ func LatencyFor(l Latency, rttMs float64) (ms int, note string) {
 }
 
 // URL builds the srt:// URL (srt-live-transmit style, latency in ms) for the
-// preset with the given latency and passphrase (empty: none).
+// preset with the given latency and passphrase (empty: none). It is the
+// session package's URL, so it parses back with session.ParseURL to the
+// same settings.
 func (p Preset) URL(latencyMs int, passphrase string) string {
-	u := "srt://:" + strconv.Itoa(p.Port) // no host: listen on every address
-	if p.Host != "" {
-		u = "srt://" + net.JoinHostPort(p.Host, strconv.Itoa(p.Port))
-	}
-	q := []string{"mode=" + p.Mode, "latency=" + strconv.Itoa(latencyMs)}
-	if p.KeyLength != 0 {
-		q = append(q, "pbkeylen="+strconv.Itoa(p.KeyLength))
-	}
-	if p.StreamID != "" {
-		q = append(q, "streamid="+url.QueryEscape(p.StreamID))
-	}
-	if passphrase != "" {
-		q = append(q, "passphrase="+url.QueryEscape(passphrase))
-	}
-	return u + "?" + strings.Join(q, "&")
+	return session.Config{
+		Mode: session.Mode(p.Mode), Host: p.Host, Port: p.Port, LatencyMs: latencyMs,
+		Passphrase: passphrase, PBKeyLen: p.KeyLength, StreamID: p.StreamID,
+	}.URL(session.ToolLibSRT)
 }

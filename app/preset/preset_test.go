@@ -8,6 +8,8 @@ import (
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/srtscope/srtscope/session"
 )
 
 // memKeychain is a keychain in memory; broken makes every call fail as a
@@ -254,8 +256,13 @@ func TestImportExport(t *testing.T) {
 		t.Fatalf("imported %+v, %v", got, err)
 	}
 	a, _ := dst.Apply("listener", 0)
-	if a.URL != "srt://:9000?mode=listener&latency=500&pbkeylen=32&streamid=%23%21%3A%3Ar%3Dstage-a%2Cm%3Dpublish" || a.NeedsPassphrase {
+	if a.URL != "srt://:9000?mode=listener&pbkeylen=32&streamid=#!::r=stage-a,m=publish&latency=500" || a.NeedsPassphrase {
 		t.Errorf("Apply listener = %+v", a)
+	}
+	// The URL must read back as the same settings (streamids are not
+	// percent-encoded: neither libsrt nor srtscope decodes them).
+	if cfg, _, err := session.ParseURL(a.URL); err != nil || cfg.StreamID != "#!::r=stage-a,m=publish" || cfg.PBKeyLen != 32 || cfg.LatencyMs != 500 || cfg.Mode != session.ModeListener {
+		t.Errorf("ParseURL(%q) = %+v, %v", a.URL, cfg, err)
 	}
 	if _, err := dst.Import(strings.NewReader("{\n\"presets\": [}")); err == nil || !strings.Contains(err.Error(), "line 2") {
 		t.Errorf("bad import error: %v", err)

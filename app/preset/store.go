@@ -395,7 +395,7 @@ func (s *Store) Apply(name string, rttMs float64) (Applied, error) {
 	case PassTyped:
 		a.NeedsPassphrase = true
 	}
-	a.URL = p.URL(a.LatencyMs, pass)
+	a.URL, a.Passphrase = p.URL(a.LatencyMs, pass), pass
 	return a, nil
 }
 
