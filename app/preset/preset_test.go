@@ -195,11 +195,12 @@ func TestCorruptFile(t *testing.T) {
 		name     string
 		content  string
 		wantLine int
+		wantWhat string // what the message says went wrong
 	}{
-		{"truncated", "{\n  \"format\": \"srtscope-presets\",\n  \"presets\": [\n    {\"name\": \"A\",", 4},
-		{"bad character", "{\n  \"presets\": [\n    {\"name\": \"A\" \"port\": 1}\n  ]\n}\n", 3},
-		{"wrong type", "{\"presets\": [{\"name\": \"A\", \"port\": \"nine\"}]}", 1},
-		{"empty", "", 0},
+		{"truncated", "{\n  \"format\": \"srtscope-presets\",\n  \"presets\": [\n    {\"name\": \"A\",", 4, "stops in the middle"},
+		{"bad character", "{\n  \"presets\": [\n    {\"name\": \"A\" \"port\": 1}\n  ]\n}\n", 3, "invalid character"},
+		{"wrong type", "{\"presets\": [{\"name\": \"A\", \"port\": \"nine\"}]}", 1, "cannot unmarshal"},
+		{"empty", "", 0, "empty"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -217,7 +218,7 @@ func TestCorruptFile(t *testing.T) {
 				t.Errorf("CorruptError %+v", ce)
 			}
 			msg := ce.Error()
-			for _, want := range []string{path, ".corrupt", "import"} {
+			for _, want := range []string{path, ".corrupt", "import", tc.wantWhat} {
 				if !strings.Contains(msg, want) {
 					t.Errorf("message %q lacks %q", msg, want)
 				}

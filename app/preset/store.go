@@ -147,7 +147,7 @@ func decode(data []byte) ([]Preset, error) {
 			return nil, errors.New("the file is empty")
 		}
 		if errors.Is(err, io.ErrUnexpectedEOF) {
-			return nil, &json.SyntaxError{Offset: int64(len(data))}
+			return nil, truncatedError{&json.SyntaxError{Offset: int64(len(data))}}
 		}
 		return nil, err
 	}
@@ -170,6 +170,16 @@ func decode(data []byte) ([]Preset, error) {
 	}
 	return f.Presets, nil
 }
+
+// truncatedError is JSON that stops in the middle. It unwraps to a
+// *json.SyntaxError at the end of the data, for the line and column.
+type truncatedError struct{ at *json.SyntaxError }
+
+func (e truncatedError) Error() string {
+	return "the JSON stops in the middle (was the file cut off?)"
+}
+
+func (e truncatedError) Unwrap() error { return e.at }
 
 // lineCol converts a byte offset into a 1-based line and column.
 func lineCol(data []byte, off int64) (line, col int) {
