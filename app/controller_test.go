@@ -62,6 +62,17 @@ func TestDemoFeedThroughControllerAndOutageAlarm(t *testing.T) {
 		}
 		return codecs["h264"] && codecs["aac"]
 	})
+	if v.Inspection.MediaAnalysis != v.MediaAnalysis {
+		t.Errorf("the inspection (as recorded) says media analysis %q, the feed %q", v.Inspection.MediaAnalysis, v.MediaAnalysis)
+	}
+	// Past the loop point of the 10.24 s clip: the looping sender is one
+	// clean stream, so with nothing dropped the TS is error-free.
+	v = waitFeed(t, c, d.FeedID, 20*time.Second, "the demo clip looped", func(v FeedView) bool {
+		return v.Inspection != nil && v.Inspection.DurationS > 11
+	})
+	if tr := v.Inspection.TR101290; v.Sample.PktsDropped == 0 && (tr.CCError != 0 || tr.PCRDiscontinuityError != 0 || tr.PTSError != 0) {
+		t.Errorf("demo with nothing dropped shows TS errors after its loop point: %+v", tr)
+	}
 
 	d.InjectOutage(6 * time.Second)
 	v = waitFeed(t, c, d.FeedID, 15*time.Second, "no-data alarm", func(v FeedView) bool {

@@ -30,8 +30,7 @@ type feed struct {
 	log            []LogEntry
 	started        time.Time
 	connectedSince time.Time
-	analyzer       *probe.Analyzer
-	mediaA         *media.Analyser
+	insp           *LiveInspection // nil when the feed is not inspected
 	mediaAnalysis  string
 	mediaNote      string
 	levels         *media.Levels
@@ -67,39 +66,29 @@ func (f *feed) startWith(rec *record.Recorder, byWizard bool) error {
 	spec := f.spec
 	ctx, cancel := context.WithCancel(context.Background())
 
-	var sinks teeSink
-	f.analyzer, f.mediaA, f.levels, f.inspection = nil, nil, nil, nil
+	f.insp, f.levels, f.inspection = nil, nil, nil
 	f.mediaAnalysis, f.mediaNote = "", ""
 	f.ongoing = map[string]time.Time{}
-	if spec.Inspect {
-		f.analyzer = probe.NewAnalyzer(probe.Options{})
-		sinks = append(sinks, f.analyzer)
-	}
-	if spec.Media {
-		mcfg := media.Config{FFmpegPath: f.opts.ffmpegPath(), Light: spec.LightMedia, OnEvent: f.onMediaEvent, OnLevels: f.onLevels}
-		if m, err := media.New(mcfg); err == nil {
-			f.mediaA = m
-			f.mediaAnalysis = media.AnalysisFFmpeg
-			sinks = append(sinks, m)
-			m.Start(ctx)
-		} else {
-			f.mediaAnalysis = "bitstream-only"
-			f.mediaNote = "black and freeze detection needs ffmpeg: install it or set its path in Settings (silence and MP2 levels still work)"
-			sinks = append(sinks, &lockedWriter{w: media.NewBitstreamAnalyser(mcfg)})
-		}
-	}
 	ropts := session.ReceiverOptions{}
-	if len(sinks) > 0 {
-		ropts.Sink = sinks
+	if spec.Inspect || spec.Media {
+		f.insp = NewLiveInspection(ctx, LiveInspectionOptions{
+			Media:             media.Config{FFmpegPath: f.opts.ffmpegPath(), Light: spec.LightMedia, OnEvent: f.onMediaEvent, OnLevels: f.onLevels},
+			NoMedia:           !spec.Media,
+			MissingFFmpegNote: "black and freeze detection needs ffmpeg: install it or set its path in Settings (silence and MP2 levels still work)",
+		})
+		if spec.Media {
+			f.mediaAnalysis, f.mediaNote = f.insp.MediaAnalysis()
+		}
+		ropts.Sink = f.insp.Sink()
 	}
 	rcv, err := session.NewReceiver(spec.Config, ropts)
 	if err != nil {
 		cancel()
-		if m := f.mediaA; m != nil {
-			f.mediaA = nil
+		if insp := f.insp; insp != nil {
+			f.insp = nil
 			// The analyser's callbacks take f.mu: close it without holding it.
 			f.mu.Unlock()
-			m.Close()
+			insp.Close()
 			f.mu.Lock()
 		}
 		return err
@@ -169,13 +158,11 @@ func (f *feed) run(ctx context.Context, rcv *session.Receiver, sub *session.Subs
 	}
 	err := <-runErr
 	f.mu.Lock()
-	m := f.mediaA
+	insp := f.insp
 	f.mu.Unlock()
-	// Close waits for the analyser's output goroutine, whose callbacks
-	// (onLevels, onMediaEvent) take f.mu: never hold it here.
-	if m != nil {
-		m.Close()
-	}
+	// Close waits for the media analyser's output goroutine, whose
+	// callbacks (onLevels, onMediaEvent) take f.mu: never hold it here.
+	insp.Close()
 	f.mu.Lock()
 	if err != nil {
 		f.appendLog(LogEntry{Time: time.Now(), Kind: "error", Detail: err.Error()})
@@ -196,8 +183,8 @@ func (f *feed) run(ctx context.Context, rcv *session.Receiver, sub *session.Subs
 
 func (f *feed) onSample(s session.Sample, rec *record.Recorder, lastInspection *time.Time) {
 	var rep *probe.Report
-	if f.analyzer != nil {
-		r := f.analyzer.Report()
+	if f.insp != nil {
+		r := f.insp.Report()
 		rep = &r
 	}
 	f.mu.Lock()
@@ -322,9 +309,9 @@ func (f *feed) view(full bool) FeedView {
 	if full {
 		v.History = append([]session.Sample(nil), f.history...)
 		v.Log = append([]LogEntry(nil), f.log...)
-		if f.mediaA != nil {
-			if t, ok := f.mediaA.Thumbnail(); ok {
-				v.Thumbnail = t.JPEG
+		if f.insp != nil {
+			if jpeg, ok := f.insp.Thumbnail(); ok {
+				v.Thumbnail = jpeg
 			}
 		}
 	} else if n := len(f.log); n > 0 {

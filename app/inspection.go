@@ -25,6 +25,11 @@ type LiveInspectionOptions struct {
 	// FinishWait bounds how long Finish lets ffmpeg work through the bytes
 	// it was already given (default 10 s).
 	FinishWait time.Duration
+	// NoMedia runs the probe only: no black, freeze or silence analysis.
+	NoMedia bool
+	// MissingFFmpegNote replaces the words that say black and freeze need
+	// ffmpeg when it is not found (a GUI can point at its settings).
+	MissingFFmpegNote string
 }
 
 // LiveInspection looks inside a received feed while it arrives: the probe's
@@ -54,6 +59,9 @@ func NewLiveInspection(ctx context.Context, opts LiveInspectionOptions) *LiveIns
 		l.wait = 10 * time.Second
 	}
 	l.sink = teeSink{l.analyzer}
+	if opts.NoMedia {
+		return l
+	}
 	if !opts.NoFFmpeg {
 		if m, err := media.New(opts.Media); err == nil {
 			l.ff, l.mode = m, media.AnalysisFFmpeg
@@ -62,6 +70,9 @@ func NewLiveInspection(ctx context.Context, opts LiveInspectionOptions) *LiveIns
 			return l
 		}
 		l.note = "black and freeze detection needs ffmpeg, which was not found: install it (silence and MP2 levels still come from the bitstream)"
+		if opts.MissingFFmpegNote != "" {
+			l.note = opts.MissingFFmpegNote
+		}
 	}
 	l.mode = media.AnalysisBitstream
 	l.bsa = media.NewBitstreamAnalyser(opts.Media)
@@ -76,6 +87,15 @@ func (l *LiveInspection) Sink() session.Sink { return l.sink }
 // MediaAnalysis says how media is analysed ("ffmpeg" or "bitstream-only")
 // and, when limited, why in words.
 func (l *LiveInspection) MediaAnalysis() (mode, note string) { return l.mode, l.note }
+
+// Thumbnail returns the latest JPEG thumbnail ffmpeg made, if any.
+func (l *LiveInspection) Thumbnail() ([]byte, bool) {
+	if l.ff == nil {
+		return nil, false
+	}
+	t, ok := l.ff.Thumbnail()
+	return t.JPEG, ok
+}
 
 // Report is a snapshot of the inspection so far; media events still going
 // on have EndS 0.
