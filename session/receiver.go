@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -14,7 +15,9 @@ import (
 
 // Sink takes the received TS bytes, for example the stream probe. It is fed
 // from a bounded queue on its own goroutine; bytes it cannot take in time
-// are counted (Sample.SinkSkippedBytes) and never slow down reception.
+// are counted (Sample.SinkSkippedBytes) and never slow down reception. As
+// with io.Writer, Write must not keep p after it returns: the buffer goes
+// back to the SRT library's pool.
 type Sink interface {
 	Write(p []byte) (int, error)
 }
@@ -70,8 +73,7 @@ type Receiver struct {
 	connects       int
 	lastErr        error
 
-	sinkQueue chan []byte
-	bufPool   sync.Pool
+	sinkQueue chan packet.Packet // delivered packets on their way to the sink
 }
 
 // NewReceiver validates cfg and returns a receiver ready to Run.
@@ -90,9 +92,8 @@ func NewReceiver(cfg Config, opts ReceiverOptions) (*Receiver, error) {
 	}
 	r := &Receiver{cfg: cfg.withDefaults(), opts: opts, hub: newHub(), state: StateConnecting}
 	r.gate = newListenerGate(r.cfg, r.hub)
-	r.bufPool.New = func() any { b := make([]byte, 0, srt.MAX_PAYLOAD_SIZE); return &b }
 	if opts.Sink != nil {
-		r.sinkQueue = make(chan []byte, opts.SinkQueuePackets)
+		r.sinkQueue = make(chan packet.Packet, opts.SinkQueuePackets)
 	}
 	return r, nil
 }
@@ -257,6 +258,7 @@ func (r *Receiver) runCaller(ctx context.Context) {
 		}
 		backoff = minBackoff
 		attempt = 0
+		r.tuneReceiveBuffer(conn.LocalAddr(), conn.RemoteAddr())
 		r.serve(ctx, conn)
 		if ctx.Err() == nil && !waitBackoff(ctx, minBackoff) {
 			return
@@ -283,6 +285,7 @@ func (r *Receiver) runListener(ctx context.Context, wg *sync.WaitGroup) error {
 	r.listener = ln
 	r.mu.Unlock()
 	r.event(EventConnecting, "", "listening on UDP %s, waiting for a caller", ln.Addr())
+	r.tuneReceiveBuffer(ln.Addr(), nil)
 
 	accepted := make(chan srt.Conn)
 	acceptErr := make(chan error, 1)
@@ -314,6 +317,28 @@ func (r *Receiver) runListener(ctx context.Context, wg *sync.WaitGroup) error {
 				r.event(EventConnecting, "", "listening on UDP %s, waiting for the next caller", ln.Addr())
 			}
 		}
+	}
+}
+
+// UDP receive buffer a receiver asks for: libsrt's default SRTO_UDP_RCVBUF
+// (12 MB). Below minReceiveBuffer, as the kernel reports it, the receiver
+// warns: a short stall of the reading goroutine then overflows it at
+// high bitrates.
+const (
+	udpReceiveBuffer = 12288000
+	minReceiveBuffer = 4 << 20
+)
+
+// tuneReceiveBuffer raises the receive buffer of the SRT library's UDP
+// socket (local, and remote for a caller) and warns when the system does
+// not allow enough.
+func (r *Receiver) tuneReceiveBuffer(local, remote net.Addr) {
+	got, err := raiseReceiveBuffer(local, remote, udpReceiveBuffer)
+	switch {
+	case err != nil:
+		r.event(EventWarning, "", "could not enlarge the UDP receive buffer (%v): at high bitrates the system may drop packets before SRT sees them", err)
+	case got < minReceiveBuffer:
+		r.event(EventWarning, "", "the system limits the UDP receive buffer to %d KB (net.core.rmem_max): at high bitrates it may drop packets before SRT sees them; raise the limit, e.g. sudo sysctl -w net.core.rmem_max=%d", got/1024, udpReceiveBuffer)
 	}
 }
 
@@ -371,10 +396,9 @@ func (r *Receiver) serve(ctx context.Context, conn srt.Conn) {
 		data := p.Data()
 		r.pktsRecv.Add(1)
 		r.bytesRecv.Add(uint64(len(data)))
-		if r.sinkQueue != nil {
-			r.toSink(data)
+		if r.sinkQueue == nil || !r.toSink(p) {
+			p.Decommission()
 		}
-		p.Decommission()
 		now := time.Now()
 		r.lastDataNano.Store(now.UnixNano())
 		if now.Sub(lastStats) >= 250*time.Millisecond {
@@ -407,16 +431,17 @@ func (r *Receiver) serve(ctx context.Context, conn srt.Conn) {
 	}
 }
 
-// toSink queues a copy of data for the sink without blocking.
-func (r *Receiver) toSink(data []byte) {
-	bp := r.bufPool.Get().(*[]byte)
-	buf := append((*bp)[:0], data...)
+// toSink hands the packet itself to the sink goroutine without blocking,
+// which returns it to gosrt's pool after the write: no copy of the
+// payload. When the queue is full the payload is counted as skipped and
+// toSink returns false; the caller then still owns p.
+func (r *Receiver) toSink(p packet.Packet) bool {
 	select {
-	case r.sinkQueue <- buf:
+	case r.sinkQueue <- p:
+		return true
 	default:
-		r.sinkSkippedBytes.Add(uint64(len(data)))
-		*bp = buf
-		r.bufPool.Put(bp)
+		r.sinkSkippedBytes.Add(uint64(len(p.Data())))
+		return false
 	}
 }
 
@@ -426,11 +451,12 @@ func (r *Receiver) feedSink(ctx context.Context) {
 		select {
 		case <-ctx.Done():
 			return
-		case buf := <-r.sinkQueue:
+		case p := <-r.sinkQueue:
+			buf := p.Data()
 			if n, err := r.opts.Sink.Write(buf); err != nil || n < len(buf) {
 				r.sinkSkippedBytes.Add(uint64(len(buf) - max(n, 0)))
 			}
-			r.bufPool.Put(&buf)
+			p.Decommission()
 		}
 	}
 }

@@ -47,6 +47,7 @@ const (
 	EventRejected     EventKind = "rejected"
 	EventError        EventKind = "error"
 	EventIdle         EventKind = "idle"
+	EventWarning      EventKind = "warning" // the session runs, but something may cost packets
 )
 
 // Event is one thing that happened to a session, with its time.
