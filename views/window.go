@@ -4,12 +4,17 @@ package views
 
 import (
 	"fmt"
+	"net/url"
 	"os"
+	"runtime"
+	"runtime/debug"
+	"strings"
 	"sync"
 	"time"
 
 	"fyne.io/fyne/v2"
 	fyneapp "fyne.io/fyne/v2/app"
+	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/driver/desktop"
@@ -172,9 +177,7 @@ func (ui *mainUI) menu() *fyne.MainMenu {
 		fyne.NewMenuItem("Keyboard shortcuts", func() {
 			dialog.ShowInformation("Keyboard shortcuts", "Ctrl+N\tnew session\nSpace\tstart or stop the selected feed\nDown / Up\tnext / previous feed\nCtrl+Q\tquit", ui.w)
 		}),
-		fyne.NewMenuItem("About", func() {
-			dialog.ShowInformation("About "+app.Name, fmt.Sprintf("%s %s\nSRT and MPEG-TS monitor for live events.\n\nBuilt on Fyne, gosrt, go-astits, mediacommon,\ngonum/plot and modernc.org/sqlite.\nMedia analysis uses ffmpeg when installed.", app.Name, app.Version), ui.w)
-		}),
+		fyne.NewMenuItem("About", ui.showAbout),
 	)
 	return fyne.NewMainMenu(file, view, help)
 }
@@ -343,4 +346,116 @@ func (ui *mainUI) refresh() {
 
 func (ui *mainUI) stop() {
 	ui.stopOnce.Do(func() { close(ui.done) })
+}
+
+// About dialog (Help > About).
+
+// aboutLicence is srtscope's own licence as Help > About states it.
+const aboutLicence = "not chosen yet (the source has no LICENSE file)"
+
+// aboutWebsite is the project page, as in FyneApp.toml.
+const aboutWebsite = "https://github.com/srtscope/srtscope"
+
+// aboutLibrary is one library compiled into srtscope, with its licence.
+type aboutLibrary struct {
+	module  string // Go module path, to look its version up in the build info
+	name    string // what the dialog calls it
+	licence string // SPDX identifier of the library's licence
+}
+
+// aboutLibraries are the libraries srtscope is built on (go.mod).
+var aboutLibraries = []aboutLibrary{
+	{"fyne.io/fyne/v2", "Fyne", "BSD-3-Clause"},
+	{"github.com/datarhei/gosrt", "gosrt", "MIT"},
+	{"github.com/asticode/go-astits", "go-astits", "MIT"},
+	{"github.com/bluenviron/mediacommon/v2", "mediacommon", "MIT"},
+	{"gonum.org/v1/plot", "gonum/plot", "BSD-3-Clause"},
+	{"codeberg.org/go-pdf/fpdf", "go-pdf/fpdf", "MIT"},
+	{"modernc.org/sqlite", "modernc.org/sqlite", "BSD-3-Clause"},
+	{"github.com/zalando/go-keyring", "go-keyring", "MIT"},
+}
+
+// aboutRows returns one row (name, version, licence) per library, the Go
+// runtime first. Versions come from the build info of the running binary;
+// without it (or for a module it does not list) the version is "?".
+func aboutRows(info *debug.BuildInfo) [][3]string {
+	versions := map[string]string{}
+	if info != nil {
+		for _, d := range info.Deps {
+			v := d.Version
+			if d.Replace != nil && d.Replace.Version != "" {
+				v = d.Replace.Version
+			}
+			versions[d.Path] = v
+		}
+	}
+	goVersion := runtime.Version()
+	if info != nil && info.GoVersion != "" {
+		goVersion = info.GoVersion
+	}
+	rows := [][3]string{{"Go", goVersion, "BSD-3-Clause"}}
+	for _, l := range aboutLibraries {
+		v := versions[l.module]
+		if v == "" {
+			v = "?"
+		}
+		rows = append(rows, [3]string{l.name, v, l.licence})
+	}
+	return rows
+}
+
+// aboutContent is the body of the About dialog: icon, name and version,
+// licence, website, and the libraries with their versions and licences.
+func aboutContent(info *debug.BuildInfo) fyne.CanvasObject {
+	icon := canvas.NewImageFromResource(fyne.NewStaticResource("icon.png", assets.IconPNG))
+	icon.FillMode = canvas.ImageFillContain
+	icon.SetMinSize(fyne.NewSize(64, 64))
+	title := widget.NewLabelWithStyle(fmt.Sprintf("%s %s", app.Name, app.Version), fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+	head := container.NewBorder(nil, nil, icon, nil, container.NewVBox(
+		title,
+		widget.NewLabel("SRT and MPEG-TS monitor for live events"),
+	))
+
+	var site fyne.CanvasObject = widget.NewLabel(aboutWebsite)
+	if u, err := url.Parse(aboutWebsite); err == nil {
+		site = widget.NewHyperlink(aboutWebsite, u)
+	}
+	facts := widget.NewForm(
+		widget.NewFormItem("Licence", widget.NewLabel(aboutLicence)),
+		widget.NewFormItem("Website", site),
+		widget.NewFormItem("Built for", widget.NewLabel(runtime.GOOS+"/"+runtime.GOARCH)),
+	)
+
+	// One multi-line label per column keeps the rows at text height, so the
+	// dialog fits a 720-pixel-high laptop screen.
+	var cols [3][]string
+	for _, r := range aboutRows(info) {
+		for i := range cols {
+			cols[i] = append(cols[i], r[i])
+		}
+	}
+	bold := fyne.TextStyle{Bold: true}
+	libs := container.NewVBox(
+		container.NewGridWithColumns(3,
+			widget.NewLabelWithStyle("Built on", fyne.TextAlignLeading, bold),
+			widget.NewLabelWithStyle("version", fyne.TextAlignLeading, bold),
+			widget.NewLabelWithStyle("licence", fyne.TextAlignLeading, bold)),
+		container.NewGridWithColumns(3,
+			widget.NewLabel(strings.Join(cols[0], "\n")),
+			widget.NewLabel(strings.Join(cols[1], "\n")),
+			widget.NewLabel(strings.Join(cols[2], "\n"))),
+	)
+
+	ffmpeg := widget.NewLabel("Black and freeze detection uses ffmpeg when it is installed (File > Settings): " +
+		"a separate program under its own licence, LGPL or GPL depending on the build.")
+	ffmpeg.Wrapping = fyne.TextWrapWord
+	return container.NewVBox(head, facts, widget.NewSeparator(), libs, widget.NewSeparator(), ffmpeg)
+}
+
+// showAbout opens Help > About.
+func (ui *mainUI) showAbout() {
+	info, _ := debug.ReadBuildInfo()
+	d := dialog.NewCustom("About "+app.Name, "Close", aboutContent(info), ui.w)
+	d.Resize(fyne.NewSize(560, 0))
+	d.Show()
 }
