@@ -446,7 +446,7 @@ func aboutContent(info *debug.BuildInfo) fyne.CanvasObject {
 			widget.NewLabel(strings.Join(cols[2], "\n"))),
 	)
 
-	ffmpeg := widget.NewLabel("Black and freeze detection uses ffmpeg when it is installed (File > Settings): " +
+	ffmpeg := widget.NewLabel("Black and freeze detection uses ffmpeg when it is installed (see Settings): " +
 		"a separate program under its own licence, LGPL or GPL depending on the build.")
 	ffmpeg.Wrapping = fyne.TextWrapWord
 	return container.NewVBox(head, facts, widget.NewSeparator(), libs, widget.NewSeparator(), ffmpeg)
