@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"os/exec"
+	"runtime"
 	"time"
 
 	"github.com/srtscope/srtscope/probe"
@@ -165,17 +166,33 @@ func (c Config) withDefaults() Config {
 	return c
 }
 
+// wellKnownFFmpeg lists, per GOOS, where package managers put ffmpeg
+// outside the PATH a desktop app inherits: an app opened from the macOS
+// Finder does not see Homebrew's or MacPorts' PATH.
+var wellKnownFFmpeg = map[string][]string{
+	"darwin": {"/opt/homebrew/bin/ffmpeg", "/usr/local/bin/ffmpeg", "/opt/local/bin/ffmpeg"},
+}
+
 // FFmpegPath resolves the ffmpeg executable: path itself when not empty,
-// otherwise "ffmpeg" on PATH.
+// otherwise "ffmpeg" on PATH, then the usual install places of the OS.
 func FFmpegPath(path string) (string, error) {
-	if path == "" {
-		path = "ffmpeg"
+	if path != "" {
+		p, err := exec.LookPath(path)
+		if err != nil {
+			return "", fmt.Errorf("%w (%v)", ErrNoFFmpeg, err)
+		}
+		return p, nil
 	}
-	p, err := exec.LookPath(path)
-	if err != nil {
-		return "", fmt.Errorf("%w (%v)", ErrNoFFmpeg, err)
+	p, err := exec.LookPath("ffmpeg")
+	if err == nil {
+		return p, nil
 	}
-	return p, nil
+	for _, known := range wellKnownFFmpeg[runtime.GOOS] {
+		if p, kerr := exec.LookPath(known); kerr == nil {
+			return p, nil
+		}
+	}
+	return "", fmt.Errorf("%w (%v)", ErrNoFFmpeg, err)
 }
 
 // Available reports whether ffmpeg can be found on PATH. When it is false,
