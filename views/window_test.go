@@ -134,6 +134,57 @@ func TestChartPanelRendersSamples(t *testing.T) {
 	}
 }
 
+// TestChartPanelRendersOffTheUIGoroutine: once the rasters have a size, a
+// new sample is rendered in the background and swapped in, and the raster
+// hands out that image without drawing again.
+func TestChartPanelRendersOffTheUIGoroutine(t *testing.T) {
+	test.NewTempApp(t)
+	p := newChartPanel()
+	fyne.DoAndWait(func() {
+		for i, k := range chart.Kinds {
+			if img := p.draw(i, k, 400, 250); hasDetail(img) {
+				t.Errorf("%s: drawn before any sample, but not blank", k)
+			}
+		}
+	})
+	t0 := time.Now()
+	var hist []session.Sample
+	for i := 0; i < 30; i++ {
+		hist = append(hist, session.Sample{Time: t0.Add(time.Duration(i) * time.Second), State: session.StateConnected,
+			RTTMs: 40 + float64(i%5), LatencyMs: 200, RTTMultiplier: 5, RecvMbps: 4.8, PktsRecv: uint64(i * 450)})
+	}
+	last := hist[len(hist)-1].Time
+	fyne.DoAndWait(func() { p.update(app.FeedView{History: hist}) })
+	deadline := time.Now().Add(10 * time.Second)
+	tick := time.NewTicker(10 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		done := true
+		p.mu.Lock()
+		for _, f := range p.frames {
+			done = done && f.lastT.Equal(last) && !p.busy
+		}
+		p.mu.Unlock()
+		if done {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the background render did not swap in all four charts within 10 s")
+		}
+		<-tick.C
+	}
+	fyne.DoAndWait(func() {
+		for i, k := range chart.Kinds {
+			p.mu.Lock()
+			f := p.frames[i]
+			p.mu.Unlock()
+			if img := p.draw(i, k, 400, 250); img != f.img || !hasDetail(img) {
+				t.Errorf("%s: the raster did not hand out the background image, or it is blank", k)
+			}
+		}
+	})
+}
+
 // hasDetail reports whether img has more than one colour.
 func hasDetail(img image.Image) bool {
 	b := img.Bounds()
