@@ -15,8 +15,13 @@ import (
 
 func main() {
 	args := os.Args[1:]
-	if len(args) == 0 || (len(args) == 1 && args[0] == "--demo") {
-		if err := views.Run(views.Options{Demo: len(args) == 1}); err != nil {
+	if opts, ok, err := views.ParseArgs(args); ok {
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "srtscope:", err)
+			os.Exit(2)
+		}
+		opts.ReportUILag = os.Getenv("SRTSCOPE_UI_LAG") == "1"
+		if err := views.Run(opts); err != nil {
 			fmt.Fprintln(os.Stderr, "srtscope:", err)
 			os.Exit(1)
 		}

@@ -8,6 +8,7 @@ import (
 	"os"
 	"runtime"
 	"runtime/debug"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -30,7 +31,11 @@ import (
 
 // Options says how the window opens.
 type Options struct {
-	Demo bool // start with the live demo feed
+	Demo      bool // start with the live demo feed
+	DemoFeeds int  // how many demo feeds (0 means 1), each with its own sender and relay
+	// ReportUILag prints how late the UI goroutine runs queued work, every
+	// 10 s, for bench/feeds_cpu.sh.
+	ReportUILag bool
 }
 
 // refreshEvery is the UI update period: at most 4 redraws a second.
@@ -72,15 +77,18 @@ func Run(opts Options) error {
 		w.Close()
 	})
 	if opts.Demo {
-		go ui.startDemo()
+		go ui.startDemo(max(opts.DemoFeeds, 1))
+	}
+	if opts.ReportUILag {
+		go reportUILag(ui.done, 10*time.Second, os.Stdout)
 	}
 	go ui.refreshLoop()
 	ui.showPresetNotice()
 	w.ShowAndRun()
 	ui.house.stop()
 	ui.stop()
-	if ui.demo != nil {
-		ui.demo.Close()
+	for _, d := range ui.demos {
+		d.Close()
 	}
 	ctrl.Close() // closes every recording cleanly
 	return nil
@@ -126,8 +134,9 @@ type mainUI struct {
 
 	// Only touched on the UI goroutine.
 	selected app.FeedID
-	demo     *app.Demo
-	demoSaid int // 0, 1 after "connected", 2 after the charts line
+	demo     *app.Demo   // the first demo feed, if any
+	demos    []*app.Demo // every demo feed started, closed on quit
+	demoSaid int         // 0, 1 after "connected", 2 after the charts line
 
 	stopOnce sync.Once
 	done     chan struct{}
@@ -279,17 +288,26 @@ func (ui *mainUI) inject(f func(*app.Demo)) {
 	go f(ui.demo)
 }
 
-// startDemo runs off the UI goroutine: it binds sockets.
-func (ui *mainUI) startDemo() {
-	d, err := app.StartDemo(ui.ctrl)
-	fyne.Do(func() {
+// startDemo starts n demo feeds; it runs off the UI goroutine (it binds
+// sockets). The first is the one the View menu's injections act on.
+func (ui *mainUI) startDemo(n int) {
+	for i := range n {
+		d, err := app.StartDemo(ui.ctrl)
+		fyne.Do(func() {
+			if err != nil {
+				dialog.ShowError(fmt.Errorf("demo feed %d: %w", i+1, err), ui.w)
+				return
+			}
+			if ui.demo == nil {
+				ui.demo = d
+			}
+			ui.demos = append(ui.demos, d)
+			ui.refresh()
+		})
 		if err != nil {
-			dialog.ShowError(fmt.Errorf("demo feed: %w", err), ui.w)
 			return
 		}
-		ui.demo = d
-		ui.refresh()
-	})
+	}
 }
 
 func (ui *mainUI) refreshLoop() {
@@ -458,4 +476,31 @@ func (ui *mainUI) showAbout() {
 	d := dialog.NewCustom("About "+app.Name, "Close", aboutContent(info), ui.w)
 	d.Resize(fyne.NewSize(560, 0))
 	d.Show()
+}
+
+// MaxDemoFeeds bounds --demo=N: each demo feed runs its own sender, relay
+// and media analyser.
+const MaxDemoFeeds = 16
+
+// ParseArgs recognises the window's own command lines: none, --demo and
+// --demo=N. ok is false for anything else (a subcommand); err names a bad
+// N and what is allowed.
+func ParseArgs(args []string) (opts Options, ok bool, err error) {
+	switch {
+	case len(args) == 0:
+		return Options{}, true, nil
+	case len(args) != 1:
+		return Options{}, false, nil
+	case args[0] == "--demo":
+		return Options{Demo: true, DemoFeeds: 1}, true, nil
+	}
+	v, found := strings.CutPrefix(args[0], "--demo=")
+	if !found {
+		return Options{}, false, nil
+	}
+	n, convErr := strconv.Atoi(v)
+	if convErr != nil || n < 1 || n > MaxDemoFeeds {
+		return Options{}, true, fmt.Errorf("--demo=%s: allowed a number of demo feeds from 1 to %d", v, MaxDemoFeeds)
+	}
+	return Options{Demo: true, DemoFeeds: n}, true, nil
 }

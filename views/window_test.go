@@ -201,3 +201,28 @@ func hasDetail(img image.Image) bool {
 	}
 	return false
 }
+
+func TestParseArgs(t *testing.T) {
+	tests := []struct {
+		args    []string
+		want    Options
+		ok      bool
+		wantErr string
+	}{
+		{nil, Options{}, true, ""},
+		{[]string{"--demo"}, Options{Demo: true, DemoFeeds: 1}, true, ""},
+		{[]string{"--demo=8"}, Options{Demo: true, DemoFeeds: 8}, true, ""},
+		{[]string{"--demo=0"}, Options{}, true, "--demo=0: allowed a number of demo feeds from 1 to 16"},
+		{[]string{"--demo=many"}, Options{}, true, "--demo=many: allowed"},
+		{[]string{"--demo=17"}, Options{}, true, "from 1 to 16"},
+		{[]string{"watch", "srt://:9000"}, Options{}, false, ""},
+		{[]string{"--demo", "extra"}, Options{}, false, ""},
+		{[]string{"--help"}, Options{}, false, ""},
+	}
+	for _, tt := range tests {
+		got, ok, err := ParseArgs(tt.args)
+		if ok != tt.ok || got != tt.want || (err == nil) != (tt.wantErr == "") || (err != nil && !strings.Contains(err.Error(), tt.wantErr)) {
+			t.Errorf("ParseArgs(%q) = %+v, %v, %v; want %+v, %v, %q", tt.args, got, ok, err, tt.want, tt.ok, tt.wantErr)
+		}
+	}
+}

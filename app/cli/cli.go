@@ -65,7 +65,7 @@ func lookup(name string) (command, bool) {
 // Usage writes the top-level help.
 func Usage(w io.Writer) {
 	fmt.Fprintf(w, "%s %s: SRT and MPEG-TS monitor for live events\n\n", app.Name, app.Version)
-	fmt.Fprintf(w, "Usage:\n  %s                 open the window\n  %s --demo          open the window with a live demo feed\n  %s COMMAND [flags] run headless\n\nCommands:\n", app.Name, app.Name, app.Name)
+	fmt.Fprintf(w, "Usage:\n  %s                 open the window\n  %s --demo          open the window with a live demo feed\n  %s --demo=N        ... with N demo feeds (1..16)\n  %s COMMAND [flags] run headless\n\nCommands:\n", app.Name, app.Name, app.Name, app.Name)
 	names := make([]string, 0, len(commands))
 	for _, c := range commands {
 		names = append(names, fmt.Sprintf("  %-9s %s", c.name, c.summary))
