@@ -480,3 +480,96 @@ func TestListenerPublisherVanishes(t *testing.T) {
 	}
 	samples.checkContinuous(t, interval)
 }
+
+// halfOpenCaller does the caller's half of an SRT v5 handshake by hand and
+// then goes quiet, as a caller does whose handshake answer was lost: the
+// listener has accepted a connection that will never carry data. It
+// returns the caller's address.
+func halfOpenCaller(t *testing.T, port int) string {
+	t.Helper()
+	conn, err := net.DialUDP("udp", nil, &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1), Port: port})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { conn.Close() })
+	if _, err := conn.Write(srtControl(0, 0, handshakeCIF(4, 2, hsInduction, 0, nil))); err != nil {
+		t.Fatal(err)
+	}
+	conn.SetReadDeadline(time.Now().Add(5 * time.Second))
+	reply := make([]byte, 1500)
+	n, err := conn.Read(reply)
+	if err != nil || n < 16+48 {
+		t.Fatalf("induction answer: %d bytes, %v", n, err)
+	}
+	cookie := binary.BigEndian.Uint32(reply[16+28:])
+	// HSREQ: SRT 1.4.1, flags TSBPDSND|TSBPDRCV|TLPKTDROP|PERIODICNAK|REXMITFLG, 120 ms both ways.
+	hsreq := []byte{0, 1, 0, 3, 0, 1, 4, 1, 0, 0, 0, 0x3b, 0, 120, 0, 120}
+	if _, err := conn.Write(srtControl(0, 0, handshakeCIF(5, 1, hsConclusion, cookie, hsreq))); err != nil {
+		t.Fatal(err)
+	}
+	return conn.LocalAddr().String()
+}
+
+// TestListenerReplacesSilentPublisher: while the listener holds a
+// connection that carries nothing (a half-open handshake, or a publisher
+// killed without a goodbye), a new publisher takes its place once it has
+// been silent for IdleAfter, long before the peer idle timeout would have
+// freed the port; a streaming publisher is never replaced (see
+// TestSecondCallerIsBusy).
+func TestListenerReplacesSilentPublisher(t *testing.T) {
+	tests := []struct {
+		name   string
+		tools  []string
+		vanish func(t *testing.T, port int, sub *Subscription, samples *sampleLog) string // leaves a silent connection, returns its address
+	}{
+		{"half-open handshake", nil, func(t *testing.T, port int, sub *Subscription, _ *sampleLog) string {
+			addr := halfOpenCaller(t, port)
+			waitEvent(t, sub, EventConnected, 10*time.Second, addr)
+			return addr
+		}},
+		{"publisher killed", []string{"srt-live-transmit", "ffmpeg"}, func(t *testing.T, port int, sub *Subscription, samples *sampleLog) string {
+			clip, _ := clipTS(t)
+			publisher := Config{Mode: ModeCaller, Host: "127.0.0.1", Port: port}
+			cmd, _ := startProcess(t, "bash", "-c", fmt.Sprintf(
+				"ffmpeg -nostdin -loglevel error -re -stream_loop -1 -i %s -c copy -f mpegts - | srt-live-transmit -q file://con '%s'",
+				clip, publisher.URL(ToolLibSRT)))
+			ev := waitEvent(t, sub, EventConnected, 15*time.Second)
+			samples.waitFor(t, 15*time.Second, "100 packets", func(s Sample) bool { return s.PktsRecv >= 100 })
+			killProcessGroup(cmd) // SIGKILL: no SRT shutdown reaches the listener
+			return ev.Remote
+		}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			needTools(t, tc.tools...)
+			port := freePort(t)
+			const idleTimeout = 30 * time.Second
+			cfg := Config{Mode: ModeListener, Host: "127.0.0.1", Port: port, PeerIdleTimeout: idleTimeout}
+			r, sub, _ := startReceiver(t, cfg, ReceiverOptions{Interval: 250 * time.Millisecond, IdleAfter: time.Second})
+			samples := recordSamples(t, r)
+			waitEvent(t, sub, EventConnecting, 5*time.Second, "listening")
+			old := tc.vanish(t, port, sub, samples)
+			start := time.Now()
+
+			_, ssub, _ := startSender(t, Config{Mode: ModeCaller, Host: "127.0.0.1", Port: port}, true)
+			waitEvent(t, sub, EventConnecting, 10*time.Second, "takes the place of "+old, "has sent nothing for")
+			gone := waitEvent(t, sub, EventDisconnected, 5*time.Second, old, "took its place")
+			waitEvent(t, ssub, EventConnected, 10*time.Second)
+			waitEvent(t, sub, EventConnected, 5*time.Second)
+			if d := time.Since(start); d > idleTimeout/2 {
+				t.Errorf("the new publisher got in after %s; the idle timeout is %s", d, idleTimeout)
+			}
+			if !errors.Is(r.LastError(), ErrPeerSilent) {
+				t.Errorf("LastError %v is not ErrPeerSilent (event %q)", r.LastError(), gone.Detail)
+			}
+			before, _ := samples.latest()
+			samples.waitFor(t, 10*time.Second, "the new publisher's packets", func(s Sample) bool {
+				return s.State == StateConnected && s.PktsRecv > before.PktsRecv+100
+			})
+			if got := r.Summary().Reconnects; got != 1 {
+				t.Errorf("reconnects = %d, want 1", got)
+			}
+			samples.checkContinuous(t, 250*time.Millisecond)
+		})
+	}
+}

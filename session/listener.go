@@ -4,7 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"sync/atomic"
+	"sync"
 	"time"
 
 	srt "github.com/datarhei/gosrt"
@@ -23,9 +23,20 @@ const (
 type listenerGate struct {
 	cfg       Config
 	hub       *hub
-	busy      atomic.Bool   // a peer is connected
 	rejects   rejectLimiter // callers refused, with address and reason
 	malformed rejectLimiter // handshakes the SRT library could not parse
+
+	// silentPeer, when set, says whether the connected peer has sent nothing
+	// for a while and since when, and evict closes its connection. A new
+	// caller then takes its place instead of being told the peer is busy: a
+	// publisher that vanished without a goodbye, or whose caller gave up on
+	// a handshake whose answer was lost (half-open), would otherwise block
+	// the port until the idle timeout.
+	silentPeer func() (peer string, silent time.Duration, ok bool)
+	evict      func(by string)
+
+	mu   sync.Mutex
+	held int // accepted connections not yet released: 0, 1, or 2 during a takeover
 }
 
 func newListenerGate(cfg Config, h *hub) *listenerGate {
@@ -48,7 +59,8 @@ func (e *malformedHandshakeError) Error() string {
 
 // acceptLoop accepts handshake requests on ln until it closes, applies the
 // listener policy and hands accepted connections to accepted. While a peer
-// is connected, further callers are rejected as "peer busy".
+// is connected, further callers are rejected as "peer busy", unless the
+// peer has gone silent (see silentPeer).
 func (g *listenerGate) acceptLoop(ctx context.Context, ln srt.Listener, accepted chan<- srt.Conn) error {
 	for {
 		conn, err := g.acceptOne(ln)
@@ -87,7 +99,7 @@ func (g *listenerGate) acceptOne(ln srt.Listener) (conn srt.Conn, err error) {
 	defer func() {
 		if p := recover(); p != nil {
 			if claimed {
-				g.busy.Store(false)
+				g.release()
 			}
 			conn, err = nil, &malformedHandshakeError{reason: fmt.Sprint(p)}
 		}
@@ -102,19 +114,43 @@ func (g *listenerGate) acceptOne(ln srt.Listener) (conn srt.Conn, err error) {
 		g.reject(remote, code, words)
 		return nil, nil
 	}
-	if !g.busy.CompareAndSwap(false, true) {
-		req.Reject(srt.REJX_CONFLICT)
-		g.reject(remote, srt.REJX_CONFLICT, "another caller is already connected (peer busy)")
-		return nil, nil
+	takeover, old := false, ""
+	if !g.claim(false) {
+		var silent time.Duration
+		if g.silentPeer != nil {
+			old, silent, takeover = g.silentPeer()
+		}
+		if !takeover || !g.claim(true) {
+			req.Reject(srt.REJX_CONFLICT)
+			g.reject(remote, srt.REJX_CONFLICT, "another caller is already connected (peer busy)")
+			return nil, nil
+		}
+		g.hub.publishEvent(Event{Time: time.Now(), Kind: EventConnecting, Remote: remote, Detail: fmt.Sprintf(
+			"caller %s takes the place of %s, which has sent nothing for %.1f s", remote, old, silent.Seconds())})
 	}
 	claimed = true
 	conn, err = req.Accept()
 	if err != nil {
-		g.busy.Store(false)
+		g.release()
 		g.hub.publishEvent(Event{Time: time.Now(), Kind: EventError, Detail: fmt.Sprintf("accepting caller %s failed: %v", remote, err), Remote: remote})
 		return nil, nil
 	}
+	if takeover {
+		g.evict(remote)
+	}
 	return conn, nil
+}
+
+// claim takes the gate for a new connection: when it is free, or with
+// takeover when exactly one connection holds it (which is then evicted).
+func (g *listenerGate) claim(takeover bool) bool {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.held == 0 || (takeover && g.held == 1) {
+		g.held++
+		return true
+	}
+	return false
 }
 
 // reject publishes a rate-limited rejection event.
@@ -123,8 +159,14 @@ func (g *listenerGate) reject(remote string, code srt.RejectionReason, words str
 		Detail: fmt.Sprintf("rejected caller %s: %s (%s)", remote, words, RejectCodeName(uint32(code)))})
 }
 
-// release marks the gate free for the next caller.
-func (g *listenerGate) release() { g.busy.Store(false) }
+// release gives back what one accepted connection held, when it ends.
+func (g *listenerGate) release() {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.held > 0 {
+		g.held--
+	}
+}
 
 // rejections is how many callers were refused in all.
 func (g *listenerGate) rejections() int { return g.rejects.count() }

@@ -72,6 +72,7 @@ type Receiver struct {
 	connectedTotal time.Duration
 	connects       int
 	lastErr        error
+	evictedBy      string // the caller that took the current peer's place
 
 	sinkQueue chan packet.Packet // delivered packets on their way to the sink
 }
@@ -92,6 +93,7 @@ func NewReceiver(cfg Config, opts ReceiverOptions) (*Receiver, error) {
 	}
 	r := &Receiver{cfg: cfg.withDefaults(), opts: opts, hub: newHub(), state: StateConnecting}
 	r.gate = newListenerGate(r.cfg, r.hub)
+	r.gate.silentPeer, r.gate.evict = r.silentPeer, r.evict
 	if opts.Sink != nil {
 		r.sinkQueue = make(chan packet.Packet, opts.SinkQueuePackets)
 	}
@@ -320,6 +322,28 @@ func (r *Receiver) runListener(ctx context.Context, wg *sync.WaitGroup) error {
 	}
 }
 
+// silentPeer reports the connected peer when it has sent no packet for
+// IdleAfter or longer, and for how long.
+func (r *Receiver) silentPeer() (string, time.Duration, bool) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.current == nil || r.state != StateConnected {
+		return "", 0, false
+	}
+	silent := time.Since(time.Unix(0, r.lastDataNano.Load()))
+	return r.peer, silent, silent >= r.opts.IdleAfter
+}
+
+// evict closes the current connection because caller by takes its place.
+func (r *Receiver) evict(by string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.current != nil {
+		r.evictedBy = by
+		r.current.Close()
+	}
+}
+
 // UDP receive buffer a receiver asks for: libsrt's default SRTO_UDP_RCVBUF
 // (12 MB). Below minReceiveBuffer, as the kernel reports it, the receiver
 // warns: a short stall of the reading goroutine then overflows it at
@@ -356,6 +380,7 @@ func (r *Receiver) serve(ctx context.Context, conn srt.Conn) {
 	r.peer = peer
 	r.state = StateConnected
 	r.connectedSince = time.Now()
+	r.lastDataNano.Store(r.connectedSince.UnixNano()) // before anyone can ask how silent it is
 	r.connects++
 	r.mu.Unlock()
 
@@ -416,10 +441,19 @@ func (r *Receiver) serve(ctx context.Context, conn srt.Conn) {
 	r.connectedTotal += time.Since(r.connectedSince)
 	r.state = StateDisconnected
 	r.peer = ""
+	replacedBy := r.evictedBy
+	r.evictedBy = ""
 	r.mu.Unlock()
 	switch {
 	case ctx.Err() != nil:
 		r.event(EventDisconnected, peer, "disconnected from %s: session stopped", peer)
+	case replacedBy != "":
+		ce := &ConnectError{Kind: ErrPeerSilent, Detail: fmt.Sprintf(
+			"peer went silent: no packets for %.1f s, and caller %s took its place; check the encoder that was sending", silentFor.Seconds(), replacedBy)}
+		r.mu.Lock()
+		r.lastErr = ce
+		r.mu.Unlock()
+		r.event(EventDisconnected, peer, "disconnected from %s: %s", peer, ce.Detail)
 	case silentFor >= r.cfg.PeerIdleTimeout-500*time.Millisecond:
 		ce := silentPeerError(r.cfg)
 		r.mu.Lock()
