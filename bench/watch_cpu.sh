@@ -13,7 +13,8 @@
 # compare the ratios. Also prints the rate each receiver saw and its lost
 # (recovered + unrecovered) and dropped (never delivered) packets.
 #
-# Usage: bench/watch_cpu.sh [DURATION_S]   (default 20; RATES="20 50" to choose)
+# Usage: bench/watch_cpu.sh [DURATION_S]   (default 20; RATES="20 50" to choose;
+# SRTSCOPE=path/to/srtscope measures that build instead of building this tree)
 # Needs go, ffmpeg, srt-live-transmit and python3.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -35,7 +36,11 @@ stop_sender() {
 cleanup() { stop_sender; rm -rf "$WORK"; }
 trap cleanup EXIT INT TERM
 
-go build -o "$WORK/srtscope" .
+if [ -n "${SRTSCOPE:-}" ]; then
+  cp "$SRTSCOPE" "$WORK/srtscope"
+else
+  go build -o "$WORK/srtscope" .
+fi
 
 free_port() {
   python3 -c 'import socket; s=socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
