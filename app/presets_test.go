@@ -1,60 +1,14 @@
 package app
 
 import (
-	"errors"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/srtscope/srtscope/app/preset"
 	"github.com/srtscope/srtscope/session"
 )
-
-// memKeychain is an in-memory stand-in for the OS keychain (an OS service
-// that CI machines lack); absent makes it behave like "no keychain here".
-type memKeychain struct {
-	mu      sync.Mutex
-	secrets map[string]string
-	absent  bool
-}
-
-func (k *memKeychain) Get(key string) (string, error) {
-	k.mu.Lock()
-	defer k.mu.Unlock()
-	if k.absent {
-		return "", preset.ErrNoKeychain
-	}
-	s, ok := k.secrets[key]
-	if !ok {
-		return "", preset.ErrNoSecret
-	}
-	return s, nil
-}
-
-func (k *memKeychain) Set(key, secret string) error {
-	k.mu.Lock()
-	defer k.mu.Unlock()
-	if k.absent {
-		return preset.ErrNoKeychain
-	}
-	if k.secrets == nil {
-		k.secrets = map[string]string{}
-	}
-	k.secrets[key] = secret
-	return nil
-}
-
-func (k *memKeychain) Delete(key string) error {
-	k.mu.Lock()
-	defer k.mu.Unlock()
-	if k.absent {
-		return errors.New("no keychain")
-	}
-	delete(k.secrets, key)
-	return nil
-}
 
 func TestParseLatency(t *testing.T) {
 	tests := []struct {
@@ -109,7 +63,7 @@ func TestPresetRoundTripThroughStore(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			kc := &memKeychain{absent: tt.absent}
+			kc := &preset.MemoryKeychain{Unavailable: tt.absent}
 			st, err := preset.Open(filepath.Join(t.TempDir(), preset.FileName), kc)
 			if err != nil {
 				t.Fatal(err)

@@ -1,13 +1,11 @@
 package views
 
 import (
-	"errors"
 	"os"
 	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -19,50 +17,6 @@ import (
 	"github.com/srtscope/srtscope/app/preset"
 	"github.com/srtscope/srtscope/session"
 )
-
-// memKeychain stands in for the OS keychain (an OS service this machine
-// lacks); absent makes it answer like "no keychain here".
-type memKeychain struct {
-	mu      sync.Mutex
-	secrets map[string]string
-	absent  bool
-}
-
-func (k *memKeychain) Get(key string) (string, error) {
-	k.mu.Lock()
-	defer k.mu.Unlock()
-	if k.absent {
-		return "", preset.ErrNoKeychain
-	}
-	s, ok := k.secrets[key]
-	if !ok {
-		return "", preset.ErrNoSecret
-	}
-	return s, nil
-}
-
-func (k *memKeychain) Set(key, secret string) error {
-	k.mu.Lock()
-	defer k.mu.Unlock()
-	if k.absent {
-		return preset.ErrNoKeychain
-	}
-	if k.secrets == nil {
-		k.secrets = map[string]string{}
-	}
-	k.secrets[key] = secret
-	return nil
-}
-
-func (k *memKeychain) Delete(key string) error {
-	k.mu.Lock()
-	defer k.mu.Unlock()
-	if k.absent {
-		return errors.New("no keychain")
-	}
-	delete(k.secrets, key)
-	return nil
-}
 
 // settledChan returns a settled hook and a function waiting for action.
 // Until the test ends, work handed to the UI goroutine is queued and run by
@@ -147,7 +101,7 @@ func TestPresetManagerCreateRenameDuplicateDelete(t *testing.T) {
 	settled, wait := settledChan(t)
 	w := test.NewTempWindow(t, nil)
 	w.Resize(fyne.NewSize(1100, 800))
-	kc := &memKeychain{}
+	kc := &preset.MemoryKeychain{}
 	store := openStore(t, kc)
 	ctrl := app.NewController(app.ControllerOptions{})
 	t.Cleanup(ctrl.Close)
@@ -266,7 +220,7 @@ func TestPresetWithoutKeychainSaysTypeIt(t *testing.T) {
 	test.NewTempApp(t)
 	settled, wait := settledChan(t)
 	w := test.NewTempWindow(t, nil)
-	store := openStore(t, &memKeychain{absent: true})
+	store := openStore(t, &preset.MemoryKeychain{Unavailable: true})
 	ctrl := app.NewController(app.ControllerOptions{})
 	t.Cleanup(ctrl.Close)
 
@@ -318,7 +272,7 @@ func TestCorruptPresetsFileIsShownAndAppGoesOn(t *testing.T) {
 	if err := os.WriteFile(path, []byte("{\"format\":\"srtscope-presets\",\"presets\":[{\"name\": \"x\",,]}"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	store, err := preset.Open(path, &memKeychain{})
+	store, err := preset.Open(path, &preset.MemoryKeychain{})
 	if err != nil {
 		t.Fatalf("a damaged file stopped the store: %v", err)
 	}
@@ -360,7 +314,7 @@ func TestApplyPresetToRunningFeedResolvesRTT(t *testing.T) {
 		}
 		<-time.After(100 * time.Millisecond)
 	}
-	store := openStore(t, &memKeychain{})
+	store := openStore(t, &preset.MemoryKeychain{})
 	m := newPresetManager(store, ctrl, w, func() (app.FeedView, bool) { return ctrl.Feed(demo.FeedID) }, nil)
 	m.settled = settled
 	w.SetContent(m.content)

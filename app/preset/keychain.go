@@ -3,6 +3,7 @@ package preset
 import (
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/zalando/go-keyring"
@@ -77,4 +78,54 @@ func (k SystemKeychain) Set(key, secret string) error {
 // Delete implements Keychain.
 func (k SystemKeychain) Delete(key string) error {
 	return k.call(func() error { return keyring.Delete(KeychainService, key) })
+}
+
+// MemoryKeychain keeps passphrases in memory for the life of the process.
+// It stands in for the OS keychain where there is none to talk to (tests,
+// CI machines without a Secret Service). With Unavailable it answers every
+// call as a computer without a keychain does. The zero value is ready.
+type MemoryKeychain struct {
+	Unavailable bool
+
+	mu      sync.Mutex
+	secrets map[string]string
+}
+
+// Get implements Keychain.
+func (k *MemoryKeychain) Get(key string) (string, error) {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	if k.Unavailable {
+		return "", ErrNoKeychain
+	}
+	s, ok := k.secrets[key]
+	if !ok {
+		return "", ErrNoSecret
+	}
+	return s, nil
+}
+
+// Set implements Keychain.
+func (k *MemoryKeychain) Set(key, secret string) error {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	if k.Unavailable {
+		return ErrNoKeychain
+	}
+	if k.secrets == nil {
+		k.secrets = map[string]string{}
+	}
+	k.secrets[key] = secret
+	return nil
+}
+
+// Delete implements Keychain.
+func (k *MemoryKeychain) Delete(key string) error {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	if k.Unavailable {
+		return ErrNoKeychain
+	}
+	delete(k.secrets, key)
+	return nil
 }

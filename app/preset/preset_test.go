@@ -6,55 +6,10 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/srtscope/srtscope/session"
 )
-
-// memKeychain is a keychain in memory; broken makes every call fail as a
-// computer without a Secret Service does.
-type memKeychain struct {
-	mu     sync.Mutex
-	m      map[string]string
-	broken bool
-}
-
-func (k *memKeychain) Get(key string) (string, error) {
-	k.mu.Lock()
-	defer k.mu.Unlock()
-	if k.broken {
-		return "", ErrNoKeychain
-	}
-	v, ok := k.m[key]
-	if !ok {
-		return "", ErrNoSecret
-	}
-	return v, nil
-}
-
-func (k *memKeychain) Set(key, secret string) error {
-	k.mu.Lock()
-	defer k.mu.Unlock()
-	if k.broken {
-		return ErrNoKeychain
-	}
-	if k.m == nil {
-		k.m = map[string]string{}
-	}
-	k.m[key] = secret
-	return nil
-}
-
-func (k *memKeychain) Delete(key string) error {
-	k.mu.Lock()
-	defer k.mu.Unlock()
-	if k.broken {
-		return ErrNoKeychain
-	}
-	delete(k.m, key)
-	return nil
-}
 
 const secret = "correct-horse-battery"
 
@@ -76,14 +31,14 @@ func open(t *testing.T, kc Keychain) (*Store, string) {
 func TestPassphraseNeverOnDisk(t *testing.T) {
 	tests := []struct {
 		name      string
-		kc        *memKeychain
+		kc        *MemoryKeychain
 		remember  bool
 		wantState Passphrase
 		wantNeeds bool
 	}{
-		{"keychain, remembered", &memKeychain{}, true, PassKeychain, false},
-		{"keychain, not remembered", &memKeychain{}, false, PassTyped, true},
-		{"no keychain", &memKeychain{broken: true}, true, PassTyped, true},
+		{"keychain, remembered", &MemoryKeychain{}, true, PassKeychain, false},
+		{"keychain, not remembered", &MemoryKeychain{}, false, PassTyped, true},
+		{"no keychain", &MemoryKeychain{Unavailable: true}, true, PassTyped, true},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -128,7 +83,7 @@ func TestPassphraseNeverOnDisk(t *testing.T) {
 }
 
 func TestCRUD(t *testing.T) {
-	kc := &memKeychain{}
+	kc := &MemoryKeychain{}
 	s, path := open(t, kc)
 	if _, err := s.Create(stage(), secret); err != nil {
 		t.Fatal(err)
@@ -179,7 +134,7 @@ func TestCRUD(t *testing.T) {
 	if err := s.Delete("Backup"); err != nil {
 		t.Fatal(err)
 	}
-	if _, ok := kc.m[b.ID]; ok {
+	if _, err := kc.Get(b.ID); err == nil {
 		t.Error("keychain entry survived Delete")
 	}
 	entries, _ := os.ReadDir(filepath.Dir(path))
@@ -206,7 +161,7 @@ func TestCorruptFile(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			path := filepath.Join(t.TempDir(), FileName)
 			os.WriteFile(path, []byte(tc.content), 0o600)
-			s, err := Open(path, &memKeychain{})
+			s, err := Open(path, &MemoryKeychain{})
 			if err != nil {
 				t.Fatalf("Open failed on a corrupt file: %v", err)
 			}
@@ -237,7 +192,7 @@ func TestCorruptFile(t *testing.T) {
 }
 
 func TestImportExport(t *testing.T) {
-	src, _ := open(t, &memKeychain{})
+	src, _ := open(t, &MemoryKeychain{})
 	src.Create(stage(), secret)
 	p := stage()
 	p.Name, p.Mode, p.Host, p.Latency = "Listener", "listener", "", Latency{Ms: 500}
@@ -246,7 +201,7 @@ func TestImportExport(t *testing.T) {
 	if err := src.Export(&buf); err != nil {
 		t.Fatal(err)
 	}
-	dst, _ := open(t, &memKeychain{})
+	dst, _ := open(t, &MemoryKeychain{})
 	dst.Create(stage(), "")
 	added, err := dst.Import(bytes.NewReader(buf.Bytes()))
 	if err != nil || len(added) != 2 {
