@@ -1,60 +1,23 @@
 package probe
 
 import (
-	"bufio"
 	"context"
 	"math"
-	"os"
 	"path/filepath"
 	"strconv"
-	"strings"
 	"sync"
 	"testing"
+
+	"github.com/srtscope/srtscope/probe/fixtures"
 )
 
 // truthTable reads the ground-truth table of testdata/README.md whose header
 // row starts with "| file | <second>".
-func truthTable(t *testing.T, second string) []map[string]string {
+func truthTable(t *testing.T, second string) []fixtures.Row {
 	t.Helper()
-	f, err := os.Open(filepath.Join("testdata", "README.md"))
+	rows, err := fixtures.Table(second)
 	if err != nil {
 		t.Fatal(err)
-	}
-	defer f.Close()
-	var cols []string
-	var rows []map[string]string
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		line := strings.TrimSpace(sc.Text())
-		if !strings.HasPrefix(line, "|") {
-			cols = nil
-			continue
-		}
-		cells := strings.Split(strings.Trim(line, "|"), "|")
-		for i := range cells {
-			cells[i] = strings.TrimSpace(cells[i])
-		}
-		if cells[0] == "file" {
-			cols = nil
-			if len(cells) > 1 && cells[1] == second {
-				cols = cells
-			}
-			continue
-		}
-		if cols == nil || !strings.HasSuffix(cells[0], ".ts") {
-			continue
-		}
-		if len(cells) != len(cols) {
-			t.Fatalf("README row %q has %d cells, header has %d", line, len(cells), len(cols))
-		}
-		row := map[string]string{}
-		for i, c := range cols {
-			row[c] = cells[i]
-		}
-		rows = append(rows, row)
-	}
-	if len(rows) == 0 {
-		t.Fatalf("no ground-truth rows for table %q", second)
 	}
 	return rows
 }

@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
@@ -10,7 +9,6 @@ import (
 	"net"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
@@ -18,6 +16,7 @@ import (
 	"time"
 
 	"github.com/srtscope/srtscope/probe"
+	"github.com/srtscope/srtscope/probe/fixtures"
 	"github.com/srtscope/srtscope/session"
 )
 
@@ -27,7 +26,6 @@ import (
 // ground truth of probe/testdata/README.md arrives through the live path.
 
 const (
-	fixtureDir = "../../probe/testdata"
 	// mediaTolerance is how far a black/freeze/silence span may be from the
 	// ground truth, in seconds (issue 4).
 	mediaTolerance = 0.25
@@ -39,44 +37,17 @@ const (
 
 // truthRows reads the ground-truth table of probe/testdata/README.md whose
 // header starts with "| file | <second> |", keeping the rows of file.
-func truthRows(t *testing.T, second, file string) []map[string]string {
+func truthRows(t *testing.T, second, file string) []fixtures.Row {
 	t.Helper()
-	f, err := os.Open(filepath.Join(fixtureDir, "README.md"))
+	all, err := fixtures.Table(second)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer f.Close()
-	var cols []string
-	var rows []map[string]string
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		line := strings.TrimSpace(sc.Text())
-		if !strings.HasPrefix(line, "|") {
-			cols = nil
-			continue
+	var rows []fixtures.Row
+	for _, r := range all {
+		if r["file"] == file {
+			rows = append(rows, r)
 		}
-		cells := strings.Split(strings.Trim(line, "|"), "|")
-		for i := range cells {
-			cells[i] = strings.TrimSpace(cells[i])
-		}
-		if cells[0] == "file" {
-			cols = nil
-			if len(cells) > 1 && cells[1] == second {
-				cols = cells
-			}
-			continue
-		}
-		if cols == nil || cells[0] != file {
-			continue
-		}
-		if len(cells) != len(cols) {
-			t.Fatalf("README row %q has %d cells, its header %d", line, len(cells), len(cols))
-		}
-		row := map[string]string{}
-		for i, c := range cols {
-			row[c] = cells[i]
-		}
-		rows = append(rows, row)
 	}
 	return rows
 }
@@ -368,7 +339,7 @@ func (r *cliRun) wait(t *testing.T, timeout time.Duration) int {
 // sender is waited for until it listens. Cleanup stops it.
 func startSender(t *testing.T, cfg session.Config, fixture string) *session.Sender {
 	t.Helper()
-	f, err := os.Open(filepath.Join(fixtureDir, fixture))
+	f, err := os.Open(fixtures.Path(fixture))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -688,7 +659,7 @@ func TestInspectURLFromSRTLiveTransmit(t *testing.T) {
 		t.Skipf("srt-live-transmit not installed: %v", err)
 	}
 	const fixture = "cc_errors.ts"
-	data, err := os.ReadFile(filepath.Join(fixtureDir, fixture))
+	data, err := os.ReadFile(fixtures.Path(fixture))
 	if err != nil {
 		t.Fatal(err)
 	}
