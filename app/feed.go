@@ -102,7 +102,7 @@ func (f *feed) startWith(rec *record.Recorder, byWizard bool) error {
 
 	if rec == nil && f.opts.Recorder != nil {
 		r, err := f.opts.Recorder.Start(ctx, record.NewSession{
-			Name: spec.Name, URL: spec.Config.URL(session.ToolLibSRT), Mode: string(spec.Config.Mode),
+			Name: spec.Name, URL: spec.Config.RedactedURL(), Mode: string(spec.Config.Mode),
 			LatencyMs: spec.Config.LatencyMs, Started: f.started,
 		}, record.Options{})
 		if err == nil {

@@ -224,7 +224,7 @@ func (f *feed) wizardLog(rec *record.Recorder, detail string) {
 // when it cannot (the reason goes to the feed log).
 func (f *feed) newRecording(spec FeedSpec) *record.Recorder {
 	r, err := f.opts.Recorder.Start(context.Background(), record.NewSession{
-		Name: spec.Name, URL: spec.Config.URL(session.ToolLibSRT), Mode: string(spec.Config.Mode),
+		Name: spec.Name, URL: spec.Config.RedactedURL(), Mode: string(spec.Config.Mode),
 		LatencyMs: spec.Config.LatencyMs, Started: time.Now(),
 	}, record.Options{})
 	if err != nil {

@@ -361,7 +361,12 @@ func (c Config) URL(tool Tool) string {
 // RedactedURL is URL(ToolLibSRT) with the passphrase replaced by its length,
 // safe to print and log.
 func (c Config) RedactedURL() string {
-	return redactURL(c.URL(ToolLibSRT))
+	// Replace the passphrase before formatting: redacting the finished URL
+	// would leave whatever follows an '&' inside the passphrase behind.
+	if c.Passphrase != "" {
+		c.Passphrase = fmt.Sprintf("(%d characters)", len([]rune(c.Passphrase)))
+	}
+	return c.URL(ToolLibSRT)
 }
 
 // redactURL replaces the value of any passphrase option in raw.

@@ -120,6 +120,23 @@ func TestParseURLErrors(t *testing.T) {
 	}
 }
 
+// TestRedactedURLHidesEveryPartOfThePassphrase: a passphrase holding the
+// URL's own separators must not leave a piece of itself behind.
+func TestRedactedURLHidesEveryPartOfThePassphrase(t *testing.T) {
+	for _, pass := range []string{"plainsecret1", "left&right=secret2", "a&passphrase=b&c=secret3", "sp ace?x=secret4"} {
+		cfg := Config{Mode: ModeCaller, Host: "10.0.0.1", Port: 9000, Passphrase: pass}
+		got := cfg.RedactedURL()
+		for _, piece := range strings.FieldsFunc(pass, func(r rune) bool { return r == '&' || r == '=' || r == '?' || r == ' ' }) {
+			if len(piece) > 2 && piece != "passphrase" && strings.Contains(got, piece) {
+				t.Errorf("passphrase %q: RedactedURL %q shows %q", pass, got, piece)
+			}
+		}
+		if want := fmt.Sprintf("passphrase=(%d characters)", len(pass)); !strings.Contains(got, want) {
+			t.Errorf("RedactedURL %q does not say %q", got, want)
+		}
+	}
+}
+
 func TestConfigURLRoundTrip(t *testing.T) {
 	tests := []struct {
 		name   string
