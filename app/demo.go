@@ -40,13 +40,21 @@ const (
 
 // StartDemo adds and starts the demo feed on c. Close stops the sender and
 // the relay; the feed stays in the controller.
-func StartDemo(c *Controller) (*Demo, error) {
+func StartDemo(c *Controller) (*Demo, error) { return StartNumberedDemo(c, 1) }
+
+// StartNumberedDemo starts the n-th of several demo feeds (n from 1): its
+// name carries the number from 2 on, and its relay loses other packets.
+func StartNumberedDemo(c *Controller, n int) (*Demo, error) {
+	name := "Demo: bars and tone (2% loss, 30 ms RTT)"
+	if n > 1 {
+		name = fmt.Sprintf("Demo %d: bars and tone (2%% loss, 30 ms RTT)", n)
+	}
 	port, err := freeUDPPort()
 	if err != nil {
 		return nil, err
 	}
 	lcfg := session.Config{Mode: session.ModeListener, Host: "127.0.0.1", Port: port, LatencyMs: demoLatencyMs}
-	id, err := c.Add(FeedSpec{Name: "Demo: bars and tone (2% loss, 30 ms RTT)", Config: lcfg, Inspect: true, Media: true})
+	id, err := c.Add(FeedSpec{Name: name, Config: lcfg, Inspect: true, Media: true})
 	if err != nil {
 		return nil, fmt.Errorf("app: demo feed: %w", err)
 	}
@@ -58,7 +66,7 @@ func StartDemo(c *Controller) (*Demo, error) {
 		Upstream: netip.AddrPortFrom(netip.MustParseAddr("127.0.0.1"), uint16(port)).String(),
 		Forward:  impair.Impairment{LossPct: demoLossPct, Delay: demoOneWay},
 		Reverse:  impair.Impairment{Delay: demoOneWay},
-		Seed:     1,
+		Seed:     int64(n),
 	})
 	if err != nil {
 		c.Stop(id)

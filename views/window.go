@@ -292,7 +292,7 @@ func (ui *mainUI) inject(f func(*app.Demo)) {
 // sockets). The first is the one the View menu's injections act on.
 func (ui *mainUI) startDemo(n int) {
 	for i := range n {
-		d, err := app.StartDemo(ui.ctrl)
+		d, err := app.StartNumberedDemo(ui.ctrl, i+1)
 		fyne.Do(func() {
 			if err != nil {
 				dialog.ShowError(fmt.Errorf("demo feed %d: %w", i+1, err), ui.w)
