@@ -78,6 +78,9 @@ func (r Result) WriteText(w io.Writer) error {
 			if s.BurstLoss && !s.Failed {
 				verdict += ", burst loss"
 			}
+			if s.NegotiatedLatencyMs > s.LatencyMs && !s.Failed {
+				verdict += fmt.Sprintf(", ran at %d ms (the peer's latency)", s.NegotiatedLatencyMs)
+			}
 			fmt.Fprintf(&b, "%4dx %5d ms %5.0fs %8d %8d %8d %8d %7.1f  %s\n", s.Multiplier, s.LatencyMs, s.DurationS, s.PktsRecv, s.PktsLost, s.PktsRetrans, s.PktsDropped, s.RTTMs, verdict)
 		}
 	}

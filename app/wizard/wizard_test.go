@@ -550,3 +550,20 @@ func TestRunRejectsBadConfig(t *testing.T) {
 		t.Fatalf("err %v, want ErrConfig", err)
 	}
 }
+
+// TestWriteTextSaysWhereThePeerHeldTheLatency: a step the peer held at a
+// higher latency says so in the text table.
+func TestWriteTextSaysWhereThePeerHeldTheLatency(t *testing.T) {
+	r := Result{Steps: []StepResult{
+		{Multiplier: 4, LatencyMs: 126, NegotiatedLatencyMs: 200, DurationS: 4, PktsRecv: 213, Clean: true},
+		{Multiplier: 8, LatencyMs: 253, DurationS: 4, PktsRecv: 211, Clean: true},
+	}}
+	var b strings.Builder
+	if err := r.WriteText(&b); err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(b.String(), "\n")
+	if len(lines) < 3 || !strings.Contains(lines[1], "ran at 200 ms (the peer's latency)") || strings.Contains(lines[2], "ran at") {
+		t.Errorf("text table:\n%s", b.String())
+	}
+}
