@@ -62,12 +62,9 @@ type Receiver struct {
 	latencyMs        atomic.Int64
 	lastDataNano     atomic.Int64
 
-	mu             sync.Mutex
+	linkConns      // its mu also guards the fields below
 	state          State
 	peer           string
-	current        srt.Conn
-	listener       srt.Listener
-	stopped        bool
 	connectedSince time.Time
 	connectedTotal time.Duration
 	connects       int
@@ -123,20 +120,6 @@ func (r *Receiver) Run(ctx context.Context) error {
 	}()
 
 	wg.Add(1)
-	go func() { // closing is what unblocks gosrt reads and accepts
-		defer wg.Done()
-		<-ctx.Done()
-		r.mu.Lock()
-		r.stopped = true
-		if r.current != nil {
-			r.current.Close()
-		}
-		if r.listener != nil {
-			r.listener.Close()
-		}
-		r.mu.Unlock()
-	}()
-	wg.Add(1)
 	go func() {
 		defer wg.Done()
 		r.sample(ctx)
@@ -149,11 +132,7 @@ func (r *Receiver) Run(ctx context.Context) error {
 		}()
 	}
 
-	if r.cfg.Mode == ModeListener {
-		return r.runListener(ctx, &wg)
-	}
-	r.runCaller(ctx)
-	return nil
+	return runLink(ctx, &wg, r.cfg, r.gate, r)
 }
 
 // Snapshot returns the current statistics with cumulative counters.
@@ -234,92 +213,17 @@ func (r *Receiver) fail(kind EventKind, ce *ConnectError) {
 	r.event(kind, "", "%s", ce.Detail)
 }
 
-// runCaller dials, receives, and redials with backoff until ctx ends.
-func (r *Receiver) runCaller(ctx context.Context) {
-	backoff := minBackoff
-	for attempt := 1; ctx.Err() == nil; attempt++ {
-		r.setState(StateConnecting)
-		r.event(EventConnecting, r.cfg.Address(), "calling %s (attempt %d)", r.cfg.Address(), attempt)
-		conn, err := dialContext(ctx, r.cfg)
-		if err != nil {
-			if ctx.Err() != nil {
-				return
-			}
-			ce := explainDialError(err, r.cfg)
-			kind := EventError
-			if ce.Code != 0 {
-				kind = EventRejected
-			}
-			r.fail(kind, ce)
-			r.setState(StateDisconnected)
-			if !waitBackoff(ctx, backoff) {
-				return
-			}
-			backoff = nextBackoff(backoff)
-			continue
-		}
-		backoff = minBackoff
-		attempt = 0
+// listening implements linkOwner: the listener's socket gets the large
+// receive buffer (accepted connections share it).
+func (r *Receiver) listening(ln srt.Listener) { r.tuneReceiveBuffer(ln.Addr(), nil) }
+
+// serveConn implements linkOwner.
+func (r *Receiver) serveConn(ctx context.Context, conn srt.Conn) bool {
+	if r.cfg.Mode == ModeCaller {
 		r.tuneReceiveBuffer(conn.LocalAddr(), conn.RemoteAddr())
-		r.serve(ctx, conn)
-		if ctx.Err() == nil && !waitBackoff(ctx, minBackoff) {
-			return
-		}
 	}
-}
-
-// runListener listens, accepts one publisher at a time and keeps listening
-// after it leaves.
-func (r *Receiver) runListener(ctx context.Context, wg *sync.WaitGroup) error {
-	ln, err := listenSRT(r.cfg)
-	if err != nil {
-		var ce *ConnectError
-		errors.As(err, &ce)
-		r.fail(EventError, ce)
-		return ce
-	}
-	r.mu.Lock()
-	if r.stopped {
-		r.mu.Unlock()
-		ln.Close()
-		return nil
-	}
-	r.listener = ln
-	r.mu.Unlock()
-	r.event(EventConnecting, "", "listening on UDP %s, waiting for a caller", ln.Addr())
-	r.tuneReceiveBuffer(ln.Addr(), nil)
-
-	accepted := make(chan srt.Conn)
-	acceptErr := make(chan error, 1)
-	wg.Add(2)
-	go func() {
-		defer wg.Done()
-		acceptErr <- r.gate.acceptLoop(ctx, ln, accepted)
-	}()
-	go func() {
-		defer wg.Done()
-		r.gate.flushLoop(ctx)
-	}()
-	for {
-		select {
-		case <-ctx.Done():
-			return nil
-		case err := <-acceptErr:
-			if ctx.Err() != nil {
-				return nil
-			}
-			ce := &ConnectError{Kind: ErrPortInUse, Err: err, Detail: fmt.Sprintf("listening on %s stopped: %v", r.cfg.Address(), err)}
-			r.fail(EventError, ce)
-			return ce
-		case conn := <-accepted:
-			r.serve(ctx, conn)
-			r.gate.release()
-			if ctx.Err() == nil {
-				r.setState(StateConnecting)
-				r.event(EventConnecting, "", "listening on UDP %s, waiting for the next caller", ln.Addr())
-			}
-		}
-	}
+	r.serve(ctx, conn)
+	return false
 }
 
 // silentPeer reports the connected peer when it has sent no packet for

@@ -46,12 +46,11 @@ type Sender struct {
 	pktsSent  atomic.Uint64
 	bytesSent atomic.Uint64
 
-	mu       sync.Mutex
-	current  srt.Conn
-	listener srt.Listener
-	stopped  bool
-	connects int
-	lastErr  error
+	pos int64 // where in the (endless, with Loop) input sending goes on; Run's goroutine only
+
+	linkConns // its mu also guards the fields below
+	connects  int
+	lastErr   error
 }
 
 // NewSender validates cfg, indexes the PCRs of src and returns a sender.
@@ -115,25 +114,7 @@ func (s *Sender) Run(ctx context.Context) error {
 		wg.Wait()
 		s.hub.close()
 	}()
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		<-ctx.Done()
-		s.mu.Lock()
-		s.stopped = true
-		if s.current != nil {
-			s.current.Close()
-		}
-		if s.listener != nil {
-			s.listener.Close()
-		}
-		s.mu.Unlock()
-	}()
-	if s.cfg.Mode == ModeListener {
-		return s.runListener(ctx, &wg)
-	}
-	s.runCaller(ctx)
-	return nil
+	return runLink(ctx, &wg, s.cfg, s.gate, s)
 }
 
 func (s *Sender) event(kind EventKind, remote, format string, a ...any) {
@@ -147,92 +128,17 @@ func (s *Sender) fail(kind EventKind, ce *ConnectError) {
 	s.event(kind, "", "%s", ce.Detail)
 }
 
-func (s *Sender) runCaller(ctx context.Context) {
-	var pos int64
-	backoff := minBackoff
-	for attempt := 1; ctx.Err() == nil; attempt++ {
-		s.event(EventConnecting, s.cfg.Address(), "calling %s (attempt %d)", s.cfg.Address(), attempt)
-		conn, err := dialContext(ctx, s.cfg)
-		if err != nil {
-			if ctx.Err() != nil {
-				return
-			}
-			ce := explainDialError(err, s.cfg)
-			kind := EventError
-			if ce.Code != 0 {
-				kind = EventRejected
-			}
-			s.fail(kind, ce)
-			if !waitBackoff(ctx, backoff) {
-				return
-			}
-			backoff = nextBackoff(backoff)
-			continue
-		}
-		backoff, attempt = minBackoff, 0
-		var finished bool
-		pos, finished = s.serve(ctx, conn, pos)
-		if finished {
-			return
-		}
-		if ctx.Err() == nil && !waitBackoff(ctx, minBackoff) {
-			return
-		}
-	}
-}
+// setState implements linkOwner; a sender reports events only.
+func (s *Sender) setState(State) {}
 
-func (s *Sender) runListener(ctx context.Context, wg *sync.WaitGroup) error {
-	ln, err := listenSRT(s.cfg)
-	if err != nil {
-		var ce *ConnectError
-		errors.As(err, &ce)
-		s.fail(EventError, ce)
-		return ce
-	}
-	s.mu.Lock()
-	if s.stopped {
-		s.mu.Unlock()
-		ln.Close()
-		return nil
-	}
-	s.listener = ln
-	s.mu.Unlock()
-	s.event(EventConnecting, "", "listening on UDP %s, waiting for a caller", ln.Addr())
-	accepted := make(chan srt.Conn)
-	acceptErr := make(chan error, 1)
-	wg.Add(2)
-	go func() {
-		defer wg.Done()
-		acceptErr <- s.gate.acceptLoop(ctx, ln, accepted)
-	}()
-	go func() {
-		defer wg.Done()
-		s.gate.flushLoop(ctx)
-	}()
-	var pos int64
-	for {
-		select {
-		case <-ctx.Done():
-			return nil
-		case err := <-acceptErr:
-			if ctx.Err() != nil {
-				return nil
-			}
-			ce := &ConnectError{Kind: ErrPortInUse, Err: err, Detail: fmt.Sprintf("listening on %s stopped: %v", s.cfg.Address(), err)}
-			s.fail(EventError, ce)
-			return ce
-		case conn := <-accepted:
-			var finished bool
-			pos, finished = s.serve(ctx, conn, pos)
-			s.gate.release()
-			if finished {
-				return nil
-			}
-			if ctx.Err() == nil {
-				s.event(EventConnecting, "", "listening on UDP %s, waiting for the next caller", ln.Addr())
-			}
-		}
-	}
+// listening implements linkOwner.
+func (s *Sender) listening(srt.Listener) {}
+
+// serveConn implements linkOwner: the stream carries on where the last
+// connection left it.
+func (s *Sender) serveConn(ctx context.Context, conn srt.Conn) (finished bool) {
+	s.pos, finished = s.serve(ctx, conn, s.pos)
+	return finished
 }
 
 // serve sends from stream position pos on conn at the input's pace until
