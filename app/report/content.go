@@ -136,7 +136,7 @@ func build(s *record.Session, o Options) (content, Summary) {
 			{Key: "Start", Value: fmtTime(sum.Start)},
 			{Key: "End", Value: end, Bad: sum.Interrupted},
 			{Key: "Duration", Value: fmtDur(sum.Duration)},
-			{Key: "Time on air", Value: fmt.Sprintf("%s (%.1f%%)", fmtDur(sum.OnAir), sum.OnAirPct), Bad: sum.OnAirPct < 99 && sum.Samples > 0},
+			{Key: "On air since connected", Value: fmt.Sprintf("%s (%.1f%%)", fmtDur(sum.OnAir), sum.OnAirPct), Bad: sum.OnAirPct < 99 && sum.Samples > 0},
 			{Key: "Reconnects", Value: strconv.Itoa(sum.Reconnects), Bad: sum.Reconnects > 0},
 		}},
 		{"Latency and round trip", []kv{

@@ -195,20 +195,26 @@ func TestSummarize(t *testing.T) {
 		s          *record.Session
 		reconnects int
 		onAir      time.Duration
+		onAirPct   float64
 		lostPct    float64
 		dropped    uint64
 		bursts     int
 		ok         bool
 	}{
-		{"clean", mk("+++++", []uint64{0, 0, 0, 0, 0}, []uint64{0, 0, 0, 0, 0}), 0, 4 * time.Second, 0, 0, 0, true},
-		{"recovered loss", mk("+++++", []uint64{0, 5, 10, 10, 10}, []uint64{0, 0, 0, 0, 0}), 0, 4 * time.Second, 2, 0, 0, true},
-		{"dropped twice", mk("+++++", []uint64{0, 5, 5, 10, 10}, []uint64{0, 1, 1, 3, 3}), 0, 4 * time.Second, 10.0 / 503 * 100, 3, 2, false},
-		{"reconnect", mk("++--++", []uint64{0, 0, 0, 0, 0, 0}, []uint64{0, 0, 0, 0, 0, 0}), 1, 2 * time.Second, 0, 0, 0, false},
-		{"counter restart", mk("+++", []uint64{5, 7, 1}, []uint64{0, 0, 0}), 0, 2 * time.Second, 8.0 / 300 * 100, 0, 0, true},
+		{"clean", mk("+++++", []uint64{0, 0, 0, 0, 0}, []uint64{0, 0, 0, 0, 0}), 0, 4 * time.Second, 100, 0, 0, 0, true},
+		{"recovered loss", mk("+++++", []uint64{0, 5, 10, 10, 10}, []uint64{0, 0, 0, 0, 0}), 0, 4 * time.Second, 100, 2, 0, 0, true},
+		{"dropped twice", mk("+++++", []uint64{0, 5, 5, 10, 10}, []uint64{0, 1, 1, 3, 3}), 0, 4 * time.Second, 100, 10.0 / 503 * 100, 3, 2, false},
+		{"reconnect", mk("++--++", []uint64{0, 0, 0, 0, 0, 0}, []uint64{0, 0, 0, 0, 0, 0}), 1, 2 * time.Second, 40, 0, 0, 0, false},
+		{"counter restart", mk("+++", []uint64{5, 7, 1}, []uint64{0, 0, 0}), 0, 2 * time.Second, 100, 8.0 / 300 * 100, 0, 0, true},
+		// waiting for the encoder before the first connection is not off air
+		{"waited for the caller", mk("--++++", []uint64{0, 0, 0, 0, 0, 0}, []uint64{0, 0, 0, 0, 0, 0}), 0, 3 * time.Second, 100, 0, 0, 0, true},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			sum := Summarize(tc.s)
+			if d := sum.OnAirPct - tc.onAirPct; d > 1e-9 || d < -1e-9 {
+				t.Errorf("on air %.2f%%, want %.2f%%", sum.OnAirPct, tc.onAirPct)
+			}
 			if sum.Reconnects != tc.reconnects || sum.OnAir != tc.onAir || sum.PktsDropped != tc.dropped || sum.DropBursts != tc.bursts {
 				t.Errorf("reconnects %d on air %v dropped %d bursts %d; want %d %v %d %d", sum.Reconnects, sum.OnAir, sum.PktsDropped, sum.DropBursts, tc.reconnects, tc.onAir, tc.dropped, tc.bursts)
 			}

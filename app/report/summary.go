@@ -70,7 +70,7 @@ type Summary struct {
 	Reconnects int           `json:"reconnects"`
 	OnAir      time.Duration `json:"-"`
 	OnAirS     float64       `json:"on_air_s"`
-	OnAirPct   float64       `json:"on_air_pct"`
+	OnAirPct   float64       `json:"on_air_pct"` // of the time since the feed first connected
 
 	Alarms      []record.AlarmCount     `json:"alarms"`
 	AlarmsBySev map[record.Severity]int `json:"alarms_by_severity"`
@@ -201,8 +201,15 @@ func Summarize(s *record.Session) Summary {
 		}
 	}
 	sum.OnAirS = sum.OnAir.Seconds()
-	if sum.Duration > 0 {
-		sum.OnAirPct = math.Min(100, 100*sum.OnAir.Seconds()/sum.Duration.Seconds())
+	// The share counts from the first connection: waiting for the encoder
+	// to call before the show is not time off air.
+	for _, smp := range s.Samples {
+		if live(smp) {
+			if span := s.Samples[len(s.Samples)-1].Time.Sub(smp.Time); span > 0 {
+				sum.OnAirPct = math.Min(100, 100*sum.OnAir.Seconds()/span.Seconds())
+			}
+			break
+		}
 	}
 
 	// Reconnects: connections after the first.
