@@ -4,6 +4,12 @@
 // session, app or Fyne.
 package probe
 
+import (
+	"fmt"
+	"strconv"
+	"strings"
+)
+
 // Report is the result of inspecting a stream. Its JSON form is the output of
 // `srtscope inspect --format json` and its field names are a contract.
 type Report struct {
@@ -50,6 +56,44 @@ type Stream struct {
 	SampleRate int     `json:"sample_rate,omitempty"`
 	Channels   int     `json:"channels,omitempty"`
 	Language   string  `json:"language,omitempty"`
+}
+
+// Details describes the stream's format in a few words for people, e.g.
+// "1280x720p 25 fps, Main @ 3.1" or "48000 Hz, 2 ch, lang eng"; the stream
+// type ends it when withType is set. Empty when nothing is known.
+func (s Stream) Details(withType bool) string {
+	var parts []string
+	if s.Width > 0 {
+		scan := "p"
+		if s.Interlaced {
+			scan = "i"
+		}
+		v := fmt.Sprintf("%dx%d%s", s.Width, s.Height, scan)
+		if s.FPS > 0 {
+			v += " " + strconv.FormatFloat(s.FPS, 'f', -1, 64) + " fps"
+		}
+		parts = append(parts, v)
+	}
+	if s.Profile != "" {
+		p := s.Profile
+		if s.Level != "" {
+			p += " @ " + s.Level
+		}
+		parts = append(parts, p)
+	}
+	if s.SampleRate > 0 {
+		parts = append(parts, fmt.Sprintf("%d Hz", s.SampleRate))
+	}
+	if s.Channels > 0 {
+		parts = append(parts, fmt.Sprintf("%d ch", s.Channels))
+	}
+	if s.Language != "" {
+		parts = append(parts, "lang "+s.Language)
+	}
+	if withType {
+		parts = append(parts, fmt.Sprintf("stream type 0x%02X", s.StreamType))
+	}
+	return strings.Join(parts, ", ")
 }
 
 // PIDStats is what the packet loop counted on one PID.

@@ -210,25 +210,11 @@ func streamTable(r probe.Report) string {
 	for _, p := range r.Programs {
 		fmt.Fprintf(&b, "Program %d (PMT %d)\n", p.Number, p.PMTPID)
 		for _, s := range p.Streams {
-			fmt.Fprintf(&b, "  PID %-5d %-6s %-6s %s  %7.0f kbit/s  CC %d\n", s.PID, s.Kind, s.Codec, streamDetail(s), rates[s.PID].BitrateBps/1000, rates[s.PID].CCErrors)
+			fmt.Fprintf(&b, "  PID %-5d %-6s %-6s %s  %7.0f kbit/s  CC %d\n", s.PID, s.Kind, s.Codec, s.Details(false), rates[s.PID].BitrateBps/1000, rates[s.PID].CCErrors)
 		}
 	}
 	if b.Len() == 0 {
 		return "No programs found yet."
 	}
 	return b.String()
-}
-
-func streamDetail(s probe.Stream) string {
-	switch s.Kind {
-	case "video":
-		scan := "p"
-		if s.Interlaced {
-			scan = "i"
-		}
-		return fmt.Sprintf("%dx%d%s %.2f fps %s %s", s.Width, s.Height, scan, s.FPS, s.Profile, s.Level)
-	case "audio":
-		return fmt.Sprintf("%d Hz %d ch", s.SampleRate, s.Channels)
-	}
-	return ""
 }

@@ -245,7 +245,7 @@ func writeInspectText(w io.Writer, target string, r probe.Report) {
 		}
 		fmt.Fprintf(tw, "  program %d\tPMT PID %d\tPCR PID %d%s\n", p.Number, p.PMTPID, p.PCRPID, extra)
 		for _, s := range p.Streams {
-			fmt.Fprintf(tw, "    PID %d\t%s\t%s\t%s\n", s.PID, s.Kind, s.Codec, streamDetails(s))
+			fmt.Fprintf(tw, "    PID %d\t%s\t%s\t%s\n", s.PID, s.Kind, s.Codec, s.Details(true))
 		}
 	}
 	tw.Flush()
@@ -315,39 +315,6 @@ func writeInspectText(w io.Writer, target string, r probe.Report) {
 			fmt.Fprintf(w, "  - %s\n", p)
 		}
 	}
-}
-
-func streamDetails(s probe.Stream) string {
-	var parts []string
-	if s.Width > 0 {
-		scan := "p"
-		if s.Interlaced {
-			scan = "i"
-		}
-		v := fmt.Sprintf("%dx%d%s", s.Width, s.Height, scan)
-		if s.FPS > 0 {
-			v += fmt.Sprintf(" %g fps", s.FPS)
-		}
-		parts = append(parts, v)
-	}
-	if s.Profile != "" {
-		p := s.Profile
-		if s.Level != "" {
-			p += " @ " + s.Level
-		}
-		parts = append(parts, p)
-	}
-	if s.SampleRate > 0 {
-		parts = append(parts, fmt.Sprintf("%d Hz", s.SampleRate))
-	}
-	if s.Channels > 0 {
-		parts = append(parts, fmt.Sprintf("%d ch", s.Channels))
-	}
-	if s.Language != "" {
-		parts = append(parts, "lang "+s.Language)
-	}
-	parts = append(parts, fmt.Sprintf("stream_type 0x%02x", s.StreamType))
-	return strings.Join(parts, ", ")
 }
 
 func mbps(bps float64) string {

@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/srtscope/srtscope/app/record"
-	"github.com/srtscope/srtscope/probe"
 )
 
 // kv is one labelled value of the cover summary.
@@ -200,7 +199,7 @@ func inspectionSection(sum Summary) section {
 	for _, p := range r.Programs {
 		for _, st := range p.Streams {
 			progs.Rows = append(progs.Rows, []string{strconv.Itoa(int(p.Number)), strconv.Itoa(int(p.PMTPID)), strconv.Itoa(int(st.PID)),
-				orDash(st.Kind), orDash(st.Codec), streamDetails(st)})
+				orDash(st.Kind), orDash(st.Codec), orDash(st.Details(st.StreamType != 0))})
 		}
 		if len(p.Streams) == 0 {
 			progs.Rows = append(progs.Rows, []string{strconv.Itoa(int(p.Number)), strconv.Itoa(int(p.PMTPID)), "—", "—", "—", "no streams"})
@@ -228,42 +227,6 @@ func inspectionSection(sum Summary) section {
 	}
 	sec.Tables = []table{progs, pids, tr}
 	return sec
-}
-
-func streamDetails(st probe.Stream) string {
-	var parts []string
-	if st.Width > 0 {
-		v := fmt.Sprintf("%d×%d", st.Width, st.Height)
-		if st.Interlaced {
-			v += "i"
-		} else {
-			v += "p"
-		}
-		if st.FPS > 0 {
-			v += " " + fmtF(st.FPS, 2) + " fps"
-		}
-		parts = append(parts, v)
-	}
-	if st.Profile != "" {
-		p := st.Profile
-		if st.Level != "" {
-			p += " @ " + st.Level
-		}
-		parts = append(parts, p)
-	}
-	if st.SampleRate > 0 {
-		parts = append(parts, fmt.Sprintf("%d Hz", st.SampleRate))
-	}
-	if st.Channels > 0 {
-		parts = append(parts, plural(st.Channels, "channel"))
-	}
-	if st.Language != "" {
-		parts = append(parts, st.Language)
-	}
-	if st.StreamType != 0 {
-		parts = append(parts, fmt.Sprintf("stream type 0x%02X", st.StreamType))
-	}
-	return orDash(strings.Join(parts, ", "))
 }
 
 func mediaSection(sum Summary) section {
