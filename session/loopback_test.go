@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 )
@@ -209,5 +210,54 @@ func TestPortInUse(t *testing.T) {
 	err = r2.Run(ctx)
 	if !errors.Is(err, ErrPortInUse) || !strings.Contains(err.Error(), "already in use") {
 		t.Errorf("second listener: %v", err)
+	}
+}
+
+// stallingSink blocks its first Write until release is closed, so packets
+// pile up in the receiver's sink queue.
+type stallingSink struct {
+	countingSink
+	once    sync.Once
+	stalled chan struct{} // closed when the first Write begins
+	release chan struct{}
+}
+
+func (s *stallingSink) Write(p []byte) (int, error) {
+	s.once.Do(func() {
+		close(s.stalled)
+		<-s.release
+	})
+	return s.countingSink.Write(p)
+}
+
+// TestSinkAccountsForQueueOnStop stops a receiver while its sink is stalled
+// with packets queued: every received byte must end up either written to
+// the sink or counted in SinkSkippedBytes, none silently dropped.
+func TestSinkAccountsForQueueOnStop(t *testing.T) {
+	port := freePort(t)
+	sink := &stallingSink{stalled: make(chan struct{}), release: make(chan struct{})}
+	r, sub, stopRecv := startReceiver(t, Config{Mode: ModeListener, Host: "127.0.0.1", Port: port}, ReceiverOptions{Sink: sink})
+	waitEvent(t, sub, EventConnecting, 5*time.Second, "listening")
+	startSender(t, Config{Mode: ModeCaller, Host: "127.0.0.1", Port: port}, true)
+	select {
+	case <-sink.stalled:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the sink never received a write")
+	}
+	waitSample(t, sub, 10*time.Second, "50 packets queued behind the stalled sink", func(s Sample) bool { return s.PktsRecv >= 50 })
+
+	stopped := make(chan error, 1)
+	go func() { stopped <- stopRecv() }()
+	waitEvent(t, sub, EventDisconnected, 10*time.Second, "session stopped")
+	close(sink.release)
+	if err := <-stopped; err != nil {
+		t.Fatalf("receiver Run: %v", err)
+	}
+	sum := r.Summary()
+	if sum.SinkSkippedBytes == 0 {
+		t.Errorf("nothing counted as skipped although the sink was stalled at stop: %+v", sum)
+	}
+	if got := uint64(sink.total()) + sum.SinkSkippedBytes; got != sum.BytesRecv {
+		t.Errorf("sink %d + skipped %d = %d bytes, received %d", sink.total(), sum.SinkSkippedBytes, got, sum.BytesRecv)
 	}
 }

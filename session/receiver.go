@@ -132,7 +132,13 @@ func (r *Receiver) Run(ctx context.Context) error {
 		}()
 	}
 
-	return runLink(ctx, &wg, r.cfg, r.gate, r)
+	err := runLink(ctx, &wg, r.cfg, r.gate, r)
+	if r.sinkQueue != nil {
+		// Connections are served on this goroutine, so nothing queues
+		// any more: feedSink accounts for what is left and returns.
+		close(r.sinkQueue)
+	}
+	return err
 }
 
 // Snapshot returns the current statistics with cumulative counters.
@@ -383,19 +389,19 @@ func (r *Receiver) toSink(p packet.Packet) bool {
 	}
 }
 
-// feedSink writes queued payloads to the sink until ctx ends.
+// feedSink writes queued payloads to the sink until the queue is closed.
+// Once ctx has ended, what is still queued is counted as skipped rather
+// than written, so a stalled sink cannot hold up stopping; either way
+// every received byte is either in the sink or in SinkSkippedBytes.
 func (r *Receiver) feedSink(ctx context.Context) {
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case p := <-r.sinkQueue:
-			buf := p.Data()
-			if n, err := r.opts.Sink.Write(buf); err != nil || n < len(buf) {
-				r.sinkSkippedBytes.Add(uint64(len(buf) - max(n, 0)))
-			}
-			p.Decommission()
+	for p := range r.sinkQueue {
+		buf := p.Data()
+		if ctx.Err() != nil {
+			r.sinkSkippedBytes.Add(uint64(len(buf)))
+		} else if n, err := r.opts.Sink.Write(buf); err != nil || n < len(buf) {
+			r.sinkSkippedBytes.Add(uint64(len(buf) - max(n, 0)))
 		}
+		p.Decommission()
 	}
 }
 
