@@ -18,27 +18,8 @@ import (
 	"github.com/srtscope/srtscope/assets"
 	"github.com/srtscope/srtscope/session"
 	"github.com/srtscope/srtscope/session/impair"
+	"github.com/srtscope/srtscope/session/sessiontest"
 )
-
-// runInBackground runs run(ctx) on a goroutine; cleanup cancels it and
-// waits for it to return.
-func runInBackground(t *testing.T, name string, run func(context.Context) error) {
-	t.Helper()
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- run(ctx) }()
-	t.Cleanup(func() {
-		cancel()
-		select {
-		case err := <-done:
-			if err != nil {
-				t.Logf("%s stopped: %v", name, err)
-			}
-		case <-time.After(15 * time.Second):
-			t.Errorf("%s did not stop within 15 s", name)
-		}
-	})
-}
 
 // wizardPeer is a controller feed and srtscope's own sender looping the
 // demo clip, joined through the impairment relay (10 ms each way, so the
@@ -85,7 +66,7 @@ func newWizardPeer(t *testing.T, feedMode session.Mode) wizardPeer {
 	if err != nil {
 		t.Fatal(err)
 	}
-	runInBackground(t, "relay", relay.Run)
+	sessiontest.RunInBackground(t, "relay", relay.Run)
 	caller.Port = int(relay.Addr().Port())
 
 	id, err := c.Add(FeedSpec{Name: "wizard " + string(feedMode), Config: feedCfg})
@@ -99,7 +80,7 @@ func newWizardPeer(t *testing.T, feedMode session.Mode) wizardPeer {
 	if err != nil {
 		t.Fatal(err)
 	}
-	runInBackground(t, "sender", sender.Run)
+	sessiontest.RunInBackground(t, "sender", sender.Run)
 	waitFeed(t, c, id, 20*time.Second, "feed connected with data", func(v FeedView) bool {
 		return v.Sample.State == session.StateConnected && v.Sample.PktsRecv > 100
 	})

@@ -13,6 +13,8 @@ import (
 	"time"
 
 	srt "github.com/datarhei/gosrt"
+
+	"github.com/srtscope/srtscope/session/sessiontest"
 )
 
 // What bad input gets: a listening receiver keeps running and publishes
@@ -271,7 +273,7 @@ var garbageCases = []struct {
 // session keeps the publisher, keeps counting, loses no sample and drops
 // no packet.
 func TestListenerSurvivesGarbage(t *testing.T) {
-	port := freePort(t)
+	port := sessiontest.FreeUDPPort(t)
 	const interval = 250 * time.Millisecond
 	r, sub, stop := startReceiver(t, Config{Mode: ModeListener, Host: "127.0.0.1", Port: port}, ReceiverOptions{Interval: interval})
 	samples := recordSamples(t, r)
@@ -339,7 +341,7 @@ func TestListenerSurvivesGarbage(t *testing.T) {
 // and the reason in words, rate-limited, and a closing event counts the
 // ones not shown. The publisher keeps streaming and no sample is lost.
 func TestListenerSurvivesWrongPassphraseFlood(t *testing.T) {
-	port := freePort(t)
+	port := sessiontest.FreeUDPPort(t)
 	const interval = 250 * time.Millisecond
 	cfg := Config{Mode: ModeListener, Host: "127.0.0.1", Port: port, Passphrase: pass16}
 	r, err := NewReceiver(cfg, ReceiverOptions{Interval: interval})
@@ -349,7 +351,7 @@ func TestListenerSurvivesWrongPassphraseFlood(t *testing.T) {
 	r.gate.rejects.window = 3 * time.Second // the production window is 10 s; the same logic, a shorter test
 	sub := r.Subscribe(16, 1024)
 	samples := recordSamples(t, r)
-	runInBackground(t, r.Run)
+	sessiontest.RunInBackground(t, "receiver", r.Run)
 	waitEvent(t, sub, EventConnecting, 5*time.Second, "listening")
 	startSender(t, Config{Mode: ModeCaller, Host: "127.0.0.1", Port: port, Passphrase: pass16}, true)
 	waitEvent(t, sub, EventConnected, 10*time.Second, "encrypted")
@@ -443,7 +445,7 @@ func TestListenerSurvivesWrongPassphraseFlood(t *testing.T) {
 func TestListenerPublisherVanishes(t *testing.T) {
 	needTools(t, "srt-live-transmit", "ffmpeg")
 	clip, _ := clipTS(t)
-	port := freePort(t)
+	port := sessiontest.FreeUDPPort(t)
 	const interval = 250 * time.Millisecond
 	cfg := Config{Mode: ModeListener, Host: "127.0.0.1", Port: port, PeerIdleTimeout: 2 * time.Second}
 	r, sub, _ := startReceiver(t, cfg, ReceiverOptions{Interval: interval, IdleAfter: time.Second})
@@ -542,7 +544,7 @@ func TestListenerReplacesSilentPublisher(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			needTools(t, tc.tools...)
-			port := freePort(t)
+			port := sessiontest.FreeUDPPort(t)
 			const idleTimeout = 30 * time.Second
 			cfg := Config{Mode: ModeListener, Host: "127.0.0.1", Port: port, PeerIdleTimeout: idleTimeout}
 			r, sub, _ := startReceiver(t, cfg, ReceiverOptions{Interval: 250 * time.Millisecond, IdleAfter: time.Second})

@@ -2,9 +2,7 @@ package session
 
 import (
 	"bytes"
-	"context"
 	"fmt"
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -12,6 +10,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/srtscope/srtscope/session/sessiontest"
 )
 
 // testClip is a 5 s bars-and-tone TS generated once per test binary.
@@ -59,41 +59,6 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
-// freePort returns a UDP port on 127.0.0.1 that was free a moment ago.
-func freePort(t testing.TB) int {
-	t.Helper()
-	pc, err := net.ListenPacket("udp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatalf("finding a free port: %v", err)
-	}
-	defer pc.Close()
-	return pc.LocalAddr().(*net.UDPAddr).Port
-}
-
-// runInBackground runs run(ctx) on a goroutine; cleanup cancels it and waits.
-func runInBackground(t testing.TB, run func(context.Context) error) (stop func() error) {
-	t.Helper()
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- run(ctx) }()
-	var once sync.Once
-	var result error
-	stop = func() error {
-		once.Do(func() {
-			cancel()
-			select {
-			case result = <-done:
-			case <-time.After(15 * time.Second):
-				result = fmt.Errorf("did not stop within 15 s")
-				t.Errorf("background Run did not stop within 15 s")
-			}
-		})
-		return result
-	}
-	t.Cleanup(func() { stop() })
-	return stop
-}
-
 // startReceiver starts a receiver and returns it with a subscription.
 func startReceiver(t testing.TB, cfg Config, opts ReceiverOptions) (*Receiver, *Subscription, func() error) {
 	t.Helper()
@@ -102,7 +67,7 @@ func startReceiver(t testing.TB, cfg Config, opts ReceiverOptions) (*Receiver, *
 		t.Fatalf("NewReceiver: %v", err)
 	}
 	sub := r.Subscribe(1024, 1024)
-	stop := runInBackground(t, r.Run)
+	stop := sessiontest.RunInBackground(t, "receiver", r.Run)
 	return r, sub, stop
 }
 
@@ -115,7 +80,7 @@ func startSender(t testing.TB, cfg Config, loop bool) (*Sender, *Subscription, f
 		t.Fatalf("NewSender: %v", err)
 	}
 	sub := s.Subscribe(1024)
-	stop := runInBackground(t, s.Run)
+	stop := sessiontest.RunInBackground(t, "sender", s.Run)
 	return s, sub, stop
 }
 

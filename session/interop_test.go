@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/srtscope/srtscope/session/sessiontest"
 )
 
 // needTools skips when the interop peers are not installed.
@@ -69,7 +71,7 @@ func TestInteropReceive(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			port := freePort(t)
+			port := sessiontest.FreeUDPPort(t)
 			peerCfg := Config{Mode: ModeCaller, Host: "127.0.0.1", Port: port, LatencyMs: 200, Passphrase: pass16}
 			ourCfg := Config{Mode: ModeListener, Host: "127.0.0.1", Port: port, LatencyMs: 200, Passphrase: pass16}
 			if tc.peerListens {
@@ -119,7 +121,7 @@ func TestInteropSend(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			port := freePort(t)
+			port := sessiontest.FreeUDPPort(t)
 			peerCfg := Config{Mode: ModeCaller, Host: "127.0.0.1", Port: port, Passphrase: pass32, PBKeyLen: 32}
 			ourCfg := Config{Mode: ModeListener, Host: "127.0.0.1", Port: port, Passphrase: pass32, PBKeyLen: 32}
 			if tc.peerListens {
@@ -161,7 +163,7 @@ func TestInteropPassphraseWords(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run("we call, "+tc.name, func(t *testing.T) {
-			port := freePort(t)
+			port := sessiontest.FreeUDPPort(t)
 			peer := Config{Mode: ModeListener, Host: "127.0.0.1", Port: port, Passphrase: tc.peerPass}
 			startProcess(t, "srt-live-transmit", "-q", peer.URL(ToolLibSRT), "file://con")
 			r, sub, _ := startReceiver(t, Config{Mode: ModeCaller, Host: "127.0.0.1", Port: port, Passphrase: tc.ourPass, ConnectTimeout: time.Second}, ReceiverOptions{})
@@ -171,7 +173,7 @@ func TestInteropPassphraseWords(t *testing.T) {
 			}
 		})
 		t.Run("peer calls, "+tc.name, func(t *testing.T) {
-			port := freePort(t)
+			port := sessiontest.FreeUDPPort(t)
 			_, sub, _ := startReceiver(t, Config{Mode: ModeListener, Host: "127.0.0.1", Port: port, Passphrase: tc.ourPass}, ReceiverOptions{})
 			waitEvent(t, sub, EventConnecting, 5*time.Second, "listening")
 			// The calling peer receives: srt-live-transmit connects an SRT input at once.

@@ -7,6 +7,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/srtscope/srtscope/session/sessiontest"
 )
 
 const (
@@ -30,7 +32,7 @@ func TestLoopback(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			port := freePort(t)
+			port := sessiontest.FreeUDPPort(t)
 			listener := Config{Mode: ModeListener, Host: "127.0.0.1", Port: port, Passphrase: tc.passphrase, PBKeyLen: tc.pbkeylen}
 			caller := Config{Mode: ModeCaller, Host: "127.0.0.1", Port: port, Passphrase: tc.passphrase, PBKeyLen: tc.pbkeylen, LatencyMs: 200}
 			recvCfg, sendCfg := listener, caller
@@ -123,7 +125,7 @@ func TestListenerPolicy(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			port := freePort(t)
+			port := sessiontest.FreeUDPPort(t)
 			lcfg := tc.listener
 			lcfg.Mode, lcfg.Host, lcfg.Port = ModeListener, "127.0.0.1", port
 			ccfg := tc.caller
@@ -150,7 +152,7 @@ func TestListenerPolicy(t *testing.T) {
 // TestSecondCallerIsBusy: a listener takes one publisher; a second caller is
 // told the peer is busy while the first keeps streaming.
 func TestSecondCallerIsBusy(t *testing.T) {
-	port := freePort(t)
+	port := sessiontest.FreeUDPPort(t)
 	_, rsub, _ := startReceiver(t, Config{Mode: ModeListener, Host: "127.0.0.1", Port: port}, ReceiverOptions{Interval: 250 * time.Millisecond})
 	waitEvent(t, rsub, EventConnecting, 5*time.Second, "listening")
 	startSender(t, Config{Mode: ModeCaller, Host: "127.0.0.1", Port: port}, true)
@@ -168,7 +170,7 @@ func TestSecondCallerIsBusy(t *testing.T) {
 // TestListenerOutlivesPublisher: after the publisher ends, the listener
 // accepts the next one and counters continue.
 func TestListenerOutlivesPublisher(t *testing.T) {
-	port := freePort(t)
+	port := sessiontest.FreeUDPPort(t)
 	r, rsub, _ := startReceiver(t, Config{Mode: ModeListener, Host: "127.0.0.1", Port: port}, ReceiverOptions{Interval: 250 * time.Millisecond})
 	waitEvent(t, rsub, EventConnecting, 5*time.Second, "listening")
 	_, _, stopFirst := startSender(t, Config{Mode: ModeCaller, Host: "127.0.0.1", Port: port}, true)
@@ -187,7 +189,7 @@ func TestListenerOutlivesPublisher(t *testing.T) {
 // TestCallerNoAnswer: nothing listens; the caller keeps trying with backoff
 // and says so in words.
 func TestCallerNoAnswer(t *testing.T) {
-	port := freePort(t)
+	port := sessiontest.FreeUDPPort(t)
 	r, sub, _ := startReceiver(t, Config{Mode: ModeCaller, Host: "127.0.0.1", Port: port, ConnectTimeout: 300 * time.Millisecond}, ReceiverOptions{})
 	waitEvent(t, sub, EventError, 5*time.Second, "no answer from 127.0.0.1:")
 	waitEvent(t, sub, EventConnecting, 5*time.Second, "attempt 2")
@@ -198,7 +200,7 @@ func TestCallerNoAnswer(t *testing.T) {
 
 // TestPortInUse: a second listener on the same port fails with words.
 func TestPortInUse(t *testing.T) {
-	port := freePort(t)
+	port := sessiontest.FreeUDPPort(t)
 	_, sub, _ := startReceiver(t, Config{Mode: ModeListener, Host: "127.0.0.1", Port: port}, ReceiverOptions{})
 	waitEvent(t, sub, EventConnecting, 5*time.Second, "listening")
 	r2, err := NewReceiver(Config{Mode: ModeListener, Host: "127.0.0.1", Port: port}, ReceiverOptions{})
@@ -234,7 +236,7 @@ func (s *stallingSink) Write(p []byte) (int, error) {
 // with packets queued: every received byte must end up either written to
 // the sink or counted in SinkSkippedBytes, none silently dropped.
 func TestSinkAccountsForQueueOnStop(t *testing.T) {
-	port := freePort(t)
+	port := sessiontest.FreeUDPPort(t)
 	sink := &stallingSink{stalled: make(chan struct{}), release: make(chan struct{})}
 	r, sub, stopRecv := startReceiver(t, Config{Mode: ModeListener, Host: "127.0.0.1", Port: port}, ReceiverOptions{Sink: sink})
 	waitEvent(t, sub, EventConnecting, 5*time.Second, "listening")

@@ -11,6 +11,7 @@ import (
 
 	"github.com/srtscope/srtscope/assets"
 	"github.com/srtscope/srtscope/probe"
+	"github.com/srtscope/srtscope/session/sessiontest"
 )
 
 // TestLoopSplicer: three passes of a clip, as the looping sender sends
@@ -127,14 +128,14 @@ func TestLoopingSenderIsOneStream(t *testing.T) {
 		t.Fatal(err)
 	}
 	sink := &probeSink{a: probe.NewAnalyzer(probe.Options{}), want: 3 * len(data), enough: make(chan struct{})}
-	port := freePort(t)
+	port := sessiontest.FreeUDPPort(t)
 	_, rsub, stopR := startReceiver(t, Config{Mode: ModeListener, Host: "127.0.0.1", Port: port}, ReceiverOptions{Sink: sink})
 	waitEvent(t, rsub, EventConnecting, 5*time.Second, "listening")
 	s, err := NewSender(Config{Mode: ModeCaller, Host: "127.0.0.1", Port: port}, bytes.NewReader(data), int64(len(data)), SenderOptions{Loop: true})
 	if err != nil {
 		t.Fatal(err)
 	}
-	stopS := runInBackground(t, s.Run)
+	stopS := sessiontest.RunInBackground(t, "sender", s.Run)
 	select {
 	case <-sink.enough:
 	case <-time.After(20 * time.Second):

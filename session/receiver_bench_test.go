@@ -16,6 +16,8 @@ import (
 	"time"
 
 	srt "github.com/datarhei/gosrt"
+
+	"github.com/srtscope/srtscope/session/sessiontest"
 )
 
 // cbrClips caches the constant-bitrate TS files made for the benchmarks.
@@ -84,7 +86,7 @@ type benchCounters struct {
 
 func benchReceive(b *testing.B, mbps int, path string) {
 	clip := cbrClip(b, mbps)
-	port := freePort(b)
+	port := sessiontest.FreeUDPPort(b)
 	cfg := Config{Mode: ModeListener, Host: "127.0.0.1", Port: port}
 	var c benchCounters
 	connected := make(chan struct{})

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/srtscope/srtscope/session/impair"
+	"github.com/srtscope/srtscope/session/sessiontest"
 )
 
 // startRelay starts an impairment relay in front of upstreamPort.
@@ -30,7 +31,7 @@ func TestReconnectAfterOutage(t *testing.T) {
 	if testing.Short() {
 		t.Skip("takes about 10 s")
 	}
-	port := freePort(t)
+	port := sessiontest.FreeUDPPort(t)
 	_, ssub, _ := startSender(t, Config{Mode: ModeListener, Host: "127.0.0.1", Port: port}, true)
 	waitEvent(t, ssub, EventConnecting, 5*time.Second, "listening")
 	relay := startRelay(t, port, impair.Impairment{}, impair.Impairment{}, 1)

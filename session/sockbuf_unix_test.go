@@ -9,6 +9,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/srtscope/srtscope/session/sessiontest"
 )
 
 // rcvbufOf reads SO_RCVBUF of a UDP socket.
@@ -70,7 +72,7 @@ func TestRaiseReceiveBuffer(t *testing.T) {
 		})
 	}
 	t.Run("no such socket", func(t *testing.T) {
-		other := &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1), Port: freePort(t)}
+		other := &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1), Port: sessiontest.FreeUDPPort(t)}
 		if _, err := raiseReceiveBuffer(other, nil, want); err == nil {
 			t.Error("no error for an address without a socket")
 		}
@@ -115,7 +117,7 @@ func TestReceiverRaisesReceiveBuffer(t *testing.T) {
 	for _, receiverListens := range []bool{true, false} {
 		name := map[bool]string{true: "receiver listens", false: "receiver calls"}[receiverListens]
 		t.Run(name, func(t *testing.T) {
-			port := freePort(t)
+			port := sessiontest.FreeUDPPort(t)
 			listener := Config{Mode: ModeListener, Host: "127.0.0.1", Port: port}
 			caller := Config{Mode: ModeCaller, Host: "127.0.0.1", Port: port}
 			recvCfg, sendCfg := listener, caller

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/srtscope/srtscope/session/impair"
+	"github.com/srtscope/srtscope/session/sessiontest"
 )
 
 // sltStats is the part of srt-live-transmit's JSON statistics compared here.
@@ -78,7 +79,7 @@ func TestStatsTruth(t *testing.T) {
 	}
 
 	// srtscope's receiver.
-	port := freePort(t)
+	port := sessiontest.FreeUDPPort(t)
 	r, sub, stop := startReceiver(t, Config{Mode: ModeListener, Host: "127.0.0.1", Port: port, LatencyMs: latency}, ReceiverOptions{Interval: 100 * time.Millisecond})
 	waitEvent(t, sub, EventConnecting, 5*time.Second, "listening")
 	var mbit float64
@@ -100,7 +101,7 @@ func TestStatsTruth(t *testing.T) {
 	ours := r.Summary()
 
 	// srt-live-transmit receiving the same sender over the same relay.
-	port2 := freePort(t)
+	port2 := sessiontest.FreeUDPPort(t)
 	statsFile := filepath.Join(dir, "slt.json")
 	startProcess(t, "srt-live-transmit", "-q", "-a", "no", "-s", "20", "-pf", "json", "-f", "-statsout", statsFile,
 		Config{Mode: ModeListener, Host: "127.0.0.1", Port: port2, LatencyMs: latency}.URL(ToolLibSRT), "file://con")

@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
-	"net"
 	"os"
 	"os/exec"
 	"strconv"
@@ -18,6 +17,7 @@ import (
 	"github.com/srtscope/srtscope/probe"
 	"github.com/srtscope/srtscope/probe/fixtures"
 	"github.com/srtscope/srtscope/session"
+	"github.com/srtscope/srtscope/session/sessiontest"
 )
 
 // The tests in this file send the probe fixtures over real loopback SRT
@@ -232,17 +232,6 @@ func keys(m map[string]json.RawMessage) string {
 	return strings.Join(out, ",")
 }
 
-// freeUDPPort returns a UDP port on 127.0.0.1 that was free a moment ago.
-func freeUDPPort(t *testing.T) int {
-	t.Helper()
-	pc, err := net.ListenPacket("udp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatalf("finding a free port: %v", err)
-	}
-	defer pc.Close()
-	return pc.LocalAddr().(*net.UDPAddr).Port
-}
-
 // signalBuffer collects output and lets a test wait until it contains a
 // text ("listening on UDP") instead of sleeping.
 type signalBuffer struct {
@@ -389,7 +378,7 @@ func startSender(t *testing.T, cfg session.Config, fixture string) *session.Send
 // session; inspectListens says which side listens.
 func peerConfigs(t *testing.T, inspectListens bool, passphrase string) (ourURL string, peer session.Config) {
 	t.Helper()
-	port := freeUDPPort(t)
+	port := sessiontest.FreeUDPPort(t)
 	ours := session.Config{Mode: session.ModeCaller, Host: "127.0.0.1", Port: port, LatencyMs: 200, Passphrase: passphrase, PBKeyLen: 16}
 	peer = session.Config{Mode: session.ModeListener, Host: "127.0.0.1", Port: port, LatencyMs: 200, Passphrase: passphrase, PBKeyLen: 16}
 	if inspectListens {
@@ -804,7 +793,7 @@ func TestInspectURLNeverConnects(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			run := startCLI(t, tc.args(freeUDPPort(t))...)
+			run := startCLI(t, tc.args(sessiontest.FreeUDPPort(t))...)
 			code := run.wait(t, 20*time.Second)
 			if code != ExitFailure {
 				t.Fatalf("exit %d, want %d; stderr %q", code, ExitFailure, run.stderr.String())

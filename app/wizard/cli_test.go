@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"net"
 	"strconv"
 	"strings"
 	"testing"
@@ -13,6 +12,7 @@ import (
 	"github.com/srtscope/srtscope/app/cli"
 	"github.com/srtscope/srtscope/assets"
 	"github.com/srtscope/srtscope/session"
+	"github.com/srtscope/srtscope/session/sessiontest"
 )
 
 // The `srtscope wizard` command lives in app/cli; its tests live here with
@@ -68,20 +68,10 @@ func TestCLIUsage(t *testing.T) {
 	}
 }
 
-func freePort(t *testing.T) int {
-	t.Helper()
-	pc, err := net.ListenPacket("udp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer pc.Close()
-	return pc.LocalAddr().(*net.UDPAddr).Port
-}
-
 // TestCLINotConnected: a wizard on a feed that does not connect says so
 // and does not start.
 func TestCLINotConnected(t *testing.T) {
-	port := freePort(t)
+	port := sessiontest.FreeUDPPort(t)
 	code, stdout, stderr := runCLI(context.Background(), "srt://127.0.0.1:"+strconv.Itoa(port)+"?mode=caller", "--connect-timeout", "1s", "--step-duration", "2s", "--format", "json")
 	if code != cli.ExitFailure {
 		t.Fatalf("exit %d, want 1; stderr %q", code, stderr)
@@ -103,7 +93,7 @@ func TestCLILoopback(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs for about 6 s over loopback SRT")
 	}
-	port := freePort(t)
+	port := sessiontest.FreeUDPPort(t)
 	sender, err := session.NewSender(session.Config{Mode: session.ModeListener, Host: "127.0.0.1", Port: port, LatencyMs: session.MinLatencyMs},
 		bytes.NewReader(assets.DemoTS), int64(len(assets.DemoTS)), session.SenderOptions{Loop: true})
 	if err != nil {

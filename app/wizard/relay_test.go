@@ -15,6 +15,7 @@ import (
 	"github.com/srtscope/srtscope/assets"
 	"github.com/srtscope/srtscope/session"
 	"github.com/srtscope/srtscope/session/impair"
+	"github.com/srtscope/srtscope/session/sessiontest"
 )
 
 func TestBurstSeen(t *testing.T) {
@@ -40,36 +41,6 @@ func TestBurstSeen(t *testing.T) {
 	}
 }
 
-// freeUDPPort returns a loopback UDP port that was free a moment ago.
-func freeUDPPort(t *testing.T) int {
-	t.Helper()
-	pc, err := net.ListenPacket("udp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatalf("finding a free port: %v", err)
-	}
-	defer pc.Close()
-	return pc.LocalAddr().(*net.UDPAddr).Port
-}
-
-// background runs run(ctx) on a goroutine; cleanup cancels it and waits.
-func background(t *testing.T, name string, run func(context.Context) error) {
-	t.Helper()
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- run(ctx) }()
-	t.Cleanup(func() {
-		cancel()
-		select {
-		case err := <-done:
-			if err != nil {
-				t.Logf("%s stopped: %v", name, err)
-			}
-		case <-time.After(15 * time.Second):
-			t.Errorf("%s did not stop within 15 s", name)
-		}
-	})
-}
-
 // relayRun is what one wizard run through the impairment relay gave.
 type relayRun struct {
 	res   Result
@@ -84,14 +55,14 @@ type relayRun struct {
 // The JSON it produced is saved as build/<save>.
 func wizardThroughRelay(t *testing.T, path impair.Impairment, cfg Config, save string) relayRun {
 	t.Helper()
-	sendPort := freeUDPPort(t)
+	sendPort := sessiontest.FreeUDPPort(t)
 	sender, err := session.NewSender(session.Config{Mode: session.ModeListener, Host: "127.0.0.1", Port: sendPort, LatencyMs: session.MinLatencyMs},
 		bytes.NewReader(assets.DemoTS), int64(len(assets.DemoTS)), session.SenderOptions{Loop: true})
 	if err != nil {
 		t.Fatalf("NewSender: %v", err)
 	}
 	senderEvents := sender.Subscribe(256)
-	background(t, "sender", sender.Run)
+	sessiontest.RunInBackground(t, "sender", sender.Run)
 	waitEvent(t, senderEvents, session.EventConnecting) // listening
 
 	relay, err := impair.Listen(impair.Config{
@@ -101,7 +72,7 @@ func wizardThroughRelay(t *testing.T, path impair.Impairment, cfg Config, save s
 	if err != nil {
 		t.Fatalf("impair.Listen: %v", err)
 	}
-	background(t, "relay", relay.Run)
+	sessiontest.RunInBackground(t, "relay", relay.Run)
 
 	link := &SRTLink{
 		Config:         session.Config{Mode: session.ModeCaller, Host: "127.0.0.1", Port: int(relay.Addr().Port()), LatencyMs: cfg.OriginalLatencyMs},
