@@ -91,9 +91,10 @@ func (l *sampleLog) waitFor(t *testing.T, timeout time.Duration, what string, ok
 	panic("unreachable")
 }
 
-// checkContinuous fails when a sample is missing (a gap of two intervals
-// or more between consecutive samples), when the subscriber lost one, or
-// when a cumulative counter went backwards.
+// checkContinuous fails when the sampler stalled (more than three
+// intervals between consecutive samples, or under three quarters of the
+// samples the span should hold), when the subscriber lost one, or when a
+// cumulative counter went backwards.
 func (l *sampleLog) checkContinuous(t *testing.T, interval time.Duration) {
 	t.Helper()
 	l.mu.Lock()
@@ -104,9 +105,10 @@ func (l *sampleLog) checkContinuous(t *testing.T, interval time.Duration) {
 	if len(l.samples) < 2 {
 		t.Fatalf("only %d samples recorded", len(l.samples))
 	}
-	// Scheduling on a busy machine delays a tick, it does not remove one:
-	// allow up to 1.9 intervals between two samples.
-	maxGap := interval * 19 / 10
+	// A receiver that blocked its sampler behind the bad input would leave
+	// a gap of seconds. A busy machine delays ticks too, and a time.Ticker
+	// drops a tick its reader was late for: allow up to three intervals.
+	maxGap := 3 * interval
 	for i := 1; i < len(l.samples); i++ {
 		prev, cur := l.samples[i-1], l.samples[i]
 		if gap := cur.Time.Sub(prev.Time); gap > maxGap {
@@ -117,7 +119,7 @@ func (l *sampleLog) checkContinuous(t *testing.T, interval time.Duration) {
 		}
 	}
 	span := l.samples[len(l.samples)-1].Time.Sub(l.samples[0].Time)
-	if want := int(span/interval) - 1; len(l.samples) < want {
+	if want := int(span/interval) * 3 / 4; len(l.samples) < want {
 		t.Errorf("%d samples over %s at %s intervals, want at least %d", len(l.samples), span, interval, want)
 	}
 }

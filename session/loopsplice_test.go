@@ -139,7 +139,10 @@ func TestLoopingSenderIsOneStream(t *testing.T) {
 	select {
 	case <-sink.enough:
 	case <-time.After(20 * time.Second):
-		t.Fatalf("received %d of %d bytes within 20 s", sink.n, sink.want)
+		sink.mu.Lock()
+		n := sink.n
+		sink.mu.Unlock()
+		t.Fatalf("received %d of %d bytes within 20 s", n, sink.want)
 	}
 	stopS()
 	stopR()

@@ -87,8 +87,16 @@ func TestStatsTruth(t *testing.T) {
 	samplesDone := make(chan struct{})
 	go func() {
 		defer close(samplesDone)
+		var prev time.Time
 		for s := range sub.Samples {
-			mbit += s.RecvMbps * 0.1
+			// RecvMbps is over the time since the previous sample, which
+			// a busy machine stretches past the 100 ms interval.
+			dt := 0.1
+			if !prev.IsZero() {
+				dt = s.Time.Sub(prev).Seconds()
+			}
+			prev = s.Time
+			mbit += s.RecvMbps * dt
 			if s.State == StateConnected {
 				lastRTT = s.RTTMs
 			}
@@ -126,8 +134,10 @@ func TestStatsTruth(t *testing.T) {
 	}
 	within("pkts_lost", ours.PktsLost, libsrt.Recv.PacketsLost)
 	within("pkts_dropped", ours.PktsDropped, libsrt.Recv.PacketsDropped)
-	if math.Abs(lastRTT-libsrt.Link.RTT) > 5 {
-		t.Errorf("rtt: srtscope %.1f ms, libsrt %.1f ms", lastRTT, libsrt.Link.RTT)
+	// The two runs are seconds apart and load shifts RTT readings: allow
+	// 5 ms or 15%, whichever is more, and check the path's 40 ms is seen.
+	if tol := math.Max(5, 0.15*libsrt.Link.RTT); math.Abs(lastRTT-libsrt.Link.RTT) > tol || lastRTT < 38 {
+		t.Errorf("rtt: srtscope %.1f ms, libsrt %.1f ms (path 40 ms; allowed ±%.1f ms between them)", lastRTT, libsrt.Link.RTT, tol)
 	}
 	if sentMbit := float64(sent.BytesSent) * 8 / 1e6; math.Abs(mbit-sentMbit) > 0.03*sentMbit {
 		t.Errorf("recv_mbps integrates to %.3f Mbit, sender sent %.3f Mbit", mbit, sentMbit)

@@ -118,7 +118,7 @@ func TestCLILoopback(t *testing.T) {
 	}
 
 	code, stdout, stderr := runCLI(context.Background(), "srt://127.0.0.1:"+strconv.Itoa(port)+"?mode=caller&latency=200",
-		"--steps", "4,8", "--step-duration", "2s", "--baseline", "2s", "--format", "json")
+		"--steps", "2,4", "--step-duration", "2s", "--baseline", "2s", "--format", "json")
 	if code != cli.ExitOK {
 		t.Fatalf("exit %d; stderr %s", code, stderr)
 	}
@@ -146,7 +146,7 @@ func TestCLILoopback(t *testing.T) {
 		t.Fatalf("missing fields: %s", stdout)
 	}
 	if len(res.Steps) != 1 || res.Steps[0]["latency_ms"] != float64(80) || res.Recommended.LatencyMs != 80 || res.Recommended.Reason == "" {
-		t.Fatalf("want one step at the 80 ms floor, recommended: %s", stdout)
+		t.Fatalf("want one step at the 80 ms floor (2x and 4x of a loopback RTT under 20 ms), recommended: %s", stdout)
 	}
 	for _, k := range []string{"multiplier", "latency_ms", "duration_s", "pkts_lost", "pkts_retrans", "pkts_dropped", "rtt_ms"} {
 		if _, ok := res.Steps[0][k]; !ok {

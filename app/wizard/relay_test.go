@@ -170,8 +170,9 @@ func TestWizardThroughRelay(t *testing.T) {
 
 // TestWizardThroughRelayLongOutage cuts the path for 1.4 s every 5 s at
 // 40 ms RTT: longer than the gosrt sender keeps packets at 4x RTT
-// (1.25 x 160 ms + 1.02 s = 1.22 s) but not at 12x (1.62 s), so 4x must drop
-// packets, 12x none, and the recommendation must be a clean step.
+// (1.25 x 160 ms + 1.02 s = 1.22 s) but not at 12x (1.62 s) or 16x
+// (1.82 s), so 4x must drop packets, 16x none, and the recommendation must
+// be a clean step.
 //
 // The drop depends on the step's latency, which depends on the measured
 // RTT: on a host so loaded that the baseline RTT reads far above 40 ms (seen
@@ -187,16 +188,20 @@ func TestWizardThroughRelayLongOutage(t *testing.T) {
 	// Steps whose latency keeps lost packets in the sender's buffer for
 	// less than the outage (1.25 x L + 1.02 s < 1.4 s + RTT) must drop.
 	horizonMs := func(l int) float64 { return 1.25*float64(l) + 1020 }
+	// A step must be clean when its horizon outlasts the outage plus the
+	// RTT by 300 ms, room for a late timer on a busy machine: 16x here;
+	// 12x (1.62 s against 1.44 s) usually is, but by too little to insist.
+	cleanHorizonMs := 1400 + run.res.RTTMs + 300
 	for _, s := range run.res.Steps {
 		switch {
 		case s.Failed:
 			t.Errorf("step %dx never connected: %s", s.Multiplier, s.Error)
-		case s.LatencyMs >= 480 && s.PktsDropped != 0:
+		case horizonMs(s.LatencyMs) >= cleanHorizonMs && s.PktsDropped != 0:
 			t.Errorf("step %dx (%d ms) dropped %d packets, want none", s.Multiplier, s.LatencyMs, s.PktsDropped)
 		}
 	}
-	if s, ok := stepOf(run.res, 12); !ok || s.Failed || s.PktsDropped != 0 || s.PktsRecv == 0 {
-		t.Errorf("12x step %+v: want measured and clean", s)
+	if s, ok := stepOf(run.res, 16); !ok || s.Failed || s.PktsDropped != 0 || s.PktsRecv == 0 {
+		t.Errorf("16x step %+v: want measured and clean", s)
 	}
 	checkCleanRecommendation(t, run.res)
 	s4, _ := stepOf(run.res, 4)
