@@ -1,9 +1,11 @@
 package app
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/srtscope/srtscope/app/record"
@@ -79,39 +81,54 @@ type ControllerOptions struct {
 // history and recording. Views and the CLI read snapshots and call its
 // methods; they never touch a connection.
 type Controller struct {
+	ctx    context.Context
+	cancel context.CancelFunc
 	opts   ControllerOptions
-	mu     sync.Mutex
-	next   FeedID
-	order  []FeedID
-	feeds  map[FeedID]*feed
-	closed bool
+
+	mu    sync.Mutex // serialises changes to the list of feeds
+	next  FeedID
+	feeds atomic.Pointer[[]*feed] // in the order they were added; replaced, never changed
 }
 
-// NewController returns an empty controller.
-func NewController(opts ControllerOptions) *Controller {
-	return &Controller{opts: opts, next: 1, feeds: map[FeedID]*feed{}}
+// NewController returns an empty controller whose feeds live until ctx ends
+// or Close.
+func NewController(ctx context.Context, opts ControllerOptions) *Controller {
+	ctx, cancel := context.WithCancel(ctx)
+	c := &Controller{ctx: ctx, cancel: cancel, opts: opts, next: 1}
+	c.feeds.Store(&[]*feed{})
+	return c
 }
 
 // ErrNoFeed is returned for an unknown feed ID.
 var ErrNoFeed = errors.New("app: no such feed")
 
-// Add registers a feed without starting it.
-func (c *Controller) Add(spec FeedSpec) (FeedID, error) {
-	if err := spec.Config.Validate(); err != nil {
-		return 0, err
-	}
+// withDefaults fills in what the operator left out.
+func withDefaults(spec FeedSpec) FeedSpec {
 	if spec.Name == "" {
 		spec.Name = spec.Config.RedactedURL()
 	}
 	if spec.Thresholds == (Thresholds{}) {
 		spec.Thresholds = DefaultThresholds()
 	}
+	return spec
+}
+
+// Add registers a feed without starting it.
+func (c *Controller) Add(spec FeedSpec) (FeedID, error) {
+	if err := spec.Config.Validate(); err != nil {
+		return 0, err
+	}
+	spec = withDefaults(spec)
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	if c.ctx.Err() != nil {
+		return 0, fmt.Errorf("app: feed %q not added: srtscope is shutting down", spec.Name)
+	}
 	id := c.next
 	c.next++
-	c.feeds[id] = &feed{id: id, spec: spec, alarms: NewAlarms(spec.Thresholds), opts: &c.opts}
-	c.order = append(c.order, id)
+	old := *c.feeds.Load()
+	list := append(old[:len(old):len(old)], newFeed(c.ctx, id, spec, &c.opts))
+	c.feeds.Store(&list)
 	return id, nil
 }
 
@@ -124,20 +141,25 @@ func (c *Controller) Update(id FeedID, spec FeedSpec) error {
 	if err != nil {
 		return err
 	}
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	if f.tuning != nil {
-		return errTuning(f.spec.Name)
-	}
-	if f.cancel != nil {
-		return fmt.Errorf("app: stop feed %q before changing it", f.spec.Name)
-	}
+	return f.do(func(st *feedState) error {
+		switch {
+		case st.tune != nil:
+			return errTuning(st.spec.Name)
+		case st.run != nil:
+			return fmt.Errorf("app: stop feed %q before changing it", st.spec.Name)
+		}
+		st.setSpec(spec)
+		return nil
+	})
+}
+
+// setSpec takes new settings; the alarms start afresh with their thresholds.
+func (st *feedState) setSpec(spec FeedSpec) {
 	if spec.Thresholds == (Thresholds{}) {
 		spec.Thresholds = DefaultThresholds()
 	}
-	f.spec = spec
-	f.alarms = NewAlarms(spec.Thresholds)
-	return nil
+	st.spec = spec
+	st.alarms = NewAlarms(spec.Thresholds)
 }
 
 // Duplicate adds a stopped copy of a feed, named "<name> copy".
@@ -146,24 +168,28 @@ func (c *Controller) Duplicate(id FeedID) (FeedID, error) {
 	if err != nil {
 		return 0, err
 	}
-	f.mu.Lock()
-	spec := f.spec
-	f.mu.Unlock()
+	spec := f.view().Spec
 	spec.Name += " copy"
 	return c.Add(spec)
 }
 
 // Remove stops a feed and forgets it.
 func (c *Controller) Remove(id FeedID) {
-	c.Stop(id)
 	c.mu.Lock()
-	defer c.mu.Unlock()
-	delete(c.feeds, id)
-	for i, o := range c.order {
-		if o == id {
-			c.order = append(c.order[:i:i], c.order[i+1:]...)
-			break
+	old := *c.feeds.Load()
+	var gone *feed
+	list := make([]*feed, 0, len(old))
+	for _, f := range old {
+		if f.id == id {
+			gone = f
+			continue
 		}
+		list = append(list, f)
+	}
+	c.feeds.Store(&list)
+	c.mu.Unlock()
+	if gone != nil {
+		gone.close()
 	}
 }
 
@@ -174,69 +200,78 @@ func (c *Controller) Start(id FeedID) error {
 	if err != nil {
 		return err
 	}
-	return f.start()
+	return f.do(func(st *feedState) error {
+		if st.tune != nil {
+			return errTuning(st.spec.Name)
+		}
+		return st.startRun()
+	})
 }
 
-// Stop closes the feed's session and waits for it to finish.
+// Stop closes the feed's session and waits for it to finish. A latency
+// wizard running on the feed is cancelled and the feed stays stopped.
 func (c *Controller) Stop(id FeedID) {
-	if f, err := c.get(id); err == nil {
-		f.stop()
+	f, err := c.get(id)
+	if err != nil {
+		return
 	}
+	_ = f.call(func(st *feedState, answer answer) {
+		if t := st.tune; t != nil {
+			t.stopped = true
+			t.waiting = append(t.waiting, answer)
+			t.cancel()
+			return
+		}
+		st.stopRun(true)
+		answer(nil)
+	})
 }
 
 // Acknowledge marks the feed's active alarms as seen.
 func (c *Controller) Acknowledge(id FeedID) {
 	if f, err := c.get(id); err == nil {
-		f.mu.Lock()
-		f.alarms.Acknowledge()
-		f.mu.Unlock()
+		_ = f.do(func(st *feedState) error {
+			st.alarms.Acknowledge()
+			return nil
+		})
 	}
 }
 
 // Feeds returns a snapshot of every feed in the order they were added.
 func (c *Controller) Feeds() []FeedView {
-	c.mu.Lock()
-	fs := make([]*feed, 0, len(c.order))
-	for _, id := range c.order {
-		fs = append(fs, c.feeds[id])
-	}
-	c.mu.Unlock()
-	out := make([]FeedView, 0, len(fs))
-	for _, f := range fs {
-		out = append(out, f.view(false))
+	list := *c.feeds.Load()
+	out := make([]FeedView, 0, len(list))
+	for _, f := range list {
+		out = append(out, f.view())
 	}
 	return out
 }
 
-// Feed returns one feed's snapshot with its full history.
+// Feed returns one feed's snapshot.
 func (c *Controller) Feed(id FeedID) (FeedView, bool) {
 	f, err := c.get(id)
 	if err != nil {
 		return FeedView{}, false
 	}
-	return f.view(true), true
+	return f.view(), true
 }
 
-// Close stops every feed.
+// Close stops every feed and waits for them.
 func (c *Controller) Close() {
 	c.mu.Lock()
-	c.closed = true
-	fs := make([]*feed, 0, len(c.feeds))
-	for _, f := range c.feeds {
-		fs = append(fs, f)
-	}
+	c.cancel()
+	list := *c.feeds.Load()
 	c.mu.Unlock()
-	for _, f := range fs {
-		f.stop()
+	for _, f := range list {
+		f.close()
 	}
 }
 
 func (c *Controller) get(id FeedID) (*feed, error) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	f, ok := c.feeds[id]
-	if !ok {
-		return nil, fmt.Errorf("%w: %d", ErrNoFeed, id)
+	for _, f := range *c.feeds.Load() {
+		if f.id == id {
+			return f, nil
+		}
 	}
-	return f, nil
+	return nil, fmt.Errorf("%w: %d", ErrNoFeed, id)
 }

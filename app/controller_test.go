@@ -31,7 +31,7 @@ func waitFeed(t *testing.T, c *Controller, id FeedID, timeout time.Duration, wha
 }
 
 func TestDemoFeedThroughControllerAndOutageAlarm(t *testing.T) {
-	c := NewController(ControllerOptions{})
+	c := NewController(t.Context(), ControllerOptions{})
 	t.Cleanup(c.Close)
 	d, err := StartDemo(c)
 	if err != nil {
@@ -98,7 +98,7 @@ func TestDemoFeedThroughControllerAndOutageAlarm(t *testing.T) {
 }
 
 func TestControllerFeedManagement(t *testing.T) {
-	c := NewController(ControllerOptions{})
+	c := NewController(t.Context(), ControllerOptions{})
 	t.Cleanup(c.Close)
 	cfg := session.Config{Mode: session.ModeCaller, Host: "127.0.0.1", Port: 9000, LatencyMs: 120}
 	id, err := c.Add(FeedSpec{Name: "cam1", Config: cfg})

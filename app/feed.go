@@ -2,8 +2,10 @@ package app
 
 import (
 	"context"
+	"errors"
 	"io"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/srtscope/srtscope/app/record"
@@ -12,32 +14,132 @@ import (
 	"github.com/srtscope/srtscope/session"
 )
 
-// feed is one monitored SRT session and everything hanging off it. Its
-// goroutine (run) is the only writer of the fields below mu besides start
-// and stop; views read snapshots through view.
+// errFeedGone is returned to a command sent to a feed that was removed or
+// whose controller closed while the command waited.
+var errFeedGone = errors.New("app: the feed was removed")
+
+// feed is one monitored SRT session and everything hanging off it. One
+// goroutine (loop) owns all of its state, from Add until Remove or the
+// controller's end: the receiver and its subscription, the inspection, the
+// recording, the alarms, the history and the latency wizard. Everyone else
+// sends it commands and reads the immutable FeedView it publishes after
+// every change; nothing outside the loop takes a lock on a feed.
 type feed struct {
 	id   FeedID
+	cmds chan command
+	snap atomic.Pointer[FeedView]
+	quit chan struct{} // closed by Remove
+	done chan struct{} // closed when the loop has ended and let go of everything
+}
+
+// command is a request to the feed's loop. run is called on the loop's
+// goroutine with the loop's state and must answer exactly once, at once or
+// later (Stop during the latency wizard answers when the wizard has let go
+// of the feed).
+type command struct {
+	run   func(st *feedState, answer answer)
+	reply chan error
+}
+
+// answer replies to a command. The reply goes out after the loop has
+// published the state the command left, so the caller sees its effect.
+type answer func(error)
+
+// newFeed starts the loop of a stopped feed.
+func newFeed(ctx context.Context, id FeedID, spec FeedSpec, opts *ControllerOptions) *feed {
+	f := &feed{id: id, cmds: make(chan command), quit: make(chan struct{}), done: make(chan struct{})}
+	st := &feedState{f: f, ctx: ctx, opts: opts, spec: spec, alarms: NewAlarms(spec.Thresholds)}
+	st.publish()
+	go f.loop(ctx, st)
+	return f
+}
+
+// view returns the latest snapshot.
+func (f *feed) view() FeedView { return *f.snap.Load() }
+
+// call runs fn on the feed's loop and waits for its answer.
+func (f *feed) call(fn func(st *feedState, answer answer)) error {
+	reply := make(chan error, 1)
+	select {
+	case f.cmds <- command{run: fn, reply: reply}:
+	case <-f.done:
+		return errFeedGone
+	}
+	select {
+	case err := <-reply:
+		return err
+	case <-f.done:
+		// The loop may have answered just before it ended.
+		select {
+		case err := <-reply:
+			return err
+		default:
+			return errFeedGone
+		}
+	}
+}
+
+// do runs fn on the feed's loop and returns its error at once.
+func (f *feed) do(fn func(st *feedState) error) error {
+	return f.call(func(st *feedState, answer answer) { answer(fn(st)) })
+}
+
+// close ends the loop (stopping the session and any latency wizard) and
+// waits for it.
+func (f *feed) close() {
+	select {
+	case <-f.quit:
+	default:
+		close(f.quit)
+	}
+	<-f.done
+}
+
+// feedRun is one start..stop span of the feed's receiver.
+type feedRun struct {
+	cancel  context.CancelFunc
+	rcv     *session.Receiver
+	samples <-chan session.Sample
+	events  <-chan session.Event
+	ended   chan error // Run's result
+	media   chan mediaMsg
+	insp    *LiveInspection // nil when the feed is not inspected
+}
+
+// mediaMsg is a media analyser callback carried to the loop: an event or
+// new audio levels.
+type mediaMsg struct {
+	event  *media.Event
+	levels *media.Levels
+}
+
+// feedState is what the loop owns. Only the loop goroutine touches it.
+type feedState struct {
+	f    *feed
+	ctx  context.Context
 	opts *ControllerOptions
 
-	mu             sync.Mutex
 	spec           FeedSpec
 	alarms         *Alarms
-	cancel         context.CancelFunc
-	done           chan struct{}
-	receiver       *session.Receiver
 	sample         session.Sample
-	history        []session.Sample
-	log            []LogEntry
+	history        []session.Sample // append-only between trims: snapshots share it
+	log            []LogEntry       // likewise
 	started        time.Time
 	connectedSince time.Time
-	insp           *LiveInspection // nil when the feed is not inspected
-	mediaAnalysis  string
-	mediaNote      string
-	levels         *media.Levels
-	ongoing        map[string]time.Time // media condition -> wall-clock onset
-	inspection     *probe.Report
-	// tuning is set while the latency wizard has the feed (wizard_run.go).
-	tuning *tuning
+	lastError      string
+
+	run            *feedRun         // nil while stopped
+	rec            *record.Recorder // the recorded session, kept across the latency wizard
+	lastInspection time.Time        // when the inspection was last recorded
+	tune           *tuning          // non-nil while the latency wizard has the feed
+	replies        []func()         // answers to send once the state is published
+
+	mediaAnalysis string
+	mediaNote     string
+	levels        *media.Levels
+	ongoing       map[string]time.Time // media condition -> wall-clock onset
+	inspection    *probe.Report
+	thumbnail     []byte
 }
 
 // detectorLag is how long a condition has lasted when the analyser first
@@ -48,158 +150,256 @@ var detectorLag = map[string]time.Duration{
 	media.KindSilence: 2 * time.Second,
 }
 
-func (f *feed) start() error { return f.startWith(nil, false) }
-
-// startWith starts the feed. rec, when not nil, is an open recording to
-// continue instead of starting a new one; the caller closes it when
-// startWith fails. Only the latency wizard (byWizard) may start a feed it
-// is tuning.
-func (f *feed) startWith(rec *record.Recorder, byWizard bool) error {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	if f.tuning != nil && !byWizard {
-		return errTuning(f.spec.Name)
+// loop is the feed's owner goroutine.
+func (f *feed) loop(ctx context.Context, st *feedState) {
+	defer close(f.done)
+	defer st.shutdown()
+	for {
+		var (
+			samples <-chan session.Sample
+			events  <-chan session.Event
+			ended   <-chan error
+			mediaIn <-chan mediaMsg
+			wiz     <-chan wizardMsg
+		)
+		if r := st.run; r != nil {
+			samples, events, ended, mediaIn = r.samples, r.events, r.ended, r.media
+		}
+		if t := st.tune; t != nil {
+			wiz = t.msgs
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-f.quit:
+			return
+		case c := <-f.cmds:
+			c.run(st, st.answerer(c.reply))
+		case s, ok := <-samples:
+			if !ok {
+				st.run.samples = nil
+				continue
+			}
+			st.onSample(s)
+		case e, ok := <-events:
+			if !ok {
+				st.run.events = nil
+				continue
+			}
+			st.onEvent(e)
+		case err := <-ended:
+			st.endRun(err, true)
+		case m := <-mediaIn:
+			st.onMedia(m)
+		case m := <-wiz:
+			st.onWizard(m)
+		}
+		st.publish()
+		st.sendReplies()
 	}
-	if f.cancel != nil {
+}
+
+// answerer returns the answer function for a command's reply channel.
+func (st *feedState) answerer(reply chan<- error) answer {
+	return func(err error) {
+		st.replies = append(st.replies, func() { reply <- err })
+	}
+}
+
+// sendReplies answers the commands done since the last snapshot. Reply
+// channels are buffered: this never blocks.
+func (st *feedState) sendReplies() {
+	for _, r := range st.replies {
+		r()
+	}
+	st.replies = st.replies[:0]
+}
+
+// publish makes the current state the feed's snapshot. The history and log
+// slices are shared with the loop, which only appends past their length or
+// replaces them with new arrays, so a snapshot never changes.
+func (st *feedState) publish() {
+	v := &FeedView{
+		ID: st.f.id, Spec: st.spec, Running: st.run != nil, Tuning: st.tune != nil, Sample: st.sample,
+		History: tail(st.history, HistoryLen), Log: tail(st.log, LogLen),
+		Alarms: st.alarms.Active(), Health: st.alarms.Health(), Unacknowledged: st.alarms.Unacknowledged(),
+		Started: st.started, ConnectedSince: st.connectedSince, Inspection: st.inspection,
+		MediaAnalysis: st.mediaAnalysis, MediaNote: st.mediaNote, Levels: st.levels,
+		Thumbnail: st.thumbnail, LastError: st.lastError,
+	}
+	st.f.snap.Store(v)
+}
+
+// tail is the last n elements of s, capped so that a reader's append
+// copies instead of writing into the loop's array.
+func tail[T any](s []T, n int) []T {
+	if len(s) > n {
+		s = s[len(s)-n:]
+	}
+	return s[:len(s):len(s)]
+}
+
+// appendBounded appends v to s, keeping at most n elements visible. The
+// backing array is replaced (never overwritten) when it has grown to twice
+// n, so snapshots taken earlier stay intact.
+func appendBounded[T any](s []T, v T, n int) []T {
+	if len(s) >= 2*n {
+		s = append(make([]T, 0, 2*n), s[len(s)-n+1:]...)
+	}
+	return append(s, v)
+}
+
+// shutdown stops everything the feed runs; the loop is ending.
+func (st *feedState) shutdown() {
+	if st.tune != nil {
+		st.tune.stopped = true
+		st.finishTuning()
+	}
+	st.stopRun(true)
+	st.publish()
+	st.sendReplies()
+}
+
+// startRun opens the feed's session with its settings. rec is kept when the
+// feed already has a recording (the latency wizard's restart); otherwise a
+// new recorded session starts.
+func (st *feedState) startRun() error {
+	if st.run != nil {
 		return nil
 	}
-	spec := f.spec
-	ctx, cancel := context.WithCancel(context.Background())
+	spec := st.spec
+	runCtx, cancel := context.WithCancel(st.ctx)
+	r := &feedRun{cancel: cancel, ended: make(chan error, 1), media: make(chan mediaMsg, 64)}
 
-	f.insp, f.levels, f.inspection = nil, nil, nil
-	f.mediaAnalysis, f.mediaNote = "", ""
-	f.ongoing = map[string]time.Time{}
+	st.levels, st.inspection, st.thumbnail = nil, nil, nil
+	st.mediaAnalysis, st.mediaNote = "", ""
+	st.ongoing = map[string]time.Time{}
 	ropts := session.ReceiverOptions{}
 	if spec.Inspect || spec.Media {
-		f.insp = NewLiveInspection(ctx, LiveInspectionOptions{
-			Media:             media.Config{FFmpegPath: f.opts.ffmpegPath(), Light: spec.LightMedia, OnEvent: f.onMediaEvent, OnLevels: f.onLevels},
+		// The analyser's callbacks run on its own goroutine: they hand
+		// their news to the loop, and give up once the run is over.
+		toLoop := func(m mediaMsg) {
+			select {
+			case r.media <- m:
+			case <-runCtx.Done():
+			}
+		}
+		r.insp = NewLiveInspection(runCtx, LiveInspectionOptions{
+			Media: media.Config{
+				FFmpegPath: st.opts.ffmpegPath(), Light: spec.LightMedia,
+				OnEvent:  func(e media.Event) { toLoop(mediaMsg{event: &e}) },
+				OnLevels: func(l media.Levels) { toLoop(mediaMsg{levels: &l}) },
+			},
 			NoMedia:           !spec.Media,
 			MissingFFmpegNote: "black and freeze detection needs ffmpeg: install it or set its path in Settings (silence and MP2 levels still work)",
 		})
 		if spec.Media {
-			f.mediaAnalysis, f.mediaNote = f.insp.MediaAnalysis()
+			st.mediaAnalysis, st.mediaNote = r.insp.MediaAnalysis()
 		}
-		ropts.Sink = f.insp.Sink()
+		ropts.Sink = r.insp.Sink()
 	}
 	rcv, err := session.NewReceiver(spec.Config, ropts)
 	if err != nil {
 		cancel()
-		if insp := f.insp; insp != nil {
-			f.insp = nil
-			// The analyser's callbacks take f.mu: close it without holding it.
-			f.mu.Unlock()
-			insp.Close()
-			f.mu.Lock()
-		}
+		r.insp.Close()
+		st.mediaAnalysis, st.mediaNote = "", ""
 		return err
 	}
 	sub := rcv.Subscribe(16, 256)
-	f.receiver = rcv
-	f.cancel = cancel
-	f.done = make(chan struct{})
-	f.started = time.Now()
-	f.alarms = NewAlarms(spec.Thresholds)
+	r.rcv, r.samples, r.events = rcv, sub.Samples, sub.Events
+	st.run = r
+	st.started = time.Now()
+	st.lastError = ""
+	st.alarms = NewAlarms(spec.Thresholds)
 
-	if rec == nil && f.opts.Recorder != nil {
-		r, err := f.opts.Recorder.Start(ctx, record.NewSession{
+	if st.rec == nil && st.opts.Recorder != nil {
+		rec, err := st.opts.Recorder.Start(st.ctx, record.NewSession{
 			Name: spec.Name, URL: spec.Config.RedactedURL(), Mode: string(spec.Config.Mode),
-			LatencyMs: spec.Config.LatencyMs, Started: f.started,
+			LatencyMs: spec.Config.LatencyMs, Started: st.started,
 		}, record.Options{})
 		if err == nil {
-			rec = r
+			st.rec = rec
 		} else {
-			f.appendLog(LogEntry{Time: f.started, Kind: "recording", Detail: "not recording this session: " + err.Error()})
+			st.appendLog(LogEntry{Time: st.started, Kind: "recording", Detail: "not recording this session: " + err.Error()})
 		}
 	}
-	go f.run(ctx, rcv, sub, rec, f.done)
+	st.lastInspection = time.Time{}
+	go func() { r.ended <- rcv.Run(runCtx) }()
 	return nil
 }
 
-// stop ends a latency wizard running on the feed (the feed is not
-// restarted) and stops the feed's session.
-func (f *feed) stop() {
-	f.stopTuning()
-	f.halt()
-}
-
-// halt stops the feed's session and waits for it to finish.
-func (f *feed) halt() {
-	f.mu.Lock()
-	cancel, done := f.cancel, f.done
-	f.mu.Unlock()
-	if cancel == nil {
+// stopRun stops the receiver and waits for it; the recording is closed
+// when closeRec (the latency wizard carries it on instead).
+func (st *feedState) stopRun(closeRec bool) {
+	r := st.run
+	if r == nil {
+		if closeRec {
+			st.closeRecording()
+		}
 		return
 	}
-	cancel()
-	<-done
+	r.cancel()
+	st.endRun(<-r.ended, closeRec)
 }
 
-// run owns the receiver for one start..stop span.
-func (f *feed) run(ctx context.Context, rcv *session.Receiver, sub *session.Subscription, rec *record.Recorder, done chan struct{}) {
-	runErr := make(chan error, 1)
-	go func() { runErr <- rcv.Run(ctx) }()
-	samples, events := sub.Samples, sub.Events
-	lastInspection := time.Time{}
-	for samples != nil || events != nil {
-		select {
-		case s, ok := <-samples:
-			if !ok {
-				samples = nil
-				continue
-			}
-			f.onSample(s, rec, &lastInspection)
-		case e, ok := <-events:
-			if !ok {
-				events = nil
-				continue
-			}
-			f.onEvent(e, rec)
+// endRun finishes a run whose receiver has returned err: what the
+// subscription still holds is taken in, the analysers stop, the error is
+// logged, and the recording is closed when closeRec.
+func (st *feedState) endRun(err error, closeRec bool) {
+	r := st.run
+	r.cancel()
+	// Run closes the subscription when it returns: take in what is left.
+	if r.samples != nil {
+		for s := range r.samples {
+			st.onSample(s)
 		}
 	}
-	err := <-runErr
-	f.mu.Lock()
-	insp := f.insp
-	f.mu.Unlock()
-	// Close waits for the media analyser's output goroutine, whose
-	// callbacks (onLevels, onMediaEvent) take f.mu: never hold it here.
-	insp.Close()
-	f.mu.Lock()
+	if r.events != nil {
+		for e := range r.events {
+			st.onEvent(e)
+		}
+	}
+	// Close waits for the media analyser, whose callbacks give up now that
+	// the run's context is cancelled.
+	r.insp.Close()
 	if err != nil {
-		f.appendLog(LogEntry{Time: time.Now(), Kind: "error", Detail: err.Error()})
+		st.appendLog(LogEntry{Time: time.Now(), Kind: "error", Detail: err.Error()})
 	}
-	f.cancel = nil
-	f.connectedSince = time.Time{}
-	f.sample.State = session.StateDisconnected
-	if t := f.tuning; t != nil && rec != nil {
-		// The latency wizard keeps this recording going (wizard_run.go).
-		t.rec, rec = rec, nil
+	st.refreshLastError()
+	st.run = nil
+	st.connectedSince = time.Time{}
+	st.sample.State = session.StateDisconnected
+	if closeRec {
+		st.closeRecording()
 	}
-	f.mu.Unlock()
-	if rec != nil {
-		rec.Close(time.Now())
-	}
-	close(done)
 }
 
-func (f *feed) onSample(s session.Sample, rec *record.Recorder, lastInspection *time.Time) {
+func (st *feedState) closeRecording() {
+	if st.rec != nil {
+		st.rec.Close(time.Now())
+		st.rec = nil
+	}
+}
+
+func (st *feedState) onSample(s session.Sample) {
 	var rep *probe.Report
-	if f.insp != nil {
-		r := f.insp.Report()
-		rep = &r
+	if r := st.run; r != nil && r.insp != nil {
+		rp := r.insp.Report()
+		rep = &rp
+		if jpeg, ok := r.insp.Thumbnail(); ok {
+			st.thumbnail = jpeg
+		}
 	}
-	f.mu.Lock()
-	f.sample = s
-	f.history = append(f.history, s)
-	if len(f.history) > HistoryLen {
-		f.history = append(f.history[:0:0], f.history[len(f.history)-HistoryLen:]...)
-	}
+	st.sample = s
+	st.history = appendBounded(st.history, s, HistoryLen)
+	st.refreshLastError()
 	obs := Observation{Sample: s, Running: true}
 	if rep != nil {
 		obs.CCErrors = rep.TR101290.CCError
-		f.inspection = rep
+		st.inspection = rep
 	}
 	now := time.Now()
-	for kind, onset := range f.ongoing {
+	for kind, onset := range st.ongoing {
 		d := now.Sub(onset)
 		switch kind {
 		case media.KindBlack:
@@ -210,29 +410,26 @@ func (f *feed) onSample(s session.Sample, rec *record.Recorder, lastInspection *
 			obs.Silent = d
 		}
 	}
-	changes := f.alarms.Observe(obs)
+	changes := st.alarms.Observe(obs)
 	for _, c := range changes {
-		f.appendLog(LogEntry{Time: c.Time, Kind: "alarm " + string(c.Kind), Detail: c.Detail, Alarm: c.Raised})
+		st.appendLog(LogEntry{Time: c.Time, Kind: "alarm " + string(c.Kind), Detail: c.Detail, Alarm: c.Raised})
 	}
-	name := f.spec.Name
-	f.mu.Unlock()
-
-	if rec != nil {
+	if rec := st.rec; rec != nil {
 		rec.Sample(s)
 		for _, c := range changes {
 			if c.Raised {
 				rec.Alarm(record.Alarm{Time: c.Time, Severity: recordSeverity(c.Kind), Kind: string(c.Kind), Message: c.Detail})
 			}
 		}
-		if rep != nil && s.Time.Sub(*lastInspection) >= 10*time.Second {
+		if rep != nil && s.Time.Sub(st.lastInspection) >= 10*time.Second {
 			rec.Inspection(s.Time, *rep)
-			*lastInspection = s.Time
+			st.lastInspection = s.Time
 		}
 	}
-	if f.opts.OnAlarm != nil {
+	if st.opts.OnAlarm != nil {
 		for _, c := range changes {
 			if c.Raised {
-				f.opts.OnAlarm(f.id, name, c)
+				st.opts.OnAlarm(st.f.id, st.spec.Name, c)
 			}
 		}
 	}
@@ -245,79 +442,56 @@ func recordSeverity(k AlarmKind) record.Severity {
 	return record.SeverityWarning
 }
 
-func (f *feed) onEvent(e session.Event, rec *record.Recorder) {
-	f.mu.Lock()
+func (st *feedState) onEvent(e session.Event) {
 	switch e.Kind {
 	case session.EventConnected:
-		f.connectedSince = e.Time
+		st.connectedSince = e.Time
 	case session.EventDisconnected:
-		f.connectedSince = time.Time{}
+		st.connectedSince = time.Time{}
 	}
-	f.appendLog(LogEntry{Time: e.Time, Kind: string(e.Kind), Detail: e.Detail})
-	f.mu.Unlock()
-	if rec != nil {
-		rec.Event(e)
+	st.appendLog(LogEntry{Time: e.Time, Kind: string(e.Kind), Detail: e.Detail})
+	if st.rec != nil {
+		st.rec.Event(e)
 	}
+	st.refreshLastError()
 }
 
-// onMediaEvent is called from the media analyser's goroutine.
-func (f *feed) onMediaEvent(e media.Event) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	now := time.Now()
-	if e.EndS == 0 {
-		if _, on := f.ongoing[e.Kind]; !on {
-			f.ongoing[e.Kind] = now.Add(-detectorLag[e.Kind])
-			f.appendLog(LogEntry{Time: now, Kind: e.Kind, Detail: e.Kind + " started"})
-		}
+// refreshLastError takes the receiver's latest failure, which a caller
+// that keeps retrying changes while the feed runs.
+func (st *feedState) refreshLastError() {
+	if st.run == nil {
 		return
 	}
-	if _, on := f.ongoing[e.Kind]; on {
-		delete(f.ongoing, e.Kind)
-		f.appendLog(LogEntry{Time: now, Kind: e.Kind, Detail: e.Kind + " ended"})
+	st.lastError = ""
+	if err := st.run.rcv.LastError(); err != nil {
+		st.lastError = err.Error()
 	}
 }
 
-func (f *feed) onLevels(l media.Levels) {
-	f.mu.Lock()
-	f.levels = &l
-	f.mu.Unlock()
-}
-
-// appendLog adds a log line; f.mu must be held.
-func (f *feed) appendLog(e LogEntry) {
-	f.log = append(f.log, e)
-	if len(f.log) > LogLen {
-		f.log = append(f.log[:0:0], f.log[len(f.log)-LogLen:]...)
+// onMedia takes in a media analyser callback.
+func (st *feedState) onMedia(m mediaMsg) {
+	if m.levels != nil {
+		st.levels = m.levels
+	}
+	e := m.event
+	if e == nil {
+		return
+	}
+	now := time.Now()
+	_, on := st.ongoing[e.Kind]
+	switch {
+	case e.EndS == 0 && !on:
+		st.ongoing[e.Kind] = now.Add(-detectorLag[e.Kind])
+		st.appendLog(LogEntry{Time: now, Kind: e.Kind, Detail: e.Kind + " started"})
+	case e.EndS != 0 && on:
+		delete(st.ongoing, e.Kind)
+		st.appendLog(LogEntry{Time: now, Kind: e.Kind, Detail: e.Kind + " ended"})
 	}
 }
 
-func (f *feed) view(full bool) FeedView {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	v := FeedView{
-		ID: f.id, Spec: f.spec, Running: f.cancel != nil, Tuning: f.tuning != nil, Sample: f.sample,
-		Alarms: f.alarms.Active(), Health: f.alarms.Health(), Unacknowledged: f.alarms.Unacknowledged(),
-		Started: f.started, ConnectedSince: f.connectedSince, Inspection: f.inspection,
-		MediaAnalysis: f.mediaAnalysis, MediaNote: f.mediaNote, Levels: f.levels,
-	}
-	if f.receiver != nil {
-		if err := f.receiver.LastError(); err != nil {
-			v.LastError = err.Error()
-		}
-	}
-	if full {
-		v.History = append([]session.Sample(nil), f.history...)
-		v.Log = append([]LogEntry(nil), f.log...)
-		if f.insp != nil {
-			if jpeg, ok := f.insp.Thumbnail(); ok {
-				v.Thumbnail = jpeg
-			}
-		}
-	} else if n := len(f.log); n > 0 {
-		v.Log = []LogEntry{f.log[n-1]}
-	}
-	return v
+// appendLog adds a line to the feed's event log.
+func (st *feedState) appendLog(e LogEntry) {
+	st.log = appendBounded(st.log, e, LogLen)
 }
 
 // teeSink hands the received TS bytes to every analyser. Each of them is

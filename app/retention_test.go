@@ -117,7 +117,7 @@ func TestFFmpegPathFuncAppliesToFeedsStartedAfterwards(t *testing.T) {
 	path := ""
 	get := func() string { mu.Lock(); defer mu.Unlock(); return path }
 	set := func(p string) { mu.Lock(); path = p; mu.Unlock() }
-	c := NewController(ControllerOptions{FFmpegPathFunc: get})
+	c := NewController(t.Context(), ControllerOptions{FFmpegPathFunc: get})
 	t.Cleanup(c.Close)
 	// A caller to a closed loopback port: it keeps trying, which is enough here.
 	id, err := c.Add(FeedSpec{Name: "cam", Media: true, Config: session.Config{Mode: session.ModeCaller, Host: "127.0.0.1", Port: 9, LatencyMs: 120}})

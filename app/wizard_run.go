@@ -28,19 +28,34 @@ func errTuning(name string) error {
 // latency wizard writes.
 const EventWizard session.EventKind = "wizard"
 
-// tuning is one latency wizard run on a feed. The fields below cancel and
-// done are guarded by the feed's mu.
+// tuning is the latency wizard's mode of a feed's loop: the feed's own
+// receiver is stopped (the wizard reconnects at every step on the same port
+// or to the same peer), its recording stays open, and the wizard runs on a
+// goroutine of its own that reports to the loop through msgs.
 type tuning struct {
-	cancel context.CancelFunc
-	done   chan struct{} // closed when RunWizard has finished with the feed
-
-	// stopped: the operator stopped the feed (or closed the controller)
+	cancel   context.CancelFunc
+	msgs     chan wizardMsg
+	original int // the latency the feed is restarted with, ms
+	// stopped: the operator stopped the feed (or it is being removed)
 	// during the wizard; it must not be restarted.
 	stopped bool
-	// rec is the feed's recording, handed over by the feed's run loop
-	// when its receiver stopped, so that the wizard's result goes into the
-	// same recorded session and the restarted feed carries on in it.
-	rec *record.Recorder
+	// waiting are Stop commands to answer once the wizard has let go.
+	waiting []answer
+	// result receives the outcome for RunWizard once the feed is back.
+	result chan<- wizardOutcome
+}
+
+// wizardMsg is news from the wizard's goroutine: a log line for a finished
+// step, or the end of the run.
+type wizardMsg struct {
+	line string
+	done *wizardOutcome
+}
+
+// wizardOutcome is what RunWizard returns.
+type wizardOutcome struct {
+	res wizard.Result
+	err error
 }
 
 // RunWizard runs the latency wizard on a connected feed. The feed's own
@@ -52,7 +67,7 @@ type tuning struct {
 // the wizard) and the steps to the feed's event log.
 //
 // cfg.OriginalLatencyMs is taken from the feed. progress, when not nil, is
-// called from RunWizard's goroutine. A feed that is not connected is
+// called from the wizard's goroutine. A feed that is not connected is
 // refused with an error wrapping wizard.ErrNotConnected and nothing is
 // touched. The error is nil when the wizard finished with a
 // recommendation; it wraps wizard.ErrCancelled when ctx ended.
@@ -61,86 +76,136 @@ func (c *Controller) RunWizard(ctx context.Context, id FeedID, cfg wizard.Config
 	if err != nil {
 		return wizard.Result{}, err
 	}
-	f.mu.Lock()
-	spec := f.spec
+	out := make(chan wizardOutcome, 1)
+	err = f.do(func(st *feedState) error { return st.startTuning(ctx, cfg, progress, out) })
+	if err != nil {
+		return wizard.Result{}, err
+	}
+	select {
+	case o := <-out:
+		return o.res, o.err
+	case <-f.done:
+		select {
+		case o := <-out:
+			return o.res, o.err
+		default:
+			return wizard.Result{}, fmt.Errorf("%w: %w", ErrNotRestarted, errFeedGone)
+		}
+	}
+}
+
+// startTuning puts the feed into the latency wizard's mode; the outcome
+// goes to out once the feed is back (or stays stopped).
+func (st *feedState) startTuning(ctx context.Context, cfg wizard.Config, progress func(wizard.Progress), out chan<- wizardOutcome) error {
+	spec := st.spec
 	cfg.OriginalLatencyMs = spec.Config.LatencyMs
 	if cfg.OriginalLatencyMs == 0 {
 		cfg.OriginalLatencyMs = session.DefaultLatencyMs
 	}
 	switch {
-	case f.tuning != nil:
-		f.mu.Unlock()
-		return wizard.Result{}, errTuning(spec.Name)
-	case f.cancel == nil || f.connectedSince.IsZero():
-		f.mu.Unlock()
-		return wizard.Result{}, fmt.Errorf("app: %q is not connected, so the latency wizard did not start and nothing was changed: start the feed and wait until the peer is connected (%w)", spec.Name, wizard.ErrNotConnected)
+	case st.tune != nil:
+		return errTuning(spec.Name)
+	case st.run == nil || st.connectedSince.IsZero():
+		return fmt.Errorf("app: %q is not connected, so the latency wizard did not start and nothing was changed: start the feed and wait until the peer is connected (%w)", spec.Name, wizard.ErrNotConnected)
 	}
 	if err := cfg.Validate(); err != nil {
-		f.mu.Unlock()
-		return wizard.Result{}, err
+		return err
 	}
+	// The wizard ends with the caller's ctx or the feed's.
 	wctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	t := &tuning{cancel: cancel, done: make(chan struct{})}
-	defer close(t.done)
-	f.tuning = t
-	f.mu.Unlock()
+	stopWithFeed := context.AfterFunc(st.ctx, cancel)
+	t := &tuning{cancel: func() { stopWithFeed(); cancel() }, msgs: make(chan wizardMsg, 8), original: cfg.OriginalLatencyMs, result: out}
+	st.tune = t
+	st.stopRun(false) // the recording goes on across the wizard
+	st.wizardLog(fmt.Sprintf("latency wizard started at %d ms: each step reconnects the feed briefly", cfg.OriginalLatencyMs))
 
-	f.halt() // the feed's run loop hands its recording to t.rec
-	f.wizardLog(f.tuningRec(t), fmt.Sprintf("latency wizard started at %d ms: each step reconnects the feed briefly", cfg.OriginalLatencyMs))
-
+	quit := st.f.done
+	send := func(m wizardMsg) {
+		select {
+		case t.msgs <- m:
+		case <-quit:
+		}
+	}
 	link := &wizard.SRTLink{Config: spec.Config}
-	res, runErr := wizard.Run(wctx, link, cfg, func(p wizard.Progress) {
-		if line := wizardLogLine(p); line != "" {
-			f.wizardLog(f.tuningRec(t), line)
-		}
-		if progress != nil {
-			progress(p)
-		}
-	})
+	go func() {
+		res, err := wizard.Run(wctx, link, cfg, func(p wizard.Progress) {
+			if line := wizardLogLine(p); line != "" {
+				send(wizardMsg{line: line})
+			}
+			if progress != nil {
+				progress(p)
+			}
+		})
+		send(wizardMsg{done: &wizardOutcome{res: res, err: err}})
+	}()
+	return nil
+}
 
-	f.mu.Lock()
-	rec, stopped := t.rec, t.stopped
-	t.rec = nil
-	f.mu.Unlock()
-	if rec == nil && c.opts.Recorder != nil && !stopped {
+// onWizard takes in news from the wizard's goroutine.
+func (st *feedState) onWizard(m wizardMsg) {
+	if m.done == nil {
+		st.wizardLog(m.line)
+		return
+	}
+	st.endTuning(*m.done)
+}
+
+// finishTuning cancels the wizard and waits for its end (the loop is
+// stopping or the feed is being stopped).
+func (st *feedState) finishTuning() {
+	t := st.tune
+	t.cancel()
+	for m := range t.msgs {
+		if m.done != nil {
+			st.endTuning(*m.done)
+			return
+		}
+		st.wizardLog(m.line)
+	}
+}
+
+// endTuning records the wizard's result, restarts the feed with its
+// original settings unless it was stopped meanwhile, and answers RunWizard
+// and any Stop that waited.
+func (st *feedState) endTuning(o wizardOutcome) {
+	t := st.tune
+	t.cancel()
+	st.tune = nil
+	res := o.res
+	if st.rec == nil && st.opts.Recorder != nil && !t.stopped {
 		// The feed's recording ended by itself before the wizard took the
 		// feed: record the rest of this session in a new one.
-		rec = f.newRecording(spec)
+		st.rec = st.newRecording()
 	}
-	if rec != nil {
+	if st.rec != nil {
 		if js, err := json.Marshal(res); err == nil {
-			rec.WizardResult(time.Now(), js)
+			st.rec.WizardResult(time.Now(), js)
 		}
 	}
-	f.wizardLog(rec, wizardEndLine(res))
+	st.wizardLog(wizardEndLine(res))
 
-	if stopped {
-		f.wizardLog(rec, "latency wizard: the feed was stopped, so it stays stopped")
-		if rec != nil {
-			rec.Close(time.Now())
+	err := o.err
+	if t.stopped {
+		st.wizardLog("latency wizard: the feed was stopped, so it stays stopped")
+		st.closeRecording()
+		err = joinWizardErr(o.err, fmt.Errorf("%w: %q was stopped during the wizard and stays stopped", ErrNotRestarted, st.spec.Name))
+	} else {
+		// Restart with the original settings (the spec is unchanged:
+		// Update is refused while tuning).
+		st.wizardLog(fmt.Sprintf("latency wizard: restarting the feed with its original latency %d ms", t.original))
+		if startErr := st.startRun(); startErr != nil {
+			startErr = fmt.Errorf("%w: %q: %w", ErrNotRestarted, st.spec.Name, startErr)
+			st.wizardLog(startErr.Error())
+			st.closeRecording()
+			err = joinWizardErr(o.err, startErr)
 		}
-		f.mu.Lock()
-		f.tuning = nil
-		f.mu.Unlock()
-		return res, joinWizardErr(runErr, fmt.Errorf("%w: %q was stopped during the wizard and stays stopped", ErrNotRestarted, spec.Name))
 	}
-	// Restart with the original settings (f.spec is unchanged: Update is
-	// refused while tuning).
-	f.wizardLog(rec, fmt.Sprintf("latency wizard: restarting the feed with its original latency %d ms", cfg.OriginalLatencyMs))
-	startErr := f.startWith(rec, true)
-	f.mu.Lock()
-	f.tuning = nil
-	f.mu.Unlock()
-	if startErr != nil {
-		startErr = fmt.Errorf("%w: %q: %w", ErrNotRestarted, spec.Name, startErr)
-		f.wizardLog(rec, startErr.Error())
-		if rec != nil {
-			rec.Close(time.Now())
-		}
-		return res, joinWizardErr(runErr, startErr)
+	// Like a command's answer, the outcome goes out once the state it
+	// leaves is published.
+	st.replies = append(st.replies, func() { t.result <- wizardOutcome{res: res, err: err} })
+	for _, w := range t.waiting {
+		w(nil)
 	}
-	return res, runErr
 }
 
 // joinWizardErr keeps the wizard's own error (cancel, failure) first.
@@ -158,77 +223,50 @@ func (c *Controller) ApplyLatency(id FeedID, ms int) error {
 	if err != nil {
 		return err
 	}
-	f.mu.Lock()
-	spec, running, tuningNow := f.spec, f.cancel != nil, f.tuning != nil
-	f.mu.Unlock()
-	if tuningNow {
-		return errTuning(spec.Name)
-	}
-	old := spec.Config.LatencyMs
-	spec.Config.LatencyMs = ms
-	if err := spec.Config.Validate(); err != nil {
-		return err
-	}
-	f.halt()
-	if err := c.Update(id, spec); err != nil {
-		return err
-	}
-	if old == 0 {
-		old = session.DefaultLatencyMs
-	}
-	f.mu.Lock()
-	f.appendLog(LogEntry{Time: time.Now(), Kind: "latency", Detail: fmt.Sprintf("latency set to %d ms (was %d ms)", ms, old)})
-	f.mu.Unlock()
-	if !running {
-		return nil
-	}
-	return f.start()
+	return f.do(func(st *feedState) error {
+		if st.tune != nil {
+			return errTuning(st.spec.Name)
+		}
+		spec := st.spec
+		old := spec.Config.LatencyMs
+		spec.Config.LatencyMs = ms
+		if err := spec.Config.Validate(); err != nil {
+			return err
+		}
+		running := st.run != nil
+		st.stopRun(true)
+		st.setSpec(spec)
+		if old == 0 {
+			old = session.DefaultLatencyMs
+		}
+		st.appendLog(LogEntry{Time: time.Now(), Kind: "latency", Detail: fmt.Sprintf("latency set to %d ms (was %d ms)", ms, old)})
+		if !running {
+			return nil
+		}
+		return st.startRun()
+	})
 }
 
-// stopTuning cancels a latency wizard running on the feed and waits until
-// it has let go of the feed, which it then leaves stopped.
-func (f *feed) stopTuning() {
-	f.mu.Lock()
-	t := f.tuning
-	if t != nil {
-		t.stopped = true
-	}
-	f.mu.Unlock()
-	if t == nil {
-		return
-	}
-	t.cancel()
-	<-t.done
-}
-
-// tuningRec is the feed's recording the wizard holds (nil when none).
-func (f *feed) tuningRec(t *tuning) *record.Recorder {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	return t.rec
-}
-
-// wizardLog adds a wizard line to the feed's event log and, when rec is
-// not nil, to the recording.
-func (f *feed) wizardLog(rec *record.Recorder, detail string) {
+// wizardLog adds a wizard line to the feed's event log and to its
+// recording.
+func (st *feedState) wizardLog(detail string) {
 	now := time.Now()
-	f.mu.Lock()
-	f.appendLog(LogEntry{Time: now, Kind: string(EventWizard), Detail: detail})
-	f.mu.Unlock()
-	if rec != nil {
-		rec.Event(session.Event{Time: now, Kind: EventWizard, Detail: detail})
+	st.appendLog(LogEntry{Time: now, Kind: string(EventWizard), Detail: detail})
+	if st.rec != nil {
+		st.rec.Event(session.Event{Time: now, Kind: EventWizard, Detail: detail})
 	}
 }
 
-// newRecording starts a recording for spec like a feed start does; nil
+// newRecording starts a recording for the feed like a start does; nil
 // when it cannot (the reason goes to the feed log).
-func (f *feed) newRecording(spec FeedSpec) *record.Recorder {
-	r, err := f.opts.Recorder.Start(context.Background(), record.NewSession{
+func (st *feedState) newRecording() *record.Recorder {
+	spec := st.spec
+	r, err := st.opts.Recorder.Start(st.ctx, record.NewSession{
 		Name: spec.Name, URL: spec.Config.RedactedURL(), Mode: string(spec.Config.Mode),
 		LatencyMs: spec.Config.LatencyMs, Started: time.Now(),
 	}, record.Options{})
 	if err != nil {
-		f.wizardLog(nil, "latency wizard result not recorded: "+err.Error())
+		st.wizardLog("latency wizard result not recorded: " + err.Error())
 		return nil
 	}
 	return r

@@ -39,7 +39,7 @@ func newWizardPeer(t *testing.T, feedMode session.Mode) wizardPeer {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { db.Close() })
-	c := NewController(ControllerOptions{Recorder: db})
+	c := NewController(t.Context(), ControllerOptions{Recorder: db})
 	t.Cleanup(c.Close) // registered after db.Close: runs first
 
 	// The sender asks for less latency than the feed, so the negotiated
@@ -227,7 +227,7 @@ func TestRunWizardRefusesFeedNotConnected(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			c := NewController(ControllerOptions{})
+			c := NewController(t.Context(), ControllerOptions{})
 			t.Cleanup(c.Close)
 			id, err := c.Add(FeedSpec{Name: "cam1", Config: session.Config{Mode: session.ModeListener, Host: "127.0.0.1", Port: port, LatencyMs: 300}})
 			if err != nil {
@@ -251,7 +251,7 @@ func TestRunWizardRefusesFeedNotConnected(t *testing.T) {
 		})
 	}
 	t.Run("unknown feed", func(t *testing.T) {
-		c := NewController(ControllerOptions{})
+		c := NewController(t.Context(), ControllerOptions{})
 		t.Cleanup(c.Close)
 		if _, err := c.RunWizard(context.Background(), 42, shortWizard, nil); !errors.Is(err, ErrNoFeed) {
 			t.Errorf("RunWizard on feed 42: %v, want ErrNoFeed", err)
@@ -340,7 +340,7 @@ func TestStopDuringWizardLeavesFeedStopped(t *testing.T) {
 }
 
 func TestApplyLatencyValidates(t *testing.T) {
-	c := NewController(ControllerOptions{})
+	c := NewController(t.Context(), ControllerOptions{})
 	t.Cleanup(c.Close)
 	id, err := c.Add(FeedSpec{Name: "cam1", Config: session.Config{Mode: session.ModeCaller, Host: "127.0.0.1", Port: 9000, LatencyMs: 120}})
 	if err != nil {

@@ -103,7 +103,7 @@ func TestPresetManagerCreateRenameDuplicateDelete(t *testing.T) {
 	w.Resize(fyne.NewSize(1100, 800))
 	kc := &preset.MemoryKeychain{}
 	store := openStore(t, kc)
-	ctrl := app.NewController(app.ControllerOptions{})
+	ctrl := app.NewController(t.Context(), app.ControllerOptions{})
 	t.Cleanup(ctrl.Close)
 	cfg := session.Config{Mode: session.ModeCaller, Host: "192.0.2.7", Port: 9001, LatencyMs: 300, Passphrase: "correct horse battery", PBKeyLen: 24}
 	id, err := ctrl.Add(app.FeedSpec{Name: "Stage left", Config: cfg})
@@ -221,7 +221,7 @@ func TestPresetWithoutKeychainSaysTypeIt(t *testing.T) {
 	settled, wait := settledChan(t)
 	w := test.NewTempWindow(t, nil)
 	store := openStore(t, &preset.MemoryKeychain{Unavailable: true})
-	ctrl := app.NewController(app.ControllerOptions{})
+	ctrl := app.NewController(t.Context(), app.ControllerOptions{})
 	t.Cleanup(ctrl.Close)
 
 	// "Save as preset…" from the session form.
@@ -276,7 +276,7 @@ func TestCorruptPresetsFileIsShownAndAppGoesOn(t *testing.T) {
 	if err != nil {
 		t.Fatalf("a damaged file stopped the store: %v", err)
 	}
-	ctrl := app.NewController(app.ControllerOptions{})
+	ctrl := app.NewController(t.Context(), app.ControllerOptions{})
 	t.Cleanup(ctrl.Close)
 	ui := newMainUI(ctrl, w)
 	ui.presets = store
@@ -296,7 +296,7 @@ func TestApplyPresetToRunningFeedResolvesRTT(t *testing.T) {
 	settled, wait := settledChan(t)
 	w := test.NewTempWindow(t, nil)
 	w.Resize(fyne.NewSize(1100, 800))
-	ctrl := app.NewController(app.ControllerOptions{})
+	ctrl := app.NewController(t.Context(), app.ControllerOptions{})
 	t.Cleanup(ctrl.Close)
 	demo, err := app.StartDemo(ctrl) // a real loopback SRT link through the impairment relay
 	if err != nil {

@@ -3,6 +3,7 @@
 package views
 
 import (
+	"context"
 	"fmt"
 	"net/url"
 	"os"
@@ -56,7 +57,7 @@ func Run(opts Options) error {
 		}
 	}
 	n := &notifier{app: a, last: map[app.FeedID]time.Time{}}
-	ctrl := app.NewController(app.ControllerOptions{Recorder: db, OnAlarm: n.alarm, FFmpegPathFunc: ffmpegPathSetting(a.Preferences())})
+	ctrl := app.NewController(context.TODO(), app.ControllerOptions{Recorder: db, OnAlarm: n.alarm, FFmpegPathFunc: ffmpegPathSetting(a.Preferences())})
 	w := a.NewWindow(app.Name)
 	ui := newMainUI(ctrl, w)
 	ui.presets, ui.presetsErr = openPresetStore()

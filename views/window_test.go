@@ -18,7 +18,7 @@ import (
 func TestMainViewShowsToolbarAndPlaceholder(t *testing.T) {
 	test.NewTempApp(t)
 	w := test.NewTempWindow(t, nil)
-	ctrl := app.NewController(app.ControllerOptions{})
+	ctrl := app.NewController(t.Context(), app.ControllerOptions{})
 	t.Cleanup(ctrl.Close)
 	ui := newMainUI(ctrl, w)
 	w.SetContent(ui.content)
@@ -45,7 +45,7 @@ func TestMainViewShowsToolbarAndPlaceholder(t *testing.T) {
 
 func TestFeedListUpdatesRows(t *testing.T) {
 	test.NewTempApp(t)
-	ctrl := app.NewController(app.ControllerOptions{})
+	ctrl := app.NewController(t.Context(), app.ControllerOptions{})
 	t.Cleanup(ctrl.Close)
 	for _, name := range []string{"cam1", "cam2"} {
 		if _, err := ctrl.Add(app.FeedSpec{Name: name, Config: session.Config{Mode: session.ModeCaller, Host: "127.0.0.1", Port: 9000}}); err != nil {

@@ -24,7 +24,7 @@ func newTestWizard(t *testing.T, cfg session.Config) (*wizardDialog, *app.Contro
 	test.NewTempApp(t)
 	w := test.NewTempWindow(t, nil)
 	w.Resize(fyne.NewSize(1000, 760))
-	ctrl := app.NewController(app.ControllerOptions{})
+	ctrl := app.NewController(t.Context(), app.ControllerOptions{})
 	t.Cleanup(ctrl.Close)
 	id, err := ctrl.Add(app.FeedSpec{Name: "Cam 1", Config: cfg})
 	if err != nil {
@@ -299,7 +299,7 @@ func TestWizardSaveAsPreset(t *testing.T) {
 func TestTuneLatencyFromMenuAndDetail(t *testing.T) {
 	test.NewTempApp(t)
 	w := test.NewTempWindow(t, nil)
-	ctrl := app.NewController(app.ControllerOptions{})
+	ctrl := app.NewController(t.Context(), app.ControllerOptions{})
 	t.Cleanup(ctrl.Close)
 	ui := newMainUI(ctrl, w)
 	w.SetContent(ui.content)
