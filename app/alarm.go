@@ -92,19 +92,54 @@ type Observation struct {
 	Silent   time.Duration // how long the sound has been silent
 }
 
-// AlarmChange is an alarm starting or ending.
+// AlarmChange is an alarm starting or ending, with the figures that tripped
+// it. Detail is the one wording of those figures (Describe), for every
+// screen, log and report that shows the alarm.
 type AlarmChange struct {
 	Time   time.Time
 	Kind   AlarmKind
-	Raised bool   // false: the condition cleared
-	Detail string // in words, with the figure that tripped it
+	Raised bool // false: the condition cleared
+
+	Value float64       // the measured figure: RTT in ms, bitrate in Mbit/s
+	Limit float64       // the threshold it crossed, same unit as Value
+	Count uint64        // dropped packets or continuity errors so far
+	For   time.Duration // how long the condition has lasted (no data, black, frozen, silent)
+
+	Detail string // Describe(), in words
+}
+
+// Describe says the alarm in words, with the figure that tripped it and,
+// where there is one, what to do.
+func (c AlarmChange) Describe() string {
+	if !c.Raised {
+		return "cleared"
+	}
+	switch c.Kind {
+	case AlarmNoData:
+		return fmt.Sprintf("no packets for %s: check the encoder is sending", c.For.Round(time.Second))
+	case AlarmRTT:
+		return fmt.Sprintf("round trip %.0f ms is above %.0f ms", c.Value, c.Limit)
+	case AlarmDropped:
+		return fmt.Sprintf("packets lost for good (%d so far): raise the latency", c.Count)
+	case AlarmBitrate:
+		return fmt.Sprintf("bitrate %.2f Mbit/s is below %.2f Mbit/s", c.Value, c.Limit)
+	case AlarmBlack:
+		return "picture black for " + c.For.Round(100*time.Millisecond).String()
+	case AlarmFreeze:
+		return "picture frozen for " + c.For.Round(100*time.Millisecond).String()
+	case AlarmSilence:
+		return "sound silent for " + c.For.Round(100*time.Millisecond).String()
+	case AlarmCCErrors:
+		return fmt.Sprintf("continuity errors in the transport stream (%d so far)", c.Count)
+	}
+	return string(c.Kind)
 }
 
 // Alarms evaluates the rules for one feed. It is not safe for concurrent
 // use; the feed's owner calls Observe once per sample.
 type Alarms struct {
 	th          Thresholds
-	active      map[AlarmKind]string
+	active      map[AlarmKind]AlarmChange
 	lastData    time.Time
 	lastBytes   uint64
 	lastDropped uint64
@@ -116,7 +151,7 @@ type Alarms struct {
 
 // NewAlarms returns an evaluator with the given thresholds.
 func NewAlarms(th Thresholds) *Alarms {
-	return &Alarms{th: th, active: map[AlarmKind]string{}, acked: map[AlarmKind]bool{}}
+	return &Alarms{th: th, active: map[AlarmKind]AlarmChange{}, acked: map[AlarmKind]bool{}}
 }
 
 // Thresholds returns the settings in force.
@@ -140,47 +175,57 @@ func (a *Alarms) Observe(o Observation) []AlarmChange {
 		a.lastCC = o.CCErrors
 	}
 	connected := s.State == session.StateConnected
-	want := map[AlarmKind]string{}
+	want := map[AlarmKind]AlarmChange{}
+	raise := func(c AlarmChange) {
+		c.Time, c.Raised = now, true
+		c.Detail = c.Describe()
+		want[c.Kind] = c
+	}
 	if o.Running && a.th.NoDataFor > 0 && now.Sub(a.lastData) >= a.th.NoDataFor {
-		want[AlarmNoData] = fmt.Sprintf("no packets for %s: check the encoder is sending", now.Sub(a.lastData).Round(time.Second))
+		raise(AlarmChange{Kind: AlarmNoData, For: now.Sub(a.lastData)})
 	}
 	if connected && a.th.RTTAboveMs > 0 && s.RTTMs > a.th.RTTAboveMs {
-		want[AlarmRTT] = fmt.Sprintf("round trip %.0f ms is above %.0f ms", s.RTTMs, a.th.RTTAboveMs)
+		raise(AlarmChange{Kind: AlarmRTT, Value: s.RTTMs, Limit: a.th.RTTAboveMs})
 	}
 	if a.th.DroppedWindow > 0 && !a.dropAt.IsZero() && now.Sub(a.dropAt) < a.th.DroppedWindow {
-		want[AlarmDropped] = fmt.Sprintf("packets lost for good (%d so far): raise the latency", s.PktsDropped)
+		raise(AlarmChange{Kind: AlarmDropped, Count: s.PktsDropped})
 	}
 	if connected && a.th.BitrateBelow > 0 && s.RecvMbps < a.th.BitrateBelow {
-		want[AlarmBitrate] = fmt.Sprintf("bitrate %.2f Mbit/s is below %.2f Mbit/s", s.RecvMbps, a.th.BitrateBelow)
+		raise(AlarmChange{Kind: AlarmBitrate, Value: s.RecvMbps, Limit: a.th.BitrateBelow})
 	}
 	media := []struct {
 		kind  AlarmKind
 		limit time.Duration
 		dur   time.Duration
-		what  string
 	}{
-		{AlarmBlack, a.th.BlackFor, o.Black, "picture black"},
-		{AlarmFreeze, a.th.FreezeFor, o.Frozen, "picture frozen"},
-		{AlarmSilence, a.th.SilenceFor, o.Silent, "sound silent"},
+		{AlarmBlack, a.th.BlackFor, o.Black},
+		{AlarmFreeze, a.th.FreezeFor, o.Frozen},
+		{AlarmSilence, a.th.SilenceFor, o.Silent},
 	}
 	for _, m := range media {
 		if m.limit > 0 && m.dur >= m.limit {
-			want[m.kind] = fmt.Sprintf("%s for %s", m.what, m.dur.Round(100*time.Millisecond))
+			raise(AlarmChange{Kind: m.kind, For: m.dur})
 		}
 	}
 	if a.th.CCErrorsWindow > 0 && !a.ccAt.IsZero() && now.Sub(a.ccAt) < a.th.CCErrorsWindow {
-		want[AlarmCCErrors] = fmt.Sprintf("continuity errors in the transport stream (%d so far)", o.CCErrors)
+		raise(AlarmChange{Kind: AlarmCCErrors, Count: o.CCErrors})
 	}
 
 	var changes []AlarmChange
 	for _, k := range alarmOrder {
-		detail, on := want[k]
+		c, on := want[k]
 		_, was := a.active[k]
 		switch {
+		case on && was:
+			// Still on: it keeps the time it was raised.
+			c.Time = a.active[k].Time
+			want[k] = c
 		case on && !was:
-			changes = append(changes, AlarmChange{Time: now, Kind: k, Raised: true, Detail: detail})
+			changes = append(changes, c)
 		case !on && was:
-			changes = append(changes, AlarmChange{Time: now, Kind: k, Raised: false, Detail: "cleared"})
+			cleared := AlarmChange{Time: now, Kind: k}
+			cleared.Detail = cleared.Describe()
+			changes = append(changes, cleared)
 			delete(a.acked, k)
 		}
 	}
@@ -194,8 +239,8 @@ var alarmOrder = []AlarmKind{AlarmNoData, AlarmDropped, AlarmBlack, AlarmFreeze,
 func (a *Alarms) Active() []AlarmChange {
 	var out []AlarmChange
 	for _, k := range alarmOrder {
-		if d, ok := a.active[k]; ok {
-			out = append(out, AlarmChange{Kind: k, Raised: true, Detail: d})
+		if c, ok := a.active[k]; ok {
+			out = append(out, c)
 		}
 	}
 	return out
