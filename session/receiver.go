@@ -69,7 +69,8 @@ type Receiver struct {
 	connectedTotal time.Duration
 	connects       int
 	lastErr        error
-	evictedBy      string // the caller that took the current peer's place
+	evictedBy      string       // the caller that took the current peer's place
+	connBase       ConnCounters // the cumulative counters when the current connection began
 
 	sinkQueue chan packet.Packet // delivered packets on their way to the sink
 }
@@ -144,7 +145,7 @@ func (r *Receiver) Run(ctx context.Context) error {
 // Snapshot returns the current statistics with cumulative counters.
 func (r *Receiver) Snapshot() Sample {
 	r.mu.Lock()
-	state, peer := r.state, r.peer
+	state, peer, base := r.state, r.peer, r.connBase
 	r.mu.Unlock()
 	recovered, unrecovered := r.pktsRecovered.Load(), r.pktsUnrecovered.Load()
 	s := Sample{
@@ -164,8 +165,23 @@ func (r *Receiver) Snapshot() Sample {
 		if s.RTTMs > 0 {
 			s.RTTMultiplier = float64(s.LatencyMs) / s.RTTMs
 		}
+		s.Conn = ConnCounters{
+			Since:       base.Since,
+			PktsRecv:    s.PktsRecv - base.PktsRecv,
+			PktsLost:    s.PktsLost - base.PktsLost,
+			PktsRetrans: s.PktsRetrans - base.PktsRetrans,
+			PktsDropped: s.PktsDropped - base.PktsDropped,
+			BytesRecv:   s.BytesRecv - base.BytesRecv,
+		}
 	}
 	return s
+}
+
+// counters are the cumulative receive counters now.
+func (r *Receiver) counters() ConnCounters {
+	recovered, unrecovered := r.pktsRecovered.Load(), r.pktsUnrecovered.Load()
+	return ConnCounters{PktsRecv: r.pktsRecv.Load(), PktsLost: recovered + unrecovered, PktsRetrans: recovered,
+		PktsDropped: unrecovered, BytesRecv: r.bytesRecv.Load()}
 }
 
 // Summary returns the session's outcome so far; call it after Run returns
@@ -291,6 +307,9 @@ func (r *Receiver) serve(ctx context.Context, conn srt.Conn) {
 	r.state = StateConnected
 	r.connectedSince = time.Now()
 	r.lastDataNano.Store(r.connectedSince.UnixNano()) // before anyone can ask how silent it is
+	// Only this goroutine counts, and it has not read yet: the baseline is exact.
+	r.connBase = r.counters()
+	r.connBase.Since = r.connectedSince
 	r.connects++
 	r.mu.Unlock()
 

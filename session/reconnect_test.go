@@ -52,6 +52,13 @@ func TestReconnectAfterOutage(t *testing.T) {
 	after := waitSample(t, sub, 10*time.Second, "counters continuing", func(s Sample) bool {
 		return s.State == StateConnected && s.PktsRecv >= before.PktsRecv+100
 	})
+	// The session's counters carry on; this connection's start again.
+	if c := after.Conn; c.Since.Before(cutAt) || c.PktsRecv == 0 || c.PktsRecv > after.PktsRecv-before.PktsRecv || c.PktsLost > after.PktsLost {
+		t.Errorf("this connection's counters %+v after the reconnect; session %d received, %d before the cut", c, after.PktsRecv, before.PktsRecv)
+	}
+	if c := before.Conn; c.PktsRecv != before.PktsRecv || c.PktsLost != before.PktsLost {
+		t.Errorf("first connection's counters %+v, want the session's (%d received, %d lost)", c, before.PktsRecv, before.PktsLost)
+	}
 	sum := r.Summary()
 	if sum.Reconnects != 1 || sum.PktsRecv < after.PktsRecv {
 		t.Errorf("summary after reconnect: %+v", sum)

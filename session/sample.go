@@ -33,6 +33,23 @@ type Sample struct {
 	// SinkSkippedBytes counts received bytes the payload sink (the probe)
 	// could not take in time; reception itself never waits for the sink.
 	SinkSkippedBytes uint64 `json:"sink_skipped_bytes,omitempty"`
+
+	// Conn is the current connection's share of the counters above: what
+	// arrived since it was established. Zero while not connected. The
+	// counters above span the session; RTT, latency and the latency advice
+	// belong to this connection, so loss beside them must come from here.
+	Conn ConnCounters `json:"conn,omitzero"`
+}
+
+// ConnCounters are the receive counters of one connection, with the same
+// meanings (and JSON names) as the session's cumulative ones in Sample.
+type ConnCounters struct {
+	Since       time.Time `json:"since"`        // when the connection was established
+	PktsRecv    uint64    `json:"pkts_recv"`    // data packets delivered
+	PktsLost    uint64    `json:"pkts_lost"`    // detected missing: recovered + unrecovered
+	PktsRetrans uint64    `json:"pkts_retrans"` // retransmitted packets received
+	PktsDropped uint64    `json:"pkts_dropped"` // never delivered: unrecovered
+	BytesRecv   uint64    `json:"bytes_recv"`   // payload bytes delivered
 }
 
 // EventKind names what happened to a session.

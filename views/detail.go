@@ -206,14 +206,11 @@ func figuresLine(v app.FeedView) string {
 
 // headroomLine is the RTT multiplier coloured against the loss guidance.
 func headroomLine(v app.FeedView) (string, color.Color) {
-	s := v.Sample
-	if s.RTTMs <= 0 || s.LatencyMs == 0 {
+	a, ok := app.AdviseLatency(v)
+	if !ok {
 		return "", colorIdle
 	}
-	loss := app.LossPct(s.PktsRecv, s.PktsLost, s.PktsDropped)
-	g := app.GuidanceFor(loss)
-	h := app.HeadroomHealth(float64(s.LatencyMs), s.RTTMs, loss)
-	return fmt.Sprintf("latency = %.1f× RTT (advised ≥ %.0f× for %.1f%% loss)", s.RTTMultiplier, g.Multiplier, loss), healthColor(h)
+	return fmt.Sprintf("latency = %.1f× RTT (advised ≥ %d× for %s)", a.Multiplier, a.Advice.Multiplier, a.Loss), healthColor(a.Health)
 }
 
 func alarmLine(v app.FeedView) string {

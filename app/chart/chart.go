@@ -24,6 +24,7 @@ import (
 	"gonum.org/v1/plot/vg/vgpdf"
 	"gonum.org/v1/plot/vg/vgsvg"
 
+	"github.com/srtscope/srtscope/app/guidance"
 	"github.com/srtscope/srtscope/session"
 )
 
@@ -169,7 +170,7 @@ func Build(k Kind, samples []session.Sample, w Window, o Options) (*plot.Plot, e
 			}
 			return math.NaN()
 		})}}
-		guides = []guide{{y: 4, name: "4× RTT guidance (loss up to 3%)", dash: true}}
+		guides = []guide{adviceGuide(samples)}
 	default:
 		return nil, fmt.Errorf("chart: unknown chart kind %d", int(k))
 	}
@@ -251,6 +252,21 @@ func Build(k Kind, samples []session.Sample, w Window, o Options) (*plot.Plot, e
 
 // chunk is the most points stroked as one path.
 const chunk = 32
+
+// adviceGuide is the SRT guide's multiplier (app/guidance) for the loss
+// over the session up to the last sample shown: the counters are
+// cumulative over the session, so the last sample's cover everything
+// before it.
+func adviceGuide(samples []session.Sample) guide {
+	var loss guidance.Loss
+	if n := len(samples); n > 0 {
+		loss = guidance.SessionLoss(samples[n-1])
+	} else {
+		loss = guidance.NewLoss(guidance.SpanSession, 0, 0, 0)
+	}
+	r := guidance.For(loss.Pct)
+	return guide{y: float64(r.Multiplier), name: fmt.Sprintf("%d× RTT advised for %s", r.Multiplier, loss), dash: true}
+}
 
 type guide struct {
 	y    float64

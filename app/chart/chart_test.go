@@ -192,3 +192,29 @@ func BenchmarkLiveView(b *testing.B) {
 		}
 	}
 }
+
+// The latency chart's guidance line is the one table's multiplier for the
+// session's loss so far, labelled with its span.
+func TestAdviceGuideFollowsSessionLoss(t *testing.T) {
+	tests := []struct {
+		name       string
+		recv, lost uint64
+		mult       float64
+		label      string
+	}{
+		{"no samples", 0, 0, 3, "3× RTT advised for 0.0% loss on this session"},
+		{"clean", 1000, 0, 3, "3× RTT advised for 0.0% loss on this session"},
+		{"3% lost", 1000, 30, 4, "4× RTT advised for 3.0% loss on this session"},
+		{"heavy", 1000, 150, 20, "20× RTT advised for 15.0% loss on this session"},
+	}
+	for _, tt := range tests {
+		var samples []session.Sample
+		if tt.recv > 0 {
+			samples = []session.Sample{{PktsRecv: tt.recv / 2}, {PktsRecv: tt.recv, PktsLost: tt.lost, PktsRetrans: tt.lost}}
+		}
+		g := adviceGuide(samples)
+		if g.y != tt.mult || g.name != tt.label {
+			t.Errorf("%s: guide at %v× %q, want %v× %q", tt.name, g.y, g.name, tt.mult, tt.label)
+		}
+	}
+}

@@ -141,11 +141,12 @@ func build(s *record.Session, o Options) (content, Summary) {
 		{"Latency and round trip", []kv{
 			{Key: "Negotiated latency", Value: latency},
 			{Key: "RTT min / avg / p95 / max", Value: fmt.Sprintf("%s / %s / %s / %s ms", fmtF(sum.RTTMs.Min, 1), fmtF(sum.RTTMs.Avg, 1), fmtF(sum.RTTMs.P95, 1), fmtF(sum.RTTMs.Max, 1))},
-			{Key: "Latency ÷ RTT (min / avg)", Value: fmt.Sprintf("%s× / %s×", fmtF(sum.Headroom.Min, 1), fmtF(sum.Headroom.Avg, 1)), Bad: sum.Headroom.N > 0 && sum.Headroom.Min < 3},
+			{Key: "Latency ÷ RTT (min / avg)", Value: fmt.Sprintf("%s× / %s×", fmtF(sum.Headroom.Min, 1), fmtF(sum.Headroom.Avg, 1)), Bad: sum.Headroom.N > 0 && sum.Advised > 0 && sum.Headroom.Min < float64(sum.Advised)},
+			{Key: "Advised (SRT guide)", Value: fmt.Sprintf("%d× RTT for %s%% loss over the session", sum.Advised, fmtF(sum.LossPct, 1))},
 		}},
 		{"Packets", []kv{
 			{Key: "Received", Value: fmtInt(sum.PktsRecv)},
-			{Key: "Lost (detected missing)", Value: fmt.Sprintf("%s (%s%%)", fmtInt(sum.PktsLost), fmtF(sum.LossPct, 3))},
+			{Key: "Lost (detected missing)", Value: fmt.Sprintf("%s (%s%% of packets sent, whole session)", fmtInt(sum.PktsLost), fmtF(sum.LossPct, 3))},
 			{Key: "Recovered in time", Value: fmtInt(sum.PktsRecovered)},
 			{Key: "Dropped (never delivered)", Value: fmt.Sprintf("%s (%s%%, %s)", fmtInt(sum.PktsDropped), fmtF(sum.DroppedPct, 3), plural(sum.DropBursts, "burst")), Bad: sum.PktsDropped > 0},
 			{Key: "Retransmitted", Value: fmtInt(sum.PktsRetrans)},

@@ -9,6 +9,7 @@ import (
 	"sort"
 	"time"
 
+	"github.com/srtscope/srtscope/app/guidance"
 	"github.com/srtscope/srtscope/app/record"
 	"github.com/srtscope/srtscope/probe"
 	"github.com/srtscope/srtscope/session"
@@ -63,9 +64,10 @@ type Summary struct {
 	PktsRecovered uint64  `json:"pkts_recovered"` // lost then retransmitted in time
 	PktsDropped   uint64  `json:"pkts_dropped"`   // never delivered
 	PktsRetrans   uint64  `json:"pkts_retrans"`
-	LossPct       float64 `json:"loss_pct"`    // lost / (received + dropped)
-	DroppedPct    float64 `json:"dropped_pct"` // dropped / (received + dropped)
-	DropBursts    int     `json:"drop_bursts"` // separate seconds-long runs with dropped packets
+	LossPct       float64 `json:"loss_pct"`               // lost / (received + dropped) over the whole session (app/guidance.LossPct)
+	DroppedPct    float64 `json:"dropped_pct"`            // dropped / (received + dropped)
+	Advised       int     `json:"advised_rtt_multiplier"` // the SRT guide's multiplier for LossPct (app/guidance)
+	DropBursts    int     `json:"drop_bursts"`            // separate seconds-long runs with dropped packets
 
 	Reconnects int           `json:"reconnects"`
 	OnAir      time.Duration `json:"-"`
@@ -174,10 +176,11 @@ func Summarize(s *record.Session) Summary {
 	if sum.PktsLost > sum.PktsDropped {
 		sum.PktsRecovered = sum.PktsLost - sum.PktsDropped
 	}
-	if sent := sum.PktsRecv + sum.PktsDropped; sent > 0 {
-		sum.LossPct = 100 * float64(sum.PktsLost) / float64(sent)
-		sum.DroppedPct = 100 * float64(sum.PktsDropped) / float64(sent)
-	}
+	// A report covers the session: loss over all its connections.
+	loss := guidance.NewLoss(guidance.SpanSession, sum.PktsRecv, sum.PktsLost, sum.PktsDropped)
+	sum.LossPct = loss.Pct
+	sum.DroppedPct = guidance.LossPct(sum.PktsRecv, sum.PktsDropped, sum.PktsDropped) // dropped of the packets sent
+	sum.Advised = guidance.For(sum.LossPct).Multiplier
 	inBurst := false
 	for i := 1; i < len(s.Samples); i++ {
 		d := s.Samples[i].PktsDropped > s.Samples[i-1].PktsDropped

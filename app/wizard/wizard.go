@@ -16,6 +16,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	guide "github.com/srtscope/srtscope/app/guidance"
 )
 
 // Defaults and limits of the wizard.
@@ -223,11 +225,7 @@ type Measurement struct {
 // LossPct is the share of packets lost on the path (recovered or not), in
 // percent of the packets sent.
 func (m Measurement) LossPct() float64 {
-	sent := m.PktsRecv + m.PktsDropped
-	if sent == 0 {
-		return 0
-	}
-	return float64(m.PktsLost) / float64(sent) * 100
+	return guide.LossPct(m.PktsRecv, m.PktsLost, m.PktsDropped)
 }
 
 // ActionKind says what the driver must do next.
@@ -469,27 +467,16 @@ func plan(mults []int, rtt float64, floor, ceiling int) ([]PlannedStep, []string
 	return steps, notes
 }
 
-// guidance is the SRT deployment guide's latency for the measured loss:
-// <=1% 3x (min 60 ms), <=3% 4x (80), <=7% 5x (100), <=10% 6x (120), else
-// 20x (the "100% loss" ceiling, min 120 ms), never above ceiling.
+// guidance is the SRT deployment guide's latency for the measured loss,
+// from the one guidance table (app/guidance): multiplier x RTT with an RTT
+// below 20 ms counted as 20 ms, 20x RTT above 10% loss, never above the
+// wizard's ceiling.
 func guidance(lossPct, rtt float64, ceiling int) Recommendation {
-	var mult, minMs int
-	switch {
-	case lossPct <= 1:
-		mult, minMs = 3, 60
-	case lossPct <= 3:
-		mult, minMs = 4, 80
-	case lossPct <= 7:
-		mult, minMs = 5, 100
-	case lossPct <= 10:
-		mult, minMs = 6, 120
-	default:
-		mult, minMs = 20, 120
-	}
-	l := clampLatency(mult, rtt, minMs, ceiling)
+	a := guide.Advise(lossPct, rtt)
+	l := min(a.LatencyMs, ceiling)
 	return Recommendation{
-		Multiplier: mult, LatencyMs: l, Tested: false,
-		Reason: fmt.Sprintf("With %.2f%% loss and %.0f ms RTT the SRT deployment guide suggests %dx RTT (at least %d ms): %d ms.", lossPct, rtt, mult, minMs, l),
+		Multiplier: a.Multiplier, LatencyMs: l, Tested: false,
+		Reason: fmt.Sprintf("With %.2f%% loss and %.0f ms RTT the SRT deployment guide suggests %dx RTT (at least %d ms): %d ms.", lossPct, rtt, a.Multiplier, a.MinLatencyMs, l),
 	}
 }
 

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	guide "github.com/srtscope/srtscope/app/guidance"
 )
 
 // clean is a soak at rtt with a little recovered loss and no drops.
@@ -323,12 +325,23 @@ func TestGuidance(t *testing.T) {
 		{10, 10, 6, 120},
 		{10, 40, 6, 240},
 		{25, 40, 20, 800},
-		{50, 1000, 20, 8000},
+		// Above 10% loss at a short RTT: 20x of the 20 ms RTT floor, 400 ms.
+		// The wizard used to say 120 ms here while the window said 400;
+		// DESIGN.md section 3 counts an RTT below 20 ms as 20 ms for every
+		// row, so the 20x ceiling row's minimum is 20 x 20 ms.
+		{25, 10, 20, 400},
+		{50, 1000, 20, 8000}, // lowered to the wizard's ceiling
 	}
 	for _, tc := range tests {
 		g := guidance(tc.loss, tc.rtt, DefaultCeilingMs)
 		if g.Multiplier != tc.mult || g.LatencyMs != tc.ms {
 			t.Errorf("loss %v%% rtt %v: %dx %d ms, want %dx %d ms", tc.loss, tc.rtt, g.Multiplier, g.LatencyMs, tc.mult, tc.ms)
+		}
+	}
+	// The wizard's starting point is the one table's, row by row.
+	for _, r := range guide.Table() {
+		if g := guidance(r.MaxLossPct, 10, DefaultCeilingMs); g.Multiplier != r.Multiplier || g.LatencyMs != r.MinLatencyMs {
+			t.Errorf("loss %v%% at 10 ms RTT: wizard %dx %d ms, table %dx %d ms", r.MaxLossPct, g.Multiplier, g.LatencyMs, r.Multiplier, r.MinLatencyMs)
 		}
 	}
 	m, _ := New(Config{})
