@@ -37,7 +37,7 @@ func TestHeaderLossAgreesWithCounters(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			c := NewController(ControllerOptions{})
+			c := NewController(t.Context(), ControllerOptions{})
 			t.Cleanup(c.Close)
 			port := sessiontest.FreeUDPPort(t)
 			id, err := c.Add(FeedSpec{Name: "header loss", Config: session.Config{Mode: session.ModeListener, Host: "127.0.0.1", Port: port, LatencyMs: 200}})
