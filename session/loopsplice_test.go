@@ -39,7 +39,7 @@ func TestLoopSplicer(t *testing.T) {
 				t.Fatal(err)
 			}
 			inspect := func(splice bool) probe.Report {
-				a := probe.NewAnalyzer(probe.Options{})
+				a := probe.NewAnalyzer(t.Context(), probe.Options{})
 				for loop := int64(0); loop < 3; loop++ {
 					pass := bytes.Clone(c.data)
 					if splice {
@@ -127,7 +127,7 @@ func TestLoopingSenderIsOneStream(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	sink := &probeSink{a: probe.NewAnalyzer(probe.Options{}), want: 3 * len(data), enough: make(chan struct{})}
+	sink := &probeSink{a: probe.NewAnalyzer(t.Context(), probe.Options{}), want: 3 * len(data), enough: make(chan struct{})}
 	port := sessiontest.FreeUDPPort(t)
 	_, rsub, stopR := startReceiver(t, Config{Mode: ModeListener, Host: "127.0.0.1", Port: port}, ReceiverOptions{Sink: sink})
 	waitEvent(t, rsub, EventConnecting, 5*time.Second, "listening")
