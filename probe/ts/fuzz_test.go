@@ -29,7 +29,7 @@ func FuzzPacket(f *testing.F) {
 		if aerr == nil && !a.Valid() {
 			t.Fatalf("adaptation %+v accepted", a)
 		}
-		if h.HasAdaptation() && a != AdaptationOf(p) {
+		if err == nil && h.HasAdaptation() && a != AdaptationOf(p) {
 			t.Fatalf("ParseAdaptation %+v, AdaptationOf %+v", a, AdaptationOf(p))
 		}
 		if pl := Payload(p); pl != nil {

@@ -278,12 +278,17 @@ func TicksToDuration(ticks int64) time.Duration {
 }
 
 // ReadPCR decodes the 6 bytes of a PCR (or OPCR) field: 33-bit base, 6
-// reserved bits, 9-bit extension.
+// reserved bits, 9-bit extension. An extension of 300 or more (not allowed,
+// but 9 bits hold up to 511) counts as base*300+ext, taken modulo PCRWrap.
 func ReadPCR(b []byte) PCR {
 	b = b[:6]
 	base := int64(b[0])<<25 | int64(b[1])<<17 | int64(b[2])<<9 | int64(b[3])<<1 | int64(b[4])>>7
 	ext := int64(b[4]&1)<<8 | int64(b[5])
-	return PCR(base*300 + ext)
+	v := base*300 + ext
+	if v >= PCRWrap {
+		v -= PCRWrap
+	}
+	return PCR(v)
 }
 
 // PutPCR writes c into the 6 bytes of a PCR field, with the reserved bits

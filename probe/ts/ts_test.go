@@ -177,6 +177,24 @@ func TestPCR(t *testing.T) {
 	}
 }
 
+// TestPCRExtensionOutOfRange: a 9-bit extension above 299 is not allowed;
+// it still reads as base*300+ext, inside [0, PCRWrap).
+func TestPCRExtensionOutOfRange(t *testing.T) {
+	for _, c := range []struct {
+		name string
+		b    []byte
+		want PCR
+	}{
+		{"ext 511 at base 0", []byte{0, 0, 0, 0, 0x7f, 0xff}, 511},
+		{"ext 300 at base 1", []byte{0, 0, 0, 0, 0xff, 0x2c}, 600},
+		{"ext 511 at the last base", []byte{0xff, 0xff, 0xff, 0xff, 0xff, 0xff}, (PTSWrap-1)*300 + 511 - PCRWrap},
+	} {
+		if got := ReadPCR(c.b); got != c.want {
+			t.Errorf("%s: %d, want %d", c.name, got, c.want)
+		}
+	}
+}
+
 // pes returns a PES header with the given stream_id, flags and header
 // length, and the PTS/DTS fields following it.
 func pes(id, flags, hl byte, rest ...byte) []byte {
