@@ -363,7 +363,7 @@ func (a *Analyzer) packet(p []byte) {
 		payload = af.End()
 		disc = af.Discontinuity()
 		if af.HasPCR() {
-			a.pcr(st, af.PCR, disc)
+			a.pcr(st, ts.PacketPCR(p), disc)
 		}
 	}
 	if a.ticksPerPkt > 0 && pid != uint16(a.refPID) {

@@ -75,7 +75,7 @@ func BenchmarkHeaderLoopTS(b *testing.B) {
 			counts[h.PID()]++
 			if h.HasAdaptation() {
 				if af := ts.AdaptationOf(p); af.HasPCR() {
-					pcrs += af.PCR
+					pcrs += ts.PacketPCR(p)
 				}
 			}
 		}

@@ -83,7 +83,7 @@ func (ls *loopSplicer) rewrite(b []byte, loop int64) {
 		}
 		if h.HasAdaptation() {
 			if af := ts.AdaptationOf(p); af.HasPCR() {
-				ts.PutPCR(p[6:12], af.PCR.Add(shift27))
+				ts.PutPCR(p[6:12], ts.PacketPCR(p).Add(shift27))
 			}
 		}
 		if h.PUSI() {

@@ -129,7 +129,7 @@ func scanPCRs(src io.ReaderAt, size int64) ([]pcrSample, error) {
 				continue
 			}
 			pcrPID = pid
-			out = append(out, pcrSample{offset: base + int64(i), pcr: af.PCR})
+			out = append(out, pcrSample{offset: base + int64(i), pcr: ts.PacketPCR(pkt)})
 		}
 		if n < block {
 			break

@@ -50,13 +50,14 @@ func FuzzPacket(f *testing.F) {
 			}
 		}
 		if a.HasPCR() {
-			if a.PCR < 0 || a.PCR >= PCRWrap {
-				t.Fatalf("PCR %d out of range", a.PCR)
+			pcr := PacketPCR(p)
+			if pcr < 0 || pcr >= PCRWrap {
+				t.Fatalf("PCR %d out of range", pcr)
 			}
 			var b [6]byte
-			PutPCR(b[:], a.PCR)
-			if ReadPCR(b[:]) != a.PCR {
-				t.Fatalf("PCR %d does not read back", a.PCR)
+			PutPCR(b[:], pcr)
+			if ReadPCR(b[:]) != pcr {
+				t.Fatalf("PCR %d does not read back", pcr)
 			}
 		}
 	})

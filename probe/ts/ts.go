@@ -130,16 +130,16 @@ func (h Header) HasPayload() bool { return h&0x10 != 0 }
 // CC is the 4-bit continuity_counter.
 func (h Header) CC() uint8 { return uint8(h) & 0x0f }
 
-// Adaptation is the start of an adaptation field: its length, its flags and
-// the PCR when it has one.
+// Adaptation is the start of an adaptation field: its length and flags.
+// Read the PCR, when HasPCR, with PacketPCR: keeping it out of Adaptation
+// lets AdaptationOf inline into packet loops, and most adaptation fields
+// carry none.
 type Adaptation struct {
 	// Length is adaptation_field_length, the bytes after the length byte.
 	Length int
 	// Flags is the byte of flags after the length; 0 when Length is 0 or
 	// out of range.
 	Flags uint8
-	// PCR is the program clock reference when HasPCR.
-	PCR PCR
 }
 
 // Adaptation flags.
@@ -155,19 +155,17 @@ const (
 // AdaptationOf decodes the adaptation field of packet p, whose header says
 // it has one, with no error: a length beyond the packet gives an Adaptation
 // with no flags (Valid is false), and a PCR flag in a field too short for
-// the PCR gives no PCR. p must be a whole packet.
+// the PCR gives HasPCR false. p must be a whole packet.
 func AdaptationOf(p []byte) Adaptation {
-	p = p[:PacketSize]
 	a := Adaptation{Length: int(p[4])}
-	if a.Length == 0 || a.Length > MaxAdaptationLength {
-		return a
-	}
-	a.Flags = p[5]
-	if a.Flags&FlagPCR != 0 && a.Length >= 7 {
-		a.PCR = ReadPCR(p[6:12])
+	if uint(a.Length-1) < MaxAdaptationLength { // not 0, not beyond the packet
+		a.Flags = p[5]
 	}
 	return a
 }
+
+// PacketPCR returns the PCR of packet p, whose adaptation field HasPCR.
+func PacketPCR(p []byte) PCR { return ReadPCR(p[6:12]) }
 
 // ParseAdaptation decodes and checks the adaptation field of packet p. A
 // packet without one gives the zero Adaptation and no error.

@@ -121,8 +121,8 @@ func TestAdaptation(t *testing.T) {
 			if a.Length != c.length || a.Flags != c.flags || a.HasPCR() != c.hasPCR || a.Discontinuity() != c.disc {
 				t.Errorf("got %+v (pcr %v disc %v)", a, a.HasPCR(), a.Discontinuity())
 			}
-			if c.hasPCR && a.PCR != pcr {
-				t.Errorf("PCR %d, want %d", a.PCR, pcr)
+			if c.hasPCR && PacketPCR(c.p) != pcr {
+				t.Errorf("PCR %d, want %d", PacketPCR(c.p), pcr)
 			}
 			if HeaderOf(c.p).HasAdaptation() && AdaptationOf(c.p) != a {
 				t.Errorf("AdaptationOf %+v, ParseAdaptation %+v", AdaptationOf(c.p), a)
@@ -286,7 +286,9 @@ func TestHotPathAllocs(t *testing.T) {
 		h := HeaderOf(p)
 		sink += int64(h.PID())
 		if h.HasAdaptation() {
-			sink += int64(AdaptationOf(p).PCR)
+			if AdaptationOf(p).HasPCR() {
+				sink += int64(PacketPCR(p))
+			}
 		}
 		sink += int64(len(Payload(p)))
 	})
