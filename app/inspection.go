@@ -54,7 +54,7 @@ type LiveInspection struct {
 // NewLiveInspection starts the analysers. ffmpeg, when used, runs until ctx
 // ends, Finish or Close.
 func NewLiveInspection(ctx context.Context, opts LiveInspectionOptions) *LiveInspection {
-	l := &LiveInspection{analyzer: probe.NewAnalyzer(opts.Probe), wait: opts.FinishWait}
+	l := &LiveInspection{analyzer: probe.NewAnalyzer(ctx, opts.Probe), wait: opts.FinishWait}
 	if l.wait <= 0 {
 		l.wait = 10 * time.Second
 	}

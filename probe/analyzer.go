@@ -2,22 +2,22 @@ package probe
 
 import (
 	"bytes"
+	"context"
 	"sync"
 	"time"
 
 	"github.com/asticode/go-astits"
+
+	"github.com/srtscope/srtscope/probe/ts"
 )
 
 // TS constants.
 const (
-	PacketSize = 188    // bytes in an MPEG-TS packet
-	NullPID    = 0x1fff // stuffing packets
-	syncByte   = 0x47
-	second     = 27_000_000 // 27 MHz ticks
+	PacketSize = ts.PacketSize // bytes in an MPEG-TS packet
+	NullPID    = ts.NullPID    // stuffing packets
+	second     = ts.PCRHz      // 27 MHz ticks
 	ms         = second / 1000
-	pcrWrap    = (1 << 33) * 300
 	pendCap    = 2048 // > 5 sync positions at the largest stride (204)
-	maxPIDs    = 8192
 )
 
 // Options tune an Analyzer. The zero value gives the defaults.
@@ -60,7 +60,7 @@ type pidState struct {
 
 	// PCR
 	pcrCount   uint64
-	lastPCR    int64
+	lastPCR    ts.PCR
 	lastPCRPkt uint64
 	pcrIntMin  int64
 	pcrIntMax  int64
@@ -121,7 +121,7 @@ type Analyzer struct {
 	pktN       uint64 // packets processed
 	trailing   int    // partial packet left at Flush
 
-	idx  [maxPIDs]int32 // index+1 into pids
+	idx  [ts.NumPIDs]int32 // index+1 into pids
 	pids []*pidState
 
 	// stream clock from the reference PCR PID, 27 MHz ticks since its first PCR
@@ -148,20 +148,23 @@ type Analyzer struct {
 	patChanges int
 
 	// astits
+	ctx            context.Context // ends the demuxing
 	feed           feedReader
 	dmx            *astits.Demuxer
 	astitsErrs     uint64
 	firstAstitsErr string
 	synth          [PacketSize]byte
-	synthCC        [maxPIDs]uint8
+	synthCC        [ts.NumPIDs]uint8
 
 	notes []string // one-off problems in words
 
 	loopOnly bool // benchmarks: stop after the packet loop (no PSI/PES)
 }
 
-// NewAnalyzer returns an Analyzer with the given options.
-func NewAnalyzer(opt Options) *Analyzer {
+// NewAnalyzer returns an Analyzer with the given options. ctx bounds the
+// PSI and codec demuxing (go-astits): once it is done the packet loop still
+// counts, but tables and codec details are no longer read.
+func NewAnalyzer(ctx context.Context, opt Options) *Analyzer {
 	if opt.PIDTimeout <= 0 {
 		opt.PIDTimeout = 2 * time.Second
 	}
@@ -170,6 +173,7 @@ func NewAnalyzer(opt Options) *Analyzer {
 	}
 	a := &Analyzer{
 		opt:        opt,
+		ctx:        ctx,
 		pend:       make([]byte, 0, pendCap),
 		refPID:     -1,
 		programs:   map[uint16]*program{},
@@ -252,7 +256,7 @@ func (a *Analyzer) consume(buf []byte, final bool) int {
 			if pos >= len(buf) {
 				return len(buf)
 			}
-			i := bytes.IndexByte(buf[pos:], syncByte)
+			i := bytes.IndexByte(buf[pos:], ts.SyncByte)
 			if i < 0 {
 				a.skipped += uint64(len(buf) - pos)
 				return len(buf)
@@ -272,12 +276,12 @@ func (a *Analyzer) consume(buf []byte, final bool) int {
 		}
 		stride := a.stride
 		for pos+PacketSize <= len(buf) {
-			if buf[pos] != syncByte {
+			if buf[pos] != ts.SyncByte {
 				if pos+stride >= len(buf) && !final {
 					return pos // wait to see the next sync position
 				}
 				a.tr(chkSyncByte)
-				if pos+stride < len(buf) && buf[pos+stride] == syncByte {
+				if pos+stride < len(buf) && buf[pos+stride] == ts.SyncByte {
 					pos += stride // one corrupted packet
 					continue
 				}
@@ -313,7 +317,7 @@ func detectStride(b []byte, final bool) int {
 				}
 				break
 			}
-			if b[k*s] != syncByte {
+			if b[k*s] != ts.SyncByte {
 				ok = false
 				break
 			}
@@ -346,26 +350,20 @@ func (a *Analyzer) state(pid uint16) *pidState {
 // packet handles one 188-byte packet starting with the sync byte.
 func (a *Analyzer) packet(p []byte) {
 	a.pktN++
-	pid := uint16(p[1]&0x1f)<<8 | uint16(p[2])
+	h := ts.HeaderOf(p)
+	pid := h.PID()
 	st := a.state(pid)
 	st.packets++
-	afc := p[3] >> 4 & 3
-	cc := int8(p[3] & 0x0f)
 
 	// adaptation field: discontinuity flag and PCR
-	payload := 4
+	payload := ts.HeaderSize
 	disc := false
-	if afc&2 != 0 {
-		afl := int(p[4])
-		payload = 5 + afl
-		if afl > 0 && payload <= PacketSize {
-			flags := p[5]
-			disc = flags&0x80 != 0
-			if flags&0x10 != 0 && afl >= 7 {
-				base := int64(p[6])<<25 | int64(p[7])<<17 | int64(p[8])<<9 | int64(p[9])<<1 | int64(p[10])>>7
-				ext := int64(p[10]&1)<<8 | int64(p[11])
-				a.pcr(st, base*300+ext, disc)
-			}
+	if h.HasAdaptation() {
+		af := ts.AdaptationOf(p)
+		payload = af.End()
+		disc = af.Discontinuity()
+		if af.HasPCR() {
+			a.pcr(st, ts.PacketPCR(p), disc)
 		}
 	}
 	if a.ticksPerPkt > 0 && pid != uint16(a.refPID) {
@@ -380,18 +378,19 @@ func (a *Analyzer) packet(p []byte) {
 	if a.now >= a.nextDue && a.clockReady {
 		a.deadlines()
 	}
-	if p[1]&0x80 != 0 {
+	if h.TEI() {
 		st.tei++
 		a.tr(chkTransport)
 	}
-	if st.role == roleNull || afc == 0 {
+	if st.role == roleNull || h.AFC() == 0 {
 		return
 	}
 
 	// continuity counter: only packets with payload advance it
-	if afc&1 == 0 {
+	if !h.HasPayload() {
 		return
 	}
+	cc := int8(h.CC())
 	if st.lastCC < 0 || disc {
 		st.lastCC, st.dups = cc, 0
 	} else if cc == st.lastCC {
@@ -417,10 +416,10 @@ func (a *Analyzer) packet(p []byte) {
 	if payload >= PacketSize || a.loopOnly {
 		return
 	}
-	pusi := p[1]&0x40 != 0
+	pusi := h.PUSI()
 	switch st.role {
 	case rolePAT, rolePMT:
-		if p[3]&0xc0 != 0 {
+		if h.Scrambling() != 0 {
 			if st.role == rolePAT {
 				a.tr(chkPAT)
 			} else {
@@ -443,17 +442,11 @@ func (a *Analyzer) packet(p []byte) {
 
 // pcr handles a PCR on st: repetition and discontinuity checks, interval
 // and jitter statistics, and the stream clock when st is the reference.
-func (a *Analyzer) pcr(st *pidState, pcr int64, disc bool) {
+func (a *Analyzer) pcr(st *pidState, pcr ts.PCR, disc bool) {
 	valid := false // d is a usable step of the stream clock
 	var d int64
 	if st.pcrCount > 0 {
-		d = (pcr - st.lastPCR) % pcrWrap
-		if d < 0 {
-			d += pcrWrap
-		}
-		if d > pcrWrap/2 {
-			d -= pcrWrap
-		}
+		d = pcr.Since(st.lastPCR)
 		switch {
 		case disc: // announced jump
 		case d < 0 || d > 100*ms:
@@ -533,17 +526,11 @@ func (a *Analyzer) pesStart(st *pidState, b []byte) {
 		st.pesLenLies++
 	}
 	st.pesWant, st.pesGot = 0, len(b)
-	if len(b) < 9 || b[0] != 0 || b[1] != 0 || b[2] != 1 {
-		return
+	h, err := ts.ParsePES(b)
+	if h.PacketLength > 0 {
+		st.pesWant = 6 + h.PacketLength
 	}
-	if l := int(b[4])<<8 | int(b[5]); l > 0 {
-		st.pesWant = 6 + l
-	}
-	switch b[3] {
-	case 0xbc, 0xbe, 0xbf, 0xf0, 0xf1, 0xf2, 0xf8, 0xff:
-		return
-	}
-	if b[7]&0x80 == 0 || len(b) < 14 {
+	if err != nil || h.PTS < 0 {
 		return
 	}
 	if st.timed && st.lastPTSAt >= 0 && a.now-st.lastPTSAt > 700*ms {

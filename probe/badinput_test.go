@@ -2,6 +2,7 @@ package probe
 
 import (
 	"bytes"
+	"context"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -19,7 +20,7 @@ func readFixture(t testing.TB, name string) []byte {
 }
 
 func analyse(b []byte) Report {
-	a := NewAnalyzer(Options{})
+	a := NewAnalyzer(context.Background(), Options{})
 	a.Write(b)
 	a.Flush()
 	return a.Report()
@@ -175,7 +176,7 @@ func TestChunking(t *testing.T) {
 	want := analyse(in)
 	rng := rand.New(rand.NewPCG(3, 4))
 	for _, maxChunk := range []int{1, 7, 188, 1316, 4096} {
-		a := NewAnalyzer(Options{})
+		a := NewAnalyzer(context.Background(), Options{})
 		for b := in; len(b) > 0; {
 			n := min(len(b), 1+rng.IntN(maxChunk))
 			a.Write(b[:n])
@@ -192,7 +193,7 @@ func TestChunking(t *testing.T) {
 // TestConcurrentReport runs Write and Report from two goroutines (for -race).
 func TestConcurrentReport(t *testing.T) {
 	in := readFixture(t, "mpts.ts")
-	a := NewAnalyzer(Options{})
+	a := NewAnalyzer(context.Background(), Options{})
 	done := make(chan struct{})
 	go func() {
 		defer close(done)

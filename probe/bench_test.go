@@ -1,10 +1,13 @@
 package probe
 
 import (
+	"context"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"testing"
+
+	"github.com/srtscope/srtscope/probe/ts"
 )
 
 // benchFile returns a 60 s 1080p25 8 Mbit/s H.264 + AAC TS, made once with
@@ -40,16 +43,45 @@ func benchFile(b *testing.B) []byte {
 // packets per PID, nothing else.
 func BenchmarkHeaderLoop(b *testing.B) {
 	data := benchFile(b)
-	var counts [maxPIDs]uint64
+	var counts [ts.NumPIDs]uint64
 	b.SetBytes(int64(len(data)))
 	b.ReportAllocs()
 	for b.Loop() {
 		for i := 0; i+PacketSize <= len(data); i += PacketSize {
-			if data[i] != syncByte {
+			if data[i] != ts.SyncByte {
 				continue
 			}
 			counts[uint16(data[i+1]&0x1f)<<8|uint16(data[i+2])]++
 		}
+	}
+}
+
+// BenchmarkHeaderLoopTS is the packet layer's own floor: every header
+// decoded with package ts, packets counted per PID, and every adaptation
+// field read with its PCR, as the packet loop does.
+func BenchmarkHeaderLoopTS(b *testing.B) {
+	data := benchFile(b)
+	var counts [ts.NumPIDs]uint64
+	var pcrs ts.PCR
+	b.SetBytes(int64(len(data)))
+	b.ReportAllocs()
+	for b.Loop() {
+		for i := 0; i+PacketSize <= len(data); i += PacketSize {
+			p := data[i : i+PacketSize]
+			if p[0] != ts.SyncByte {
+				continue
+			}
+			h := ts.HeaderOf(p)
+			counts[h.PID()]++
+			if h.HasAdaptation() {
+				if af := ts.AdaptationOf(p); af.HasPCR() {
+					pcrs += ts.PacketPCR(p)
+				}
+			}
+		}
+	}
+	if pcrs == 0 {
+		b.Fatal("no PCR read")
 	}
 }
 
@@ -58,7 +90,7 @@ func benchAnalyzer(b *testing.B, loopOnly bool, chunk int) {
 	b.SetBytes(int64(len(data)))
 	b.ReportAllocs()
 	for b.Loop() {
-		a := NewAnalyzer(Options{})
+		a := NewAnalyzer(context.Background(), Options{})
 		a.loopOnly = loopOnly
 		for p := data; len(p) > 0; {
 			n := min(chunk, len(p))
@@ -87,7 +119,7 @@ func BenchmarkFullProbeLive(b *testing.B) { benchAnalyzer(b, false, 1316) }
 // loop allocates nothing.
 func TestZeroAllocsPerPacket(t *testing.T) {
 	data := readFixture(t, "bars_tone.ts")
-	a := NewAnalyzer(Options{})
+	a := NewAnalyzer(context.Background(), Options{})
 	a.Write(data)
 	a.Write(data)
 	allocs := testing.AllocsPerRun(20, func() { a.Write(data) })

@@ -1,7 +1,10 @@
 package probe
 
 import (
+	"context"
 	"testing"
+
+	"github.com/srtscope/srtscope/probe/ts"
 )
 
 // FuzzPacketLoop feeds arbitrary bytes, cut in two writes, and asks for a
@@ -13,7 +16,7 @@ func FuzzPacketLoop(f *testing.F) {
 	f.Add([]byte{0x47, 0x40, 0x00, 0x10, 0x00}, 1)
 	f.Add(append(append([]byte{}, bars[:188*3]...), 0x47, 0, 0, 0x47), 300)
 	f.Fuzz(func(t *testing.T, data []byte, cut int) {
-		a := NewAnalyzer(Options{})
+		a := NewAnalyzer(context.Background(), Options{})
 		if cut < 0 {
 			cut = -cut
 		}
@@ -43,11 +46,11 @@ func psiStream(section []byte, fix bool, pes []byte) []byte {
 		sec = appendCRC(sec)
 	}
 	var out []byte
-	var cc [maxPIDs]byte
+	var cc [ts.NumPIDs]byte
 	put := func(pid uint16, payload []byte, pusi bool) {
 		for first := true; first || len(payload) > 0; first = false {
 			p := make([]byte, PacketSize)
-			p[0], p[1], p[2], p[3] = syncByte, byte(pid>>8), byte(pid), 0x10|cc[pid]
+			p[0], p[1], p[2], p[3] = ts.SyncByte, byte(pid>>8), byte(pid), 0x10|cc[pid]
 			cc[pid] = (cc[pid] + 1) & 0x0f
 			if first && pusi {
 				p[1] |= 0x40

@@ -1,13 +1,14 @@
 package probe
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"io"
 	"time"
 
 	"github.com/asticode/go-astits"
+
+	"github.com/srtscope/srtscope/probe/ts"
 )
 
 // maxSection is the largest PAT/PMT section (section_length <= 1021).
@@ -146,16 +147,12 @@ func (a *Analyzer) feedSection(pid uint16, s []byte) {
 	first := true
 	for first || len(s) > 0 {
 		p := a.synth[:]
-		p[0] = syncByte
-		p[1] = byte(pid>>8) & 0x1f
-		p[2] = byte(pid)
-		p[3] = 0x10 | a.synthCC[pid]
+		ts.NewHeader(pid, first, 1, a.synthCC[pid]).Put(p)
 		a.synthCC[pid] = (a.synthCC[pid] + 1) & 0x0f
-		off := 4
+		off := ts.HeaderSize
 		if first {
-			p[1] |= 0x40
-			p[4] = 0
-			off = 5
+			p[off] = 0 // pointer_field
+			off++
 		}
 		k := copy(p[off:], s)
 		s = s[k:]
@@ -191,7 +188,7 @@ func (r *feedReader) Read(p []byte) (int, error) {
 
 func (a *Analyzer) newDemuxer() {
 	a.feed = feedReader{}
-	a.dmx = astits.NewDemuxer(context.Background(), &a.feed, astits.DemuxerOptPacketSize(PacketSize))
+	a.dmx = astits.NewDemuxer(a.ctx, &a.feed, astits.DemuxerOptPacketSize(PacketSize))
 }
 
 // toAstits hands one packet to go-astits and handles what it completes.
@@ -202,6 +199,9 @@ func (a *Analyzer) toAstits(p []byte) {
 }
 
 func (a *Analyzer) drainAstits(final bool) {
+	if a.ctx.Err() != nil {
+		return // demuxing has ended
+	}
 	a.feed.eof = final
 	defer func() { a.feed.eof = false }()
 	for i := 0; i < 1000; i++ {
@@ -211,7 +211,7 @@ func (a *Analyzer) drainAstits(final bool) {
 			return
 		}
 		if err != nil {
-			if errors.Is(err, errNeedMore) || errors.Is(err, astits.ErrNoMorePackets) {
+			if errors.Is(err, errNeedMore) || errors.Is(err, astits.ErrNoMorePackets) || a.ctx.Err() != nil {
 				return
 			}
 			a.astitsFailed(fmt.Errorf("probe: demuxing: %w", err))

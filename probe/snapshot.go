@@ -8,6 +8,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/srtscope/srtscope/probe/ts"
 )
 
 // Media analysis modes for Report.MediaAnalysis.
@@ -205,7 +207,7 @@ func InspectFile(ctx context.Context, path string, opt Options, duration time.Du
 // Inspect analyses TS read from r until EOF, ctx is done or duration of
 // media time (if > 0) has been analysed.
 func Inspect(ctx context.Context, r io.Reader, opt Options, duration time.Duration) (Report, error) {
-	a := NewAnalyzer(opt)
+	a := NewAnalyzer(ctx, opt)
 	buf := make([]byte, 1<<20)
 	limit := int64(duration / time.Microsecond * 27)
 	for {
@@ -236,5 +238,5 @@ func Inspect(ctx context.Context, r io.Reader, opt Options, duration time.Durati
 func (a *Analyzer) Elapsed() time.Duration {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	return time.Duration(a.now / 27 * int64(time.Microsecond))
+	return ts.TicksToDuration(a.now)
 }

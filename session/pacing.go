@@ -4,13 +4,8 @@ import (
 	"fmt"
 	"io"
 	"sort"
-)
 
-const (
-	tsPacketSize = 188
-	tsSyncByte   = 0x47
-	pcrClockHz   = 27_000_000
-	pcrWrap      = (1 << 33) * 300
+	"github.com/srtscope/srtscope/probe/ts"
 )
 
 // mediaTimeline maps a byte offset of a TS file to its media time in
@@ -33,7 +28,7 @@ type timeKnot struct {
 // pcrSample is one PCR found at a byte offset.
 type pcrSample struct {
 	offset int64
-	pcr    int64 // 27 MHz ticks
+	pcr    ts.PCR
 }
 
 // newMediaTimeline indexes the PCRs of src. Without usable PCRs (not TS, or
@@ -51,13 +46,13 @@ func newMediaTimeline(src io.ReaderAt, size int64, fallbackBps float64) (*mediaT
 		var sumBytes int64
 		var sumTicks int64
 		for i := 1; i < len(pcrs); i++ {
-			if dt := pcrDelta(pcrs[i-1].pcr, pcrs[i].pcr); dt > 0 && dt <= pcrClockHz {
+			if dt := pcrs[i].pcr.Since(pcrs[i-1].pcr); dt > 0 && dt <= ts.PCRHz {
 				sumTicks += dt
 				sumBytes += pcrs[i].offset - pcrs[i-1].offset
 			}
 		}
 		if sumTicks > 0 && sumBytes > 0 {
-			tl.avgBps = float64(sumBytes) * 8 / (float64(sumTicks) / pcrClockHz)
+			tl.avgBps = float64(sumBytes) * 8 / (float64(sumTicks) / ts.PCRHz)
 		}
 	}
 	if len(pcrs) < 2 || tl.avgBps <= 0 {
@@ -70,7 +65,7 @@ func newMediaTimeline(src io.ReaderAt, size int64, fallbackBps float64) (*mediaT
 	tl.knots = append(tl.knots, timeKnot{first.offset, float64(first.offset) * 8 / tl.avgBps})
 	for i := 1; i < len(pcrs); i++ {
 		prev, cur := pcrs[i-1], pcrs[i]
-		dt := float64(pcrDelta(prev.pcr, cur.pcr)) / pcrClockHz
+		dt := float64(cur.pcr.Since(prev.pcr)) / ts.PCRHz
 		if dt <= 0 || dt > 1 {
 			dt = float64(cur.offset-prev.offset) * 8 / tl.avgBps
 		}
@@ -81,15 +76,6 @@ func newMediaTimeline(src io.ReaderAt, size int64, fallbackBps float64) (*mediaT
 	}
 	tl.duration = tl.at(size)
 	return tl, nil
-}
-
-// pcrDelta is b-a in 27 MHz ticks, across the 2^33*300 wrap.
-func pcrDelta(a, b int64) int64 {
-	d := b - a
-	if d < -pcrWrap/2 {
-		d += pcrWrap
-	}
-	return d
 }
 
 // at returns the media time at byte offset off (0 <= off <= size).
@@ -116,50 +102,38 @@ func (tl *mediaTimeline) atStream(pos int64) float64 {
 
 // scanPCRs reads the PCRs of the first PID that carries one.
 func scanPCRs(src io.ReaderAt, size int64) ([]pcrSample, error) {
-	const block = tsPacketSize * 512
+	const block = ts.PacketSize * 512
 	buf := make([]byte, block)
 	pcrPID := -1
 	var out []pcrSample
-	for base := int64(0); base+tsPacketSize <= size; base += block {
+	for base := int64(0); base+ts.PacketSize <= size; base += block {
 		n, err := src.ReadAt(buf, base)
 		if err != nil && err != io.EOF {
 			return nil, fmt.Errorf("session: reading the input: %w", err)
 		}
-		for i := 0; i+tsPacketSize <= n; i += tsPacketSize {
-			pkt := buf[i : i+tsPacketSize]
-			if pkt[0] != tsSyncByte {
+		for i := 0; i+ts.PacketSize <= n; i += ts.PacketSize {
+			pkt := buf[i : i+ts.PacketSize]
+			if pkt[0] != ts.SyncByte {
 				if base == 0 && i == 0 {
 					return nil, nil // not TS aligned at 0: no PCR pacing
 				}
 				continue
 			}
-			pcr, pid, ok := packetPCR(pkt)
-			if !ok || (pcrPID >= 0 && pid != pcrPID) {
+			h := ts.HeaderOf(pkt)
+			if !h.HasAdaptation() {
+				continue
+			}
+			af := ts.AdaptationOf(pkt)
+			pid := int(h.PID())
+			if !af.HasPCR() || (pcrPID >= 0 && pid != pcrPID) {
 				continue
 			}
 			pcrPID = pid
-			out = append(out, pcrSample{offset: base + int64(i), pcr: pcr})
+			out = append(out, pcrSample{offset: base + int64(i), pcr: ts.PacketPCR(pkt)})
 		}
 		if n < block {
 			break
 		}
 	}
 	return out, nil
-}
-
-// packetPCR returns the PCR of a TS packet that carries one.
-func packetPCR(pkt []byte) (pcr int64, pid int, ok bool) {
-	pid = int(pkt[1]&0x1f)<<8 | int(pkt[2])
-	afc := (pkt[3] >> 4) & 0x3
-	if afc != 2 && afc != 3 {
-		return 0, pid, false
-	}
-	afLen := int(pkt[4])
-	if afLen < 7 || pkt[5]&0x10 == 0 {
-		return 0, pid, false
-	}
-	b := pkt[6:12]
-	base := int64(b[0])<<25 | int64(b[1])<<17 | int64(b[2])<<9 | int64(b[3])<<1 | int64(b[4])>>7
-	ext := int64(b[4]&0x1)<<8 | int64(b[5])
-	return base*300 + ext, pid, true
 }

@@ -10,11 +10,13 @@ import (
 	"time"
 
 	srt "github.com/datarhei/gosrt"
+
+	"github.com/srtscope/srtscope/probe/ts"
 )
 
 // sendChunk is the payload of one SRT packet: 7 TS packets, as every SRT
 // implementation sends MPEG-TS.
-const sendChunk = 7 * tsPacketSize
+const sendChunk = 7 * ts.PacketSize
 
 // SenderOptions tune a Sender.
 type SenderOptions struct {

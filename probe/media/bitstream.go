@@ -8,6 +8,7 @@ import (
 	"os"
 
 	"github.com/srtscope/srtscope/probe"
+	"github.com/srtscope/srtscope/probe/ts"
 )
 
 // BitstreamAnalyser looks at audio in a transport stream without ffmpeg: it
@@ -74,29 +75,25 @@ func (b *BitstreamAnalyser) packet(p []byte) {
 		}
 		return
 	}
-	pid := uint16(p[1]&0x1f)<<8 | uint16(p[2])
-	if p[1]&0x80 != 0 { // transport error: do not trust it
+	h := ts.HeaderOf(p)
+	pid := h.PID()
+	if h.TEI() { // transport error: do not trust it
 		return
 	}
-	afc := p[3] >> 4 & 3
-	off := 4
-	if afc&2 != 0 {
-		off += 1 + int(p[4])
-	}
-	if afc&1 == 0 || off >= 188 {
+	payload := ts.Payload(p)
+	if payload == nil {
 		return
 	}
-	payload := p[off:188]
-	pusi := p[1]&0x40 != 0
 	st := b.es[pid]
-	if pusi {
-		pts, data, ok := parsePESHeader(payload)
-		if !ok {
+	if h.PUSI() {
+		pes, err := ts.ParsePES(payload)
+		if err != nil || pes.DataOffset() > len(payload) {
 			if st != nil {
 				st.inPES = false
 			}
 			return
 		}
+		pts := pes.PTS
 		if pts >= 0 {
 			if _, seen := b.firstPTS[pid]; !seen && b.isES(pid) {
 				b.firstPTS[pid] = pts
@@ -109,7 +106,7 @@ func (b *BitstreamAnalyser) packet(p []byte) {
 		if pts >= 0 {
 			st.setPTS(pts)
 		}
-		payload = data
+		payload = payload[pes.DataOffset():]
 	}
 	if st == nil || !st.inPES {
 		return
@@ -129,33 +126,11 @@ func (b *BitstreamAnalyser) isES(pid uint16) bool {
 
 // setPTS anchors the next frame that starts in the new PES.
 func (s *esState) setPTS(pts int64) {
-	if s.hasPTS {
-		// unwrap 33-bit PTS
-		d := (pts - s.lastPTS) & (1<<33 - 1)
-		if d > 1<<32 {
-			d -= 1 << 33
-		}
-		pts = s.lastPTS + d
+	if s.hasPTS { // unwrap the 33-bit PTS
+		pts = s.lastPTS + ts.TimestampDelta(s.lastPTS, pts)
 	}
 	s.lastPTS, s.hasPTS = pts, true
 	s.anchor, s.anchorAt = pts, len(s.buf)
-}
-
-// parsePESHeader returns the PTS (-1 if none) and the data after the header.
-func parsePESHeader(b []byte) (int64, []byte, bool) {
-	if len(b) < 9 || b[0] != 0 || b[1] != 0 || b[2] != 1 {
-		return -1, nil, false
-	}
-	hl := int(b[8])
-	if 9+hl > len(b) {
-		return -1, nil, false
-	}
-	pts := int64(-1)
-	if b[7]&0x80 != 0 && hl >= 5 {
-		q := b[9:]
-		pts = int64(q[0]>>1&7)<<30 | int64(q[1])<<22 | int64(q[2]>>1)<<15 | int64(q[3])<<7 | int64(q[4]>>1)
-	}
-	return pts, b[9+hl:], true
 }
 
 // frames parses every complete frame in st.buf.
@@ -325,7 +300,7 @@ func AnalyseFileBitstream(path string, cfg Config) ([]probe.MediaEvent, error) {
 	}
 	defer f.Close()
 	b := NewBitstreamAnalyser(cfg)
-	buf := make([]byte, 188*1024)
+	buf := make([]byte, ts.PacketSize*1024)
 	for {
 		n, err := f.Read(buf)
 		_, _ = b.Write(buf[:n])

@@ -10,6 +10,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/srtscope/srtscope/probe/ts"
 )
 
 // runFFmpeg runs one ffmpeg process to completion. feed, when not nil,
@@ -125,13 +127,13 @@ func (t *tsPackets) feed(b []byte, fn func(pkt []byte)) {
 		buf = t.carry
 	}
 	i := 0
-	for i+188 <= len(buf) {
-		if buf[i] != 0x47 || (i+188 < len(buf) && buf[i+188] != 0x47) {
+	for i+ts.PacketSize <= len(buf) {
+		if buf[i] != ts.SyncByte || (i+ts.PacketSize < len(buf) && buf[i+ts.PacketSize] != ts.SyncByte) {
 			i++
 			continue
 		}
-		fn(buf[i : i+188])
-		i += 188
+		fn(buf[i : i+ts.PacketSize])
+		i += ts.PacketSize
 	}
 	rest := buf[i:]
 	t.carry = append(t.carry[:0:0], rest...)

@@ -1,5 +1,7 @@
 package media
 
+import "github.com/srtscope/srtscope/probe/ts"
+
 // streamInfo is what the minimal PSI scan learnt about one elementary stream.
 type streamInfo struct {
 	PID        uint16
@@ -41,10 +43,11 @@ func (s *psiScanner) done() bool {
 
 // packet feeds one 188-byte TS packet.
 func (s *psiScanner) packet(p []byte) {
-	if len(p) < 188 || p[0] != 0x47 {
+	h, err := ts.ParseHeader(p)
+	if err != nil {
 		return
 	}
-	pid := uint16(p[1]&0x1f)<<8 | uint16(p[2])
+	pid := h.PID()
 	if pid != 0 && !s.pmtPIDs[pid] {
 		return
 	}
@@ -54,17 +57,11 @@ func (s *psiScanner) packet(p []byte) {
 	if pid == 0 && s.havePAT {
 		return
 	}
-	pusi := p[1]&0x40 != 0
-	afc := p[3] >> 4 & 3
-	off := 4
-	if afc&2 != 0 {
-		off += 1 + int(p[4])
-	}
-	if afc&1 == 0 || off >= 188 {
+	payload := ts.Payload(p)
+	if payload == nil {
 		return
 	}
-	payload := p[off:188]
-	if pusi {
+	if h.PUSI() {
 		ptr := int(payload[0])
 		if 1+ptr > len(payload) {
 			return
