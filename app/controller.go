@@ -1,6 +1,7 @@
 package app
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"sync"
@@ -73,6 +74,9 @@ type ControllerOptions struct {
 	// overrides FFmpegPath, so a changed setting applies to feeds started
 	// afterwards. It is called from feed goroutines.
 	FFmpegPathFunc func() string
+	// Stores say which stores Open opens (recordings, presets) and how
+	// retention runs; NewController ignores them.
+	Stores StoreOptions
 }
 
 // Controller owns every feed: its session, probe, media analyser, alarms,
@@ -85,11 +89,26 @@ type Controller struct {
 	order  []FeedID
 	feeds  map[FeedID]*feed
 	closed bool
+
+	stores // recordings, presets, retention, demos (stores.go)
 }
 
-// NewController returns an empty controller.
+// NewController returns an empty controller with no stores that lives
+// until Close. Callers that hold a context (main, the window, the CLI)
+// use Open, which ties the Controller to it and opens the stores.
 func NewController(opts ControllerOptions) *Controller {
-	return &Controller{opts: opts, next: 1, feeds: map[FeedID]*feed{}}
+	return newController(context.TODO(), opts)
+}
+
+func newController(ctx context.Context, opts ControllerOptions) *Controller {
+	c := &Controller{opts: opts, next: 1, feeds: map[FeedID]*feed{}}
+	c.ctx, c.cancel = context.WithCancel(ctx)
+	c.dbErr = errors.New("app: recordings were not asked for")
+	c.presetsErr = errors.New("app: presets were not asked for")
+	if opts.Recorder != nil {
+		c.db, c.dbErr = opts.Recorder, nil
+	}
+	return c
 }
 
 // ErrNoFeed is returned for an unknown feed ID.
@@ -217,7 +236,8 @@ func (c *Controller) Feed(id FeedID) (FeedView, bool) {
 	return f.view(true), true
 }
 
-// Close stops every feed.
+// Close stops every feed, then the demo feeds' senders, the retention
+// goroutine, and closes the recordings database Open opened.
 func (c *Controller) Close() {
 	c.mu.Lock()
 	c.closed = true
@@ -229,6 +249,7 @@ func (c *Controller) Close() {
 	for _, f := range fs {
 		f.stop()
 	}
+	c.closeStores()
 }
 
 func (c *Controller) get(id FeedID) (*feed, error) {
