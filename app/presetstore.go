@@ -27,6 +27,14 @@ func (c *Controller) PresetNotice() error {
 	return c.presets.Notice()
 }
 
+// PresetsPath is the presets file ("" when the store is not open).
+func (c *Controller) PresetsPath() string {
+	if c.presets == nil {
+		return ""
+	}
+	return c.presets.Path()
+}
+
 // Presets lists the presets by name (nil when the store is not open).
 func (c *Controller) Presets() []preset.Preset {
 	if c.presets == nil {

@@ -118,11 +118,7 @@ func openRecordings(dir string) (*record.DB, error) {
 	if dir != "" {
 		path = filepath.Join(dir, record.FileName)
 	}
-	db, err := record.Open(path)
-	if err != nil {
-		return nil, fmt.Errorf("app: opening the recordings: %w", err)
-	}
-	return db, nil
+	return record.Open(path) // its errors name the file and the reason
 }
 
 func (c *Controller) log(line string) {
