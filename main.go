@@ -14,21 +14,27 @@ import (
 )
 
 func main() {
-	args := os.Args[1:]
-	if opts, ok, err := views.ParseArgs(args); ok {
-		if err != nil {
-			fmt.Fprintln(os.Stderr, "srtscope:", err)
-			os.Exit(2)
-		}
-		opts.ReportUILag = os.Getenv("SRTSCOPE_UI_LAG") == "1"
-		if err := views.Run(opts); err != nil {
-			fmt.Fprintln(os.Stderr, "srtscope:", err)
-			os.Exit(1)
-		}
-		return
-	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	code := cli.Run(ctx, args, cli.IO{Stdout: os.Stdout, Stderr: os.Stderr})
+	code := run(ctx, os.Args[1:])
 	stop()
 	os.Exit(code)
+}
+
+// run opens the window or runs a subcommand until it ends or ctx does,
+// and returns the exit code.
+func run(ctx context.Context, args []string) int {
+	opts, ok, err := views.ParseArgs(args)
+	if !ok {
+		return cli.Run(ctx, args, cli.IO{Stdout: os.Stdout, Stderr: os.Stderr})
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "srtscope:", err)
+		return 2
+	}
+	opts.ReportUILag = os.Getenv("SRTSCOPE_UI_LAG") == "1"
+	if err := views.Run(ctx, opts); err != nil {
+		fmt.Fprintln(os.Stderr, "srtscope:", err)
+		return 1
+	}
+	return 0
 }

@@ -75,27 +75,35 @@ type ControllerOptions struct {
 	// overrides FFmpegPath, so a changed setting applies to feeds started
 	// afterwards. It is called from feed goroutines.
 	FFmpegPathFunc func() string
+	// Stores say which stores Open opens (recordings, presets) and how
+	// retention runs; NewController ignores them.
+	Stores StoreOptions
 }
 
 // Controller owns every feed: its session, probe, media analyser, alarms,
 // history and recording. Views and the CLI read snapshots and call its
 // methods; they never touch a connection.
 type Controller struct {
-	ctx    context.Context
-	cancel context.CancelFunc
-	opts   ControllerOptions
+	opts ControllerOptions
 
 	mu    sync.Mutex // serialises changes to the list of feeds
 	next  FeedID
 	feeds atomic.Pointer[[]*feed] // in the order they were added; replaced, never changed
+
+	stores // lifetime, recordings, presets, retention, demos (stores.go)
 }
 
-// NewController returns an empty controller whose feeds live until ctx ends
-// or Close.
+// NewController returns a controller with no stores (recordings, presets)
+// whose feeds live until ctx ends or Close. Open also opens the stores.
 func NewController(ctx context.Context, opts ControllerOptions) *Controller {
-	ctx, cancel := context.WithCancel(ctx)
-	c := &Controller{ctx: ctx, cancel: cancel, opts: opts, next: 1}
+	c := &Controller{opts: opts, next: 1}
 	c.feeds.Store(&[]*feed{})
+	c.ctx, c.cancel = context.WithCancel(ctx)
+	c.dbErr = errors.New("app: recordings were not asked for")
+	c.presetsErr = errors.New("app: presets were not asked for")
+	if opts.Recorder != nil {
+		c.db, c.dbErr = opts.Recorder, nil
+	}
 	return c
 }
 
@@ -151,6 +159,38 @@ func (c *Controller) Update(id FeedID, spec FeedSpec) error {
 		st.setSpec(spec)
 		return nil
 	})
+}
+
+// ApplySpec gives a feed new settings: a running feed is stopped, updated
+// and started again in one step of its loop (it reconnects); a stopped one
+// stays stopped. Refused while the latency wizard has the feed.
+func (c *Controller) ApplySpec(id FeedID, spec FeedSpec) error {
+	if err := spec.Config.Validate(); err != nil {
+		return err
+	}
+	f, err := c.get(id)
+	if err != nil {
+		return err
+	}
+	return f.do(func(st *feedState) error { return st.reconfigure(spec, "") })
+}
+
+// reconfigure stops a running feed, takes spec and starts it again; logLine,
+// when not empty, goes into the feed's log between the two.
+func (st *feedState) reconfigure(spec FeedSpec, logLine string) error {
+	if st.tune != nil {
+		return errTuning(st.spec.Name)
+	}
+	running := st.run != nil
+	st.stopRun(true)
+	st.setSpec(spec)
+	if logLine != "" {
+		st.appendLog(LogEntry{Time: time.Now(), Kind: "latency", Detail: logLine})
+	}
+	if !running {
+		return nil
+	}
+	return st.startRun()
 }
 
 // setSpec takes new settings; the alarms start afresh with their thresholds.
@@ -256,7 +296,9 @@ func (c *Controller) Feed(id FeedID) (FeedView, bool) {
 	return f.view(), true
 }
 
-// Close stops every feed and waits for them.
+// Close stops every feed and waits for them, then the demo feeds' senders
+// and the retention goroutine, and closes the recordings database Open
+// opened.
 func (c *Controller) Close() {
 	c.mu.Lock()
 	c.cancel()
@@ -265,6 +307,7 @@ func (c *Controller) Close() {
 	for _, f := range list {
 		f.close()
 	}
+	c.closeStores()
 }
 
 func (c *Controller) get(id FeedID) (*feed, error) {

@@ -3,6 +3,7 @@ package app
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"net"
 	"net/netip"
@@ -29,6 +30,7 @@ type Demo struct {
 	mu           sync.Mutex
 	blackUntil   time.Time
 	switchSender context.CancelFunc
+	closeOnce    sync.Once
 }
 
 // Demo path settings.
@@ -38,13 +40,77 @@ const (
 	demoLatencyMs = 200
 )
 
-// StartDemo adds and starts the demo feed on c. Close stops the sender and
-// the relay; the feed stays in the controller.
-func StartDemo(c *Controller) (*Demo, error) { return StartNumberedDemo(c, 1) }
+// ErrNoDemo is returned by the demo injections when no demo feed runs.
+var ErrNoDemo = errors.New("app: the demo feed is not running: start srtscope with --demo")
 
-// StartNumberedDemo starts the n-th of several demo feeds (n from 1): its
-// name carries the number from 2 on, and its relay loses other packets.
-func StartNumberedDemo(c *Controller, n int) (*Demo, error) {
+// StartDemo adds and starts one more demo feed on c. Its sender and relay
+// run until c's context ends, Close, or c.Close; the feed stays in the
+// controller.
+func StartDemo(c *Controller) (*Demo, error) {
+	c.demoMu.Lock()
+	n := len(c.demos) + 1
+	c.demoMu.Unlock()
+	return c.startDemo(n)
+}
+
+// StartDemos starts n more demo feeds, numbered after those already
+// running, and returns their feed IDs; on an error it returns those it
+// started. The first demo feed is the one InjectBlack and InjectOutage act
+// on.
+func (c *Controller) StartDemos(n int) ([]FeedID, error) {
+	var ids []FeedID
+	for range n {
+		d, err := StartDemo(c)
+		if err != nil {
+			return ids, err
+		}
+		ids = append(ids, d.FeedID)
+	}
+	return ids, nil
+}
+
+// DemoFeed returns the first demo feed's ID; ok is false without one.
+func (c *Controller) DemoFeed() (id FeedID, ok bool) {
+	if d := c.firstDemo(); d != nil {
+		return d.FeedID, true
+	}
+	return 0, false
+}
+
+func (c *Controller) firstDemo() *Demo {
+	c.demoMu.Lock()
+	defer c.demoMu.Unlock()
+	if len(c.demos) == 0 {
+		return nil
+	}
+	return c.demos[0]
+}
+
+// InjectBlack switches the first demo feed's sender to black and silence
+// for dur (ErrNoDemo without one).
+func (c *Controller) InjectBlack(dur time.Duration) error {
+	d := c.firstDemo()
+	if d == nil {
+		return ErrNoDemo
+	}
+	d.InjectBlack(dur)
+	return nil
+}
+
+// InjectOutage cuts the first demo feed's path for dur (ErrNoDemo without
+// one).
+func (c *Controller) InjectOutage(dur time.Duration) error {
+	d := c.firstDemo()
+	if d == nil {
+		return ErrNoDemo
+	}
+	d.InjectOutage(dur)
+	return nil
+}
+
+// startDemo starts the n-th of several demo feeds (n from 1): its name
+// carries the number from 2 on, and its relay loses other packets.
+func (c *Controller) startDemo(n int) (*Demo, error) {
 	name := "Demo: bars and tone (2% loss, 30 ms RTT)"
 	if n > 1 {
 		name = fmt.Sprintf("Demo %d: bars and tone (2%% loss, 30 ms RTT)", n)
@@ -72,8 +138,18 @@ func StartNumberedDemo(c *Controller, n int) (*Demo, error) {
 		c.Stop(id)
 		return nil, fmt.Errorf("app: demo relay: %w", err)
 	}
-	ctx, cancel := context.WithCancel(context.Background())
+	ctx, cancel := context.WithCancel(c.ctx)
 	d := &Demo{FeedID: id, ctrl: c, relay: relay, cancel: cancel}
+	c.demoMu.Lock()
+	if c.ctx.Err() != nil { // the Controller closed meanwhile
+		c.demoMu.Unlock()
+		cancel()
+		relay.Close()
+		c.Stop(id)
+		return nil, fmt.Errorf("app: demo feed: %w", c.ctx.Err())
+	}
+	c.demos = append(c.demos, d)
+	c.demoMu.Unlock()
 	d.wg.Add(2)
 	go func() {
 		defer d.wg.Done()
@@ -133,11 +209,13 @@ func (d *Demo) InjectBlack(dur time.Duration) {
 // InjectOutage cuts the path in both directions for dur.
 func (d *Demo) InjectOutage(dur time.Duration) { d.relay.Cut(dur) }
 
-// Close stops the demo sender and relay.
+// Close stops the demo sender and relay; closing twice does nothing.
 func (d *Demo) Close() {
-	d.cancel()
-	d.relay.Close()
-	d.wg.Wait()
+	d.closeOnce.Do(func() {
+		d.cancel()
+		d.relay.Close()
+		d.wg.Wait()
+	})
 }
 
 // freeUDPPort asks the kernel for a free loopback UDP port.

@@ -87,14 +87,14 @@ func ParseLatency(s string) (preset.Latency, error) {
 		}
 		v, err := strconv.ParseFloat(strings.TrimSpace(m), 64)
 		if err != nil || math.IsNaN(v) || v < 1 || v > 20 {
-			return preset.Latency{}, fmt.Errorf("app: latency %q: use a multiple of RTT from 1x to 20x (3x..20x recommended), or milliseconds like 200", s)
+			return preset.Latency{}, &FieldError{Field: "latency", Value: s, Allowed: "a multiple of RTT from 1x to 20x (3x..20x recommended), or milliseconds like 200"}
 		}
 		return preset.Latency{RTTMultiplier: v}, nil
 	}
 	t = strings.TrimSpace(strings.TrimSuffix(t, "ms"))
 	v, err := strconv.Atoi(t)
 	if err != nil || v < 20 || v > preset.MaxLatencyMs {
-		return preset.Latency{}, fmt.Errorf("app: latency %q: use 20 to %d ms, or a multiple of RTT like 4x", s, preset.MaxLatencyMs)
+		return preset.Latency{}, &FieldError{Field: "latency", Value: s, Allowed: fmt.Sprintf("20 to %d ms, or a multiple of RTT like 4x", preset.MaxLatencyMs)}
 	}
 	return preset.Latency{Ms: v}, nil
 }

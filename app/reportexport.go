@@ -51,9 +51,7 @@ func ReportFileName(name string, started time.Time, f report.Format) string {
 // of the file written.
 func ExportSession(ctx context.Context, db *record.DB, id int64, path string, f report.Format, progress func(float64)) (int64, error) {
 	fail := func(err error) (int64, error) {
-		if st, serr := os.Stat(path); serr == nil && st.Mode().IsRegular() && st.Size() == 0 {
-			os.Remove(path)
-		}
+		removeIfEmpty(path)
 		return 0, err
 	}
 	if db == nil {
@@ -79,6 +77,14 @@ func ExportSession(ctx context.Context, db *record.DB, id int64, path string, f 
 		return 0, fmt.Errorf("app: checking %s: %w", path, err)
 	}
 	return st.Size(), nil
+}
+
+// removeIfEmpty removes path when it is an empty regular file: the file a
+// save dialog created for an export that failed.
+func removeIfEmpty(path string) {
+	if st, err := os.Stat(path); err == nil && st.Mode().IsRegular() && st.Size() == 0 {
+		os.Remove(path)
+	}
 }
 
 // SaveError puts a failure to create the file at path into words with what

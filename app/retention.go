@@ -25,10 +25,10 @@ const (
 // that names the field, the value and what is allowed.
 func RetentionFor(keepDays, maxMB int) (record.Retention, error) {
 	if keepDays < 0 || keepDays > MaxKeepDays {
-		return record.Retention{}, fmt.Errorf("app: keep recordings for %d days: use 0 (no limit) to %d", keepDays, MaxKeepDays)
+		return record.Retention{}, &FieldError{Field: "keep recordings for", Value: fmt.Sprintf("%d days", keepDays), Allowed: fmt.Sprintf("0 (no limit) to %d days", MaxKeepDays)}
 	}
 	if maxMB < 0 || maxMB > MaxMaxMB {
-		return record.Retention{}, fmt.Errorf("app: recordings at most %d MB: use 0 (no limit) to %d", maxMB, MaxMaxMB)
+		return record.Retention{}, &FieldError{Field: "recordings at most", Value: fmt.Sprintf("%d MB", maxMB), Allowed: fmt.Sprintf("0 (no limit) to %d MB", MaxMaxMB)}
 	}
 	return record.Retention{MaxAge: time.Duration(keepDays) * 24 * time.Hour, MaxBytes: int64(maxMB) << 20}, nil
 }

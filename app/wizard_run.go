@@ -224,26 +224,16 @@ func (c *Controller) ApplyLatency(id FeedID, ms int) error {
 		return err
 	}
 	return f.do(func(st *feedState) error {
-		if st.tune != nil {
-			return errTuning(st.spec.Name)
-		}
 		spec := st.spec
 		old := spec.Config.LatencyMs
+		if old == 0 {
+			old = session.DefaultLatencyMs
+		}
 		spec.Config.LatencyMs = ms
 		if err := spec.Config.Validate(); err != nil {
 			return err
 		}
-		running := st.run != nil
-		st.stopRun(true)
-		st.setSpec(spec)
-		if old == 0 {
-			old = session.DefaultLatencyMs
-		}
-		st.appendLog(LogEntry{Time: time.Now(), Kind: "latency", Detail: fmt.Sprintf("latency set to %d ms (was %d ms)", ms, old)})
-		if !running {
-			return nil
-		}
-		return st.startRun()
+		return st.reconfigure(spec, fmt.Sprintf("latency set to %d ms (was %d ms)", ms, old))
 	})
 }
 

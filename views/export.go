@@ -15,13 +15,17 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/srtscope/srtscope/app"
-	"github.com/srtscope/srtscope/app/record"
 	"github.com/srtscope/srtscope/app/report"
 )
 
 // noRecordings is what the history and export dialogs say when the
 // recordings database could not be opened.
-const noRecordings = "Sessions are not being recorded: the recordings database could not be opened (the terminal says why). Nothing can be exported."
+const noRecordings = "Sessions are not being recorded: the recordings database could not be opened. Nothing can be exported."
+
+// noRecordingsText is noRecordings with the reason the Controller gives.
+func noRecordingsText(err error) string {
+	return noRecordings + "\n\n" + errorText(err)
+}
 
 // prefReportFormat remembers the last export format.
 const prefReportFormat = "report.format"
@@ -39,11 +43,11 @@ func (ui *mainUI) exportReport() {
 // showExport opens the export dialog with session id chosen (0: the newest
 // recording of the feed called feedName, else the newest of all).
 func (ui *mainUI) showExport(id int64, feedName string) {
-	if ui.db == nil {
-		dialog.ShowInformation("Export report", noRecordings, ui.w)
+	if err := ui.ctrl.RecordingsStatus(); err != nil {
+		dialog.ShowInformation("Export report", noRecordingsText(err), ui.w)
 		return
 	}
-	e := newExportDialog(ui.db, ui.w, id, feedName)
+	e := newExportDialog(ui.ctx, ui.ctrl, ui.w, id, feedName)
 	d := dialog.NewCustomWithoutButtons("Export report", e.content, ui.w)
 	e.close = d.Hide
 	d.Resize(fyne.NewSize(720, 340))
@@ -53,7 +57,8 @@ func (ui *mainUI) showExport(id int64, feedName string) {
 // exportDialog picks a recorded session and a format, asks where to save
 // and shows the export's progress.
 type exportDialog struct {
-	db    *record.DB
+	ctx   context.Context
+	ctrl  *app.Controller
 	w     fyne.Window
 	close func()
 	// settled, when set (tests), is told each background action's name
@@ -61,7 +66,7 @@ type exportDialog struct {
 	settled func(action string)
 
 	// Only touched on the UI goroutine.
-	sessions []record.Summary
+	sessions []app.SessionSummary
 	pick     *widget.Select
 	format   *widget.RadioGroup
 	progress *widget.ProgressBar
@@ -75,8 +80,8 @@ type exportDialog struct {
 // formatLabels are the format choices as shown.
 var formatLabels = map[report.Format]string{report.PDF: "PDF", report.HTML: "HTML", report.CSV: "CSV", report.JSON: "JSON"}
 
-func newExportDialog(db *record.DB, w fyne.Window, id int64, feedName string) *exportDialog {
-	e := &exportDialog{db: db, w: w}
+func newExportDialog(ctx context.Context, ctrl *app.Controller, w fyne.Window, id int64, feedName string) *exportDialog {
+	e := &exportDialog{ctx: ctx, ctrl: ctrl, w: w}
 	e.pick = widget.NewSelect(nil, func(string) { e.status.SetText("") })
 	e.pick.PlaceHolder = "Reading the recordings…"
 	var labels []string
@@ -116,7 +121,7 @@ func newExportDialog(db *record.DB, w fyne.Window, id int64, feedName string) *e
 }
 
 // sessionLabel is one session as listed in the picker.
-func sessionLabel(s record.Summary) string {
+func sessionLabel(s app.SessionSummary) string {
 	state := ""
 	switch {
 	case s.Recording:
@@ -138,7 +143,7 @@ func formatDuration(d time.Duration) string {
 // load lists the recordings and chooses id, else the newest of feedName,
 // else the newest of all.
 func (e *exportDialog) load(id int64, feedName string) {
-	async(func() ([]record.Summary, error) { return e.db.Sessions(context.Background()) }, func(ss []record.Summary, err error) {
+	async(func() ([]app.SessionSummary, error) { return e.ctrl.Sessions(e.ctx) }, func(ss []app.SessionSummary, err error) {
 		defer e.settle("load")
 		if err != nil {
 			e.fail(err)
@@ -184,14 +189,14 @@ func (e *exportDialog) settle(action string) {
 
 func (e *exportDialog) fail(err error) {
 	e.status.Importance = widget.DangerImportance
-	e.status.SetText(err.Error())
+	e.status.SetText(errorText(err))
 }
 
 // chosen returns the picked session and format.
-func (e *exportDialog) chosen() (record.Summary, report.Format, bool) {
+func (e *exportDialog) chosen() (app.SessionSummary, report.Format, bool) {
 	i := e.pick.SelectedIndex()
 	if i < 0 || i >= len(e.sessions) {
-		return record.Summary{}, "", false
+		return app.SessionSummary{}, "", false
 	}
 	f, err := report.ParseFormat(e.format.Selected)
 	if err != nil {
@@ -259,7 +264,7 @@ func (e *exportDialog) exportTo(path string) {
 	e.status.SetText(fmt.Sprintf("Writing the %s report of %q…", formatLabels[f], s.Name))
 	prog := newThrottledProgress(e.progress)
 	async(func() (int64, error) {
-		return app.ExportSession(context.Background(), e.db, s.ID, path, f, prog.set)
+		return e.ctrl.ExportSession(e.ctx, s.ID, path, f, prog.set)
 	}, func(size int64, err error) {
 		prog.stop()
 		e.busy = false

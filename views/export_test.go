@@ -14,6 +14,7 @@ import (
 	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/widget"
 
+	"github.com/srtscope/srtscope/app"
 	"github.com/srtscope/srtscope/app/record"
 	"github.com/srtscope/srtscope/session"
 )
@@ -31,6 +32,14 @@ func openDB(t *testing.T) *record.DB {
 
 // recordSession records a closed session of n one-second samples with the
 // given alarms and returns its ID.
+// recordingsCtrl is a Controller over db (which the test closes).
+func recordingsCtrl(t *testing.T, db *record.DB) *app.Controller {
+	t.Helper()
+	c := app.NewController(t.Context(), app.ControllerOptions{Recorder: db})
+	t.Cleanup(c.Close)
+	return c
+}
+
 func recordSession(t *testing.T, db *record.DB, name, peer string, t0 time.Time, n int, alarms ...record.Alarm) int64 {
 	t.Helper()
 	rec, err := db.Start(context.Background(), record.NewSession{Name: name, URL: "srt://:9000?mode=listener&passphrase=never-in-a-report", Mode: "listener", Peer: peer, LatencyMs: 200, Started: t0}, record.Options{})
@@ -63,7 +72,7 @@ func TestExportDialogWritesPDFAndFailsCleanly(t *testing.T) {
 		record.Alarm{Time: t0.Add(time.Minute), Severity: record.SeverityWarning, Kind: "rtt_high", Message: "RTT above 250 ms"})
 	recordSession(t, db, "Stage B", "192.0.2.6:40000", t0.Add(time.Hour), 60)
 
-	e := newExportDialog(db, w, 0, "Camera 1")
+	e := newExportDialog(t.Context(), recordingsCtrl(t, db), w, 0, "Camera 1")
 	e.settled = settled
 	w.SetContent(e.content)
 	wait("load")
@@ -178,7 +187,7 @@ func TestExportDialogWithoutRecordings(t *testing.T) {
 	settled, wait := settledChan(t)
 	w := test.NewTempWindow(t, nil)
 	db := openDB(t)
-	e := newExportDialog(db, w, 0, "")
+	e := newExportDialog(t.Context(), recordingsCtrl(t, db), w, 0, "")
 	e.settled = settled
 	w.SetContent(e.content)
 	wait("load")

@@ -84,7 +84,7 @@ func (f *sessionForm) content() fyne.CanvasObject {
 	build := widget.NewButton("Build", func() {
 		id, err := session.AccessControl{Resource: f.acR.Text, Mode: f.acM.Selected, User: f.acU.Text}.Build()
 		if err != nil {
-			f.problem.SetText(err.Error())
+			f.problem.SetText(errorText(err))
 			return
 		}
 		f.streamID.SetText(id)
@@ -117,7 +117,7 @@ func (f *sessionForm) fromURL(s string) {
 	}
 	cfg, notes, err := session.ParseURL(s)
 	if err != nil {
-		f.pasteNote.SetText(err.Error())
+		f.pasteNote.SetText(errorText(err))
 		return
 	}
 	f.filling = true
@@ -161,7 +161,7 @@ func (f *sessionForm) validate() bool {
 	}
 	_, err := f.config()
 	if err != nil {
-		f.problem.SetText(err.Error())
+		f.problem.SetText(errorText(err))
 		return false
 	}
 	f.problem.SetText("")
@@ -196,7 +196,7 @@ func showSessionFormWith(ctrl *app.Controller, w fyne.Window, opts sessionFormOp
 	start = widget.NewButton("Add and start", func() {
 		spec, err := f.spec()
 		if err != nil {
-			f.problem.SetText(err.Error())
+			f.problem.SetText(errorText(err))
 			return
 		}
 		start.Disable()
@@ -210,7 +210,7 @@ func showSessionFormWith(ctrl *app.Controller, w fyne.Window, opts sessionFormOp
 				start.Enable()
 				spinner.Hide()
 				if err != nil {
-					f.problem.SetText(err.Error())
+					f.problem.SetText(errorText(err))
 					return
 				}
 				d.Hide()
@@ -221,8 +221,8 @@ func showSessionFormWith(ctrl *app.Controller, w fyne.Window, opts sessionFormOp
 	start.Importance = widget.HighImportance
 	cancel := widget.NewButton("Cancel", func() { d.Hide() })
 	buttons := container.NewHBox(cancel, start)
-	if opts.presets != nil {
-		buttons.Add(widget.NewButton("Save as preset…", func() { f.saveAsPreset(opts.presets, w) }))
+	if opts.presets {
+		buttons.Add(widget.NewButton("Save as preset…", func() { f.saveAsPreset(ctrl, w) }))
 	}
 	body := container.NewBorder(nil, container.NewVBox(spinner, buttons), nil, nil, f.content())
 	d = dialog.NewCustomWithoutButtons("New session", body, w)
@@ -230,12 +230,14 @@ func showSessionFormWith(ctrl *app.Controller, w fyne.Window, opts sessionFormOp
 	d.Show()
 }
 
-// showError shows err in words; a *session.FieldError is already in words.
+// showError shows err worded by errorText; a setting that is not allowed
+// asks to check the settings.
 func showError(w fyne.Window, err error) {
 	var fe *session.FieldError
-	if errors.As(err, &fe) {
-		dialog.ShowInformation("Check the settings", err.Error(), w)
+	var afe *app.FieldError
+	if errors.As(err, &fe) || errors.As(err, &afe) {
+		dialog.ShowInformation("Check the settings", errorText(err), w)
 		return
 	}
-	dialog.ShowError(err, w)
+	dialog.ShowError(errors.New(errorText(err)), w)
 }

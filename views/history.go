@@ -10,17 +10,17 @@ import (
 	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/widget"
 
-	"github.com/srtscope/srtscope/app/record"
+	"github.com/srtscope/srtscope/app"
 )
 
 // showHistory opens File > Session history….
 func (ui *mainUI) showHistory() {
-	if ui.db == nil {
-		dialog.ShowInformation("Session history", noRecordings, ui.w)
+	if err := ui.ctrl.RecordingsStatus(); err != nil {
+		dialog.ShowInformation("Session history", noRecordingsText(err), ui.w)
 		return
 	}
 	var d dialog.Dialog
-	h := newHistoryView(ui.db, ui.w, func(s record.Summary) {
+	h := newHistoryView(ui.ctx, ui.ctrl, ui.w, func(s app.SessionSummary) {
 		d.Hide()
 		ui.showExport(s.ID, s.Name)
 	})
@@ -41,16 +41,17 @@ var historyColumns = []struct {
 // historyView lists past sessions newest first; the selected one can be
 // deleted or exported.
 type historyView struct {
-	db     *record.DB
+	ctx    context.Context
+	ctrl   *app.Controller
 	w      fyne.Window
-	export func(record.Summary)
+	export func(app.SessionSummary)
 	close  func()
 	// settled, when set (tests), is told each background action's name
 	// once its result is on screen.
 	settled func(action string)
 
 	// Only touched on the UI goroutine.
-	sessions []record.Summary
+	sessions []app.SessionSummary
 	selected int
 	table    *widget.Table
 	status   *widget.Label
@@ -59,8 +60,8 @@ type historyView struct {
 	content  fyne.CanvasObject
 }
 
-func newHistoryView(db *record.DB, w fyne.Window, export func(record.Summary)) *historyView {
-	h := &historyView{db: db, w: w, export: export, selected: -1}
+func newHistoryView(ctx context.Context, ctrl *app.Controller, w fyne.Window, export func(app.SessionSummary)) *historyView {
+	h := &historyView{ctx: ctx, ctrl: ctrl, w: w, export: export, selected: -1}
 	h.table = widget.NewTableWithHeaders(
 		func() (int, int) { return len(h.sessions), len(historyColumns) },
 		func() fyne.CanvasObject {
@@ -111,7 +112,7 @@ func newHistoryView(db *record.DB, w fyne.Window, export func(record.Summary)) *
 }
 
 // historyCell is the text of one cell.
-func historyCell(s record.Summary, col int) string {
+func historyCell(s app.SessionSummary, col int) string {
 	switch col {
 	case 0:
 		return s.Name
@@ -140,12 +141,12 @@ func historyCell(s record.Summary, col int) string {
 
 // worstAlarms says which alarms a session raised, worst first
 // ("critical: no data ×2; warning: RTT high ×1"), or "none".
-func worstAlarms(s record.Summary) string {
+func worstAlarms(s app.SessionSummary) string {
 	if len(s.Alarms) == 0 {
 		return "none"
 	}
 	var parts []string
-	var sev record.Severity
+	var sev app.Severity
 	for _, a := range s.Alarms {
 		item := fmt.Sprintf("%s ×%d", strings.NewReplacer("-", " ", "_", " ").Replace(a.Kind), a.Count)
 		if a.Severity != sev {
@@ -162,9 +163,9 @@ func worstAlarms(s record.Summary) string {
 	return strings.Join(parts, " ")
 }
 
-func (h *historyView) current() (record.Summary, bool) {
+func (h *historyView) current() (app.SessionSummary, bool) {
 	if h.selected < 0 || h.selected >= len(h.sessions) {
-		return record.Summary{}, false
+		return app.SessionSummary{}, false
 	}
 	return h.sessions[h.selected], true
 }
@@ -193,20 +194,20 @@ func (h *historyView) settle(action string) {
 // reload reads the history again.
 func (h *historyView) reload() {
 	type listing struct {
-		sessions []record.Summary
+		sessions []app.SessionSummary
 		used     int64
 	}
 	async(func() (listing, error) {
-		ss, err := h.db.Sessions(context.Background())
+		ss, err := h.ctrl.Sessions(h.ctx)
 		if err != nil {
 			return listing{}, err
 		}
-		used, _ := h.db.UsedBytes(context.Background())
+		used, _ := h.ctrl.UsedBytes(h.ctx)
 		return listing{ss, used}, nil
 	}, func(l listing, err error) {
 		defer h.settle("load")
 		if err != nil {
-			h.say(err.Error(), true)
+			h.say(errorText(err), true)
 			return
 		}
 		ss := l.sessions
@@ -215,7 +216,7 @@ func (h *historyView) reload() {
 		h.table.UnselectAll()
 		h.table.Refresh()
 		h.enable()
-		h.say(fmt.Sprintf("%d recorded session(s), %s of recordings in %s.", len(ss), formatSize(l.used), h.db.Path()), false)
+		h.say(fmt.Sprintf("%d recorded session(s), %s of recordings in %s.", len(ss), formatSize(l.used), h.ctrl.RecordingsPath()), false)
 	})
 }
 
@@ -241,10 +242,10 @@ func (h *historyView) confirmDelete() {
 }
 
 // delete removes one recorded session.
-func (h *historyView) delete(s record.Summary) {
-	async(func() (struct{}, error) { return struct{}{}, h.db.Delete(context.Background(), s.ID) }, func(_ struct{}, err error) {
+func (h *historyView) delete(s app.SessionSummary) {
+	async(func() (struct{}, error) { return struct{}{}, h.ctrl.DeleteSession(h.ctx, s.ID) }, func(_ struct{}, err error) {
 		if err != nil {
-			h.say(err.Error(), true)
+			h.say(errorText(err), true)
 			h.settle("delete")
 			return
 		}

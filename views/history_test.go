@@ -28,7 +28,7 @@ func TestHistoryListsDeletesAndExports(t *testing.T) {
 	recordSession(t, db, "Stage B", "", t0.Add(2*time.Hour), 30)
 
 	var exported []record.Summary
-	h := newHistoryView(db, w, func(s record.Summary) { exported = append(exported, s) })
+	h := newHistoryView(t.Context(), recordingsCtrl(t, db), w, func(s record.Summary) { exported = append(exported, s) })
 	h.settled = settled
 	w.SetContent(h.content)
 	wait("load")

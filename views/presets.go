@@ -17,14 +17,6 @@ import (
 	"github.com/srtscope/srtscope/app/preset"
 )
 
-// openPresetStore opens the operator's presets file with the OS keychain.
-// A damaged file still opens (empty); its *preset.CorruptError is in the
-// store's Notice and the window shows it. A nil store means the
-// configuration folder cannot be used at all; err says why.
-func openPresetStore() (*preset.Store, error) {
-	return preset.Open("", preset.SystemKeychain{})
-}
-
 // uiDo runs f on the UI goroutine. Tests replace it to run the queued
 // functions on the test goroutine, which is what the UI goroutine is there
 // (Fyne's test driver would otherwise run them at once on the caller's).
@@ -39,25 +31,20 @@ func async[T any](work func() (T, error), done func(T, error)) {
 	}()
 }
 
-// presetStoreProblem says why presets cannot be used, or "" when they can.
-func presetStoreProblem(s *preset.Store, openErr error) string {
-	if s != nil {
-		return ""
+// presetsProblem says why presets cannot be used, or "" when they can.
+func presetsProblem(c *app.Controller) string {
+	if err := c.PresetsStatus(); err != nil {
+		return "Presets are not available: " + strings.TrimPrefix(errorText(err), "presets are not available: ")
 	}
-	if openErr != nil {
-		return "Presets are not available: " + openErr.Error()
-	}
-	return "Presets are not available."
+	return ""
 }
 
 // showPresetNotice tells the operator, in the window, that the presets file
 // was damaged (the app started anyway with no presets) or cannot be used.
 func (ui *mainUI) showPresetNotice() {
-	msg := presetStoreProblem(ui.presets, ui.presetsErr)
-	if ui.presets != nil {
-		if n := ui.presets.Notice(); n != nil {
-			msg = n.Error()
-		}
+	msg := presetsProblem(ui.ctrl)
+	if n := ui.ctrl.PresetNotice(); n != nil {
+		msg = errorText(n)
 	}
 	if msg == "" {
 		return
@@ -70,11 +57,11 @@ func (ui *mainUI) showPresetNotice() {
 
 // showPresets opens File > Presets….
 func (ui *mainUI) showPresets() {
-	if msg := presetStoreProblem(ui.presets, ui.presetsErr); msg != "" {
+	if msg := presetsProblem(ui.ctrl); msg != "" {
 		dialog.ShowInformation("Presets", msg, ui.w)
 		return
 	}
-	m := newPresetManager(ui.presets, ui.ctrl, ui.w, func() (app.FeedView, bool) { return ui.ctrl.Feed(ui.selected) },
+	m := newPresetManager(ui.ctrl, ui.w, func() (app.FeedView, bool) { return ui.ctrl.Feed(ui.selected) },
 		func(a preset.Applied) { ui.newSessionFromPreset(a) })
 	d := dialog.NewCustomWithoutButtons("Presets", m.content, ui.w)
 	m.close = d.Hide
@@ -84,7 +71,7 @@ func (ui *mainUI) showPresets() {
 
 // newSessionFromPreset opens the new-session form filled from a preset.
 func (ui *mainUI) newSessionFromPreset(a preset.Applied) {
-	showSessionFormWith(ui.ctrl, ui.w, sessionFormOptions{presets: ui.presets, applied: &a}, func(id app.FeedID) {
+	showSessionFormWith(ui.ctrl, ui.w, sessionFormOptions{presets: ui.ctrl.PresetsStatus() == nil, applied: &a}, func(id app.FeedID) {
 		ui.refresh()
 		ui.list.selectID(id)
 	})
@@ -93,7 +80,6 @@ func (ui *mainUI) newSessionFromPreset(a preset.Applied) {
 // presetManager is the preset manager: a list of presets on the left, the
 // selected one's details and the actions on the right.
 type presetManager struct {
-	store   *preset.Store
 	ctrl    *app.Controller
 	w       fyne.Window
 	feed    func() (app.FeedView, bool) // the feed selected in the window
@@ -132,8 +118,8 @@ const (
 	pmClose     = "Close"
 )
 
-func newPresetManager(store *preset.Store, ctrl *app.Controller, w fyne.Window, feed func() (app.FeedView, bool), newForm func(preset.Applied)) *presetManager {
-	m := &presetManager{store: store, ctrl: ctrl, w: w, feed: feed, newForm: newForm, selected: -1, buttons: map[string]*widget.Button{}}
+func newPresetManager(ctrl *app.Controller, w fyne.Window, feed func() (app.FeedView, bool), newForm func(preset.Applied)) *presetManager {
+	m := &presetManager{ctrl: ctrl, w: w, feed: feed, newForm: newForm, selected: -1, buttons: map[string]*widget.Button{}}
 	m.info = widget.NewLabel("Select a preset, or create one from scratch or from the selected feed.")
 	m.info.Wrapping = fyne.TextWrapWord
 	m.status = widget.NewLabel("")
@@ -141,8 +127,8 @@ func newPresetManager(store *preset.Store, ctrl *app.Controller, w fyne.Window, 
 	m.notice = widget.NewLabel("")
 	m.notice.Wrapping = fyne.TextWrapWord
 	m.notice.Importance = widget.DangerImportance
-	if n := store.Notice(); n != nil {
-		m.notice.SetText(n.Error())
+	if n := ctrl.PresetNotice(); n != nil {
+		m.notice.SetText(errorText(n))
 	} else {
 		m.notice.Hide()
 	}
@@ -198,7 +184,7 @@ func newPresetManager(store *preset.Store, ctrl *app.Controller, w fyne.Window, 
 
 // reload re-reads the list and selects the preset called name (if any).
 func (m *presetManager) reload(name string) {
-	m.items = m.store.List()
+	m.items = m.ctrl.Presets()
 	m.list.UnselectAll()
 	m.selected = -1
 	m.list.Refresh()
@@ -301,7 +287,7 @@ func (m *presetManager) settle(action string) {
 // saved reports a created or updated preset, saying where its passphrase is.
 func (m *presetManager) saved(action string, p preset.Preset, err error) {
 	if err != nil {
-		m.say(err.Error(), true)
+		m.say(errorText(err), true)
 		m.settle(action)
 		return
 	}
@@ -331,20 +317,20 @@ func (m *presetManager) edit(p preset.Preset, passphrase string, existing bool) 
 	save.OnTapped = func() {
 		np, pass, clear, err := e.read()
 		if err != nil {
-			e.problem.SetText(err.Error())
+			e.problem.SetText(errorText(err))
 			return
 		}
 		save.Disable()
 		action := "create"
 		async(func() (preset.Preset, error) {
 			if existing {
-				return m.store.Update(np, pass, clear)
+				return m.ctrl.UpdatePreset(np, pass, clear)
 			}
-			return m.store.Create(np, pass)
+			return m.ctrl.CreatePreset(np, pass)
 		}, func(saved preset.Preset, err error) {
 			save.Enable()
 			if err != nil {
-				e.problem.SetText(err.Error())
+				e.problem.SetText(errorText(err))
 				m.settle(action)
 				return
 			}
@@ -382,9 +368,9 @@ func (m *presetManager) rename() {
 
 func (m *presetManager) doRename(old, newName string) {
 	newName = strings.TrimSpace(newName)
-	async(func() (struct{}, error) { return struct{}{}, m.store.Rename(old, newName) }, func(_ struct{}, err error) {
+	async(func() (struct{}, error) { return struct{}{}, m.ctrl.RenamePreset(old, newName) }, func(_ struct{}, err error) {
 		if err != nil {
-			m.say(err.Error(), true)
+			m.say(errorText(err), true)
 		} else {
 			m.reload(newName)
 			m.say(fmt.Sprintf("Renamed %q to %q.", old, newName), false)
@@ -399,17 +385,9 @@ func (m *presetManager) duplicate() {
 	if !ok {
 		return
 	}
-	taken := map[string]bool{}
-	for _, q := range m.items {
-		taken[strings.ToLower(q.Name)] = true
-	}
-	name := p.Name + " copy"
-	for i := 2; taken[strings.ToLower(name)]; i++ {
-		name = fmt.Sprintf("%s copy %d", p.Name, i)
-	}
-	async(func() (preset.Preset, error) { return m.store.Duplicate(p.Name, name) }, func(q preset.Preset, err error) {
+	async(func() (preset.Preset, error) { return m.ctrl.DuplicatePreset(p.Name, "") }, func(q preset.Preset, err error) {
 		if err != nil {
-			m.say(err.Error(), true)
+			m.say(errorText(err), true)
 		} else {
 			m.reload(q.Name)
 			m.say(fmt.Sprintf("Copied %q as %q: %s.", p.Name, q.Name, q.PassphraseNote()), false)
@@ -431,9 +409,9 @@ func (m *presetManager) remove() {
 }
 
 func (m *presetManager) doDelete(name string) {
-	async(func() (struct{}, error) { return struct{}{}, m.store.Delete(name) }, func(_ struct{}, err error) {
+	async(func() (struct{}, error) { return struct{}{}, m.ctrl.DeletePreset(name) }, func(_ struct{}, err error) {
 		if err != nil {
-			m.say(err.Error(), true)
+			m.say(errorText(err), true)
 		} else {
 			m.reload("")
 			m.say(fmt.Sprintf("Deleted %q.", name), false)
@@ -449,9 +427,9 @@ func (m *presetManager) applyNew() {
 	if !ok {
 		return
 	}
-	async(func() (preset.Applied, error) { return m.store.Apply(p.Name, 0) }, func(a preset.Applied, err error) {
+	async(func() (preset.Applied, error) { return m.ctrl.ApplyPreset(p.Name, 0) }, func(a preset.Applied, err error) {
 		if err != nil {
-			m.say(err.Error(), true)
+			m.say(errorText(err), true)
 		} else {
 			if m.close != nil {
 				m.close()
@@ -476,9 +454,9 @@ func (m *presetManager) applyFeed() {
 		return
 	}
 	rtt := app.MeasuredRTT(v)
-	async(func() (preset.Applied, error) { return m.store.Apply(p.Name, rtt) }, func(a preset.Applied, err error) {
+	async(func() (preset.Applied, error) { return m.ctrl.ApplyPreset(p.Name, rtt) }, func(a preset.Applied, err error) {
 		if err != nil {
-			m.say(err.Error(), true)
+			m.say(errorText(err), true)
 			m.settle("apply-feed")
 			return
 		}
@@ -516,7 +494,7 @@ func (m *presetManager) askPassphrase(a preset.Applied, then func(string)) {
 func (m *presetManager) confirmApply(v app.FeedView, a preset.Applied, pass string) {
 	spec, err := app.SpecFromApplied(a, pass)
 	if err != nil {
-		m.say(err.Error(), true)
+		m.say(errorText(err), true)
 		m.settle("apply-feed")
 		return
 	}
@@ -541,20 +519,9 @@ func (m *presetManager) confirmApply(v app.FeedView, a preset.Applied, pass stri
 }
 
 func (m *presetManager) doApply(v app.FeedView, spec app.FeedSpec, lat string) {
-	async(func() (struct{}, error) {
-		if v.Running {
-			m.ctrl.Stop(v.ID)
-		}
-		if err := m.ctrl.Update(v.ID, spec); err != nil {
-			return struct{}{}, err
-		}
-		if v.Running {
-			return struct{}{}, m.ctrl.Start(v.ID)
-		}
-		return struct{}{}, nil
-	}, func(_ struct{}, err error) {
+	async(func() (struct{}, error) { return struct{}{}, m.ctrl.ApplySpec(v.ID, spec) }, func(_ struct{}, err error) {
 		if err != nil {
-			m.say(err.Error(), true)
+			m.say(errorText(err), true)
 		} else {
 			m.say(fmt.Sprintf("Applied to %q: latency %s.", v.Spec.Name, lat), false)
 		}
@@ -566,7 +533,7 @@ func (m *presetManager) doApply(v app.FeedView, spec app.FeedSpec, lat string) {
 func (m *presetManager) importFile() {
 	d := dialog.NewFileOpen(func(r fyne.URIReadCloser, err error) {
 		if err != nil {
-			m.say("Cannot open the file: "+err.Error(), true)
+			m.say("Cannot open the file: "+errorText(err), true)
 			return
 		}
 		if r == nil {
@@ -582,10 +549,10 @@ func (m *presetManager) importFile() {
 func (m *presetManager) importFrom(r io.ReadCloser) {
 	async(func() ([]preset.Preset, error) {
 		defer r.Close()
-		return m.store.Import(r)
+		return m.ctrl.ImportPresets(r)
 	}, func(added []preset.Preset, err error) {
 		if err != nil {
-			m.say("Import failed: "+err.Error(), true)
+			m.say("Import failed: "+errorText(err), true)
 			m.settle("import")
 			return
 		}
@@ -618,7 +585,7 @@ func (m *presetManager) exportFile() {
 			if w != nil && w.URI() != nil {
 				path = w.URI().Path()
 			}
-			m.say(app.SaveError(path, err).Error(), true)
+			m.say(errorText(app.SaveError(path, err)), true)
 			return
 		}
 		if w == nil {
@@ -635,7 +602,7 @@ func (m *presetManager) exportFile() {
 func (m *presetManager) exportTo(w io.WriteCloser, names []string) {
 	async(func() (int, error) {
 		var buf bytes.Buffer
-		if err := m.store.Export(&buf, names...); err != nil {
+		if err := m.ctrl.ExportPresets(&buf, names...); err != nil {
 			w.Close()
 			return 0, err
 		}
@@ -650,7 +617,7 @@ func (m *presetManager) exportTo(w io.WriteCloser, names []string) {
 			what = strconv.Quote(names[0])
 		}
 		if err != nil {
-			m.say("Export failed: "+err.Error(), true)
+			m.say("Export failed: "+errorText(err), true)
 		} else {
 			m.say(fmt.Sprintf("Exported %s (%d bytes, without passphrases).", what, n), false)
 		}
@@ -812,7 +779,7 @@ func (e *presetEditor) read() (p preset.Preset, pass string, clear bool, err err
 
 // sessionFormOptions are the optional parts of the session form.
 type sessionFormOptions struct {
-	presets *preset.Store   // enables "Save as preset…"
+	presets bool            // the Controller's presets can be used: enables "Save as preset…"
 	applied *preset.Applied // fills the form from a preset
 }
 
@@ -848,9 +815,9 @@ func (f *sessionForm) fillFromPreset(a preset.Applied) {
 }
 
 // saveAsPreset asks for a name and stores the form's settings as a preset.
-func (f *sessionForm) saveAsPreset(store *preset.Store, w fyne.Window) {
+func (f *sessionForm) saveAsPreset(ctrl *app.Controller, w fyne.Window) {
 	if _, err := f.spec(); err != nil {
-		f.problem.SetText(err.Error())
+		f.problem.SetText(errorText(err))
 		return
 	}
 	name := widget.NewEntry()
@@ -868,9 +835,9 @@ func (f *sessionForm) saveAsPreset(store *preset.Store, w fyne.Window) {
 		if !ok {
 			return
 		}
-		f.savePreset(store, name.Text, latency.Text, remember.Checked, func(p preset.Preset, err error) {
+		f.savePreset(ctrl, name.Text, latency.Text, remember.Checked, func(p preset.Preset, err error) {
 			if err != nil {
-				dialog.ShowError(err, w)
+				showError(w, err)
 				return
 			}
 			dialog.ShowInformation("Preset saved", fmt.Sprintf("Saved %q: %s.", p.Name, p.PassphraseNote()), w)
@@ -882,7 +849,7 @@ func (f *sessionForm) saveAsPreset(store *preset.Store, w fyne.Window) {
 
 // savePreset stores the form as a preset off the UI goroutine and calls
 // done on it.
-func (f *sessionForm) savePreset(store *preset.Store, name, latency string, remember bool, done func(preset.Preset, error)) {
+func (f *sessionForm) savePreset(ctrl *app.Controller, name, latency string, remember bool, done func(preset.Preset, error)) {
 	spec, err := f.spec()
 	if err != nil {
 		done(preset.Preset{}, err)
@@ -895,5 +862,5 @@ func (f *sessionForm) savePreset(store *preset.Store, name, latency string, reme
 	}
 	p.RememberPassphrase = remember
 	pass := spec.Config.Passphrase
-	async(func() (preset.Preset, error) { return store.Create(p, pass) }, done)
+	async(func() (preset.Preset, error) { return ctrl.CreatePreset(p, pass) }, done)
 }

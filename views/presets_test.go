@@ -79,13 +79,32 @@ func overlayText(w fyne.Window) string {
 	return strings.Join(s, "|")
 }
 
-func openStore(t *testing.T, kc preset.Keychain) *preset.Store {
+// presetsCtrl is a Controller whose preset store lives in dir ("" = a
+// new temporary folder) with kc for passphrases.
+func presetsCtrl(t *testing.T, dir string, kc preset.Keychain) *app.Controller {
 	t.Helper()
-	s, err := preset.Open(filepath.Join(t.TempDir(), preset.FileName), kc)
+	if dir == "" {
+		dir = t.TempDir()
+	}
+	c, err := app.Open(t.Context(), app.ControllerOptions{Stores: app.StoreOptions{Presets: true, ConfigDir: dir, Keychain: kc}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	return s
+	if err := c.PresetsStatus(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(c.Close)
+	return c
+}
+
+// presetNamed is the Controller's preset called name.
+func presetNamed(c *app.Controller, name string) (preset.Preset, error) {
+	for _, p := range c.Presets() {
+		if p.Name == name {
+			return p, nil
+		}
+	}
+	return preset.Preset{}, preset.ErrNotFound
 }
 
 func itemNames(m *presetManager) []string {
@@ -102,16 +121,15 @@ func TestPresetManagerCreateRenameDuplicateDelete(t *testing.T) {
 	w := test.NewTempWindow(t, nil)
 	w.Resize(fyne.NewSize(1100, 800))
 	kc := &preset.MemoryKeychain{}
-	store := openStore(t, kc)
-	ctrl := app.NewController(t.Context(), app.ControllerOptions{})
-	t.Cleanup(ctrl.Close)
+	dir := t.TempDir()
+	ctrl := presetsCtrl(t, dir, kc)
 	cfg := session.Config{Mode: session.ModeCaller, Host: "192.0.2.7", Port: 9001, LatencyMs: 300, Passphrase: "correct horse battery", PBKeyLen: 24}
 	id, err := ctrl.Add(app.FeedSpec{Name: "Stage left", Config: cfg})
 	if err != nil {
 		t.Fatal(err)
 	}
 	var applied []preset.Applied
-	m := newPresetManager(store, ctrl, w, func() (app.FeedView, bool) { return ctrl.Feed(id) }, func(a preset.Applied) { applied = append(applied, a) })
+	m := newPresetManager(ctrl, w, func() (app.FeedView, bool) { return ctrl.Feed(id) }, func(a preset.Applied) { applied = append(applied, a) })
 	m.settled = settled
 	w.SetContent(m.content)
 
@@ -124,7 +142,7 @@ func TestPresetManagerCreateRenameDuplicateDelete(t *testing.T) {
 	m.editor.latency.SetText("4x RTT")
 	test.Tap(m.editorSave)
 	wait("create")
-	p, err := store.Get("Stadium")
+	p, err := presetNamed(ctrl, "Stadium")
 	if err != nil {
 		t.Fatalf("preset not stored: %v (editor says %q)", err, m.editor.problem.Text)
 	}
@@ -134,7 +152,7 @@ func TestPresetManagerCreateRenameDuplicateDelete(t *testing.T) {
 	if !strings.Contains(m.status.Text, "keychain") {
 		t.Errorf("status %q should say where the passphrase is", m.status.Text)
 	}
-	data, _ := os.ReadFile(store.Path())
+	data, _ := os.ReadFile(filepath.Join(dir, preset.FileName))
 	if strings.Contains(string(data), cfg.Passphrase) {
 		t.Fatal("the passphrase was written to the presets file")
 	}
@@ -159,7 +177,7 @@ func TestPresetManagerCreateRenameDuplicateDelete(t *testing.T) {
 	if got := itemNames(m); len(got) != 2 || got[1] != "Stadium 4G copy" {
 		t.Fatalf("after duplicate the list is %q", got)
 	}
-	if p, _ := store.Get("Stadium 4G copy"); p.Passphrase != preset.PassKeychain {
+	if p, _ := presetNamed(ctrl, "Stadium 4G copy"); p.Passphrase != preset.PassKeychain {
 		t.Errorf("the copy's passphrase is %q, want it copied in the keychain", p.Passphrase)
 	}
 
@@ -220,9 +238,7 @@ func TestPresetWithoutKeychainSaysTypeIt(t *testing.T) {
 	test.NewTempApp(t)
 	settled, wait := settledChan(t)
 	w := test.NewTempWindow(t, nil)
-	store := openStore(t, &preset.MemoryKeychain{Unavailable: true})
-	ctrl := app.NewController(t.Context(), app.ControllerOptions{})
-	t.Cleanup(ctrl.Close)
+	ctrl := presetsCtrl(t, "", &preset.MemoryKeychain{Unavailable: true})
 
 	// "Save as preset…" from the session form.
 	f := newSessionForm()
@@ -231,7 +247,7 @@ func TestPresetWithoutKeychainSaysTypeIt(t *testing.T) {
 	f.host.SetText("192.0.2.9")
 	f.passphrase.SetText("a long enough secret")
 	var saved preset.Preset
-	f.savePreset(store, "Remote truck", "8x", true, func(p preset.Preset, err error) {
+	f.savePreset(ctrl, "Remote truck", "8x", true, func(p preset.Preset, err error) {
 		if err != nil {
 			t.Error(err)
 		}
@@ -244,7 +260,7 @@ func TestPresetWithoutKeychainSaysTypeIt(t *testing.T) {
 	}
 
 	var applied []preset.Applied
-	m := newPresetManager(store, ctrl, w, func() (app.FeedView, bool) { return app.FeedView{}, false }, func(a preset.Applied) { applied = append(applied, a) })
+	m := newPresetManager(ctrl, w, func() (app.FeedView, bool) { return app.FeedView{}, false }, func(a preset.Applied) { applied = append(applied, a) })
 	m.settled = settled
 	w.SetContent(m.content)
 	m.list.Select(0)
@@ -268,24 +284,19 @@ func TestCorruptPresetsFileIsShownAndAppGoesOn(t *testing.T) {
 	test.NewTempApp(t)
 	w := test.NewTempWindow(t, nil)
 	w.Resize(fyne.NewSize(1000, 700))
-	path := filepath.Join(t.TempDir(), preset.FileName)
+	dir := t.TempDir()
+	path := filepath.Join(dir, preset.FileName)
 	if err := os.WriteFile(path, []byte("{\"format\":\"srtscope-presets\",\"presets\":[{\"name\": \"x\",,]}"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	store, err := preset.Open(path, &preset.MemoryKeychain{})
-	if err != nil {
-		t.Fatalf("a damaged file stopped the store: %v", err)
-	}
-	ctrl := app.NewController(t.Context(), app.ControllerOptions{})
-	t.Cleanup(ctrl.Close)
-	ui := newMainUI(ctrl, w)
-	ui.presets = store
+	ctrl := presetsCtrl(t, dir, &preset.MemoryKeychain{}) // a damaged file does not stop it
+	ui := newMainUI(t.Context(), ctrl, w)
 	w.SetContent(ui.content)
 	ui.showPresetNotice()
 	if msg := overlayText(w); !strings.Contains(msg, "damaged") || !strings.Contains(msg, "line 1") {
 		t.Errorf("the window says %q, want the damaged file and where", msg)
 	}
-	m := newPresetManager(store, ctrl, w, func() (app.FeedView, bool) { return app.FeedView{}, false }, nil)
+	m := newPresetManager(ctrl, w, func() (app.FeedView, bool) { return app.FeedView{}, false }, nil)
 	if !m.notice.Visible() || !strings.Contains(m.notice.Text, ".corrupt") {
 		t.Errorf("the manager's notice is %q, want where the bad file was kept", m.notice.Text)
 	}
@@ -296,8 +307,7 @@ func TestApplyPresetToRunningFeedResolvesRTT(t *testing.T) {
 	settled, wait := settledChan(t)
 	w := test.NewTempWindow(t, nil)
 	w.Resize(fyne.NewSize(1100, 800))
-	ctrl := app.NewController(t.Context(), app.ControllerOptions{})
-	t.Cleanup(ctrl.Close)
+	ctrl := presetsCtrl(t, "", &preset.MemoryKeychain{})
 	demo, err := app.StartDemo(ctrl) // a real loopback SRT link through the impairment relay
 	if err != nil {
 		t.Fatal(err)
@@ -314,8 +324,7 @@ func TestApplyPresetToRunningFeedResolvesRTT(t *testing.T) {
 		}
 		<-time.After(100 * time.Millisecond)
 	}
-	store := openStore(t, &preset.MemoryKeychain{})
-	m := newPresetManager(store, ctrl, w, func() (app.FeedView, bool) { return ctrl.Feed(demo.FeedID) }, nil)
+	m := newPresetManager(ctrl, w, func() (app.FeedView, bool) { return ctrl.Feed(demo.FeedID) }, nil)
 	m.settled = settled
 	w.SetContent(m.content)
 

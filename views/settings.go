@@ -6,7 +6,6 @@ import (
 	"os"
 	"strconv"
 	"strings"
-	"sync"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
@@ -14,7 +13,6 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/srtscope/srtscope/app"
-	"github.com/srtscope/srtscope/app/record"
 )
 
 // Preference keys of the settings dialog (Fyne preferences).
@@ -33,7 +31,7 @@ func ffmpegPathSetting(p fyne.Preferences) func() string {
 }
 
 // retentionSetting reads the recording retention from the preferences.
-func retentionSetting(p fyne.Preferences) record.Retention {
+func retentionSetting(p fyne.Preferences) app.Retention {
 	r, err := app.RetentionFor(p.IntWithFallback(prefKeepDays, app.DefaultKeepDays), p.IntWithFallback(prefMaxMB, app.DefaultMaxMB))
 	if err != nil { // a hand-edited preferences file: fall back to the defaults
 		r, _ = app.RetentionFor(app.DefaultKeepDays, app.DefaultMaxMB)
@@ -41,66 +39,22 @@ func retentionSetting(p fyne.Preferences) record.Retention {
 	return r
 }
 
-// housekeeping applies the recording retention at start-up and every hour
-// while the window is open.
-type housekeeping struct {
-	pruner *app.Pruner
-	cancel context.CancelFunc
-	done   chan struct{}
-
-	mu   sync.Mutex
-	last string // what the last pass did, in words
-}
-
-// startHousekeeping starts the retention goroutine; nil db (no recordings)
-// gives nil, which stop and lastPass accept.
-func startHousekeeping(db *record.DB, p fyne.Preferences) *housekeeping {
-	if db == nil {
-		return nil
-	}
-	h := &housekeeping{done: make(chan struct{})}
-	h.pruner = &app.Pruner{DB: db, Retention: func() record.Retention { return retentionSetting(p) },
-		Log: func(line string) { fmt.Fprintln(os.Stderr, "srtscope:", line) },
-		OnPass: func(r app.PruneResult, err error) {
-			msg := r.String()
-			if err != nil {
-				msg = err.Error()
-			}
-			h.mu.Lock()
-			h.last = msg
-			h.mu.Unlock()
-		}}
-	ctx, cancel := context.WithCancel(context.Background())
-	h.cancel = cancel
-	go func() {
-		defer close(h.done)
-		h.pruner.Run(ctx)
-	}()
-	return h
-}
-
-// stop ends the retention goroutine and waits for it.
-func (h *housekeeping) stop() {
-	if h == nil {
-		return
-	}
-	h.cancel()
-	<-h.done
-}
-
-// lastPass says what the last retention pass did.
-func (h *housekeeping) lastPass() string {
-	if h == nil {
+// lastPassText says what the Controller's last retention pass did ("" when
+// none ran yet).
+func lastPassText(c *app.Controller) string {
+	pass, ok := c.LastPrune()
+	switch {
+	case !ok:
 		return ""
+	case pass.Err != nil:
+		return errorText(pass.Err)
 	}
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	return h.last
+	return pass.Result.String()
 }
 
 // showSettings opens File > Settings….
 func (ui *mainUI) showSettings() {
-	s := newSettingsView(fyne.CurrentApp().Preferences(), ui.db, ui.w, ui.house.lastPass())
+	s := newSettingsView(ui.ctx, fyne.CurrentApp().Preferences(), ui.ctrl, ui.w)
 	d := dialog.NewCustomWithoutButtons("Settings", s.content, ui.w)
 	s.close = d.Hide
 	d.Resize(fyne.NewSize(760, 480))
@@ -109,8 +63,9 @@ func (ui *mainUI) showSettings() {
 
 // settingsView edits the ffmpeg path and the recording retention.
 type settingsView struct {
+	ctx   context.Context
 	prefs fyne.Preferences
-	db    *record.DB
+	ctrl  *app.Controller
 	w     fyne.Window
 	close func()
 	// settled, when set (tests), is told each background action's name
@@ -128,8 +83,9 @@ type settingsView struct {
 	content  fyne.CanvasObject
 }
 
-func newSettingsView(p fyne.Preferences, db *record.DB, w fyne.Window, lastPass string) *settingsView {
-	s := &settingsView{prefs: p, db: db, w: w}
+func newSettingsView(ctx context.Context, p fyne.Preferences, ctrl *app.Controller, w fyne.Window) *settingsView {
+	s := &settingsView{ctx: ctx, prefs: p, ctrl: ctrl, w: w}
+	lastPass := lastPassText(ctrl)
 	s.ffPath = widget.NewEntry()
 	s.ffPath.SetPlaceHolder("empty: look for ffmpeg on PATH")
 	s.ffPath.SetText(p.String(prefFFmpegPath))
@@ -157,7 +113,7 @@ func newSettingsView(p fyne.Preferences, db *record.DB, w fyne.Window, lastPass 
 	s.save.Importance = widget.HighImportance
 	s.pruneNow = widget.NewButton("Save and apply retention now", func() {
 		if _, _, err := s.read(); err != nil {
-			s.problem.SetText(err.Error())
+			s.problem.SetText(errorText(err))
 			return
 		}
 		dialog.ShowConfirm("Apply retention now", "Recordings beyond the limits are deleted now (oldest first). Go on?", func(ok bool) {
@@ -166,9 +122,9 @@ func newSettingsView(p fyne.Preferences, db *record.DB, w fyne.Window, lastPass 
 			}
 		}, s.w)
 	})
-	if db == nil {
+	if err := ctrl.RecordingsStatus(); err != nil {
 		s.pruneNow.Disable()
-		s.usage.SetText(noRecordings)
+		s.usage.SetText(noRecordingsText(err))
 	}
 	cancel := widget.NewButton("Close", func() {
 		if s.close != nil {
@@ -206,7 +162,7 @@ func (s *settingsView) checkFFmpeg() {
 		s.ffStatus.SetText("will use " + found)
 	default:
 		s.ffStatus.Importance = widget.DangerImportance
-		s.ffStatus.SetText(strings.TrimPrefix(err.Error(), "app: "))
+		s.ffStatus.SetText(errorText(err))
 	}
 }
 
@@ -214,7 +170,7 @@ func (s *settingsView) checkFFmpeg() {
 func (s *settingsView) chooseFFmpeg() {
 	d := dialog.NewFileOpen(func(r fyne.URIReadCloser, err error) {
 		if err != nil {
-			s.problem.SetText("Cannot use that file: " + err.Error())
+			s.problem.SetText("Cannot use that file: " + errorText(err))
 			return
 		}
 		if r == nil {
@@ -244,7 +200,7 @@ func (s *settingsView) read() (keepDays, maxMB int, err error) {
 		return 0, 0, err
 	}
 	if _, err := app.RetentionFor(keepDays, maxMB); err != nil {
-		return 0, 0, fmt.Errorf("%s", strings.TrimPrefix(err.Error(), "app: "))
+		return 0, 0, err
 	}
 	if path := strings.TrimSpace(s.ffPath.Text); path != "" {
 		if _, err := app.FindFFmpeg(path); err != nil {
@@ -258,7 +214,7 @@ func (s *settingsView) read() (keepDays, maxMB int, err error) {
 func (s *settingsView) apply() bool {
 	keepDays, maxMB, err := s.read()
 	if err != nil {
-		s.problem.SetText(err.Error())
+		s.problem.SetText(errorText(err))
 		return false
 	}
 	s.problem.SetText("")
@@ -272,15 +228,14 @@ func (s *settingsView) apply() bool {
 
 // applyAndPrune stores the settings and applies the retention at once.
 func (s *settingsView) applyAndPrune() {
-	if s.db == nil || !s.apply() {
+	if s.ctrl.RecordingsStatus() != nil || !s.apply() {
 		return
 	}
 	s.pruneNow.Disable()
-	p := &app.Pruner{DB: s.db, Retention: func() record.Retention { return retentionSetting(s.prefs) }}
-	async(func() (app.PruneResult, error) { return p.Once(context.Background()) }, func(r app.PruneResult, err error) {
+	async(func() (app.PruneResult, error) { return s.ctrl.PruneNow(s.ctx) }, func(r app.PruneResult, err error) {
 		s.pruneNow.Enable()
 		if err != nil {
-			s.problem.SetText(err.Error())
+			s.problem.SetText(errorText(err))
 		} else {
 			fmt.Fprintln(os.Stderr, "srtscope:", r.String())
 			s.usage.SetText(r.String())

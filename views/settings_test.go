@@ -9,13 +9,22 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
+
+	"github.com/srtscope/srtscope/app"
 )
+
+// noStoresCtrl is a Controller without recordings or presets.
+func noStoresCtrl(t *testing.T) *app.Controller {
+	c := app.NewController(t.Context(), app.ControllerOptions{})
+	t.Cleanup(c.Close)
+	return c
+}
 
 func TestSettingsPersistAndCheckFFmpeg(t *testing.T) {
 	a := test.NewTempApp(t)
 	w := test.NewTempWindow(t, nil)
 	prefs := a.Preferences()
-	s := newSettingsView(prefs, nil, w, "")
+	s := newSettingsView(t.Context(), prefs, noStoresCtrl(t), w)
 	w.SetContent(s.content)
 
 	onPath, lookErr := exec.LookPath("ffmpeg")
@@ -65,7 +74,7 @@ func TestSettingsPersistAndCheckFFmpeg(t *testing.T) {
 		t.Errorf("retention %+v, want 30 days and 500 MB", r)
 	}
 	// A new dialog shows the stored values.
-	s2 := newSettingsView(prefs, nil, w, "")
+	s2 := newSettingsView(t.Context(), prefs, noStoresCtrl(t), w)
 	if s2.keepDays.Text != "30" || s2.maxMB.Text != "500" || s2.ffPath.Text != onPath {
 		t.Errorf("reopened settings show %q days, %q MB, ffmpeg %q", s2.keepDays.Text, s2.maxMB.Text, s2.ffPath.Text)
 	}
@@ -85,29 +94,31 @@ func TestRetentionPrunesAtStartAndFromSettings(t *testing.T) {
 	recordSession(t, db, "Last month", "", now.Add(-20*24*time.Hour), 20)
 	recordSession(t, db, "Tonight", "", now.Add(-time.Hour), 20)
 
-	// At start-up: the pass runs at once, then the goroutine stops on quit.
-	h := startHousekeeping(db, prefs)
-	deadline := time.After(15 * time.Second)
-	for h.lastPass() == "" {
-		select {
-		case <-deadline:
-			t.Fatal("no retention pass at start-up")
-		case <-time.After(20 * time.Millisecond):
-		}
+	// At start-up: the Controller's retention pass runs at once.
+	passed := make(chan struct{}, 1)
+	ctrl, err := app.Open(t.Context(), app.ControllerOptions{Recorder: db, Stores: app.StoreOptions{
+		Retention: func() app.Retention { return retentionSetting(prefs) },
+		OnPrune: func(app.PruneResult, error) {
+			select {
+			case passed <- struct{}{}:
+			default:
+			}
+		}}})
+	if err != nil {
+		t.Fatal(err)
 	}
-	stopped := make(chan struct{})
-	go func() { h.stop(); close(stopped) }()
+	t.Cleanup(ctrl.Close)
 	select {
-	case <-stopped:
-	case <-time.After(10 * time.Second):
-		t.Fatal("the retention goroutine did not stop")
+	case <-passed:
+	case <-time.After(15 * time.Second):
+		t.Fatal("no retention pass at start-up")
 	}
-	if got := h.lastPass(); !strings.Contains(got, `"Last season"`) || !strings.Contains(got, "keep 30 days") {
+	if got := lastPassText(ctrl); !strings.Contains(got, `"Last season"`) || !strings.Contains(got, "keep 30 days") {
 		t.Errorf("the start-up pass says %q, want the deleted session and the rule", got)
 	}
 
 	// From the settings: 7 days now.
-	s := newSettingsView(prefs, db, w, h.lastPass())
+	s := newSettingsView(t.Context(), prefs, ctrl, w)
 	s.settled = settled
 	w.SetContent(s.content)
 	s.keepDays.SetText("7")

@@ -25,7 +25,6 @@ import (
 
 	"github.com/srtscope/srtscope/app"
 	"github.com/srtscope/srtscope/app/preset"
-	"github.com/srtscope/srtscope/app/record"
 	"github.com/srtscope/srtscope/assets"
 	"github.com/srtscope/srtscope/session"
 )
@@ -42,32 +41,32 @@ type Options struct {
 // refreshEvery is the UI update period: at most 4 redraws a second.
 const refreshEvery = 250 * time.Millisecond
 
-// Run opens the main window and blocks until it is closed.
-func Run(opts Options) error {
+// Run opens the main window and blocks until it is closed or ctx ends
+// (main's signal context). The Controller it opens owns the recordings, the
+// presets, the retention and the demo feeds; the window only shows them.
+func Run(ctx context.Context, opts Options) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
 	a := fyneapp.NewWithID("io.github.srtscope")
 	a.SetIcon(fyne.NewStaticResource("icon.png", assets.IconPNG))
+	prefs := a.Preferences()
 
-	var db *record.DB
-	if path, err := record.DefaultPath(); err == nil {
-		if d, err := record.Open(path); err == nil {
-			db = d
-			defer db.Close()
-		} else {
-			fmt.Fprintln(os.Stderr, "srtscope: not recording sessions:", err)
-		}
-	}
 	n := &notifier{app: a, last: map[app.FeedID]time.Time{}}
-	ctrl := app.NewController(context.TODO(), app.ControllerOptions{Recorder: db, OnAlarm: n.alarm, FFmpegPathFunc: ffmpegPathSetting(a.Preferences())})
+	ctrl, err := app.Open(ctx, app.ControllerOptions{OnAlarm: n.alarm, FFmpegPathFunc: ffmpegPathSetting(prefs),
+		Stores: app.StoreOptions{
+			Recordings: true, Presets: true, Keychain: preset.SystemKeychain{},
+			Retention: func() app.Retention { return retentionSetting(prefs) }, // now and hourly
+			Log:       func(line string) { fmt.Fprintln(os.Stderr, "srtscope:", line) },
+		}})
+	if err != nil {
+		return err
+	}
 	w := a.NewWindow(app.Name)
-	ui := newMainUI(ctrl, w)
-	ui.presets, ui.presetsErr = openPresetStore()
-	ui.db = db
-	ui.house = startHousekeeping(db, a.Preferences()) // recording retention: now and hourly
+	ui := newMainUI(ctx, ctrl, w)
 	w.SetContent(ui.content)
 	w.SetMainMenu(ui.menu())
 	ui.addShortcuts()
 
-	prefs := a.Preferences()
 	w.Resize(fyne.NewSize(float32(prefs.FloatWithFallback("window.width", 1280)), float32(prefs.FloatWithFallback("window.height", 780))))
 	ui.split.Offset = prefs.FloatWithFallback("layout.split", 0.3)
 	w.SetCloseIntercept(func() {
@@ -77,6 +76,17 @@ func Run(opts Options) error {
 		ui.stop()
 		w.Close()
 	})
+	go func() { // main's context ends (Ctrl+C, SIGTERM): quit
+		select {
+		case <-ctx.Done():
+			select {
+			case <-ui.done: // the window closed first
+			default:
+				fyne.Do(a.Quit)
+			}
+		case <-ui.done:
+		}
+	}()
 	if opts.Demo {
 		go ui.startDemo(max(opts.DemoFeeds, 1))
 	}
@@ -86,12 +96,9 @@ func Run(opts Options) error {
 	go ui.refreshLoop()
 	ui.showPresetNotice()
 	w.ShowAndRun()
-	ui.house.stop()
 	ui.stop()
-	for _, d := range ui.demos {
-		d.Close()
-	}
-	ctrl.Close() // closes every recording cleanly
+	cancel()
+	ctrl.Close() // stops the feeds and demos, closes every recording cleanly
 	return nil
 }
 
@@ -117,6 +124,7 @@ func (n *notifier) alarm(id app.FeedID, name string, c app.AlarmChange) {
 // mainUI is the window: the feed list on the left, the selected feed's
 // detail on the right.
 type mainUI struct {
+	ctx     context.Context // ends when the window quits
 	ctrl    *app.Controller
 	w       fyne.Window
 	content fyne.CanvasObject
@@ -124,27 +132,16 @@ type mainUI struct {
 	list    *feedList
 	detail  *feedDetail
 
-	// presets is the one preset store of the window, shared by the preset
-	// manager, the session form and the wizard. Nil when the configuration
-	// folder cannot be used (presetsErr says why). Its methods may wait on
-	// the OS keychain: call them off the UI goroutine.
-	presets    *preset.Store
-	presetsErr error
-	db         *record.DB    // recordings; nil when they could not be opened
-	house      *housekeeping // recording retention; nil without recordings
-
 	// Only touched on the UI goroutine.
 	selected app.FeedID
-	demo     *app.Demo   // the first demo feed, if any
-	demos    []*app.Demo // every demo feed started, closed on quit
-	demoSaid int         // 0, 1 after "connected", 2 after the charts line
+	demoSaid int // 0, 1 after "connected", 2 after the charts line
 
 	stopOnce sync.Once
 	done     chan struct{}
 }
 
-func newMainUI(ctrl *app.Controller, w fyne.Window) *mainUI {
-	ui := &mainUI{ctrl: ctrl, w: w, done: make(chan struct{})}
+func newMainUI(ctx context.Context, ctrl *app.Controller, w fyne.Window) *mainUI {
+	ui := &mainUI{ctx: ctx, ctrl: ctrl, w: w, done: make(chan struct{})}
 	ui.detail = newFeedDetail(ctrl, w)
 	ui.detail.onTune = ui.tuneLatency
 	ui.list = newFeedList(func(id app.FeedID) {
@@ -180,8 +177,8 @@ func (ui *mainUI) menu() *fyne.MainMenu {
 		fyne.NewMenuItem("Next feed", func() { ui.step(1) }),
 		fyne.NewMenuItem("Previous feed", func() { ui.step(-1) }),
 		fyne.NewMenuItemSeparator(),
-		fyne.NewMenuItem("Demo: black and silence for 5 s", func() { ui.inject(func(d *app.Demo) { d.InjectBlack(5 * time.Second) }) }),
-		fyne.NewMenuItem("Demo: 4 s outage", func() { ui.inject(func(d *app.Demo) { d.InjectOutage(4 * time.Second) }) }),
+		fyne.NewMenuItem("Demo: black and silence for 5 s", func() { ui.inject(func() error { return ui.ctrl.InjectBlack(5 * time.Second) }) }),
+		fyne.NewMenuItem("Demo: 4 s outage", func() { ui.inject(func() error { return ui.ctrl.InjectOutage(4 * time.Second) }) }),
 	)
 	help := fyne.NewMenu("Help",
 		fyne.NewMenuItem("Keyboard shortcuts", func() {
@@ -224,7 +221,7 @@ func (ui *mainUI) step(delta int) {
 }
 
 func (ui *mainUI) newSession() {
-	showSessionFormWith(ui.ctrl, ui.w, sessionFormOptions{presets: ui.presets}, func(id app.FeedID) {
+	showSessionFormWith(ui.ctrl, ui.w, sessionFormOptions{presets: ui.ctrl.PresetsStatus() == nil}, func(id app.FeedID) {
 		ui.refresh()
 		ui.list.selectID(id)
 	})
@@ -244,7 +241,7 @@ func (ui *mainUI) startStop(start bool) {
 		}
 		fyne.Do(func() {
 			if err != nil {
-				dialog.ShowError(err, ui.w)
+				showError(ui.w, err)
 			}
 			ui.refresh()
 		})
@@ -281,34 +278,28 @@ func (ui *mainUI) remove() {
 	}, ui.w)
 }
 
-func (ui *mainUI) inject(f func(*app.Demo)) {
-	if ui.demo == nil {
+func (ui *mainUI) inject(f func() error) {
+	if _, ok := ui.ctrl.DemoFeed(); !ok {
 		dialog.ShowInformation("Demo", "The demo feed is not running: start srtscope with --demo (make run does).", ui.w)
 		return
 	}
-	go f(ui.demo)
+	go func() {
+		if err := f(); err != nil {
+			fyne.Do(func() { showError(ui.w, err) })
+		}
+	}()
 }
 
 // startDemo starts n demo feeds; it runs off the UI goroutine (it binds
 // sockets). The first is the one the View menu's injections act on.
 func (ui *mainUI) startDemo(n int) {
-	for i := range n {
-		d, err := app.StartNumberedDemo(ui.ctrl, i+1)
-		fyne.Do(func() {
-			if err != nil {
-				dialog.ShowError(fmt.Errorf("demo feed %d: %w", i+1, err), ui.w)
-				return
-			}
-			if ui.demo == nil {
-				ui.demo = d
-			}
-			ui.demos = append(ui.demos, d)
-			ui.refresh()
-		})
+	ids, err := ui.ctrl.StartDemos(n)
+	fyne.Do(func() {
 		if err != nil {
-			return
+			showError(ui.w, fmt.Errorf("demo feed %d: %w", len(ids)+1, err))
 		}
-	}
+		ui.refresh()
+	})
 }
 
 func (ui *mainUI) refreshLoop() {
@@ -348,14 +339,14 @@ func (ui *mainUI) refresh() {
 		ui.selected = 0
 	}
 	ui.detail.update(v, ok)
-	if ui.demo != nil && ui.demoSaid < 2 {
+	if demo, ok := ui.ctrl.DemoFeed(); ok && ui.demoSaid < 2 {
 		// The window smoke test waits for these lines instead of sleeping.
-		if dv, ok := ui.ctrl.Feed(ui.demo.FeedID); ok && dv.Sample.State == "connected" && dv.Sample.PktsRecv > 0 {
+		if dv, ok := ui.ctrl.Feed(demo); ok && dv.Sample.State == "connected" && dv.Sample.PktsRecv > 0 {
 			if ui.demoSaid == 0 {
 				fmt.Println("srtscope: demo feed connected")
 				ui.demoSaid = 1
 			}
-			if ui.demoSaid == 1 && ui.selected == ui.demo.FeedID && connectedSamples(dv.History) >= demoChartSamples {
+			if ui.demoSaid == 1 && ui.selected == demo && connectedSamples(dv.History) >= demoChartSamples {
 				fmt.Printf("srtscope: demo charts hold %d samples\n", demoChartSamples)
 				ui.demoSaid = 2
 			}

@@ -20,7 +20,7 @@ func TestMainViewShowsToolbarAndPlaceholder(t *testing.T) {
 	w := test.NewTempWindow(t, nil)
 	ctrl := app.NewController(t.Context(), app.ControllerOptions{})
 	t.Cleanup(ctrl.Close)
-	ui := newMainUI(ctrl, w)
+	ui := newMainUI(t.Context(), ctrl, w)
 	w.SetContent(ui.content)
 
 	var toolbar *widget.Toolbar

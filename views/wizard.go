@@ -38,13 +38,12 @@ const (
 // with a per-step table, then the recommendation with Apply and Save as
 // preset. The wizard itself runs in app (Controller.RunWizard).
 type wizardDialog struct {
-	ctrl       *app.Controller
-	w          fyne.Window
-	id         app.FeedID
-	name       string
-	origMs     int
-	presets    *preset.Store
-	presetsErr error
+	ctx    context.Context // the window's: a run ends when the window quits
+	ctrl   *app.Controller
+	w      fyne.Window
+	id     app.FeedID
+	name   string
+	origMs int
 	// run runs the wizard; Controller.RunWizard unless a test replaces it.
 	run func(ctx context.Context, cfg wizard.Config, progress func(wizard.Progress)) (wizard.Result, error)
 
@@ -94,13 +93,13 @@ func (ui *mainUI) tuneLatency() {
 		dialog.ShowInformation("Tune latency", "Select a feed on the left first: the wizard tunes one connected feed.", ui.w)
 		return
 	}
-	d := newWizardDialog(ui.ctrl, ui.w, ui.selected, ui.presets, ui.presetsErr)
+	d := newWizardDialog(ui.ctx, ui.ctrl, ui.w, ui.selected)
 	d.show()
 }
 
-func newWizardDialog(ctrl *app.Controller, w fyne.Window, id app.FeedID, presets *preset.Store, presetsErr error) *wizardDialog {
+func newWizardDialog(ctx context.Context, ctrl *app.Controller, w fyne.Window, id app.FeedID) *wizardDialog {
 	v, _ := ctrl.Feed(id)
-	d := &wizardDialog{ctrl: ctrl, w: w, id: id, name: v.Spec.Name, origMs: v.Spec.Config.LatencyMs, presets: presets, presetsErr: presetsErr}
+	d := &wizardDialog{ctx: ctx, ctrl: ctrl, w: w, id: id, name: v.Spec.Name, origMs: v.Spec.Config.LatencyMs}
 	if d.origMs == 0 {
 		d.origMs = wizard.DefaultLatencyMs
 	}
@@ -324,7 +323,7 @@ func (d *wizardDialog) start() {
 	setLabel(d.summary, fmt.Sprintf("Steps %s × RTT, %s each, starting from %d ms.", joinSteps(cfg.Multipliers), cfg.StepDuration, d.origMs))
 	setLabel(d.phase, "Starting: stopping the feed's own session…")
 	d.table.Refresh()
-	ctx, cancel := context.WithCancel(context.Background())
+	ctx, cancel := context.WithCancel(d.ctx)
 	d.cancel = cancel
 	d.setState(wizardRunning)
 	d.busy.Add(1)
@@ -502,7 +501,7 @@ func (d *wizardDialog) finish(res wizard.Result, err error) {
 	if res.Status == "" && err != nil {
 		// Refused before it started (not connected, bad setting).
 		setLabel(d.phase, "")
-		setLabel(d.problem, strings.TrimPrefix(err.Error(), "app: "))
+		setLabel(d.problem, errorText(err))
 		d.setState(wizardSetup)
 		return
 	}
@@ -523,7 +522,7 @@ func (d *wizardDialog) finish(res wizard.Result, err error) {
 		setLabel(d.phase, "The wizard stopped without a recommendation: "+back)
 	}
 	if err != nil && (!errors.Is(err, wizard.ErrCancelled) || errors.Is(err, app.ErrNotRestarted)) {
-		setLabel(d.outcome, strings.ReplaceAll(err.Error(), "app: ", ""))
+		setLabel(d.outcome, errorText(err))
 	}
 	d.setState(wizardFinished)
 }
@@ -544,7 +543,7 @@ func (d *wizardDialog) apply() {
 		fyne.Do(func() {
 			if err != nil {
 				d.applyBtn.Enable()
-				setLabel(d.outcome, "Not applied: "+strings.TrimPrefix(err.Error(), "app: "))
+				setLabel(d.outcome, "Not applied: "+errorText(err))
 				return
 			}
 			d.origMs = ms
@@ -561,12 +560,8 @@ func (d *wizardDialog) savePreset() {
 	if r == nil {
 		return
 	}
-	if d.presets == nil {
-		msg := "the presets file cannot be used"
-		if d.presetsErr != nil {
-			msg = d.presetsErr.Error()
-		}
-		setLabel(d.outcome, "Cannot save a preset: "+msg)
+	if err := d.ctrl.PresetsStatus(); err != nil {
+		setLabel(d.outcome, "Cannot save a preset: "+errorText(err))
 		return
 	}
 	v, ok := d.ctrl.Feed(d.id)
@@ -593,7 +588,6 @@ func (d *wizardDialog) savePreset() {
 // take a while) and says how it went.
 func (d *wizardDialog) storePreset(name string, remember bool, spec app.FeedSpec, r *wizard.Recommendation) {
 	d.presetBtn.Disable()
-	store := d.presets
 	d.busy.Add(1)
 	go func() {
 		defer d.busy.Done()
@@ -601,11 +595,11 @@ func (d *wizardDialog) storePreset(name string, remember bool, spec app.FeedSpec
 		p.Latency = preset.Latency{Ms: r.LatencyMs}
 		p.RememberPassphrase = remember
 		p.Notes = fmt.Sprintf("Latency from the wizard on %s: %s", time.Now().Format("2006-01-02 15:04"), r.Reason)
-		saved, err := store.Create(p, spec.Config.Passphrase)
+		saved, err := d.ctrl.CreatePreset(p, spec.Config.Passphrase)
 		fyne.Do(func() {
 			d.presetBtn.Enable()
 			if err != nil {
-				setLabel(d.outcome, "Preset not saved: "+strings.TrimPrefix(err.Error(), "preset: "))
+				setLabel(d.outcome, "Preset not saved: "+errorText(err))
 				return
 			}
 			setLabel(d.outcome, fmt.Sprintf("Saved preset %q (%d ms, %s).", saved.Name, r.LatencyMs, saved.PassphraseNote()))

@@ -2,9 +2,7 @@ package views
 
 import (
 	"context"
-	"errors"
 	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -18,19 +16,23 @@ import (
 	"github.com/srtscope/srtscope/session"
 )
 
-// newTestWizard opens the dialog on a stopped feed of a real controller.
+// newTestWizard opens the dialog on a stopped feed of a real controller
+// whose presets live in a temporary folder.
 func newTestWizard(t *testing.T, cfg session.Config) (*wizardDialog, *app.Controller, app.FeedID) {
 	t.Helper()
 	test.NewTempApp(t)
 	w := test.NewTempWindow(t, nil)
 	w.Resize(fyne.NewSize(1000, 760))
-	ctrl := app.NewController(t.Context(), app.ControllerOptions{})
+	ctrl, err := app.Open(t.Context(), app.ControllerOptions{Stores: app.StoreOptions{Presets: true, ConfigDir: t.TempDir(), Keychain: preset.SystemKeychain{Timeout: time.Second}}})
+	if err != nil {
+		t.Fatal(err)
+	}
 	t.Cleanup(ctrl.Close)
 	id, err := ctrl.Add(app.FeedSpec{Name: "Cam 1", Config: cfg})
 	if err != nil {
 		t.Fatal(err)
 	}
-	d := newWizardDialog(ctrl, w, id, nil, errors.New("no presets in this test"))
+	d := newWizardDialog(t.Context(), ctrl, w, id)
 	d.show()
 	return d, ctrl, id
 }
@@ -262,19 +264,14 @@ func TestWizardSaveAsPreset(t *testing.T) {
 	const secret = "wizard-test-passphrase-123"
 	cfg := wizardTestFeed
 	cfg.Passphrase = secret
-	d, _, id := newTestWizard(t, cfg)
-	path := filepath.Join(t.TempDir(), "presets.json")
-	store, err := preset.Open(path, preset.SystemKeychain{Timeout: time.Second})
-	if err != nil {
-		t.Fatal(err)
-	}
-	d.presets = store
+	d, ctrl, id := newTestWizard(t, cfg)
+	path := ctrl.PresetsPath()
 	_, res := fakeSteps()
 	d.result = res
 	v, _ := d.ctrl.Feed(id)
 	d.storePreset("Stadium, 322 ms", false, v.Spec, res.Recommended)
 	d.busy.Wait()
-	p, err := store.Get("Stadium, 322 ms")
+	p, err := presetNamed(ctrl, "Stadium, 322 ms")
 	if err != nil {
 		t.Fatalf("preset not saved: %v (dialog says %q)", err, d.outcome.Text)
 	}
@@ -301,7 +298,7 @@ func TestTuneLatencyFromMenuAndDetail(t *testing.T) {
 	w := test.NewTempWindow(t, nil)
 	ctrl := app.NewController(t.Context(), app.ControllerOptions{})
 	t.Cleanup(ctrl.Close)
-	ui := newMainUI(ctrl, w)
+	ui := newMainUI(t.Context(), ctrl, w)
 	w.SetContent(ui.content)
 	found := false
 	for _, m := range ui.menu().Items {

@@ -9,7 +9,6 @@ import (
 	"strings"
 
 	"github.com/srtscope/srtscope/app"
-	"github.com/srtscope/srtscope/app/record"
 	"github.com/srtscope/srtscope/app/report"
 )
 
@@ -61,20 +60,20 @@ func runReport(ctx context.Context, args []string, std IO) int {
 		f = g
 	}
 
-	db, err := record.Open("")
+	ctrl, err := openRecordings(ctx)
 	if err != nil {
 		return failure(std, "report", err)
 	}
-	defer db.Close()
+	defer ctrl.Close()
 	if *latest {
-		sessionID, err = db.Latest(ctx)
+		sessionID, err = ctrl.LatestSession(ctx)
 		if err != nil {
-			return failure(std, "report", fmt.Errorf("no recorded session to export in %s: record one with 'srtscope watch' first", db.Path()))
+			return failure(std, "report", fmt.Errorf("no recorded session to export in %s: record one with 'srtscope watch' first", ctrl.RecordingsPath()))
 		}
 	}
-	s, err := db.Load(ctx, sessionID)
-	if errors.Is(err, record.ErrNotFound) {
-		return failure(std, "report", fmt.Errorf("no session %d in %s: list them with 'srtscope sessions'", sessionID, db.Path()))
+	s, err := ctrl.LoadSession(ctx, sessionID)
+	if errors.Is(err, app.ErrNoSession) {
+		return failure(std, "report", fmt.Errorf("no session %d in %s: list them with 'srtscope sessions'", sessionID, ctrl.RecordingsPath()))
 	}
 	if err != nil {
 		return failure(std, "report", err)

@@ -8,26 +8,26 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"github.com/srtscope/srtscope/app/record"
+	"github.com/srtscope/srtscope/app"
 )
 
 const sessionsUsage = "[--format text|json]\n\nLists recorded sessions, newest first. Recordings live in " +
-	"$" + record.EnvDataDir + " when set, else in the user configuration folder."
+	"$" + app.EnvDataDir + " when set, else in the user configuration folder."
 
 // sessionLine is one session in `sessions --format json` (one object per line).
 type sessionLine struct {
-	ID          int64               `json:"id"`
-	Name        string              `json:"name"`
-	Peer        string              `json:"peer"`
-	Mode        string              `json:"mode"`
-	URL         string              `json:"url"`
-	Started     time.Time           `json:"started"`
-	Ended       *time.Time          `json:"ended"`
-	DurationS   float64             `json:"duration_s"`
-	Interrupted bool                `json:"interrupted"`
-	Samples     int                 `json:"samples"`
-	WorstAlarm  record.Severity     `json:"worst_alarm"`
-	Alarms      []record.AlarmCount `json:"alarms"`
+	ID          int64            `json:"id"`
+	Name        string           `json:"name"`
+	Peer        string           `json:"peer"`
+	Mode        string           `json:"mode"`
+	URL         string           `json:"url"`
+	Started     time.Time        `json:"started"`
+	Ended       *time.Time       `json:"ended"`
+	DurationS   float64          `json:"duration_s"`
+	Interrupted bool             `json:"interrupted"`
+	Samples     int              `json:"samples"`
+	WorstAlarm  app.Severity     `json:"worst_alarm"`
+	Alarms      []app.AlarmCount `json:"alarms"`
 }
 
 func runSessions(ctx context.Context, args []string, std IO) int {
@@ -43,12 +43,12 @@ func runSessions(ctx context.Context, args []string, std IO) int {
 	if *format != "text" && *format != "json" {
 		return usageError(std, "sessions", "--format %q: use text or json", *format)
 	}
-	db, err := record.Open("")
+	ctrl, err := openRecordings(ctx)
 	if err != nil {
 		return failure(std, "sessions", err)
 	}
-	defer db.Close()
-	list, err := db.Sessions(ctx)
+	defer ctrl.Close()
+	list, err := ctrl.Sessions(ctx)
 	if err != nil {
 		return failure(std, "sessions", err)
 	}
@@ -63,14 +63,14 @@ func runSessions(ctx context.Context, args []string, std IO) int {
 				l.Ended = &e
 			}
 			if l.Alarms == nil {
-				l.Alarms = []record.AlarmCount{}
+				l.Alarms = []app.AlarmCount{}
 			}
 			enc.Encode(l)
 		}
 		return ExitOK
 	}
 	if len(list) == 0 {
-		fmt.Fprintf(std.Stdout, "No recorded sessions in %s.\n", db.Path())
+		fmt.Fprintf(std.Stdout, "No recorded sessions in %s.\n", ctrl.RecordingsPath())
 		return ExitOK
 	}
 	tw := tabwriter.NewWriter(std.Stdout, 0, 0, 2, ' ', 0)
@@ -90,8 +90,22 @@ func runSessions(ctx context.Context, args []string, std IO) int {
 	return ExitOK
 }
 
+// openRecordings opens a Controller with only the recordings database:
+// the CLI never opens a store itself.
+func openRecordings(ctx context.Context) (*app.Controller, error) {
+	ctrl, err := app.Open(ctx, app.ControllerOptions{Stores: app.StoreOptions{Recordings: true}})
+	if err != nil {
+		return nil, err
+	}
+	if err := ctrl.RecordingsStatus(); err != nil {
+		ctrl.Close()
+		return nil, err
+	}
+	return ctrl, nil
+}
+
 // alarmText is the worst alarms of a session in a few words.
-func alarmText(cs []record.AlarmCount) string {
+func alarmText(cs []app.AlarmCount) string {
 	if len(cs) == 0 {
 		return "none"
 	}
