@@ -129,4 +129,3 @@ func (c *Controller) ExportPresets(w io.Writer, names ...string) error {
 	}
 	return s.Export(w, names...)
 }
-
