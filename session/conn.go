@@ -41,7 +41,7 @@ func listenSRT(cfg Config) (srt.Listener, error) {
 	if err != nil {
 		return nil, explainListenError(err, cfg)
 	}
-	probe.Close()
+	_ = probe.Close()
 	ln, err := srt.Listen("srt", cfg.Address(), cfg.srtConfig())
 	if err != nil {
 		return nil, explainListenError(err, cfg)
@@ -67,7 +67,7 @@ func dialContext(ctx context.Context, cfg Config) (srt.Conn, error) {
 	case <-ctx.Done():
 		go func() {
 			if res := <-done; res.conn != nil {
-				res.conn.Close()
+				_ = res.conn.Close()
 			}
 		}()
 		return nil, ctx.Err()

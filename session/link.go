@@ -25,7 +25,7 @@ func (c *linkConns) shutdown() {
 	defer c.mu.Unlock()
 	c.stopped = true
 	if c.current != nil {
-		c.current.Close()
+		_ = c.current.Close()
 	}
 	if c.listener != nil {
 		c.listener.Close()

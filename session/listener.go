@@ -79,7 +79,7 @@ func (g *listenerGate) acceptLoop(ctx context.Context, ln srt.Listener, accepted
 		select {
 		case accepted <- conn:
 		case <-ctx.Done():
-			conn.Close()
+			_ = conn.Close()
 			return nil
 		}
 	}

@@ -150,7 +150,7 @@ func (s *Sender) serve(ctx context.Context, conn srt.Conn, pos int64) (next int6
 	s.mu.Lock()
 	if s.stopped {
 		s.mu.Unlock()
-		conn.Close()
+		_ = conn.Close()
 		return pos, false
 	}
 	s.current = conn
@@ -159,7 +159,7 @@ func (s *Sender) serve(ctx context.Context, conn srt.Conn, pos int64) (next int6
 	peer := conn.RemoteAddr().String()
 	s.event(EventConnected, peer, "connected to %s, sending %.2f Mbit/s", peer, s.tl.avgBps/1e6)
 	defer func() {
-		conn.Close()
+		_ = conn.Close()
 		s.mu.Lock()
 		s.current = nil
 		s.mu.Unlock()

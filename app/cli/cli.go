@@ -162,12 +162,6 @@ func failure(std IO, cmd string, err error) int {
 	return ExitFailure
 }
 
-// notBuilt is the answer of a subcommand that is not implemented yet.
-func notBuilt(std IO, cmd string) int {
-	fmt.Fprintf(std.Stderr, "%s %s: not built yet in this version; see '%s --help'\n", app.Name, cmd, app.Name)
-	return ExitUsage
-}
-
 func runVersion(_ context.Context, args []string, std IO) int {
 	if len(args) > 0 && (args[0] == "-h" || args[0] == "--help") {
 		fmt.Fprintf(std.Stdout, "Usage: %s version\n", app.Name)

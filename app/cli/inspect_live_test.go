@@ -347,11 +347,14 @@ func startSender(t *testing.T, cfg session.Config, fixture string) *session.Send
 	t.Cleanup(func() {
 		cancel()
 		select {
-		case <-done:
+		case err := <-done:
+			if err != nil {
+				t.Logf("sender stopped: %v", err)
+			}
 		case <-time.After(15 * time.Second):
 			t.Errorf("sender did not stop within 15 s")
 		}
-		f.Close()
+		_ = f.Close()
 	})
 	if cfg.Mode == session.ModeListener {
 		deadline := time.After(5 * time.Second)
@@ -669,13 +672,13 @@ func TestInspectURLFromSRTLiveTransmit(t *testing.T) {
 		t.Fatalf("starting srt-live-transmit: %v", err)
 	}
 	waited := make(chan struct{})
-	go func() { cmd.Wait(); close(waited) }()
+	go func() { _ = cmd.Wait(); close(waited) }()
 	stopFeed := make(chan struct{})
 	fed := make(chan struct{})
 	t.Cleanup(func() {
 		close(stopFeed)
 		<-fed
-		cmd.Process.Kill()
+		_ = cmd.Process.Kill()
 		select {
 		case <-waited:
 		case <-time.After(10 * time.Second):
@@ -684,7 +687,7 @@ func TestInspectURLFromSRTLiveTransmit(t *testing.T) {
 	})
 	go func() { // pace the fixture into srt-live-transmit at its average rate
 		defer close(fed)
-		defer stdin.Close() // end of input: srt-live-transmit sends what it holds
+		defer func() { _ = stdin.Close() }() // end of input: srt-live-transmit sends what it holds
 		const chunk = 7 * 188
 		interval := time.Duration(float64(length) * chunk / float64(len(data)))
 		tick := time.NewTicker(interval)

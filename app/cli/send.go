@@ -62,7 +62,7 @@ func runSend(ctx context.Context, args []string, std IO) int {
 		if err != nil {
 			return usageError(std, "send", "--file %q: cannot open it (%v); allowed: a readable MPEG-TS file", *file, errors.Unwrap(err))
 		}
-		defer f.Close()
+		defer func() { _ = f.Close() }()
 		st, err := f.Stat()
 		if err != nil || !st.Mode().IsRegular() || st.Size() == 0 {
 			return usageError(std, "send", "--file %q: allowed: a non-empty regular MPEG-TS file", *file)

@@ -175,7 +175,7 @@ func (w *sampleWriter) sample(s session.Sample) {
 	s.RecvMbps = round(s.RecvMbps, 3)
 	switch w.format {
 	case "json":
-		w.enc.Encode(s)
+		_ = w.enc.Encode(s)
 	case "csv":
 		w.csv.Write([]string{s.Time.Format(time.RFC3339Nano), string(s.State), s.Peer, ftoa(s.RTTMs), strconv.Itoa(s.LatencyMs),
 			ftoa(s.RTTMultiplier), ftoa(s.RecvMbps), utoa(s.PktsRecv), utoa(s.PktsLost), utoa(s.PktsRetrans), utoa(s.PktsDropped), utoa(s.BytesRecv)})
@@ -210,7 +210,7 @@ func (w *sampleWriter) summary(sum session.Summary, rep *probe.Report) {
 	}
 	switch w.format {
 	case "json":
-		w.enc.Encode(watchSummary{Summary: sum, Inspection: rep})
+		_ = w.enc.Encode(watchSummary{Summary: sum, Inspection: rep})
 	case "csv":
 		w.csv.Write([]string{"summary", "connected_s", "reconnects", "rejections", "pkts_recv", "pkts_lost", "pkts_retrans", "pkts_dropped", "bytes_recv", "events"})
 		w.csv.Write([]string{"summary", ftoa(sum.ConnectedS), strconv.Itoa(sum.Reconnects), strconv.Itoa(sum.Rejections), utoa(sum.PktsRecv),

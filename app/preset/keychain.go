@@ -52,7 +52,7 @@ func (k SystemKeychain) call(fn func() error) error {
 		case errors.Is(err, keyring.ErrNotFound):
 			return ErrNoSecret
 		default:
-			return fmt.Errorf("%w (%v)", ErrNoKeychain, err)
+			return fmt.Errorf("%w (%w)", ErrNoKeychain, err)
 		}
 	case <-t.C:
 		return fmt.Errorf("%w (it did not answer within %v)", ErrNoKeychain, d)

@@ -160,7 +160,9 @@ func TestCorruptFile(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			path := filepath.Join(t.TempDir(), FileName)
-			os.WriteFile(path, []byte(tc.content), 0o600)
+			if err := os.WriteFile(path, []byte(tc.content), 0o600); err != nil {
+				t.Fatal(err)
+			}
 			s, err := Open(path, &MemoryKeychain{})
 			if err != nil {
 				t.Fatalf("Open failed on a corrupt file: %v", err)
@@ -193,16 +195,22 @@ func TestCorruptFile(t *testing.T) {
 
 func TestImportExport(t *testing.T) {
 	src, _ := open(t, &MemoryKeychain{})
-	src.Create(stage(), secret)
+	if _, err := src.Create(stage(), secret); err != nil {
+		t.Fatal(err)
+	}
 	p := stage()
 	p.Name, p.Mode, p.Host, p.Latency = "Listener", "listener", "", Latency{Ms: 500}
-	src.Create(p, "")
+	if _, err := src.Create(p, ""); err != nil {
+		t.Fatal(err)
+	}
 	var buf bytes.Buffer
 	if err := src.Export(&buf); err != nil {
 		t.Fatal(err)
 	}
 	dst, _ := open(t, &MemoryKeychain{})
-	dst.Create(stage(), "")
+	if _, err := dst.Create(stage(), ""); err != nil {
+		t.Fatal(err)
+	}
 	added, err := dst.Import(bytes.NewReader(buf.Bytes()))
 	if err != nil || len(added) != 2 {
 		t.Fatalf("Import = %+v, %v", added, err)
@@ -287,7 +295,7 @@ func TestSystemKeychain(t *testing.T) {
 		t.Logf("no keychain here: %v", err)
 		return
 	}
-	defer kc.Delete(key)
+	defer func() { _ = kc.Delete(key) }()
 	if got, err := kc.Get(key); err != nil || got != secret {
 		t.Errorf("Get = %q, %v", got, err)
 	}

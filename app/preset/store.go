@@ -249,7 +249,8 @@ func (s *Store) storePassphrase(p *Preset, pass string) {
 	case pass == "":
 		// keep the current state
 	case !p.RememberPassphrase:
-		s.kc.Delete(p.ID)
+		// Deletes are best effort: without a keychain nothing was stored.
+		_ = s.kc.Delete(p.ID)
 		p.Passphrase = PassTyped
 	case s.kc.Set(p.ID, pass) == nil:
 		p.Passphrase = PassKeychain
@@ -257,7 +258,7 @@ func (s *Store) storePassphrase(p *Preset, pass string) {
 		p.Passphrase = PassTyped
 	}
 	if !p.RememberPassphrase && p.Passphrase == PassKeychain {
-		s.kc.Delete(p.ID)
+		_ = s.kc.Delete(p.ID)
 		p.Passphrase = PassTyped
 	}
 }
@@ -285,8 +286,8 @@ func (s *Store) Create(p Preset, passphrase string) (Preset, error) {
 }
 
 // Update replaces the preset with p's ID. An empty passphrase keeps the
-// current one; clear sets it to none (the link is no longer encrypted).
-func (s *Store) Update(p Preset, passphrase string, clear bool) (Preset, error) {
+// current one; clearPass sets it to none (the link is no longer encrypted).
+func (s *Store) Update(p Preset, passphrase string, clearPass bool) (Preset, error) {
 	if err := p.Validate(passphrase); err != nil {
 		return Preset{}, err
 	}
@@ -307,8 +308,8 @@ func (s *Store) Update(p Preset, passphrase string, clear bool) (Preset, error) 
 	old := s.presets[at]
 	p.Created, p.Modified = old.Created, s.now()
 	p.Passphrase = old.Passphrase
-	if clear {
-		s.kc.Delete(p.ID)
+	if clearPass {
+		_ = s.kc.Delete(p.ID)
 		p.Passphrase = PassNone
 	} else {
 		s.storePassphrase(&p, passphrase)
@@ -379,7 +380,7 @@ func (s *Store) Delete(name string) error {
 		return fmt.Errorf("%w: %q", ErrNotFound, name)
 	}
 	if s.presets[i].Passphrase == PassKeychain {
-		s.kc.Delete(s.presets[i].ID)
+		_ = s.kc.Delete(s.presets[i].ID)
 	}
 	next := append(append([]Preset(nil), s.presets[:i]...), s.presets[i+1:]...)
 	return s.saveLocked(next)
@@ -528,8 +529,8 @@ func writeAtomic(path string, data []byte) error {
 	ok := false
 	defer func() {
 		if !ok {
-			f.Close()
-			os.Remove(tmp)
+			_ = f.Close()
+			_ = os.Remove(tmp)
 		}
 	}()
 	if err := f.Chmod(0o600); err != nil {
@@ -548,9 +549,11 @@ func writeAtomic(path string, data []byte) error {
 		return fmt.Errorf("preset: cannot replace %s: %w", path, err)
 	}
 	ok = true
+	// The new file is in place; syncing the folder only makes the rename
+	// durable sooner, and some file systems refuse it: best effort.
 	if d, err := os.Open(dir); err == nil {
-		d.Sync()
-		d.Close()
+		_ = d.Sync()
+		_ = d.Close()
 	}
 	return nil
 }

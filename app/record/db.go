@@ -151,7 +151,7 @@ func Open(path string) (*DB, error) {
 		return nil, fmt.Errorf("record: open %s: %w", path, err)
 	}
 	if _, err := db.Exec(schema); err != nil {
-		db.Close()
+		_ = db.Close()
 		return nil, fmt.Errorf("record: %s is not a usable srtscope recordings database (move it aside to start afresh): %w", path, err)
 	}
 	return &DB{sql: db, path: path, active: map[int64]bool{}}, nil

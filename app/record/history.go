@@ -88,7 +88,7 @@ func (d *DB) Sessions(ctx context.Context) ([]Summary, error) {
 	for rows.Next() {
 		i, err := scanInfo(rows)
 		if err != nil {
-			rows.Close()
+			_ = rows.Close()
 			return nil, fmt.Errorf("record: listing sessions: %w", err)
 		}
 		s := Summary{Info: i, Recording: d.isActive(i.ID)}
@@ -96,7 +96,7 @@ func (d *DB) Sessions(ctx context.Context) ([]Summary, error) {
 		byID[i.ID] = len(out)
 		out = append(out, s)
 	}
-	rows.Close()
+	_ = rows.Close()
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("record: listing sessions: %w", err)
 	}
@@ -111,14 +111,17 @@ func (d *DB) Sessions(ctx context.Context) ([]Summary, error) {
 		var id int64
 		var n int
 		if err := rows.Scan(&id, &n); err != nil {
-			rows.Close()
+			_ = rows.Close()
 			return nil, fmt.Errorf("record: counting samples: %w", err)
 		}
 		if k, ok := byID[id]; ok {
 			out[k].Samples = n
 		}
 	}
-	rows.Close()
+	_ = rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("record: counting samples: %w", err)
+	}
 	rows, err = d.sql.QueryContext(ctx, `SELECT session_id, severity, kind, COUNT(*) FROM alarms GROUP BY session_id, severity, kind`)
 	if err != nil {
 		return nil, fmt.Errorf("record: counting alarms: %w", err)
@@ -129,14 +132,17 @@ func (d *DB) Sessions(ctx context.Context) ([]Summary, error) {
 			c  AlarmCount
 		)
 		if err := rows.Scan(&id, &c.Severity, &c.Kind, &c.Count); err != nil {
-			rows.Close()
+			_ = rows.Close()
 			return nil, fmt.Errorf("record: counting alarms: %w", err)
 		}
 		if k, ok := byID[id]; ok {
 			out[k].Alarms = append(out[k].Alarms, c)
 		}
 	}
-	rows.Close()
+	_ = rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("record: counting alarms: %w", err)
+	}
 	for k := range out {
 		SortAlarmCounts(out[k].Alarms)
 		if len(out[k].Alarms) > 0 {
@@ -287,7 +293,7 @@ func (d *DB) each(ctx context.Context, q string, id int64, fn func(*sql.Rows) er
 	if err != nil {
 		return err
 	}
-	defer rows.Close()
+	defer func() { _ = rows.Close() }()
 	for rows.Next() {
 		if err := fn(rows); err != nil {
 			return err

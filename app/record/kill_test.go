@@ -39,7 +39,7 @@ func runKillChild(dbPath string) {
 		<-tick.C
 		rec.Sample(session.Sample{Time: time.Now(), State: session.StateConnected, RTTMs: 20, LatencyMs: 120, PktsRecv: uint64(seq)})
 		fmt.Fprintln(out, seq)
-		out.Flush()
+		_ = out.Flush()
 	}
 }
 
@@ -84,8 +84,8 @@ func TestKillLosesAtMostOneSecond(t *testing.T) {
 	killed := false
 	defer func() {
 		if !killed {
-			cmd.Process.Kill()
-			cmd.Wait()
+			_ = cmd.Process.Kill()
+			_ = cmd.Wait()
 		}
 	}()
 
@@ -94,7 +94,7 @@ func TestKillLosesAtMostOneSecond(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer ro.Close()
+	defer func() { _ = ro.Close() }()
 	committed := func() int64 {
 		var n int64
 		if err := ro.QueryRow(`SELECT COALESCE(MAX(pkts_recv),0) FROM samples`).Scan(&n); err != nil {
@@ -126,16 +126,16 @@ func TestKillLosesAtMostOneSecond(t *testing.T) {
 		t.Fatal(err)
 	}
 	killed = true
-	cmd.Wait()
+	_ = cmd.Wait()
 	<-readDone
 	last := handed.Load()
-	ro.Close()
+	_ = ro.Close()
 
 	db, err := Open(dbPath)
 	if err != nil {
 		t.Fatalf("reopening after kill -9: %v", err)
 	}
-	defer db.Close()
+	defer func() { _ = db.Close() }()
 	ctx := context.Background()
 	if err := db.IntegrityCheck(ctx); err != nil {
 		t.Fatal(err)

@@ -20,7 +20,7 @@ func openTemp(t *testing.T) *DB {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { db.Close() })
+	t.Cleanup(func() { _ = db.Close() })
 	return db
 }
 
@@ -130,7 +130,7 @@ func TestListDeleteLatest(t *testing.T) {
 				t.Fatal(err)
 			}
 		} else {
-			t.Cleanup(func() { rec.Close(time.Time{}) })
+			t.Cleanup(func() { _ = rec.Close(time.Time{}) })
 			if err := rec.Flush(); err != nil {
 				t.Fatal(err)
 			}
@@ -244,7 +244,7 @@ func TestOpenNotADatabase(t *testing.T) {
 	}
 	db, err := Open(p)
 	if err == nil {
-		db.Close()
+		_ = db.Close()
 		t.Fatal("Open of garbage succeeded")
 	}
 	if !strings.Contains(err.Error(), "move it aside") {

@@ -264,7 +264,7 @@ func (r *Recorder) write(batch []item) (err error) {
 	}
 	defer func() {
 		if err != nil {
-			tx.Rollback()
+			_ = tx.Rollback()
 		}
 	}()
 	var stmts [5]*sql.Stmt
@@ -281,7 +281,7 @@ func (r *Recorder) write(batch []item) (err error) {
 	defer func() {
 		for _, s := range stmts {
 			if s != nil {
-				s.Close()
+				_ = s.Close()
 			}
 		}
 	}()

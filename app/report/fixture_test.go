@@ -34,7 +34,7 @@ func syntheticIn(tb testing.TB, dbPath string, n int) *record.Session {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	defer db.Close()
+	defer func() { _ = db.Close() }()
 	t0 := time.Date(2025, 6, 14, 19, 30, 0, 0, time.UTC)
 	rec, err := db.Start(ctx, record.NewSession{
 		Name: "Main stage → OB truck", Mode: "caller", LatencyMs: 200, Started: t0,

@@ -117,8 +117,8 @@ func Export(path string, s *record.Session, f Format, o Options) error {
 	ok := false
 	defer func() {
 		if !ok {
-			tmp.Close()
-			os.Remove(name)
+			_ = tmp.Close()
+			_ = os.Remove(name)
 		}
 	}()
 	bw := bufio.NewWriterSize(tmp, 256<<10)

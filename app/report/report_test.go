@@ -133,7 +133,9 @@ func TestExportFailsCleanly(t *testing.T) {
 	s := synthetic(t, 30)
 	dir := t.TempDir()
 	file := filepath.Join(dir, "a-file")
-	os.WriteFile(file, []byte("x"), 0o600)
+	if err := os.WriteFile(file, []byte("x"), 0o600); err != nil {
+		t.Fatal(err)
+	}
 	tests := []struct {
 		name string
 		path string
@@ -167,7 +169,9 @@ func TestNoPartialFileOnWriteError(t *testing.T) {
 	}
 	// Replacing an existing report is atomic: a failed export keeps the old one.
 	old := filepath.Join(dir, "r.pdf")
-	os.WriteFile(old, []byte("old report"), 0o644)
+	if err := os.WriteFile(old, []byte("old report"), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	if err := Export(old, s, Format("doc"), Options{}); err == nil {
 		t.Fatal("no error")
 	}

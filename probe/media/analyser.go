@@ -434,7 +434,7 @@ func scanFile(path string, limit int) ([]streamInfo, error) {
 	if err != nil {
 		return nil, fmt.Errorf("media: %w", err)
 	}
-	defer f.Close()
+	defer func() { _ = f.Close() }()
 	sc := newPSIScanner()
 	var tp tsPackets
 	buf := make([]byte, 64*1024)

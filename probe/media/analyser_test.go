@@ -371,7 +371,7 @@ func TestAnalyserRestartsFFmpeg(t *testing.T) {
 	}
 	feedFile(t, a, path) // all queued before Run, so the restart drains all of it
 	a.Start(context.Background())
-	defer a.Close()
+	defer func() { _ = a.Close() }()
 	g := <-gap
 	if g.EndS != 0 {
 		t.Errorf("first gap report should be its start, got %+v", g)

@@ -14,7 +14,6 @@ const toneAmp = "0.14125"
 
 // fixture describes one generated input and how ffmpeg makes it.
 type fixture struct {
-	name string
 	args []string
 }
 
@@ -109,7 +108,7 @@ func genFixture(t testing.TB, name string) string {
 	args = append(args, out)
 	b, err := exec.Command("ffmpeg", args...).CombinedOutput()
 	if err != nil {
-		err = fmt.Errorf("generating %s: %v: %s", name, err, b)
+		err = fmt.Errorf("generating %s: %w: %s", name, err, b)
 	}
 	fixtureMade[name] = err
 	if err != nil {

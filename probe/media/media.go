@@ -179,7 +179,7 @@ func FFmpegPath(path string) (string, error) {
 	if path != "" {
 		p, err := exec.LookPath(path)
 		if err != nil {
-			return "", fmt.Errorf("%w (%v)", ErrNoFFmpeg, err)
+			return "", fmt.Errorf("%w (%w)", ErrNoFFmpeg, err)
 		}
 		return p, nil
 	}
@@ -192,7 +192,7 @@ func FFmpegPath(path string) (string, error) {
 			return p, nil
 		}
 	}
-	return "", fmt.Errorf("%w (%v)", ErrNoFFmpeg, err)
+	return "", fmt.Errorf("%w (%w)", ErrNoFFmpeg, err)
 }
 
 // Available reports whether ffmpeg can be found on PATH. When it is false,

@@ -153,7 +153,7 @@ func Listen(cfg Config) (*Relay, error) {
 	}
 	up, err := net.ListenUDP(network, nil)
 	if err != nil {
-		listen.Close()
+		_ = listen.Close()
 		return nil, fmt.Errorf("impair: open a socket towards %s: %w", upstream, err)
 	}
 	for _, c := range []*net.UDPConn{listen, up} {
@@ -212,8 +212,8 @@ func (r *Relay) Close() error {
 	r.close.Do(func() {
 		r.stopped.Store(max(r.since(), 1))
 		close(r.done)
-		r.listen.Close()
-		r.up.Close()
+		_ = r.listen.Close()
+		_ = r.up.Close()
 	})
 	return nil
 }
@@ -230,7 +230,7 @@ func (r *Relay) Run(ctx context.Context) error {
 		return ErrClosed
 	default:
 	}
-	stopWatch := context.AfterFunc(ctx, func() { r.Close() })
+	stopWatch := context.AfterFunc(ctx, func() { _ = r.Close() })
 	defer stopWatch()
 
 	var readers, writers sync.WaitGroup
@@ -241,7 +241,7 @@ func (r *Relay) Run(ctx context.Context) error {
 			defer readers.Done()
 			if err := r.readLoop(d); err != nil {
 				errs <- err
-				r.Close()
+				_ = r.Close()
 			}
 		}()
 		if d.queue != nil {
@@ -253,7 +253,7 @@ func (r *Relay) Run(ctx context.Context) error {
 		}
 	}
 	readers.Wait()
-	r.Close() // wakes the writers if a reader ended on its own
+	_ = r.Close() // wakes the writers if a reader ended on its own
 	writers.Wait()
 	for _, d := range []*direction{r.fwd, r.rev} {
 		if d.queue != nil {

@@ -39,13 +39,13 @@ func benchLoopback(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	defer sink.Close()
+	defer func() { _ = sink.Close() }()
 	_ = sink.SetReadBuffer(socketBuffer)
 	client, err := net.ListenUDP("udp4", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
 	if err != nil {
 		b.Fatal(err)
 	}
-	defer client.Close()
+	defer func() { _ = client.Close() }()
 	credits := make(chan struct{}, window)
 	for range window {
 		credits <- struct{}{}
@@ -89,7 +89,7 @@ func benchLoopback(b *testing.B) {
 		}
 	}
 	b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "pkts/s")
-	sink.Close()
+	_ = sink.Close()
 	<-sinkDone
 }
 
@@ -106,13 +106,13 @@ func benchRelay(b *testing.B, im Impairment) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	defer sink.Close()
+	defer func() { _ = sink.Close() }()
 	_ = sink.SetReadBuffer(socketBuffer)
 	client, err := net.ListenUDP("udp4", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
 	if err != nil {
 		b.Fatal(err)
 	}
-	defer client.Close()
+	defer func() { _ = client.Close() }()
 	_ = client.SetWriteBuffer(socketBuffer)
 
 	r, err := Listen(Config{Listen: "127.0.0.1:0", Upstream: sink.LocalAddr().String(), Forward: im, Seed: 1})
@@ -214,6 +214,6 @@ func benchRelay(b *testing.B, im Impairment) {
 	if st.Received != uint64(b.N) || st.DroppedQueueFull != 0 || st.WriteErrors != 0 {
 		b.Errorf("relay counters %+v for %d packets sent", st, b.N)
 	}
-	sink.Close()
+	_ = sink.Close()
 	<-sinkDone
 }

@@ -51,7 +51,7 @@ func newPeer(t testing.TB, echo bool) *peer {
 	p := &peer{conn: conn, echo: echo, done: make(chan struct{})}
 	go p.read()
 	t.Cleanup(func() {
-		conn.Close()
+		_ = conn.Close()
 		<-p.done
 	})
 	return p
@@ -600,7 +600,7 @@ func TestStopDiscardsQueued(t *testing.T) {
 	if err != nil {
 		t.Fatalf("listen port still held after stop: %v", err)
 	}
-	c.Close()
+	_ = c.Close()
 }
 
 // TestLargeDatagram sends datagrams bigger than the pooled buffers through
@@ -622,14 +622,14 @@ func TestListenErrors(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer taken.Close()
+	defer func() { _ = taken.Close() }()
 	_, err = Listen(Config{Listen: taken.LocalAddr().String(), Upstream: "127.0.0.1:9"})
 	if !errors.Is(err, ErrPortInUse) {
 		t.Errorf("listen on a taken port: %v, want ErrPortInUse", err)
 	}
 	r, err := Listen(Config{Listen: "127.0.0.1:0", Upstream: "0.0.0.0:9000"})
 	if err == nil {
-		r.Close()
+		_ = r.Close()
 	}
 	var ce *ConfigError
 	if !errors.As(err, &ce) || ce.Field != "to" {
@@ -640,7 +640,7 @@ func TestListenErrors(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	r.Close()
+	_ = r.Close()
 	if err := r.Run(context.Background()); !errors.Is(err, ErrClosed) {
 		t.Errorf("Run after Close: %v, want ErrClosed", err)
 	}
