@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"net"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -321,16 +322,19 @@ func TestListenerSurvivesGarbage(t *testing.T) {
 	}
 	var oneByOne, counted int
 	for _, e := range r.Summary().Events {
-		var n int
-		switch {
-		case strings.HasPrefix(e.Detail, "ignored a malformed SRT handshake sent to UDP port"):
-			oneByOne++
-		case strings.HasPrefix(e.Detail, "ignored ") && strings.Contains(e.Detail, "more malformed SRT handshakes"):
-			if _, err := fmt.Sscanf(e.Detail, "ignored %d more", &n); err != nil || n <= 0 {
-				t.Errorf("summary event %q: count unreadable", e.Detail)
-			}
-			counted += n
+		var bad *malformedHandshakeError
+		if !errors.As(e.Err, &bad) {
+			continue
 		}
+		if e.Count == 0 {
+			oneByOne++
+			continue
+		}
+		// A summary of those not shown one by one: its count is in its words.
+		if !strings.Contains(e.Detail, strconv.Itoa(e.Count)) {
+			t.Errorf("summary event %q does not say its count %d", e.Detail, e.Count)
+		}
+		counted += e.Count
 	}
 	if oneByOne == 0 || oneByOne > 2*rejectBurst || counted == 0 {
 		t.Errorf("malformed handshakes: %d events one by one (want 1..%d), %d more counted (want some)", oneByOne, 2*rejectBurst, counted)
@@ -412,9 +416,11 @@ func TestListenerSurvivesWrongPassphraseFlood(t *testing.T) {
 			if !strings.Contains(e.Detail, "wrong passphrase") && !strings.Contains(e.Detail, "passphrase on one side only") {
 				t.Errorf("rejection event without the reason in words: %q", e.Detail)
 			}
-			var n int
-			if _, err := fmt.Sscanf(e.Detail[strings.Index(e.Detail, "rejected ")+len("rejected "):], "%d more callers", &n); err == nil {
-				summarised += n
+			if e.Code == 0 || !errors.Is(e.Err, ErrWrongPassphrase) && !errors.Is(e.Err, ErrPassphraseOneSide) {
+				t.Errorf("rejection event without its code and kind: code %d, err %v", e.Code, e.Err)
+			}
+			if e.Count > 0 { // a summary of rejections not shown one by one
+				summarised += e.Count
 				continue
 			}
 			shown++

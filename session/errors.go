@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 	"syscall"
+	"time"
 )
 
 // Sentinel errors a caller can branch on with errors.Is. The *ConnectError
@@ -45,6 +46,12 @@ func (e *ConnectError) Unwrap() []error {
 		out = append(out, e.Err)
 	}
 	return out
+}
+
+// failureEvent is the event for a failure: its words, its reject code and
+// the error itself.
+func failureEvent(kind EventKind, ce *ConnectError) Event {
+	return Event{Time: time.Now(), Kind: kind, Detail: ce.Detail, Code: ce.Code, Err: ce}
 }
 
 // rejectInfo is the explanation of one reject code.

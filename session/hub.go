@@ -208,8 +208,8 @@ func (l *rejectLimiter) rollLocked(h *hub, now time.Time, force bool) {
 		return
 	}
 	if l.suppressed > 0 {
-		h.publishEvent(Event{Time: now, Kind: l.last.Kind, Remote: l.last.Remote,
-			Detail: l.summarize(l.suppressed, now.Sub(l.windowStart).Round(time.Second), l.last)})
+		h.publishEvent(Event{Time: now, Kind: l.last.Kind, Remote: l.last.Remote, Code: l.last.Code, Err: l.last.Err,
+			Count: l.suppressed, Detail: l.summarize(l.suppressed, now.Sub(l.windowStart).Round(time.Second), l.last)})
 	}
 	l.windowStart, l.inWindow, l.suppressed = now, 0, 0
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"time"
 
 	srt "github.com/datarhei/gosrt"
 )
@@ -48,6 +49,7 @@ func (c *linkConns) adoptListener(ln srt.Listener) bool {
 // linkOwner is what a Receiver or a Sender does at each step of runLink.
 type linkOwner interface {
 	event(kind EventKind, remote, format string, a ...any)
+	publish(e Event)
 	fail(kind EventKind, ce *ConnectError)
 	setState(State)
 	shutdown()
@@ -83,7 +85,8 @@ func callLoop(ctx context.Context, cfg Config, o linkOwner) {
 	backoff := minBackoff
 	for attempt := 1; ctx.Err() == nil; attempt++ {
 		o.setState(StateConnecting)
-		o.event(EventConnecting, cfg.Address(), "calling %s (attempt %d)", cfg.Address(), attempt)
+		o.publish(Event{Time: time.Now(), Kind: EventConnecting, Remote: cfg.Address(), Attempt: attempt,
+			Detail: fmt.Sprintf("calling %s (attempt %d)", cfg.Address(), attempt)})
 		conn, err := dialContext(ctx, cfg)
 		if err != nil {
 			if ctx.Err() != nil {

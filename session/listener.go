@@ -67,7 +67,7 @@ func (g *listenerGate) acceptLoop(ctx context.Context, ln srt.Listener, accepted
 		var bad *malformedHandshakeError
 		switch {
 		case errors.As(err, &bad):
-			g.malformed.publish(g.hub, Event{Kind: EventRejected, Detail: fmt.Sprintf(
+			g.malformed.publish(g.hub, Event{Kind: EventRejected, Err: err, Detail: fmt.Sprintf(
 				"ignored a malformed SRT handshake sent to UDP port %d (the SRT library could not parse it: %s): something other than an SRT caller is sending to this port",
 				g.cfg.Port, bad.reason)})
 			continue
@@ -155,8 +155,8 @@ func (g *listenerGate) claim(takeover bool) bool {
 
 // reject publishes a rate-limited rejection event.
 func (g *listenerGate) reject(remote string, code srt.RejectionReason, words string) {
-	g.rejects.publish(g.hub, Event{Kind: EventRejected, Remote: remote,
-		Detail: fmt.Sprintf("rejected caller %s: %s (%s)", remote, words, RejectCodeName(uint32(code)))})
+	g.rejects.publish(g.hub, Event{Kind: EventRejected, Remote: remote, Code: uint32(code),
+		Err: ExplainReject(uint32(code), g.cfg.Passphrase != ""), Detail: fmt.Sprintf("rejected caller %s: %s (%s)", remote, words, RejectCodeName(uint32(code)))})
 }
 
 // release gives back what one accepted connection held, when it ends.

@@ -218,6 +218,8 @@ func (r *Receiver) Connects() int {
 	return r.connects
 }
 
+func (r *Receiver) publish(e Event) { r.hub.publishEvent(e) }
+
 func (r *Receiver) event(kind EventKind, remote, format string, a ...any) {
 	r.hub.publishEvent(Event{Time: time.Now(), Kind: kind, Detail: fmt.Sprintf(format, a...), Remote: remote})
 }
@@ -232,7 +234,7 @@ func (r *Receiver) fail(kind EventKind, ce *ConnectError) {
 	r.mu.Lock()
 	r.lastErr = ce
 	r.mu.Unlock()
-	r.event(kind, "", "%s", ce.Detail)
+	r.hub.publishEvent(failureEvent(kind, ce))
 }
 
 // listening implements linkOwner: the listener's socket gets the large

@@ -67,10 +67,24 @@ const (
 	EventWarning      EventKind = "warning" // the session runs, but something may cost packets
 )
 
-// Event is one thing that happened to a session, with its time.
+// Event is one thing that happened to a session, with its time. Detail
+// says it in words; the fields after it carry the figures behind the words,
+// for screens that word it their own way and for code that branches on it.
 type Event struct {
 	Time   time.Time `json:"time"`
 	Kind   EventKind `json:"kind"`
 	Detail string    `json:"detail"`
-	Remote string    `json:"remote,omitempty"`
+	Remote string    `json:"remote,omitempty"` // the peer's address, when there is one
+
+	// Code is the SRT reject code (REJ_*, REJX_*) of a rejection or a
+	// failed connection attempt, 0 otherwise.
+	Code uint32 `json:"code,omitempty"`
+	// Count is how many occurrences a summary event stands for (rejected
+	// callers or malformed handshakes not shown one by one), 0 otherwise.
+	Count int `json:"count,omitempty"`
+	// Attempt numbers a caller's connection attempts from 1 (0 otherwise).
+	Attempt int `json:"attempt,omitempty"`
+	// Err is the failure behind the event, for errors.Is and errors.As
+	// (a *ConnectError wrapping ErrWrongPassphrase, ...); nil otherwise.
+	Err error `json:"-"`
 }

@@ -119,6 +119,8 @@ func (s *Sender) Run(ctx context.Context) error {
 	return runLink(ctx, &wg, s.cfg, s.gate, s)
 }
 
+func (s *Sender) publish(e Event) { s.hub.publishEvent(e) }
+
 func (s *Sender) event(kind EventKind, remote, format string, a ...any) {
 	s.hub.publishEvent(Event{Time: time.Now(), Kind: kind, Detail: fmt.Sprintf(format, a...), Remote: remote})
 }
@@ -127,7 +129,7 @@ func (s *Sender) fail(kind EventKind, ce *ConnectError) {
 	s.mu.Lock()
 	s.lastErr = ce
 	s.mu.Unlock()
-	s.event(kind, "", "%s", ce.Detail)
+	s.hub.publishEvent(failureEvent(kind, ce))
 }
 
 // setState implements linkOwner; a sender reports events only.
