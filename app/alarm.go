@@ -1,7 +1,9 @@
 package app
 
 import (
+	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/srtscope/srtscope/session"
@@ -90,6 +92,15 @@ type Observation struct {
 	Black    time.Duration // how long the picture has been black (0 = not black)
 	Frozen   time.Duration // how long the picture has been frozen
 	Silent   time.Duration // how long the sound has been silent
+	// EverConnected: the session has had a peer since the operator
+	// started it. A listener still waiting for its first caller has no
+	// data to miss: it waits, it does not alarm.
+	EverConnected bool
+	// Cause is the last connection failure since data last flowed (a
+	// rejected caller, a refused call), nil when none; Rejections counts
+	// them. The no-data alarm names it.
+	Cause      error
+	Rejections int
 }
 
 // AlarmChange is an alarm starting or ending, with the figures that tripped
@@ -102,8 +113,9 @@ type AlarmChange struct {
 
 	Value float64       // the measured figure: RTT in ms, bitrate in Mbit/s
 	Limit float64       // the threshold it crossed, same unit as Value
-	Count uint64        // dropped packets or continuity errors so far
+	Count uint64        // dropped packets, continuity errors or rejected callers so far
 	For   time.Duration // how long the condition has lasted (no data, black, frozen, silent)
+	Cause error         // no data: the connection failure behind it, nil when none is known
 
 	Detail string // Describe(), in words
 }
@@ -116,6 +128,9 @@ func (c AlarmChange) Describe() string {
 	}
 	switch c.Kind {
 	case AlarmNoData:
+		if c.Cause != nil {
+			return fmt.Sprintf("no packets for %s: %s", c.For.Round(time.Second), failureWords(c.Cause, int(c.Count)))
+		}
 		return fmt.Sprintf("no packets for %s: check the encoder is sending", c.For.Round(time.Second))
 	case AlarmRTT:
 		return fmt.Sprintf("round trip %.0f ms is above %.0f ms", c.Value, c.Limit)
@@ -135,23 +150,62 @@ func (c AlarmChange) Describe() string {
 	return string(c.Kind)
 }
 
-// Alarms evaluates the rules for one feed. It is not safe for concurrent
-// use; the feed's owner calls Observe once per sample.
+// failureWords says a connection failure in words, with how many there
+// were when more than one.
+func failureWords(err error, n int) string {
+	words := err.Error()
+	var ce *session.ConnectError
+	if errors.As(err, &ce) {
+		words = ce.Detail
+	}
+	if n > 1 {
+		words += fmt.Sprintf(" (%d times)", n)
+	}
+	return words
+}
+
+// AlarmRecord is one alarm's life on a feed: when it was raised, cleared
+// and acknowledged. An alarm latches: its record asks for attention until
+// the operator acknowledges it, even after the condition has cleared.
+type AlarmRecord struct {
+	Kind    AlarmKind
+	Raised  time.Time
+	Cleared time.Time   // zero while the condition lasts
+	Acked   time.Time   // zero until acknowledged
+	Last    AlarmChange // the latest figures while it lasted (Detail in words)
+	// ClearedBy says why it cleared when that was not the condition
+	// ending (the feed was stopped); "" otherwise.
+	ClearedBy string
+}
+
+// Active reports whether the condition still lasts.
+func (r AlarmRecord) Active() bool { return r.Cleared.IsZero() }
+
+// Latched reports whether the record still asks for attention.
+func (r AlarmRecord) Latched() bool { return r.Acked.IsZero() }
+
+// alarmHistoryLen bounds a feed's alarm history.
+const alarmHistoryLen = 200
+
+// Alarms evaluates the rules for one feed and keeps its alarm history. It
+// is not safe for concurrent use; the feed's owner calls Observe once per
+// sample.
 type Alarms struct {
 	th          Thresholds
 	active      map[AlarmKind]AlarmChange
+	open        map[AlarmKind]int // index in history of each active alarm's record
+	history     []AlarmRecord     // oldest first
 	lastData    time.Time
 	lastBytes   uint64
 	lastDropped uint64
 	dropAt      time.Time
 	lastCC      uint64
 	ccAt        time.Time
-	acked       map[AlarmKind]bool
 }
 
 // NewAlarms returns an evaluator with the given thresholds.
 func NewAlarms(th Thresholds) *Alarms {
-	return &Alarms{th: th, active: map[AlarmKind]AlarmChange{}, acked: map[AlarmKind]bool{}}
+	return &Alarms{th: th, active: map[AlarmKind]AlarmChange{}, open: map[AlarmKind]int{}}
 }
 
 // Thresholds returns the settings in force.
@@ -181,8 +235,8 @@ func (a *Alarms) Observe(o Observation) []AlarmChange {
 		c.Detail = c.Describe()
 		want[c.Kind] = c
 	}
-	if o.Running && a.th.NoDataFor > 0 && now.Sub(a.lastData) >= a.th.NoDataFor {
-		raise(AlarmChange{Kind: AlarmNoData, For: now.Sub(a.lastData)})
+	if o.Running && (o.EverConnected || o.Cause != nil) && a.th.NoDataFor > 0 && now.Sub(a.lastData) >= a.th.NoDataFor {
+		raise(AlarmChange{Kind: AlarmNoData, For: now.Sub(a.lastData), Cause: o.Cause, Count: uint64(o.Rejections)})
 	}
 	if connected && a.th.RTTAboveMs > 0 && s.RTTMs > a.th.RTTAboveMs {
 		raise(AlarmChange{Kind: AlarmRTT, Value: s.RTTMs, Limit: a.th.RTTAboveMs})
@@ -220,17 +274,81 @@ func (a *Alarms) Observe(o Observation) []AlarmChange {
 			// Still on: it keeps the time it was raised.
 			c.Time = a.active[k].Time
 			want[k] = c
+			a.history[a.open[k]].Last = c
 		case on && !was:
 			changes = append(changes, c)
+			a.record(c)
 		case !on && was:
-			cleared := AlarmChange{Time: now, Kind: k}
-			cleared.Detail = cleared.Describe()
-			changes = append(changes, cleared)
-			delete(a.acked, k)
+			changes = append(changes, a.clear(k, now, ""))
 		}
 	}
 	a.active = want
 	return changes
+}
+
+// record starts the history record of a raised alarm.
+func (a *Alarms) record(c AlarmChange) {
+	if len(a.history) >= alarmHistoryLen {
+		a.trimHistory()
+	}
+	a.open[c.Kind] = len(a.history)
+	a.history = append(a.history, AlarmRecord{Kind: c.Kind, Raised: c.Time, Last: c})
+}
+
+// trimHistory drops the oldest records that no longer ask for anything
+// (cleared and acknowledged), or else the oldest, to make room.
+func (a *Alarms) trimHistory() {
+	drop := -1
+	for i, r := range a.history {
+		if !r.Active() && !r.Latched() {
+			drop = i
+			break
+		}
+	}
+	for i := 0; drop < 0; i++ { // all latched: the oldest that has cleared
+		if !a.history[i].Active() {
+			drop = i
+		}
+	}
+	a.history = append(a.history[:drop:drop], a.history[drop+1:]...)
+	for k, i := range a.open {
+		if i > drop {
+			a.open[k] = i - 1
+		}
+	}
+}
+
+// clear ends alarm k's record at now; by says why when not because the
+// condition ended.
+func (a *Alarms) clear(k AlarmKind, now time.Time, by string) AlarmChange {
+	if i, ok := a.open[k]; ok {
+		a.history[i].Cleared, a.history[i].ClearedBy = now, by
+		delete(a.open, k)
+	}
+	c := AlarmChange{Time: now, Kind: k}
+	c.Detail = c.Describe()
+	if by != "" {
+		c.Detail = "cleared: " + by
+	}
+	return c
+}
+
+// ClearAll ends every active alarm at now because of by ("the feed was
+// stopped"); the records stay latched until acknowledged.
+func (a *Alarms) ClearAll(now time.Time, by string) []AlarmChange {
+	var changes []AlarmChange
+	for _, k := range alarmOrder {
+		if _, on := a.active[k]; on {
+			changes = append(changes, a.clear(k, now, by))
+		}
+	}
+	a.active = map[AlarmKind]AlarmChange{}
+	return changes
+}
+
+// History returns a copy of the alarm records, oldest first.
+func (a *Alarms) History() []AlarmRecord {
+	return append([]AlarmRecord(nil), a.history...)
 }
 
 var alarmOrder = []AlarmKind{AlarmNoData, AlarmDropped, AlarmBlack, AlarmFreeze, AlarmSilence, AlarmRTT, AlarmBitrate, AlarmCCErrors}
@@ -246,18 +364,39 @@ func (a *Alarms) Active() []AlarmChange {
 	return out
 }
 
-// Acknowledge marks every active alarm as seen: it stays on the feed's light
-// but no longer asks for attention until it clears and comes back.
-func (a *Alarms) Acknowledge() {
-	for k := range a.active {
-		a.acked[k] = true
+// Acknowledge marks every alarm record as seen at now and returns the kinds
+// it acknowledged: an active alarm stays on the feed's light but no longer
+// asks for attention until it clears and comes back; a cleared one stops
+// latching.
+func (a *Alarms) Acknowledge(now time.Time) []AlarmKind {
+	var kinds []AlarmKind
+	for i := range a.history {
+		if r := &a.history[i]; r.Latched() {
+			r.Acked = now
+			if !slices.Contains(kinds, r.Kind) {
+				kinds = append(kinds, r.Kind)
+			}
+		}
 	}
+	return kinds
 }
 
-// Unacknowledged reports whether an active alarm has not been acknowledged.
+// Unacknowledged reports whether an alarm, active or cleared since, has not
+// been acknowledged.
 func (a *Alarms) Unacknowledged() bool {
-	for k := range a.active {
-		if !a.acked[k] {
+	for _, r := range a.history {
+		if r.Latched() {
+			return true
+		}
+	}
+	return false
+}
+
+// HadAlarm reports whether an alarm has cleared without being
+// acknowledged: the wall says "had an alarm" until the operator has seen it.
+func (a *Alarms) HadAlarm() bool {
+	for _, r := range a.history {
+		if r.Latched() && !r.Active() {
 			return true
 		}
 	}

@@ -1,6 +1,8 @@
 package app
 
 import (
+	"errors"
+	"strings"
 	"testing"
 	"time"
 
@@ -32,16 +34,34 @@ func TestAlarmRules(t *testing.T) {
 		{
 			name: "no data for 3 s is red",
 			obs: func() []Observation {
-				o := []Observation{{Sample: connected(0), Running: true}}
+				o := []Observation{{Sample: connected(0), Running: true, EverConnected: true}}
 				for i := 1; i <= 3; i++ {
 					s := connected(i)
 					s.BytesRecv = connected(0).BytesRecv
 					s.RecvMbps = 0
-					o = append(o, Observation{Sample: s, Running: true})
+					o = append(o, Observation{Sample: s, Running: true, EverConnected: true})
 				}
 				return o
 			}(),
 			wantRaised: []AlarmKind{AlarmNoData}, // the bitrate alarm came a second earlier
+			wantHealth: HealthRed,
+		},
+		{
+			name: "a listener waiting for its first caller raises no no-data alarm",
+			obs: []Observation{
+				{Sample: session.Sample{Time: t0, State: session.StateConnecting}, Running: true},
+				{Sample: session.Sample{Time: t0.Add(60 * time.Second), State: session.StateConnecting}, Running: true},
+			},
+			wantHealth: HealthGreen,
+		},
+		{
+			name: "callers rejected while no data flows raise no-data",
+			obs: []Observation{
+				{Sample: session.Sample{Time: t0, State: session.StateConnecting}, Running: true},
+				{Sample: session.Sample{Time: t0.Add(5 * time.Second), State: session.StateConnecting}, Running: true,
+					Cause: session.ExplainReject(1010, true), Rejections: 6},
+			},
+			wantRaised: []AlarmKind{AlarmNoData},
 			wantHealth: HealthRed,
 		},
 		{
@@ -113,6 +133,118 @@ func TestAlarmRules(t *testing.T) {
 	}
 }
 
+func TestNoDataAlarmNamesTheRejection(t *testing.T) {
+	a := NewAlarms(DefaultThresholds())
+	a.Observe(Observation{Sample: session.Sample{Time: t0, State: session.StateConnecting}, Running: true})
+	changes := a.Observe(Observation{Sample: session.Sample{Time: t0.Add(33 * time.Second), State: session.StateConnecting},
+		Running: true, Cause: session.ExplainReject(1010, true), Rejections: 6})
+	if len(changes) != 1 || changes[0].Kind != AlarmNoData {
+		t.Fatalf("changes %+v, want the no-data alarm", changes)
+	}
+	c := changes[0]
+	if c.Count != 6 || !errors.Is(c.Cause, session.ErrWrongPassphrase) {
+		t.Errorf("alarm count %d cause %v, want 6 and a wrong passphrase", c.Count, c.Cause)
+	}
+	for _, want := range []string{"no packets for 33s", "wrong passphrase", "6 times"} {
+		if !strings.Contains(c.Detail, want) {
+			t.Errorf("alarm says %q, want it to say %q", c.Detail, want)
+		}
+	}
+}
+
+func TestAlarmsLatchUntilAcknowledged(t *testing.T) {
+	th := DefaultThresholds()
+	black := func(i int, d time.Duration) Observation {
+		return Observation{Sample: connected(i), Running: true, EverConnected: true, Black: d}
+	}
+	tests := []struct {
+		name         string
+		run          func(a *Alarms)
+		wantActive   int
+		wantHad      bool
+		wantUnacked  bool
+		wantRecords  int
+		wantCleared  string // ClearedBy of the last record
+		wantAckedAll bool
+	}{
+		{
+			name:        "a 3 s black alarm that cleared still asks for attention",
+			run:         func(a *Alarms) { a.Observe(black(0, 3*time.Second)); a.Observe(black(1, 0)) },
+			wantHad:     true,
+			wantUnacked: true,
+			wantRecords: 1,
+		},
+		{
+			name: "acknowledged after it cleared, it stops latching and stays in the history",
+			run: func(a *Alarms) {
+				a.Observe(black(0, 3*time.Second))
+				a.Observe(black(1, 0))
+				a.Acknowledge(t0.Add(5 * time.Second))
+			},
+			wantRecords:  1,
+			wantAckedAll: true,
+		},
+		{
+			name:         "acknowledged while on, it stays on the light",
+			run:          func(a *Alarms) { a.Observe(black(0, 3*time.Second)); a.Acknowledge(t0.Add(time.Second)) },
+			wantActive:   1,
+			wantRecords:  1,
+			wantAckedAll: true,
+		},
+		{
+			name: "stopping the feed clears the active alarms, which stay latched",
+			run: func(a *Alarms) {
+				a.Observe(black(0, 3*time.Second))
+				a.ClearAll(t0.Add(2*time.Second), "the feed was stopped")
+			},
+			wantHad:     true,
+			wantUnacked: true,
+			wantRecords: 1,
+			wantCleared: "the feed was stopped",
+		},
+		{
+			name: "an alarm that comes back after acknowledgement asks again",
+			run: func(a *Alarms) {
+				a.Observe(black(0, 3*time.Second))
+				a.Acknowledge(t0.Add(time.Second))
+				a.Observe(black(1, 0))
+				a.Observe(black(2, 3*time.Second))
+			},
+			wantActive:  1,
+			wantUnacked: true,
+			wantRecords: 2,
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			a := NewAlarms(th)
+			tt.run(a)
+			h := a.History()
+			if got := len(a.Active()); got != tt.wantActive {
+				t.Errorf("%d active, want %d", got, tt.wantActive)
+			}
+			if a.HadAlarm() != tt.wantHad || a.Unacknowledged() != tt.wantUnacked {
+				t.Errorf("had=%v unacked=%v, want %v/%v", a.HadAlarm(), a.Unacknowledged(), tt.wantHad, tt.wantUnacked)
+			}
+			if len(h) != tt.wantRecords {
+				t.Fatalf("%d records %+v, want %d", len(h), h, tt.wantRecords)
+			}
+			last := h[len(h)-1]
+			if last.Raised.IsZero() || last.Last.Detail == "" {
+				t.Errorf("record without its raise time or words: %+v", last)
+			}
+			if last.ClearedBy != tt.wantCleared {
+				t.Errorf("cleared by %q, want %q", last.ClearedBy, tt.wantCleared)
+			}
+			for _, r := range h {
+				if tt.wantAckedAll && r.Acked.IsZero() {
+					t.Errorf("record %+v not acknowledged", r)
+				}
+			}
+		})
+	}
+}
+
 func TestDroppedAlarmClearsAfterWindowAndAcknowledge(t *testing.T) {
 	a := NewAlarms(DefaultThresholds())
 	a.Observe(Observation{Sample: connected(0), Running: true})
@@ -122,7 +254,7 @@ func TestDroppedAlarmClearsAfterWindowAndAcknowledge(t *testing.T) {
 	if !a.Unacknowledged() {
 		t.Fatal("a new alarm must ask for attention")
 	}
-	a.Acknowledge()
+	a.Acknowledge(time.Now())
 	if a.Unacknowledged() || a.Health() != HealthRed {
 		t.Fatalf("acknowledged alarm: unacked=%v health=%s, want false/red", a.Unacknowledged(), a.Health())
 	}

@@ -45,10 +45,13 @@ type FeedView struct {
 	History        []session.Sample // oldest first, at most HistoryLen
 	Log            []LogEntry       // newest last, at most LogLen
 	Alarms         []AlarmChange    // active now
-	Health         Health
-	Unacknowledged bool
-	Started        time.Time // when the operator last started it
-	ConnectedSince time.Time // zero while not connected
+	Health         Health           // the worst active alarm's colour
+	Unacknowledged bool             // an alarm, active or cleared, waits for the operator
+	HadAlarm       bool             // an alarm cleared without being acknowledged
+	AlarmHistory   []AlarmRecord    // oldest first: raised, cleared, acknowledged at
+	Status         FeedStatus       // where the feed stands and why
+	Started        time.Time        // when the operator last started it
+	ConnectedSince time.Time        // zero while not connected
 	Inspection     *probe.Report
 	MediaAnalysis  string // "ffmpeg", "bitstream-only" or "" when off
 	MediaNote      string // why media analysis is limited, in words
@@ -271,7 +274,7 @@ func (c *Controller) Stop(id FeedID) {
 func (c *Controller) Acknowledge(id FeedID) {
 	if f, err := c.get(id); err == nil {
 		_ = f.do(func(st *feedState) error {
-			st.alarms.Acknowledge()
+			st.acknowledge(time.Now())
 			return nil
 		})
 	}

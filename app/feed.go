@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"io"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -48,7 +49,8 @@ type answer func(error)
 // newFeed starts the loop of a stopped feed.
 func newFeed(ctx context.Context, id FeedID, spec FeedSpec, opts *ControllerOptions) *feed {
 	f := &feed{id: id, cmds: make(chan command), quit: make(chan struct{}), done: make(chan struct{})}
-	st := &feedState{f: f, ctx: ctx, opts: opts, spec: spec, alarms: NewAlarms(spec.Thresholds)}
+	st := &feedState{f: f, ctx: ctx, opts: opts, spec: spec, alarms: NewAlarms(spec.Thresholds),
+		status: FeedStatus{Phase: PhaseStopped, Since: time.Now()}}
 	st.publish()
 	go f.loop(ctx, st)
 	return f
@@ -127,9 +129,12 @@ type feedState struct {
 	started        time.Time
 	connectedSince time.Time
 	lastError      string
+	status         FeedStatus
+	lastBytes      uint64 // BytesRecv of the last sample: data flows when it grows
 
 	run            *feedRun         // nil while stopped
 	rec            *record.Recorder // the recorded session, kept across the latency wizard
+	recFailed      bool             // the recording could not start in this run
 	lastInspection time.Time        // when the inspection was last recorded
 	tune           *tuning          // non-nil while the latency wizard has the feed
 	replies        []func()         // answers to send once the state is published
@@ -223,6 +228,7 @@ func (st *feedState) publish() {
 		ID: st.f.id, Spec: st.spec, Running: st.run != nil, Tuning: st.tune != nil, Sample: st.sample,
 		History: tail(st.history, HistoryLen), Log: tail(st.log, LogLen),
 		Alarms: st.alarms.Active(), Health: st.alarms.Health(), Unacknowledged: st.alarms.Unacknowledged(),
+		AlarmHistory: st.alarms.History(), HadAlarm: st.alarms.HadAlarm(), Status: st.status,
 		Started: st.started, ConnectedSince: st.connectedSince, Inspection: st.inspection,
 		MediaAnalysis: st.mediaAnalysis, MediaNote: st.mediaNote, Levels: st.levels,
 		Thumbnail: st.thumbnail, LastError: st.lastError,
@@ -310,26 +316,19 @@ func (st *feedState) startRun() error {
 	st.run = r
 	st.started = time.Now()
 	st.lastError = ""
+	st.lastBytes = 0
+	st.recFailed = false
+	st.status = startStatus(spec.Config, st.started)
 	st.alarms = NewAlarms(spec.Thresholds)
-
-	if st.rec == nil && st.opts.Recorder != nil {
-		rec, err := st.opts.Recorder.Start(st.ctx, record.NewSession{
-			Name: spec.Name, URL: spec.Config.RedactedURL(), Mode: string(spec.Config.Mode),
-			LatencyMs: spec.Config.LatencyMs, Started: st.started,
-		}, record.Options{})
-		if err == nil {
-			st.rec = rec
-		} else {
-			st.appendLog(LogEntry{Time: st.started, Kind: "recording", Detail: "not recording this session: " + err.Error()})
-		}
-	}
 	st.lastInspection = time.Time{}
 	go func() { r.ended <- rcv.Run(runCtx) }()
 	return nil
 }
 
 // stopRun stops the receiver and waits for it; the recording is closed
-// when closeRec (the latency wizard carries it on instead).
+// when closeRec (the latency wizard carries it on instead). Its active
+// alarms clear: a stopped feed has none, though they stay latched until
+// acknowledged.
 func (st *feedState) stopRun(closeRec bool) {
 	r := st.run
 	if r == nil {
@@ -339,6 +338,7 @@ func (st *feedState) stopRun(closeRec bool) {
 		return
 	}
 	r.cancel()
+	st.alarmChanges(st.alarms.ClearAll(time.Now(), "the feed was stopped"))
 	st.endRun(<-r.ended, closeRec)
 }
 
@@ -369,9 +369,37 @@ func (st *feedState) endRun(err error, closeRec bool) {
 	st.run = nil
 	st.connectedSince = time.Time{}
 	st.sample.State = session.StateDisconnected
+	now := time.Now()
+	if err != nil {
+		st.status.Cause = err
+		st.status.setPhase(PhaseFailed, now)
+	} else {
+		st.status.setPhase(PhaseStopped, now)
+	}
+	st.status.Peer, st.status.Attempt = "", 0
 	if closeRec {
 		st.closeRecording()
 	}
+}
+
+// ensureRecording starts the recorded session once the run has shown it is
+// up (it listens, calls or samples): a feed that failed to start is not
+// recorded as a session.
+func (st *feedState) ensureRecording() {
+	if st.rec != nil || st.opts.Recorder == nil || st.run == nil || st.recFailed {
+		return
+	}
+	spec := st.spec
+	rec, err := st.opts.Recorder.Start(st.ctx, record.NewSession{
+		Name: spec.Name, URL: spec.Config.RedactedURL(), Mode: string(spec.Config.Mode),
+		LatencyMs: spec.Config.LatencyMs, Started: st.started,
+	}, record.Options{})
+	if err != nil {
+		st.recFailed = true // once per run
+		st.appendLog(LogEntry{Time: time.Now(), Kind: "recording", Detail: "not recording this session: " + err.Error()})
+		return
+	}
+	st.rec = rec
 }
 
 func (st *feedState) closeRecording() {
@@ -393,7 +421,13 @@ func (st *feedState) onSample(s session.Sample) {
 	st.sample = s
 	st.history = appendBounded(st.history, s, HistoryLen)
 	st.refreshLastError()
-	obs := Observation{Sample: s, Running: true}
+	if s.BytesRecv > st.lastBytes {
+		st.status.onData()
+	}
+	st.lastBytes = s.BytesRecv
+	st.ensureRecording()
+	obs := Observation{Sample: s, Running: true, EverConnected: st.status.EverConnected,
+		Cause: st.status.Cause, Rejections: st.status.Rejections}
 	if rep != nil {
 		obs.CCErrors = rep.TR101290.CCError
 		st.inspection = rep
@@ -410,28 +444,45 @@ func (st *feedState) onSample(s session.Sample) {
 			obs.Silent = d
 		}
 	}
-	changes := st.alarms.Observe(obs)
-	for _, c := range changes {
-		st.appendLog(LogEntry{Time: c.Time, Kind: "alarm " + string(c.Kind), Detail: c.Detail, Alarm: c.Raised})
-	}
 	if rec := st.rec; rec != nil {
 		rec.Sample(s)
-		for _, c := range changes {
-			if c.Raised {
-				rec.Alarm(record.Alarm{Time: c.Time, Severity: recordSeverity(c.Kind), Kind: string(c.Kind), Message: c.Detail})
-			}
-		}
 		if rep != nil && s.Time.Sub(st.lastInspection) >= 10*time.Second {
 			rec.Inspection(s.Time, *rep)
 			st.lastInspection = s.Time
 		}
 	}
-	if st.opts.OnAlarm != nil {
-		for _, c := range changes {
-			if c.Raised {
-				st.opts.OnAlarm(st.f.id, st.spec.Name, c)
-			}
+	st.alarmChanges(st.alarms.Observe(obs))
+}
+
+// alarmChanges logs alarms raised and cleared, records the raised ones and
+// tells OnAlarm.
+func (st *feedState) alarmChanges(changes []AlarmChange) {
+	for _, c := range changes {
+		st.appendLog(LogEntry{Time: c.Time, Kind: "alarm " + string(c.Kind), Detail: c.Detail, Alarm: c.Raised})
+		if c.Raised && st.rec != nil {
+			st.rec.Alarm(record.Alarm{Time: c.Time, Severity: recordSeverity(c.Kind), Kind: string(c.Kind), Message: c.Detail})
 		}
+		if c.Raised && st.opts.OnAlarm != nil {
+			st.opts.OnAlarm(st.f.id, st.spec.Name, c)
+		}
+	}
+}
+
+// acknowledge marks the feed's alarms as seen, and says so in its log and
+// recording.
+func (st *feedState) acknowledge(now time.Time) {
+	kinds := st.alarms.Acknowledge(now)
+	if len(kinds) == 0 {
+		return
+	}
+	names := make([]string, len(kinds))
+	for i, k := range kinds {
+		names[i] = string(k)
+	}
+	detail := "alarms acknowledged: " + strings.Join(names, ", ")
+	st.appendLog(LogEntry{Time: now, Kind: string(EventAcknowledged), Detail: detail})
+	if st.rec != nil {
+		st.rec.Event(session.Event{Time: now, Kind: EventAcknowledged, Detail: detail})
 	}
 }
 
@@ -449,7 +500,11 @@ func (st *feedState) onEvent(e session.Event) {
 	case session.EventDisconnected:
 		st.connectedSince = time.Time{}
 	}
+	st.status.onEvent(e)
 	st.appendLog(LogEntry{Time: e.Time, Kind: string(e.Kind), Detail: e.Detail})
+	if e.Kind != session.EventError {
+		st.ensureRecording()
+	}
 	if st.rec != nil {
 		st.rec.Event(e)
 	}

@@ -28,6 +28,10 @@ func errTuning(name string) error {
 // latency wizard writes.
 const EventWizard session.EventKind = "wizard"
 
+// EventAcknowledged is the kind of the log line and recorded event that
+// say the operator acknowledged a feed's alarms.
+const EventAcknowledged session.EventKind = "acknowledged"
+
 // tuning is the latency wizard's mode of a feed's loop: the feed's own
 // receiver is stopped (the wizard reconnects at every step on the same port
 // or to the same peer), its recording stays open, and the wizard runs on a
@@ -117,6 +121,7 @@ func (st *feedState) startTuning(ctx context.Context, cfg wizard.Config, progres
 	t := &tuning{cancel: func() { stopWithFeed(); cancel() }, msgs: make(chan wizardMsg, 8), original: cfg.OriginalLatencyMs, result: out}
 	st.tune = t
 	st.stopRun(false) // the recording goes on across the wizard
+	st.status.setPhase(PhaseTuning, time.Now())
 	st.wizardLog(fmt.Sprintf("latency wizard started at %d ms: each step reconnects the feed briefly", cfg.OriginalLatencyMs))
 
 	quit := st.f.done

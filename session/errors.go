@@ -23,6 +23,9 @@ var (
 	ErrHostUnknown       = errors.New("session: host not found")
 	ErrPeerSilent        = errors.New("session: peer went silent")
 	ErrNotSupported      = errors.New("session: not supported")
+	// ErrMalformedHandshake: something other than an SRT caller sent to a
+	// listening port (the event's Err wraps it).
+	ErrMalformedHandshake = errors.New("session: malformed SRT handshake")
 )
 
 // ConnectError is a connection failure explained in words. Kind is one of

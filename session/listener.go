@@ -57,6 +57,9 @@ func (e *malformedHandshakeError) Error() string {
 	return "session: malformed SRT handshake: " + e.reason
 }
 
+// Unwrap makes errors.Is(err, ErrMalformedHandshake) hold.
+func (e *malformedHandshakeError) Unwrap() error { return ErrMalformedHandshake }
+
 // acceptLoop accepts handshake requests on ln until it closes, applies the
 // listener policy and hands accepted connections to accepted. While a peer
 // is connected, further callers are rejected as "peer busy", unless the
