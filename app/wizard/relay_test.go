@@ -258,6 +258,7 @@ func TestWizardThroughRelayLongOutage(t *testing.T) {
 				s.Multiplier, l, h, s.PktsDropped)
 		}
 	}
+	t.Logf("at baseline RTT %.0f ms: %d steps had to drop, %d had to be clean", run.res.RTTMs, mustDrop, mustBeClean)
 	if mustDrop == 0 || mustBeClean == 0 {
 		t.Errorf("at baseline RTT %.0f ms, %d steps must drop and %d must be clean: the steps %v no longer bracket the outage, so this run checked nothing",
 			run.res.RTTMs, mustDrop, mustBeClean, longOutageCfg.Multipliers)
