@@ -3,9 +3,11 @@ package app
 import (
 	"context"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/srtscope/srtscope/app/record"
@@ -41,7 +43,7 @@ func TestRetentionFor(t *testing.T) {
 // recordSession writes a closed session of n samples that started at t0.
 func recordSession(t testing.TB, db *record.DB, name string, t0 time.Time, n int) int64 {
 	t.Helper()
-	rec, err := db.Start(context.Background(), record.NewSession{Name: name, URL: "srt://:9000?mode=listener", Mode: "listener", LatencyMs: 120, Started: t0}, record.Options{})
+	rec, err := db.Start(t.Context(), record.NewSession{Name: name, URL: "srt://:9000?mode=listener", Mode: "listener", LatencyMs: 120, Started: t0}, record.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -54,59 +56,107 @@ func recordSession(t testing.TB, db *record.DB, name string, t0 time.Time, n int
 	return rec.ID()
 }
 
-func TestPrunerDeletesOldSessionsAndSaysWhich(t *testing.T) {
-	db, err := record.Open(filepath.Join(t.TempDir(), record.FileName))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	now := time.Date(2026, 6, 1, 12, 0, 0, 0, time.UTC)
-	old := recordSession(t, db, "old rehearsal", now.Add(-40*24*time.Hour), 20)
-	recent := recordSession(t, db, "last night", now.Add(-24*time.Hour), 20)
+// TestPrunerRunsHourly drives Pruner.Run's hourly loop on synctest's fake
+// clock: a pass at start-up, none before the hour, one on the hour, each
+// with the retention setting as it is then and the fake time as now, and
+// Run returning once its context is cancelled. No real time passes.
+func TestPrunerRunsHourly(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		db, err := record.Open(filepath.Join(t.TempDir(), record.FileName))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer db.Close()
+		t0 := time.Now() // the bubble's fake clock
+		recordSession(t, db, "old rehearsal", t0.Add(-40*24*time.Hour), 20)
+		// 30 days old 90 minutes after start-up: it goes at the second hourly pass.
+		recordSession(t, db, "last month", t0.Add(-30*24*time.Hour+90*time.Minute), 20)
+		recordSession(t, db, "last night", t0.Add(-20*time.Hour), 20)
 
-	keep := record.Retention{}
-	passes := make(chan PruneResult, 4)
-	var logged []string
-	p := &Pruner{DB: db, Retention: func() record.Retention { return keep }, Now: func() time.Time { return now },
-		Log: func(s string) { logged = append(logged, s) }, OnPass: func(r PruneResult, err error) {
-			if err != nil {
-				t.Error(err)
+		var mu sync.Mutex
+		keepDays := 0
+		var logged []string
+		passes := make(chan PruneResult, 8)
+		p := &Pruner{DB: db,
+			Retention: func() record.Retention {
+				mu.Lock()
+				defer mu.Unlock()
+				r, err := RetentionFor(keepDays, 0)
+				if err != nil {
+					t.Error(err)
+				}
+				return r
+			},
+			Log: func(s string) { mu.Lock(); logged = append(logged, s); mu.Unlock() },
+			OnPass: func(r PruneResult, err error) {
+				if err != nil {
+					t.Error(err)
+				}
+				passes <- r
+			}}
+		ctx, cancel := context.WithCancel(t.Context())
+		done := make(chan struct{})
+		go func() { p.Run(ctx); close(done) }()
+
+		steps := []struct {
+			name     string
+			keepDays int           // the setting from this step on
+			advance  time.Duration // fake time to let pass first
+			pass     bool          // whether a pass is due by then
+			deleted  []string      // what that pass deleted, oldest first
+			log      string        // in its log line
+		}{
+			{name: "start-up pass without a limit", keepDays: 0, pass: true, log: "keep every recording"},
+			{name: "no pass before the hour", keepDays: 30, advance: time.Hour - time.Second},
+			{name: "pass on the hour with the new setting", keepDays: 30, advance: time.Second, pass: true,
+				deleted: []string{"old rehearsal"}, log: `"old rehearsal"`},
+			{name: "a session ages out by the next pass", keepDays: 30, advance: time.Hour, pass: true,
+				deleted: []string{"last month"}, log: `"last month"`},
+			{name: "nothing left to delete", keepDays: 30, advance: time.Hour, pass: true, log: "nothing to delete"},
+		}
+		for _, st := range steps {
+			mu.Lock()
+			keepDays = st.keepDays
+			mu.Unlock()
+			time.Sleep(st.advance) // moves the fake clock; Run's ticker fires on it
+			synctest.Wait()        // Run has done whatever pass was due, and is waiting again
+			select {
+			case r := <-passes:
+				if !st.pass {
+					t.Errorf("%s: a pass at %v, want none", st.name, time.Since(t0))
+					continue
+				}
+				var names []string
+				for _, s := range r.Deleted {
+					names = append(names, s.Name)
+				}
+				if !slices.Equal(names, st.deleted) {
+					t.Errorf("%s: deleted %q, want %q", st.name, names, st.deleted)
+				}
+				mu.Lock()
+				last := logged[len(logged)-1]
+				mu.Unlock()
+				if !strings.Contains(last, st.log) {
+					t.Errorf("%s: logged %q, want it to say %q", st.name, last, st.log)
+				}
+			default:
+				if st.pass {
+					t.Errorf("%s: no pass at %v", st.name, time.Since(t0))
+				}
 			}
-			passes <- r
-		}}
-
-	// No limit: nothing goes.
-	res, err := p.Once(context.Background())
-	if err != nil || len(res.Deleted) != 0 {
-		t.Fatalf("pass without limits deleted %v (err %v)", res.Deleted, err)
-	}
-	// 30 days: the old session goes, at start-up, from Run.
-	keep, _ = RetentionFor(30, 0)
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() { p.Run(ctx); close(done) }()
-	var first PruneResult
-	select {
-	case first = <-passes:
-	case <-time.After(10 * time.Second):
-		t.Fatal("Run made no pass at start-up")
-	}
-	cancel()
-	select {
-	case <-done:
-	case <-time.After(10 * time.Second):
-		t.Fatal("Run did not stop when its context was cancelled")
-	}
-	if len(first.Deleted) != 1 || first.Deleted[0].ID != old {
-		t.Fatalf("deleted %+v, want only session %d", first.Deleted, old)
-	}
-	if len(logged) != 1 || !strings.Contains(logged[0], `"old rehearsal"`) || !strings.Contains(logged[0], "keep 30 days") {
-		t.Errorf("log %q, want a line naming the deleted session and the rule", logged)
-	}
-	left, err := db.Sessions(context.Background())
-	if err != nil || len(left) != 1 || left[0].ID != recent {
-		t.Errorf("sessions left %+v (err %v), want only %d", left, err, recent)
-	}
+		}
+		left, err := db.Sessions(t.Context())
+		if err != nil || len(left) != 1 || left[0].Name != "last night" {
+			t.Errorf("sessions left %+v (err %v), want only \"last night\"", left, err)
+		}
+		cancel()
+		synctest.Wait()
+		select {
+		case <-done:
+		default:
+			t.Error("Run did not return when its context was cancelled")
+		}
+	})
 }
 
 func TestFFmpegPathFuncAppliesToFeedsStartedAfterwards(t *testing.T) {

@@ -50,7 +50,7 @@ func TestCLIUsage(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			code, stdout, stderr := runCLI(context.Background(), tc.args...)
+			code, stdout, stderr := runCLI(t.Context(), tc.args...)
 			if code != cli.ExitUsage {
 				t.Fatalf("exit %d, want 2; stderr %q", code, stderr)
 			}
@@ -62,7 +62,7 @@ func TestCLIUsage(t *testing.T) {
 			}
 		})
 	}
-	code, stdout, _ := runCLI(context.Background(), "--help")
+	code, stdout, _ := runCLI(t.Context(), "--help")
 	if code != cli.ExitOK || !strings.Contains(stdout, "--step-duration") || !strings.Contains(stdout, "before going on air") {
 		t.Fatalf("--help: exit %d, %q", code, stdout)
 	}
@@ -72,7 +72,7 @@ func TestCLIUsage(t *testing.T) {
 // and does not start.
 func TestCLINotConnected(t *testing.T) {
 	port := sessiontest.FreeUDPPort(t)
-	code, stdout, stderr := runCLI(context.Background(), "srt://127.0.0.1:"+strconv.Itoa(port)+"?mode=caller", "--connect-timeout", "1s", "--step-duration", "2s", "--format", "json")
+	code, stdout, stderr := runCLI(t.Context(), "srt://127.0.0.1:"+strconv.Itoa(port)+"?mode=caller", "--connect-timeout", "1s", "--step-duration", "2s", "--format", "json")
 	if code != cli.ExitFailure {
 		t.Fatalf("exit %d, want 1; stderr %q", code, stderr)
 	}
@@ -100,7 +100,7 @@ func TestCLILoopback(t *testing.T) {
 		t.Fatal(err)
 	}
 	events := sender.Subscribe(64)
-	ctx, cancel := context.WithCancel(context.Background())
+	ctx, cancel := context.WithCancel(t.Context())
 	done := make(chan error, 1)
 	go func() { done <- sender.Run(ctx) }()
 	t.Cleanup(func() {
@@ -117,7 +117,7 @@ func TestCLILoopback(t *testing.T) {
 		}
 	}
 
-	code, stdout, stderr := runCLI(context.Background(), "srt://127.0.0.1:"+strconv.Itoa(port)+"?mode=caller&latency=200",
+	code, stdout, stderr := runCLI(t.Context(), "srt://127.0.0.1:"+strconv.Itoa(port)+"?mode=caller&latency=200",
 		"--steps", "2,4", "--step-duration", "2s", "--baseline", "2s", "--format", "json")
 	if code != cli.ExitOK {
 		t.Fatalf("exit %d; stderr %s", code, stderr)

@@ -79,7 +79,7 @@ func wizardThroughRelay(t *testing.T, path impair.Impairment, cfg Config, save s
 		ConnectTimeout: 20 * time.Second,
 		OnEvent:        func(ev session.Event) { t.Logf("receiver %s: %s", ev.Kind, ev.Detail) },
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	ctx, cancel := context.WithTimeout(t.Context(), 3*time.Minute)
 	defer cancel()
 	res, err := Run(ctx, link, cfg, func(p Progress) {
 		if !p.Tick {
@@ -125,6 +125,32 @@ func checkCleanRecommendation(t *testing.T, res Result) {
 	}
 }
 
+// checkRecommendationAboveDrops fails unless the recommendation is at or
+// above the lowest clean step, and clean if it was measured; with no clean
+// step, it must be the top step. When only the top step is clean under
+// burst loss, the wizard recommends one step beyond the plan, not
+// measured: right, but not a measured clean step.
+func checkRecommendationAboveDrops(t *testing.T, res Result) {
+	t.Helper()
+	rec := res.Recommended
+	if rec == nil || len(res.Steps) == 0 {
+		t.Fatalf("recommended %+v after %d steps", rec, len(res.Steps))
+	}
+	first := slices.IndexFunc(res.Steps, func(s StepResult) bool { return s.Clean })
+	if first < 0 {
+		if top := res.Steps[len(res.Steps)-1]; rec.Multiplier != top.Multiplier {
+			t.Errorf("no step was clean: recommended %+v, want the top step %dx", rec, top.Multiplier)
+		}
+		return
+	}
+	if rec.LatencyMs < res.Steps[first].LatencyMs {
+		t.Errorf("recommended %+v, below the lowest clean step %dx (%d ms)", rec, res.Steps[first].Multiplier, res.Steps[first].LatencyMs)
+	}
+	if i := slices.IndexFunc(res.Steps, func(s StepResult) bool { return s.LatencyMs == rec.LatencyMs }); rec.Tested && (i < 0 || !res.Steps[i].Clean) {
+		t.Errorf("recommended %+v: measured, but not clean", rec)
+	}
+}
+
 func stepOf(res Result, mult int) (StepResult, bool) {
 	i := slices.IndexFunc(res.Steps, func(s StepResult) bool { return s.Multiplier == mult })
 	if i < 0 {
@@ -147,7 +173,7 @@ var relayCfg = Config{OriginalLatencyMs: 120, Multipliers: []int{4, 8, 12, 16}, 
 // keeps packets for 1.25 x latency + 1 s. So this run checks that every
 // step sees the outage as (recovered) burst loss, that 12x is clean and
 // that the recommendation is a clean step; TestWizardThroughRelayLongOutage
-// makes 4x drop for real.
+// makes the low steps drop for real.
 func TestWizardThroughRelay(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs for about 35 s over loopback SRT")
@@ -168,49 +194,89 @@ func TestWizardThroughRelay(t *testing.T) {
 	checkCleanRecommendation(t, run.res)
 }
 
+// Outage of TestWizardThroughRelayLongOutage, and what decides which of
+// its steps drop. The gosrt sender forgets a packet it has not had
+// acknowledged horizonMs(L) after sending it (1.25 x latency + its 1 s
+// SendDropDelay + 20 ms). The first packets lost in an outage cannot be
+// asked for again before the outage is over plus one path RTT (the relay's
+// 2 x 20 ms, which no load on the host shortens): a step whose horizon ends
+// lateTickMs before that has forgotten them and must drop, even if the
+// sender's drop timer runs late.
+const (
+	longOutageMs = 1400
+	pathRTTMs    = 40
+	lateTickMs   = 100
+)
+
+func horizonMs(latencyMs int) float64 { return 1.25*float64(latencyMs) + 1020 }
+
+// longOutageCfg steps from 2x: 2x RTT stays at or below 240 ms (horizon
+// 1320 ms, within the 1340 ms that must drop) at every baseline RTT that
+// wizardThroughRelay accepts (up to 120 ms), while 16x of an RTT that is
+// at least the path's 40 ms is at least 640 ms (horizon 1820 ms, beyond the
+// 1700 ms + RTT that must recover, see below). 4x and 12x may fall on
+// either side, depending on the RTT the wizard measured.
+var longOutageCfg = Config{OriginalLatencyMs: 120, Multipliers: []int{2, 4, 12, 16}, StepDuration: 6 * time.Second, BaselineDuration: 4 * time.Second}
+
 // TestWizardThroughRelayLongOutage cuts the path for 1.4 s every 5 s at
-// 40 ms RTT: longer than the gosrt sender keeps packets at 4x RTT
-// (1.25 x 160 ms + 1.02 s = 1.22 s) but not at 12x (1.62 s) or 16x
-// (1.82 s), so 4x must drop packets, 16x none, and the recommendation must
-// be a clean step.
-//
-// The drop depends on the step's latency, which depends on the measured
-// RTT: on a host so loaded that the baseline RTT reads far above 40 ms (seen
-// at load average 8 on 2 cores: 85 ms), 4x lands beyond the sender's
-// horizon; the test then checks what still holds and skips the 4x check,
-// saying why.
+// 40 ms RTT: longer than the gosrt sender keeps packets at low multiples of
+// the RTT, shorter than at 16x. Steps that must drop, must recover, or may
+// go either way are told apart by each step's own latency (which follows
+// the measured RTT; on a loaded host the baseline RTT reads high, 85 ms seen
+// at load average 8 on 2 cores, and so do the step latencies), so the
+// expectations hold whatever the load. The steps are chosen so that at
+// least one step must drop and one must recover at any RTT the test
+// accepts; if either class is empty the test fails rather than checking
+// less. It never skips.
 func TestWizardThroughRelayLongOutage(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs for about 45 s over loopback SRT")
 	}
-	path := impair.Impairment{Delay: 20 * time.Millisecond, OutageEvery: 5 * time.Second, OutageFor: 1400 * time.Millisecond}
-	run := wizardThroughRelay(t, path, relayCfg, "wizard-relay-long-outage.json")
-	// Steps whose latency keeps lost packets in the sender's buffer for
-	// less than the outage (1.25 x L + 1.02 s < 1.4 s + RTT) must drop.
-	horizonMs := func(l int) float64 { return 1.25*float64(l) + 1020 }
-	// A step must be clean when its horizon outlasts the outage plus the
-	// RTT by 300 ms, room for a late timer on a busy machine: 16x here;
-	// 12x (1.62 s against 1.44 s) usually is, but by too little to insist.
-	cleanHorizonMs := 1400 + run.res.RTTMs + 300
+	path := impair.Impairment{Delay: pathRTTMs / 2 * time.Millisecond, OutageEvery: 5 * time.Second, OutageFor: longOutageMs * time.Millisecond}
+	run := wizardThroughRelay(t, path, longOutageCfg, "wizard-relay-long-outage.json")
+	// A step keeps every lost packet when its horizon outlasts the outage
+	// plus the measured RTT (what a retransmission request really takes,
+	// load included) by 300 ms. It is then clean on an idle host; with a
+	// busy loop on the other core 16x (horizon 1855 ms) was seen to drop 20
+	// of 80 packets, so what is asserted whatever the load is that it
+	// recovered lost packets (the sender still had them when asked) and
+	// dropped fewer than it lost; drops are logged.
+	cleanHorizonMs := longOutageMs + run.res.RTTMs + 300
+	var mustDrop, mustBeClean int
 	for _, s := range run.res.Steps {
+		l := max(s.LatencyMs, s.NegotiatedLatencyMs) // what the sender's horizon follows
+		h := horizonMs(l)
 		switch {
 		case s.Failed:
 			t.Errorf("step %dx never connected: %s", s.Multiplier, s.Error)
-		case horizonMs(s.LatencyMs) >= cleanHorizonMs && s.PktsDropped != 0:
-			t.Errorf("step %dx (%d ms) dropped %d packets, want none", s.Multiplier, s.LatencyMs, s.PktsDropped)
+		case h+lateTickMs <= longOutageMs+pathRTTMs:
+			mustDrop++
+			if s.PktsDropped == 0 || s.PktsRecv == 0 {
+				t.Errorf("step %dx (%d ms, sender keeps packets %.0f ms, outage %d ms): %d received, %d dropped; want drops",
+					s.Multiplier, l, h, longOutageMs, s.PktsRecv, s.PktsDropped)
+			}
+		case h >= cleanHorizonMs:
+			mustBeClean++
+			if s.PktsRecovered == 0 || s.PktsDropped >= s.PktsLost || s.PktsRecv == 0 {
+				t.Errorf("step %dx (%d ms, sender keeps packets %.0f ms, outage %d ms): %d received, %d lost, %d recovered, %d dropped; want lost packets recovered",
+					s.Multiplier, l, h, longOutageMs, s.PktsRecv, s.PktsLost, s.PktsRecovered, s.PktsDropped)
+			} else if s.PktsDropped != 0 {
+				t.Logf("step %dx (%d ms, sender keeps packets %.0f ms): recovered %d but dropped %d: timers late on a loaded host",
+					s.Multiplier, l, h, s.PktsRecovered, s.PktsDropped)
+			}
+		default:
+			t.Logf("step %dx (%d ms, sender keeps packets %.0f ms): too close to the outage to expect either; %d dropped",
+				s.Multiplier, l, h, s.PktsDropped)
 		}
 	}
-	if s, ok := stepOf(run.res, 16); !ok || s.Failed || s.PktsDropped != 0 || s.PktsRecv == 0 {
-		t.Errorf("16x step %+v: want measured and clean", s)
+	t.Logf("at baseline RTT %.0f ms: %d steps had to drop, %d had to recover", run.res.RTTMs, mustDrop, mustBeClean)
+	if mustDrop == 0 || mustBeClean == 0 {
+		t.Errorf("at baseline RTT %.0f ms, %d steps must drop and %d must recover: the steps %v no longer bracket the outage, so this run checked nothing",
+			run.res.RTTMs, mustDrop, mustBeClean, longOutageCfg.Multipliers)
 	}
-	checkCleanRecommendation(t, run.res)
-	s4, _ := stepOf(run.res, 4)
-	if horizonMs(s4.LatencyMs) > 1400 {
-		t.Skipf("baseline RTT read %.0f ms (the path has 40 ms): 4x = %d ms keeps packets %.0f ms, past the outage, so it cannot be expected to drop; the host is too loaded for this check", run.res.RTTMs, s4.LatencyMs, horizonMs(s4.LatencyMs))
-	}
-	if s4.PktsDropped == 0 {
-		t.Errorf("4x step %+v: want dropped packets", s4)
-	}
+	// 12x may drop too (seen at load average 7.5: 37 of 80 lost packets),
+	// leaving 16x the only clean step and the recommendation 20x, unmeasured.
+	checkRecommendationAboveDrops(t, run.res)
 }
 
 func waitEvent(t *testing.T, sub *session.Subscription, kind session.EventKind) {

@@ -508,7 +508,7 @@ func TestRun(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			ctx, cancel := context.WithCancel(context.Background())
+			ctx, cancel := context.WithCancel(t.Context())
 			defer cancel()
 			var fractions []float64
 			var sawGuidance, sawStep bool
@@ -558,7 +558,7 @@ func TestRun(t *testing.T) {
 }
 
 func TestRunRejectsBadConfig(t *testing.T) {
-	_, err := Run(context.Background(), &fakeLink{rtt: 40}, Config{StepDuration: time.Second}, nil)
+	_, err := Run(t.Context(), &fakeLink{rtt: 40}, Config{StepDuration: time.Second}, nil)
 	if !errors.Is(err, ErrConfig) {
 		t.Fatalf("err %v, want ErrConfig", err)
 	}

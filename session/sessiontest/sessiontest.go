@@ -26,13 +26,14 @@ func FreeUDPPort(t testing.TB) int {
 	return pc.LocalAddr().(*net.UDPAddr).Port
 }
 
-// RunInBackground runs run(ctx) on a goroutine. stop cancels it and waits
-// for it to return, at most StopTimeout (then the test fails); it returns
-// run's error, and calling it again returns the same. The test's cleanup
-// calls stop, and logs a non-nil error under name.
+// RunInBackground runs run(ctx) on a goroutine, ctx being derived from the
+// test's own context (t.Context()), so it also ends when the test does.
+// stop cancels it and waits for it to return, at most StopTimeout (then the
+// test fails); it returns run's error, and calling it again returns the
+// same. The test's cleanup calls stop, and logs a non-nil error under name.
 func RunInBackground(t testing.TB, name string, run func(context.Context) error) (stop func() error) {
 	t.Helper()
-	ctx, cancel := context.WithCancel(context.Background())
+	ctx, cancel := context.WithCancel(t.Context())
 	done := make(chan error, 1)
 	go func() { done <- run(ctx) }()
 	var once sync.Once
