@@ -27,10 +27,9 @@ type Demo struct {
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
 
-	mu           sync.Mutex
-	blackUntil   time.Time
-	switchSender context.CancelFunc
-	closeOnce    sync.Once
+	ctx       context.Context // ends with Close or the Controller
+	black     chan time.Duration
+	closeOnce sync.Once
 }
 
 // Demo path settings.
@@ -139,7 +138,7 @@ func (c *Controller) startDemo(n int) (*Demo, error) {
 		return nil, fmt.Errorf("app: demo relay: %w", err)
 	}
 	ctx, cancel := context.WithCancel(c.ctx)
-	d := &Demo{FeedID: id, ctrl: c, relay: relay, cancel: cancel}
+	d := &Demo{FeedID: id, ctrl: c, relay: relay, ctx: ctx, cancel: cancel, black: make(chan time.Duration)}
 	c.demoMu.Lock()
 	if c.ctx.Err() != nil { // the Controller closed meanwhile
 		c.demoMu.Unlock()
@@ -164,46 +163,49 @@ func (c *Controller) startDemo(n int) (*Demo, error) {
 }
 
 // sendLoop sends bars and tone, or black and silence while an injected
-// black spell lasts, until ctx ends.
+// black spell lasts, until ctx ends. It owns the sender: InjectBlack asks
+// it to switch through d.black.
 func (d *Demo) sendLoop(ctx context.Context, cfg session.Config) {
+	var (
+		blackUntil time.Time
+		back       <-chan time.Time // when the black spell ends
+	)
 	for ctx.Err() == nil {
-		d.mu.Lock()
 		clip := assets.DemoTS
-		if time.Now().Before(d.blackUntil) {
+		if time.Now().Before(blackUntil) {
 			clip = assets.DemoBlackTS
 		}
-		sctx, scancel := context.WithCancel(ctx)
-		d.switchSender = scancel
-		d.mu.Unlock()
 		s, err := session.NewSender(cfg, bytes.NewReader(clip), int64(len(clip)), session.SenderOptions{Loop: true})
-		if err == nil {
-			s.Run(sctx)
-		}
-		scancel()
 		if err != nil {
 			return
 		}
+		sctx, stopSender := context.WithCancel(ctx)
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			_ = s.Run(sctx) // a demo sender that fails is started again
+		}()
+		select {
+		case dur := <-d.black:
+			blackUntil = time.Now().Add(dur)
+			back = time.After(dur)
+		case <-back:
+			back = nil
+		case <-done:
+		case <-ctx.Done():
+		}
+		stopSender()
+		<-done
 	}
 }
 
 // InjectBlack switches the sender to black picture and silence for d, to
 // show the media alarms.
 func (d *Demo) InjectBlack(dur time.Duration) {
-	d.mu.Lock()
-	d.blackUntil = time.Now().Add(dur)
-	sw := d.switchSender
-	d.mu.Unlock()
-	if sw != nil {
-		sw()
+	select {
+	case d.black <- dur:
+	case <-d.ctx.Done():
 	}
-	time.AfterFunc(dur, func() {
-		d.mu.Lock()
-		sw := d.switchSender
-		d.mu.Unlock()
-		if sw != nil {
-			sw()
-		}
-	})
 }
 
 // InjectOutage cuts the path in both directions for dur.

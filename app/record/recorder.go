@@ -241,19 +241,30 @@ func (r *Recorder) loop() {
 func (r *Recorder) flush() {
 	r.fmu.Lock()
 	defer r.fmu.Unlock()
-	r.mu.Lock()
-	batch := r.pending
-	r.pending = nil
-	r.mu.Unlock()
+	batch := r.takePending()
 	if len(batch) == 0 {
 		return
 	}
 	if err := r.write(batch); err != nil {
-		r.mu.Lock()
-		if r.err == nil {
-			r.err = err
-		}
-		r.mu.Unlock()
+		r.setErr(err)
+	}
+}
+
+// takePending returns what is queued and empties the queue.
+func (r *Recorder) takePending() []item {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	batch := r.pending
+	r.pending = nil
+	return batch
+}
+
+// setErr keeps the first error met while writing.
+func (r *Recorder) setErr(err error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.err == nil {
+		r.err = err
 	}
 }
 
