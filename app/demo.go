@@ -144,7 +144,7 @@ func (c *Controller) startDemo(n int) (*Demo, error) {
 	if c.ctx.Err() != nil { // the Controller closed meanwhile
 		c.demoMu.Unlock()
 		cancel()
-		relay.Close()
+		_ = relay.Close() // never fails
 		c.Stop(id)
 		return nil, fmt.Errorf("app: demo feed: %w", c.ctx.Err())
 	}
@@ -153,7 +153,9 @@ func (c *Controller) startDemo(n int) (*Demo, error) {
 	d.wg.Add(2)
 	go func() {
 		defer d.wg.Done()
-		relay.Run(ctx)
+		if err := relay.Run(ctx); err != nil {
+			d.logError(fmt.Errorf("demo relay stopped: %w", err))
+		}
 	}()
 	scfg := session.Config{Mode: session.ModeCaller, Host: "127.0.0.1", Port: int(relay.Addr().Port()), LatencyMs: demoLatencyMs}
 	go func() {
@@ -177,13 +179,27 @@ func (d *Demo) sendLoop(ctx context.Context, cfg session.Config) {
 		d.mu.Unlock()
 		s, err := session.NewSender(cfg, bytes.NewReader(clip), int64(len(clip)), session.SenderOptions{Loop: true})
 		if err == nil {
-			s.Run(sctx)
+			err = s.Run(sctx)
 		}
 		scancel()
 		if err != nil {
+			d.logError(fmt.Errorf("demo sender stopped: %w", err))
 			return
 		}
 	}
+}
+
+// logError adds err to the demo feed's event log, where it says why the
+// demo stream stopped; nothing else reports the sender's or relay's end.
+func (d *Demo) logError(err error) {
+	f, ferr := d.ctrl.get(d.FeedID)
+	if ferr != nil {
+		return // the feed was removed
+	}
+	_ = f.do(func(st *feedState) error { // fails only once the feed is gone
+		st.appendLog(LogEntry{Time: time.Now(), Kind: "error", Detail: err.Error()})
+		return nil
+	})
 }
 
 // InjectBlack switches the sender to black picture and silence for d, to
@@ -213,7 +229,7 @@ func (d *Demo) InjectOutage(dur time.Duration) { d.relay.Cut(dur) }
 func (d *Demo) Close() {
 	d.closeOnce.Do(func() {
 		d.cancel()
-		d.relay.Close()
+		_ = d.relay.Close() // never fails
 		d.wg.Wait()
 	})
 }
@@ -224,6 +240,8 @@ func freeUDPPort() (int, error) {
 	if err != nil {
 		return 0, fmt.Errorf("app: no free UDP port on loopback: %w", err)
 	}
-	defer pc.Close()
+	// The socket only reserved a port number to read back; closing it frees
+	// the port for the receiver, and a close error would not change that.
+	defer func() { _ = pc.Close() }()
 	return pc.LocalAddr().(*net.UDPAddr).Port, nil
 }
