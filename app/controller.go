@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -138,7 +139,8 @@ func (c *Controller) Add(spec FeedSpec) (FeedID, error) {
 	id := c.next
 	c.next++
 	old := *c.feeds.Load()
-	list := append(old[:len(old):len(old)], newFeed(c.ctx, id, spec, &c.opts))
+	// A new slice: readers may still hold the old one.
+	list := slices.Concat(old, []*feed{newFeed(c.ctx, id, spec, &c.opts)})
 	c.feeds.Store(&list)
 	return id, nil
 }

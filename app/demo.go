@@ -143,7 +143,7 @@ func (c *Controller) startDemo(n int) (*Demo, error) {
 	if c.ctx.Err() != nil { // the Controller closed meanwhile
 		c.demoMu.Unlock()
 		cancel()
-		relay.Close()
+		_ = relay.Close() // never fails
 		c.Stop(id)
 		return nil, fmt.Errorf("app: demo feed: %w", c.ctx.Err())
 	}
@@ -152,7 +152,9 @@ func (c *Controller) startDemo(n int) (*Demo, error) {
 	d.wg.Add(2)
 	go func() {
 		defer d.wg.Done()
-		relay.Run(ctx)
+		if err := relay.Run(ctx); err != nil {
+			d.logError(fmt.Errorf("demo relay stopped: %w", err))
+		}
 	}()
 	scfg := session.Config{Mode: session.ModeCaller, Host: "127.0.0.1", Port: int(relay.Addr().Port()), LatencyMs: demoLatencyMs}
 	go func() {
@@ -177,13 +179,15 @@ func (d *Demo) sendLoop(ctx context.Context, cfg session.Config) {
 		}
 		s, err := session.NewSender(cfg, bytes.NewReader(clip), int64(len(clip)), session.SenderOptions{Loop: true})
 		if err != nil {
+			d.logError(fmt.Errorf("demo sender stopped: %w", err))
 			return
 		}
 		sctx, stopSender := context.WithCancel(ctx)
 		done := make(chan struct{})
+		var runErr error
 		go func() {
 			defer close(done)
-			_ = s.Run(sctx) // a demo sender that fails is started again
+			runErr = s.Run(sctx)
 		}()
 		select {
 		case dur := <-d.black:
@@ -196,7 +200,28 @@ func (d *Demo) sendLoop(ctx context.Context, cfg session.Config) {
 		}
 		stopSender()
 		<-done
+		if runErr != nil && ctx.Err() == nil {
+			// Started again after a pause, so a failing sender cannot spin.
+			d.logError(fmt.Errorf("demo sender stopped, starting it again: %w", runErr))
+			select {
+			case <-time.After(time.Second):
+			case <-ctx.Done():
+			}
+		}
 	}
+}
+
+// logError adds err to the demo feed's event log, where it says why the
+// demo stream stopped; nothing else reports the sender's or relay's end.
+func (d *Demo) logError(err error) {
+	f, ferr := d.ctrl.get(d.FeedID)
+	if ferr != nil {
+		return // the feed was removed
+	}
+	_ = f.do(func(st *feedState) error { // fails only once the feed is gone
+		st.appendLog(LogEntry{Time: time.Now(), Kind: "error", Detail: err.Error()})
+		return nil
+	})
 }
 
 // InjectBlack switches the sender to black picture and silence for d, to
@@ -215,7 +240,7 @@ func (d *Demo) InjectOutage(dur time.Duration) { d.relay.Cut(dur) }
 func (d *Demo) Close() {
 	d.closeOnce.Do(func() {
 		d.cancel()
-		d.relay.Close()
+		_ = d.relay.Close() // never fails
 		d.wg.Wait()
 	})
 }
@@ -226,6 +251,8 @@ func freeUDPPort() (int, error) {
 	if err != nil {
 		return 0, fmt.Errorf("app: no free UDP port on loopback: %w", err)
 	}
-	defer pc.Close()
+	// The socket only reserved a port number to read back; closing it frees
+	// the port for the receiver, and a close error would not change that.
+	defer func() { _ = pc.Close() }()
 	return pc.LocalAddr().(*net.UDPAddr).Port, nil
 }

@@ -402,9 +402,14 @@ func (st *feedState) ensureRecording() {
 	st.rec = rec
 }
 
+// closeRecording ends the recorded session; when its last rows or its end
+// time could not be written, the feed log says so.
 func (st *feedState) closeRecording() {
 	if st.rec != nil {
-		st.rec.Close(time.Now())
+		now := time.Now()
+		if err := st.rec.Close(now); err != nil {
+			st.appendLog(LogEntry{Time: now, Kind: "recording", Detail: "recording not closed cleanly: " + err.Error()})
+		}
 		st.rec = nil
 	}
 }
@@ -551,11 +556,13 @@ func (st *feedState) appendLog(e LogEntry) {
 
 // teeSink hands the received TS bytes to every analyser. Each of them is
 // non-blocking or cheap; the session feeds it from its own bounded queue.
+// Write errors are dropped: only ffmpeg's analyser fails, once closed, and
+// it reports its own end; the other analysers must still get the bytes.
 type teeSink []io.Writer
 
 func (t teeSink) Write(p []byte) (int, error) {
 	for _, w := range t {
-		w.Write(p)
+		_, _ = w.Write(p)
 	}
 	return len(p), nil
 }

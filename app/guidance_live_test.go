@@ -61,7 +61,9 @@ func TestHeaderLossAgreesWithCounters(t *testing.T) {
 			waitFeed(t, c, id, 30*time.Second, "the clean connection carrying data", func(v FeedView) bool {
 				return v.Sample.State == session.StateConnected && v.Sample.PktsRecv >= 300
 			})
-			stopClean()
+			if err := stopClean(); err != nil {
+				t.Errorf("clean sender: %v", err)
+			}
 			clean := waitFeed(t, c, id, 15*time.Second, "the clean connection to end", func(v FeedView) bool {
 				return v.Sample.State != session.StateConnected
 			}).Sample
@@ -78,21 +80,24 @@ func TestHeaderLossAgreesWithCounters(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			t.Cleanup(func() { relay.Close() })
+			t.Cleanup(func() { _ = relay.Close() })
 			stopRelay := sessiontest.RunInBackground(t, "relay", relay.Run)
 			lossy, stopLossy := send(int(relay.Addr().Port()))
-			defer stopRelay()
-			defer stopLossy()
-			v := waitFeed(t, c, id, 30*time.Second, "the lossy connection", func(v FeedView) bool {
+			defer func() {
+				// The sender before its relay; RunInBackground's cleanup
+				// logs an error either ended with.
+				_ = stopLossy()
+				_ = stopRelay()
+			}()
+			waitFeed(t, c, id, 30*time.Second, "the lossy connection", func(v FeedView) bool {
 				return v.Sample.State == session.StateConnected && v.Sample.Conn.Since.After(clean.Time)
 			})
-			last := v.Sample.Time
-			v = waitFeed(t, c, id, 60*time.Second, "enough packets through the relay", func(v FeedView) bool {
+			v := waitFeed(t, c, id, 60*time.Second, "enough packets through the relay", func(v FeedView) bool {
 				return v.Sample.Conn.PktsRecv >= tt.sent
 			})
 			// A fresh sample, then at once the sender's count: both cover
 			// the same packets but the few still in flight.
-			last = v.Sample.Time
+			last := v.Sample.Time
 			v = waitFeed(t, c, id, 10*time.Second, "a fresh sample", func(v FeedView) bool { return v.Sample.Time.After(last) })
 			sent := lossy.Stats().PktsSent
 

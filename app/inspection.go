@@ -128,7 +128,8 @@ func (l *LiveInspection) Finish() probe.Report {
 		if l.ff != nil {
 			l.ff.CloseInput()
 			done := make(chan struct{})
-			go func() { l.ff.Wait(); close(done) }()
+			// Wait's error is the one Close returns below, where it is used.
+			go func() { _ = l.ff.Wait(); close(done) }()
 			t := time.NewTimer(l.wait)
 			select {
 			case <-done:
@@ -157,7 +158,8 @@ func (l *LiveInspection) Finish() probe.Report {
 // input. It is safe to call after Finish and on a nil LiveInspection.
 func (l *LiveInspection) Close() {
 	if l != nil && l.ff != nil {
-		l.ff.Close()
+		// A stop on purpose; a failed run is reported by Finish.
+		_ = l.ff.Close()
 	}
 }
 

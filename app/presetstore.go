@@ -54,13 +54,13 @@ func (c *Controller) CreatePreset(p preset.Preset, passphrase string) (preset.Pr
 }
 
 // UpdatePreset replaces a stored preset; an empty passphrase keeps the
-// remembered one unless clear is set.
-func (c *Controller) UpdatePreset(p preset.Preset, passphrase string, clear bool) (preset.Preset, error) {
+// remembered one unless clearPass is set.
+func (c *Controller) UpdatePreset(p preset.Preset, passphrase string, clearPass bool) (preset.Preset, error) {
 	s, err := c.presetStore()
 	if err != nil {
 		return preset.Preset{}, err
 	}
-	return s.Update(p, passphrase, clear)
+	return s.Update(p, passphrase, clearPass)
 }
 
 // RenamePreset renames a preset.

@@ -83,7 +83,9 @@ func ExportSession(ctx context.Context, db *record.DB, id int64, path string, f 
 // save dialog created for an export that failed.
 func removeIfEmpty(path string) {
 	if st, err := os.Stat(path); err == nil && st.Mode().IsRegular() && st.Size() == 0 {
-		os.Remove(path)
+		// Best effort: the export's own error is what the user needs, and
+		// an empty file left behind harms nothing.
+		_ = os.Remove(path)
 	}
 }
 

@@ -40,7 +40,7 @@ func TestExportSessionLeavesNoFileOnFailure(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { db.Close() })
+	t.Cleanup(func() { _ = db.Close() })
 	id := recordSession(t, db, "cam", time.Now().Add(-time.Hour), 30)
 	dir := t.TempDir()
 	tests := []struct {
@@ -114,7 +114,7 @@ func BenchmarkExportSession4h(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	defer db.Close()
+	defer func() { _ = db.Close() }()
 	id := recordSession(b, db, "four hours", time.Now().Add(-5*time.Hour), 4*3600)
 	dir := b.TempDir()
 	for _, f := range []report.Format{report.PDF, report.HTML, report.CSV, report.JSON} {

@@ -66,7 +66,7 @@ func TestPrunerRunsHourly(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		defer db.Close()
+		defer func() { _ = db.Close() }()
 		t0 := time.Now() // the bubble's fake clock
 		recordSession(t, db, "old rehearsal", t0.Add(-40*24*time.Hour), 20)
 		// 30 days old 90 minutes after start-up: it goes at the second hourly pass.

@@ -99,7 +99,9 @@ func TestControllerWithoutStores(t *testing.T) {
 				t.Errorf("create preset: %v, want ErrNoPresets", err)
 			}
 			path := filepath.Join(t.TempDir(), "empty.pdf")
-			os.WriteFile(path, nil, 0o600)
+			if err := os.WriteFile(path, nil, 0o600); err != nil {
+				t.Fatal(err)
+			}
 			if _, err := c.ExportSession(t.Context(), 1, path, report.PDF, nil); !errors.Is(err, ErrNoRecordings) {
 				t.Errorf("export: %v, want ErrNoRecordings", err)
 			}
@@ -146,7 +148,9 @@ func TestControllerPresets(t *testing.T) {
 	if err := c.ExportPresets(&buf, "Stadium"); err != nil || strings.Contains(buf.String(), "correct horse") {
 		t.Fatalf("export %s, %v: want no passphrase", buf.String(), err)
 	}
-	c.DeletePreset("Stadium")
+	if err := c.DeletePreset("Stadium"); err != nil {
+		t.Fatal(err)
+	}
 	if added, err := c.ImportPresets(&buf); err != nil || len(added) != 1 {
 		t.Errorf("import: %v, %v", added, err)
 	}

@@ -38,7 +38,7 @@ func newWizardPeer(t *testing.T, feedMode session.Mode) wizardPeer {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { db.Close() })
+	t.Cleanup(func() { _ = db.Close() })
 	c := NewController(t.Context(), ControllerOptions{Recorder: db})
 	t.Cleanup(c.Close) // registered after db.Close: runs first
 

@@ -85,22 +85,22 @@ func TestWorkspacePassphraseSources(t *testing.T) {
 			f.PassphraseEnv = "CAM_PASS"
 			return f
 		}},
-		{name: "environment variable not set", feed: func(t *testing.T) workspace.Feed {
+		{name: "environment variable not set", feed: func(_ *testing.T) workspace.Feed {
 			f := base
 			f.PassphraseEnv = "SRTSCOPE_TEST_UNSET_PASS"
 			return f
 		}, wantErr: "SRTSCOPE_TEST_UNSET_PASS is not set"},
-		{name: "typed when asked", feed: func(t *testing.T) workspace.Feed {
+		{name: "typed when asked", feed: func(_ *testing.T) workspace.Feed {
 			f := base
 			f.PassphrasePrompt = true
 			return f
 		}, ask: func(string) (string, bool) { return pass, true }},
-		{name: "nobody to ask", feed: func(t *testing.T) workspace.Feed {
+		{name: "nobody to ask", feed: func(_ *testing.T) workspace.Feed {
 			f := base
 			f.PassphrasePrompt = true
 			return f
 		}, wantErr: "nobody can be asked"},
-		{name: "keychain empty, asked instead", feed: func(t *testing.T) workspace.Feed {
+		{name: "keychain empty, asked instead", feed: func(_ *testing.T) workspace.Feed {
 			f := base
 			f.PassphraseKeychain = true
 			return f

@@ -335,11 +335,11 @@ func (a *Analyzer) state(pid uint16) *pidState {
 		return a.pids[i-1]
 	}
 	st := &pidState{pid: pid, lastCC: -1, lastPTSAt: -1}
-	switch {
-	case pid == 0:
+	switch pid {
+	case 0:
 		st.role = rolePAT
 		st.sec = &section{}
-	case pid == NullPID:
+	case NullPID:
 		st.role = roleNull
 	}
 	a.pids = append(a.pids, st)
@@ -391,16 +391,17 @@ func (a *Analyzer) packet(p []byte) {
 		return
 	}
 	cc := int8(h.CC())
-	if st.lastCC < 0 || disc {
+	switch {
+	case st.lastCC < 0 || disc:
 		st.lastCC, st.dups = cc, 0
-	} else if cc == st.lastCC {
+	case cc == st.lastCC:
 		st.dups++
 		if st.dups > 1 {
 			st.ccErrors++
 			a.tr(chkCC)
 		}
 		return // a duplicate carries nothing new
-	} else if cc != (st.lastCC+1)&0x0f {
+	case cc != (st.lastCC+1)&0x0f:
 		st.ccErrors++
 		a.tr(chkCC)
 		st.lastCC, st.dups = cc, 0
@@ -410,7 +411,7 @@ func (a *Analyzer) packet(p []byte) {
 		if st.pesWant > 0 {
 			st.pesWant = -1 // length unknowable now
 		}
-	} else {
+	default:
 		st.lastCC, st.dups = cc, 0
 	}
 	if payload >= PacketSize || a.loopOnly {

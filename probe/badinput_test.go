@@ -21,7 +21,7 @@ func readFixture(t testing.TB, name string) []byte {
 
 func analyse(b []byte) Report {
 	a := NewAnalyzer(context.Background(), Options{})
-	a.Write(b)
+	_, _ = a.Write(b)
 	a.Flush()
 	return a.Report()
 }
@@ -179,7 +179,7 @@ func TestChunking(t *testing.T) {
 		a := NewAnalyzer(context.Background(), Options{})
 		for b := in; len(b) > 0; {
 			n := min(len(b), 1+rng.IntN(maxChunk))
-			a.Write(b[:n])
+			_, _ = a.Write(b[:n])
 			b = b[n:]
 		}
 		a.Flush()
@@ -199,7 +199,7 @@ func TestConcurrentReport(t *testing.T) {
 		defer close(done)
 		for b := in; len(b) > 0; {
 			n := min(len(b), 1316)
-			a.Write(b[:n])
+			_, _ = a.Write(b[:n])
 			b = b[n:]
 		}
 	}()

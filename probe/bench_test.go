@@ -94,7 +94,7 @@ func benchAnalyzer(b *testing.B, loopOnly bool, chunk int) {
 		a.loopOnly = loopOnly
 		for p := data; len(p) > 0; {
 			n := min(chunk, len(p))
-			a.Write(p[:n])
+			_, _ = a.Write(p[:n])
 			p = p[n:]
 		}
 		a.Flush()
@@ -120,9 +120,9 @@ func BenchmarkFullProbeLive(b *testing.B) { benchAnalyzer(b, false, 1316) }
 func TestZeroAllocsPerPacket(t *testing.T) {
 	data := readFixture(t, "bars_tone.ts")
 	a := NewAnalyzer(context.Background(), Options{})
-	a.Write(data)
-	a.Write(data)
-	allocs := testing.AllocsPerRun(20, func() { a.Write(data) })
+	_, _ = a.Write(data)
+	_, _ = a.Write(data)
+	allocs := testing.AllocsPerRun(20, func() { _, _ = a.Write(data) })
 	if allocs != 0 {
 		t.Fatalf("%v allocations per %d packets, want 0", allocs, len(data)/PacketSize)
 	}

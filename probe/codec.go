@@ -148,6 +148,19 @@ func canDetect(codec string) bool {
 	return false
 }
 
+// adtsChannels returns the channel count of an ADTS channel configuration
+// (ISO 14496-3, Table 1.19), or 0 when it is unknown: configuration 0
+// leaves the layout to a program config element in the payload.
+func adtsChannels(config uint8) int {
+	switch {
+	case config >= 1 && config <= 6:
+		return int(config)
+	case config == 7:
+		return 8
+	}
+	return 0
+}
+
 // detectCodec fills the codec details of s from one PES payload. It returns
 // true when the details are complete. It never panics on malformed input.
 func detectCodec(s *Stream, data []byte) (done bool) {
@@ -167,10 +180,7 @@ func detectCodec(s *Stream, data []byte) (done bool) {
 			return false
 		}
 		s.SampleRate = pkts[0].SampleRate
-		s.Channels = pkts[0].ChannelCount
-		if s.Channels == 0 {
-			s.Channels = int(pkts[0].ChannelConfig)
-		}
+		s.Channels = adtsChannels(pkts[0].ChannelConfig)
 		s.Profile = aacProfile(pkts[0].Type)
 		return s.SampleRate > 0
 	case "mp2":

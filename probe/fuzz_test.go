@@ -21,9 +21,9 @@ func FuzzPacketLoop(f *testing.F) {
 			cut = -cut
 		}
 		cut %= len(data) + 1
-		a.Write(data[:cut])
+		_, _ = a.Write(data[:cut])
 		_ = a.Report()
-		a.Write(data[cut:])
+		_, _ = a.Write(data[cut:])
 		a.Flush()
 		r := a.Report()
 		if r.Bytes != uint64(len(data)) {
@@ -87,7 +87,7 @@ func FuzzPSI(f *testing.F) {
 	f.Add(pmt, true, pes)
 	f.Add(pmt, false, pes)
 	f.Add([]byte{0x02, 0xb0}, true, []byte{})
-	f.Fuzz(func(t *testing.T, section []byte, fix bool, pes []byte) {
+	f.Fuzz(func(_ *testing.T, section []byte, fix bool, pes []byte) {
 		if len(section) > 1100 || len(pes) > 4000 {
 			return
 		}
@@ -102,7 +102,7 @@ func FuzzCodec(f *testing.F) {
 	f.Add(byte(0x0f), []byte{0xff, 0xf1, 0x50, 0x80, 0x02, 0x1f, 0xfc})
 	f.Add(byte(0x81), []byte{0x0b, 0x77, 0, 0, 0x10, 0x40, 0x40, 0, 0, 0})
 	f.Add(byte(0x02), []byte{0, 0, 1, 0xb3, 0x2d, 0x02, 0x40, 0x33, 0, 0, 1, 0xb5, 0x14, 0x8a})
-	f.Fuzz(func(t *testing.T, stype byte, data []byte) {
+	f.Fuzz(func(_ *testing.T, stype byte, data []byte) {
 		s := Stream{StreamType: stype}
 		s.Kind, s.Codec = kindCodec(stype)
 		for _, c := range []string{s.Codec, "h264", "hevc", "aac", "mp2", "ac3", "mpeg2video"} {

@@ -205,7 +205,7 @@ func (a *Analyzer) drainAstits(final bool) {
 	a.feed.eof = final
 	defer func() { a.feed.eof = false }()
 	for i := 0; i < 1000; i++ {
-		d, err, crashed := a.nextData()
+		d, crashed, err := a.nextData()
 		if crashed != nil {
 			a.astitsFailed(fmt.Errorf("probe: go-astits panicked: %v", crashed))
 			return
@@ -224,7 +224,7 @@ func (a *Analyzer) drainAstits(final bool) {
 	}
 }
 
-func (a *Analyzer) nextData() (d *astits.DemuxerData, err error, crashed any) {
+func (a *Analyzer) nextData() (d *astits.DemuxerData, crashed any, err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			crashed = r
@@ -237,7 +237,7 @@ func (a *Analyzer) nextData() (d *astits.DemuxerData, err error, crashed any) {
 		}
 	}()
 	d, err = a.dmx.NextData()
-	return d, err, nil
+	return d, nil, err
 }
 
 func (a *Analyzer) astitsFailed(err error) {

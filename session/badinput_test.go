@@ -289,7 +289,7 @@ func TestListenerSurvivesGarbage(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer conn.Close()
+	defer func() { _ = conn.Close() }()
 	rng := rand.New(rand.NewPCG(1, 2))
 	for _, tc := range garbageCases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -381,7 +381,7 @@ func TestListenerSurvivesWrongPassphraseFlood(t *testing.T) {
 				}
 				conn, err := srt.Dial("srt", caller.Address(), caller.srtConfig())
 				if err == nil {
-					conn.Close()
+					_ = conn.Close()
 					unexpected.Store(i, "accepted")
 					continue
 				}
@@ -501,11 +501,13 @@ func halfOpenCaller(t *testing.T, port int) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { conn.Close() })
+	t.Cleanup(func() { _ = conn.Close() })
 	if _, err := conn.Write(srtControl(0, 0, handshakeCIF(4, 2, hsInduction, 0, nil))); err != nil {
 		t.Fatal(err)
 	}
-	conn.SetReadDeadline(time.Now().Add(5 * time.Second))
+	if err := conn.SetReadDeadline(time.Now().Add(5 * time.Second)); err != nil {
+		t.Fatal(err)
+	}
 	reply := make([]byte, 1500)
 	n, err := conn.Read(reply)
 	if err != nil || n < 16+48 {

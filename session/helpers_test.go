@@ -37,7 +37,7 @@ func clipTS(t testing.TB) (string, []byte) {
 		cmd := exec.Command("ffmpeg", "-nostdin", "-loglevel", "error", "-f", "lavfi", "-i", "testsrc2=size=640x360:rate=25",
 			"-f", "lavfi", "-i", "sine=frequency=1000", "-t", "5", "-c:v", "libx264", "-b:v", "1M", "-c:a", "aac", "-f", "mpegts", path)
 		if out, err := cmd.CombinedOutput(); err != nil {
-			testClip.err = fmt.Errorf("ffmpeg: %v: %s", err, out)
+			testClip.err = fmt.Errorf("ffmpeg: %w: %s", err, out)
 			return
 		}
 		testClip.path = path
@@ -54,7 +54,9 @@ var testClipDir string
 func TestMain(m *testing.M) {
 	code := m.Run()
 	if testClipDir != "" {
-		os.RemoveAll(testClipDir)
+		if err := os.RemoveAll(testClipDir); err != nil {
+			fmt.Fprintf(os.Stderr, "removing the test clip: %v\n", err)
+		}
 	}
 	os.Exit(code)
 }
@@ -145,7 +147,8 @@ func startProcess(t testing.TB, name string, args ...string) (*exec.Cmd, func() 
 		t.Fatalf("starting %s: %v", name, err)
 	}
 	waited := make(chan struct{})
-	go func() { cmd.Wait(); close(waited) }()
+	// The cleanup kills the process, so its exit status says nothing.
+	go func() { _ = cmd.Wait(); close(waited) }()
 	t.Cleanup(func() {
 		killProcessGroup(cmd)
 		select {

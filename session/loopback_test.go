@@ -176,7 +176,9 @@ func TestListenerOutlivesPublisher(t *testing.T) {
 	_, _, stopFirst := startSender(t, Config{Mode: ModeCaller, Host: "127.0.0.1", Port: port}, true)
 	waitEvent(t, rsub, EventConnected, 10*time.Second)
 	first := waitSample(t, rsub, 10*time.Second, "packets", func(s Sample) bool { return s.PktsRecv > 100 })
-	stopFirst()
+	if err := stopFirst(); err != nil {
+		t.Errorf("first sender: %v", err)
+	}
 	waitEvent(t, rsub, EventDisconnected, 10*time.Second, "closed the connection")
 	startSender(t, Config{Mode: ModeCaller, Host: "127.0.0.1", Port: port}, true)
 	waitEvent(t, rsub, EventConnected, 10*time.Second)

@@ -16,6 +16,7 @@ func setProcessGroup(cmd *exec.Cmd) {
 // killProcessGroup stops the process group started by cmd.
 func killProcessGroup(cmd *exec.Cmd) {
 	if cmd.Process != nil {
-		syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+		// ESRCH when the group has already exited, which is as good.
+		_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
 	}
 }

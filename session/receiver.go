@@ -268,7 +268,8 @@ func (r *Receiver) evict(by string) {
 	defer r.mu.Unlock()
 	if r.current != nil {
 		r.evictedBy = by
-		r.current.Close()
+		// Closing only ends serve's read loop; gosrt's Close cannot fail.
+		_ = r.current.Close()
 	}
 }
 
@@ -300,7 +301,7 @@ func (r *Receiver) serve(ctx context.Context, conn srt.Conn) {
 	r.mu.Lock()
 	if r.stopped {
 		r.mu.Unlock()
-		conn.Close()
+		_ = conn.Close() // gosrt's Close always returns nil
 		return
 	}
 	r.current = conn
@@ -364,7 +365,7 @@ func (r *Receiver) serve(ctx context.Context, conn srt.Conn) {
 			lastStats = now
 		}
 	}
-	conn.Close()
+	_ = conn.Close() // gosrt's Close always returns nil
 
 	silentFor := time.Since(time.Unix(0, r.lastDataNano.Load()))
 	r.mu.Lock()

@@ -219,7 +219,7 @@ func bareGosrtReceiver(b *testing.B, cfg Config, connected chan<- struct{}) benc
 	b.Cleanup(func() {
 		mu.Lock()
 		if conn != nil {
-			conn.Close()
+			_ = conn.Close()
 		}
 		mu.Unlock()
 		ln.Close()

@@ -20,8 +20,13 @@ func startRelay(t *testing.T, upstreamPort int, fwd, rev impair.Impairment, seed
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
-	go func() { relay.Run(ctx); close(done) }()
-	t.Cleanup(func() { cancel(); relay.Close(); <-done })
+	go func() {
+		defer close(done)
+		if err := relay.Run(ctx); err != nil {
+			t.Errorf("relay: %v", err)
+		}
+	}()
+	t.Cleanup(func() { cancel(); _ = relay.Close(); <-done })
 	return relay
 }
 

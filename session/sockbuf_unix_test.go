@@ -36,12 +36,12 @@ func TestRaiseReceiveBuffer(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer listener.Close()
+	defer func() { _ = listener.Close() }()
 	caller, err := net.DialUDP("udp", nil, listener.LocalAddr().(*net.UDPAddr))
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer caller.Close()
+	defer func() { _ = caller.Close() }()
 	const want = 4 << 20
 	tests := []struct {
 		name          string
@@ -132,7 +132,9 @@ func TestReceiverRaisesReceiveBuffer(t *testing.T) {
 				startSender(t, sendCfg, true)
 			}
 			waitEvent(t, sub, EventConnected, 10*time.Second)
-			stop()
+			if err := stop(); err != nil {
+				t.Errorf("receiver: %v", err)
+			}
 			for _, e := range r.Summary().Events {
 				if e.Kind != EventWarning {
 					continue

@@ -104,7 +104,9 @@ func TestStatsTruth(t *testing.T) {
 	}()
 	sent := sendOnce(port)
 	waitEvent(t, sub, EventDisconnected, 10*time.Second)
-	stop()
+	if err := stop(); err != nil {
+		t.Errorf("receiver: %v", err)
+	}
 	<-samplesDone
 	ours := r.Summary()
 
@@ -152,7 +154,7 @@ func lastStats(t *testing.T, path string) sltStats {
 	if err != nil {
 		return last
 	}
-	defer f.Close()
+	defer func() { _ = f.Close() }()
 	sc := bufio.NewScanner(f)
 	sc.Buffer(make([]byte, 1<<16), 1<<20)
 	for sc.Scan() {

@@ -224,8 +224,9 @@ func (e *exportDialog) chooseFile() {
 		if wc == nil {
 			return // cancelled
 		}
-		// The dialog created the file; the report replaces it atomically.
-		wc.Close()
+		// The dialog created the file; the report replaces it atomically,
+		// so closing the empty file loses nothing, whatever it returns.
+		_ = wc.Close()
 		e.exportTo(path)
 	}, e.w)
 	d.SetFileName(app.ReportFileName(s.Name, s.Started, f))

@@ -176,14 +176,9 @@ func (f *sessionForm) spec() (app.FeedSpec, error) {
 	return app.FeedSpec{Name: strings.TrimSpace(f.name.Text), Config: cfg, Thresholds: f.thresholds, Inspect: f.inspect.Checked, Media: f.media.Checked}, nil
 }
 
-// showSessionForm opens the form; "Add and start" adds the feed and starts
-// it in the background with the button disabled and a spinner.
-func showSessionForm(ctrl *app.Controller, w fyne.Window, added func(app.FeedID)) {
-	showSessionFormWith(ctrl, w, sessionFormOptions{}, added)
-}
-
-// showSessionFormWith is showSessionForm with a preset store ("Save as
-// preset…") and a preset to fill the form from (see presets.go).
+// showSessionFormWith opens the form; "Add and start" adds the feed and
+// starts it in the background with the button disabled and a spinner. opts
+// add "Save as preset…" and a preset to fill the form from (see presets.go).
 func showSessionFormWith(ctrl *app.Controller, w fyne.Window, opts sessionFormOptions, added func(app.FeedID)) {
 	f := newSessionForm()
 	if opts.applied != nil {

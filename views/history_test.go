@@ -89,7 +89,7 @@ func TestHistoryListsDeletesAndExports(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { rec.Close(time.Time{}) })
+	t.Cleanup(func() { _ = rec.Close(time.Time{}) })
 	h.reload()
 	wait("load")
 	h.table.Select(widget.TableCellID{Row: 0, Col: 0})

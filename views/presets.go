@@ -315,7 +315,7 @@ func (m *presetManager) edit(p preset.Preset, passphrase string, existing bool) 
 	save := widget.NewButton("Save", nil)
 	save.Importance = widget.HighImportance
 	save.OnTapped = func() {
-		np, pass, clear, err := e.read()
+		np, pass, clearPass, err := e.read()
 		if err != nil {
 			e.problem.SetText(errorText(err))
 			return
@@ -324,7 +324,7 @@ func (m *presetManager) edit(p preset.Preset, passphrase string, existing bool) 
 		action := "create"
 		async(func() (preset.Preset, error) {
 			if existing {
-				return m.ctrl.UpdatePreset(np, pass, clear)
+				return m.ctrl.UpdatePreset(np, pass, clearPass)
 			}
 			return m.ctrl.CreatePreset(np, pass)
 		}, func(saved preset.Preset, err error) {
@@ -548,7 +548,7 @@ func (m *presetManager) importFile() {
 // importFrom imports the presets of r and closes it.
 func (m *presetManager) importFrom(r io.ReadCloser) {
 	async(func() ([]preset.Preset, error) {
-		defer r.Close()
+		defer func() { _ = r.Close() }() // read only: nothing to lose on close
 		return m.ctrl.ImportPresets(r)
 	}, func(added []preset.Preset, err error) {
 		if err != nil {
@@ -603,7 +603,7 @@ func (m *presetManager) exportTo(w io.WriteCloser, names []string) {
 	async(func() (int, error) {
 		var buf bytes.Buffer
 		if err := m.ctrl.ExportPresets(&buf, names...); err != nil {
-			w.Close()
+			_ = w.Close() // nothing written; the export's error is the one to show
 			return 0, err
 		}
 		n, err := w.Write(buf.Bytes())
@@ -727,7 +727,7 @@ func (e *presetEditor) content() fyne.CanvasObject {
 
 // read returns the preset the fields describe, the passphrase to store and
 // whether to forget the current one. Errors name the field and the value.
-func (e *presetEditor) read() (p preset.Preset, pass string, clear bool, err error) {
+func (e *presetEditor) read() (p preset.Preset, pass string, clearPass bool, err error) {
 	p = e.orig
 	p.Name = strings.TrimSpace(e.name.Text)
 	p.Mode = e.mode.Selected
@@ -761,20 +761,20 @@ func (e *presetEditor) read() (p preset.Preset, pass string, clear bool, err err
 	p.StreamID = e.streamID.Text
 	p.Notes = strings.TrimSpace(e.notes.Text)
 	p.RememberPassphrase = e.remember.Checked
-	clear = e.noCrypto.Visible() && e.noCrypto.Checked
+	clearPass = e.noCrypto.Visible() && e.noCrypto.Checked
 	pass = e.passphrase.Text
-	encrypted := pass != "" || (e.existing && !clear && e.orig.Passphrase != preset.PassNone && e.orig.Passphrase != "")
+	encrypted := pass != "" || (e.existing && !clearPass && e.orig.Passphrase != preset.PassNone && e.orig.Passphrase != "")
 	p.KeyLength = 0
 	if encrypted {
 		p.KeyLength, _ = strconv.Atoi(e.keyLen.Selected)
 	}
-	if clear {
+	if clearPass {
 		pass = ""
 	}
 	if err := p.Validate(pass); err != nil {
 		return p, "", false, err
 	}
-	return p, pass, clear, nil
+	return p, pass, clearPass, nil
 }
 
 // sessionFormOptions are the optional parts of the session form.

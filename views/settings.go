@@ -177,7 +177,7 @@ func (s *settingsView) chooseFFmpeg() {
 			return
 		}
 		path := r.URI().Path()
-		r.Close()
+		_ = r.Close() // only the path was wanted; nothing was read
 		s.ffPath.SetText(path)
 	}, s.w)
 	showFileDialog(d)

@@ -79,7 +79,7 @@ func TestSessionFormValidationAndPaste(t *testing.T) {
 		wantPort  string
 		wantLatMs string
 	}{
-		{name: "defaults are valid", fill: func(f *sessionForm) {}},
+		{name: "defaults are valid", fill: func(*sessionForm) {}},
 		{name: "port out of range", fill: func(f *sessionForm) { f.port.SetText("90000") }, wantProb: "90000"},
 		{name: "short passphrase", fill: func(f *sessionForm) { f.passphrase.SetText("short") }, wantProb: "assphrase"},
 		{name: "latency not a number", fill: func(f *sessionForm) { f.latency.SetText("fast") }, wantProb: "latency"},

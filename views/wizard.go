@@ -367,7 +367,7 @@ func (d *wizardDialog) draw() {
 	if p.Action.Kind != wizard.ActionFinish || p.Action.Phase == wizard.PhaseDone {
 		d.bar.SetValue(p.Fraction) // a cancelled run does not jump to 100%
 	}
-	setLabel(d.phase, phaseWords(p, d.cfg))
+	setLabel(d.phase, phaseWords(p))
 	if p.Guidance != nil {
 		setLabel(d.guidance, "Starting point from the SRT guide: "+p.Guidance.Reason)
 	}
@@ -387,7 +387,7 @@ func joinSteps(ms []int) string {
 }
 
 // phaseWords says what the wizard is doing, for people.
-func phaseWords(p wizard.Progress, cfg wizard.Config) string {
+func phaseWords(p wizard.Progress) string {
 	a := p.Action
 	elapsed := p.Elapsed.Round(time.Second)
 	switch {

@@ -139,7 +139,7 @@ func TestWizardDialogProgressFillsTableAndApply(t *testing.T) {
 	mid := make(chan struct{})
 	resume := make(chan struct{})
 	var gotCfg wizard.Config
-	d.run = func(ctx context.Context, cfg wizard.Config, report func(wizard.Progress)) (wizard.Result, error) {
+	d.run = func(_ context.Context, cfg wizard.Config, report func(wizard.Progress)) (wizard.Result, error) {
 		gotCfg = cfg
 		for i, p := range progress {
 			report(p)
@@ -200,7 +200,7 @@ func TestWizardDialogCancel(t *testing.T) {
 	d, _, _ := newTestWizard(t, wizardTestFeed)
 	progress, _ := fakeSteps()
 	started, tapped := make(chan struct{}), make(chan struct{})
-	d.run = func(ctx context.Context, cfg wizard.Config, report func(wizard.Progress)) (wizard.Result, error) {
+	d.run = func(ctx context.Context, _ wizard.Config, report func(wizard.Progress)) (wizard.Result, error) {
 		report(progress[0])
 		close(started)
 		<-ctx.Done()

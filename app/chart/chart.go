@@ -140,7 +140,7 @@ func Build(k Kind, samples []session.Sample, w Window, o Options) (*plot.Plot, e
 		loc = samples[0].Time.Location()
 	}
 	p.X.Tick.Marker = clockTicks{loc: loc}
-	p.Add(offAir{spans: offAirSpans(samples, from, to), color: ColorOffAir})
+	p.Add(offAir{spans: offAirSpans(samples, to), color: ColorOffAir})
 
 	var all []series
 	var guides []guide
@@ -285,8 +285,8 @@ func style(p *plot.Plot) {
 		a.Label.TextStyle.Font.Size = vg.Points(9)
 		a.Tick.Label.Font.Variant = "Sans"
 		a.Tick.Label.Font.Size = vg.Points(8)
-		a.LineStyle.Color = color.Gray{Y: 0x70}
-		a.Tick.LineStyle.Color = color.Gray{Y: 0x70}
+		a.Color = color.Gray{Y: 0x70}      // the axis line
+		a.Tick.Color = color.Gray{Y: 0x70} // the tick lines
 		a.Padding = vg.Points(2)
 	}
 	p.Legend.TextStyle.Font.Variant = "Sans"
@@ -422,13 +422,13 @@ func rates(samples []session.Sample) (lost, recovered, dropped [][]point) {
 	return lost, recovered, dropped
 }
 
-// decimate keeps at most about max points, keeping each bucket's minimum and
-// maximum in time order so that spikes stay visible.
-func decimate(pts []point, max int) []point {
-	if len(pts) <= max || max < 4 {
+// decimate keeps at most about limit points, keeping each bucket's minimum
+// and maximum in time order so that spikes stay visible.
+func decimate(pts []point, limit int) []point {
+	if len(pts) <= limit || limit < 4 {
 		return pts
 	}
-	buckets := max / 2
+	buckets := limit / 2
 	out := make([]point, 0, buckets*2)
 	size := float64(len(pts)) / float64(buckets)
 	for b := 0; b < buckets; b++ {
@@ -448,11 +448,12 @@ func decimate(pts []point, max int) []point {
 				ma = i
 			}
 		}
-		if mi == ma {
+		switch {
+		case mi == ma:
 			out = append(out, pts[mi])
-		} else if mi < ma {
+		case mi < ma:
 			out = append(out, pts[mi], pts[ma])
-		} else {
+		default:
 			out = append(out, pts[ma], pts[mi])
 		}
 	}
@@ -460,8 +461,9 @@ func decimate(pts []point, max int) []point {
 }
 
 // offAirSpans returns the [start, end] times (seconds) where the feed was not
-// connected, including gaps with no samples at all.
-func offAirSpans(samples []session.Sample, from, to time.Time) [][2]float64 {
+// connected, including gaps with no samples at all; a span still open at the
+// last sample runs to to.
+func offAirSpans(samples []session.Sample, to time.Time) [][2]float64 {
 	var out [][2]float64
 	maxGap := 3 * interval(samples)
 	start := -1.0

@@ -65,7 +65,11 @@ func runSessions(ctx context.Context, args []string, std IO) int {
 			if l.Alarms == nil {
 				l.Alarms = []app.AlarmCount{}
 			}
-			enc.Encode(l)
+			// A script reading the JSON must not take a cut-off list
+			// (closed pipe, full disk) for the whole one.
+			if err := enc.Encode(l); err != nil {
+				return failure(std, "sessions", err)
+			}
 		}
 		return ExitOK
 	}

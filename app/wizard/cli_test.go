@@ -106,7 +106,10 @@ func TestCLILoopback(t *testing.T) {
 	t.Cleanup(func() {
 		cancel()
 		select {
-		case <-done:
+		case err := <-done:
+			if err != nil {
+				t.Errorf("sender: %v", err)
+			}
 		case <-time.After(15 * time.Second):
 			t.Error("sender did not stop")
 		}

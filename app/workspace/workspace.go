@@ -162,7 +162,7 @@ func Load(path string) (File, error) {
 	if err != nil {
 		return File{}, fmt.Errorf("workspace: %w", err)
 	}
-	defer fh.Close()
+	defer func() { _ = fh.Close() }() // opened for reading only
 	return Parse(fh)
 }
 

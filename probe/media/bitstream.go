@@ -298,7 +298,7 @@ func AnalyseFileBitstream(path string, cfg Config) ([]probe.MediaEvent, error) {
 	if err != nil {
 		return nil, fmt.Errorf("media: %w", err)
 	}
-	defer f.Close()
+	defer func() { _ = f.Close() }() // read only: nothing to lose on close
 	b := NewBitstreamAnalyser(cfg)
 	buf := make([]byte, ts.PacketSize*1024)
 	for {
