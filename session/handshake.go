@@ -116,8 +116,11 @@ func dialRetrying(ctx context.Context, cfg Config) (srt.Conn, handshakeResult, e
 			if time.Until(deadline) > handshakeInterval/2 && res.Tries < maxTries {
 				launch()
 				next.Reset(handshakeInterval)
-			} else {
-				launching = false
+				continue
+			}
+			launching = false
+			if pending == 0 { // every try already failed
+				return finish(firstErr(busy, timeout))
 			}
 		case r := <-results:
 			pending--
@@ -139,10 +142,7 @@ func dialRetrying(ctx context.Context, cfg Config) (srt.Conn, handshakeResult, e
 				return finish(r.err)
 			}
 			if pending == 0 && !launching {
-				if busy != nil {
-					return finish(busy)
-				}
-				return finish(timeout)
+				return finish(firstErr(busy, timeout))
 			}
 		}
 	}
@@ -168,4 +168,14 @@ func dialErrorKind(err error) error {
 		return errTryTimeout
 	}
 	return errTryFinal
+}
+
+// firstErr is the first non-nil error of errs.
+func firstErr(errs ...error) error {
+	for _, err := range errs {
+		if err != nil {
+			return err
+		}
+	}
+	return nil
 }
