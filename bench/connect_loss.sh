@@ -5,7 +5,8 @@
 # (libsrt 1.5.1, which repeats its handshake every 250 ms), both sending the
 # same TS file to a srt-live-transmit listener through `srtscope relay` with
 # the same seed. Time to first data is from starting the caller to the first
-# byte the listener writes out. Prints a table and the ratio of the medians.
+# byte the listener writes out (ffmpeg paces the libsrt caller, and its
+# start-up counts against it). Prints a table and the ratio of the medians.
 #
 # Usage: bench/connect_loss.sh [SEEDS] [LOSS] [TIMEOUT_S]
 #        (default "1 2 3 4 5 6 7 8", 15, 15)
@@ -52,7 +53,11 @@ run_one() {
 	if [ "$caller" = srtscope ]; then
 		"$dir/srtscope" send "srt://127.0.0.1:$relay" --file "$dir/feed.ts" --duration "${limit}s" >"$dir/send.$seed.log" 2>&1 &
 	else
-		srt-live-transmit -q file://con "srt://127.0.0.1:$relay?mode=caller" <"$dir/feed.ts" >/dev/null 2>&1 &
+		# Paced like srtscope's sender: srt-live-transmit ends at the end of
+		# an unpaced file before it has connected. ffmpeg's start-up counts
+		# against libsrt here (about 0.1 s unloaded).
+		setsid bash -c "ffmpeg -nostdin -loglevel error -re -i '$dir/feed.ts' -c copy -f mpegts - |
+			srt-live-transmit -q file://con 'srt://127.0.0.1:$relay?mode=caller'" >/dev/null 2>&1 &
 	fi
 	local cpid=$!
 	pids="$lpid $rpid $cpid"
@@ -66,7 +71,8 @@ run_one() {
 		if [ "$(echo "$now - $start > $limit" | bc)" = 1 ]; then break; fi
 		sleep 0.02
 	done
-	kill $cpid $lpid $rpid 2>/dev/null || true
+	kill -- -"$cpid" 2>/dev/null || kill "$cpid" 2>/dev/null || true
+	kill $lpid $rpid 2>/dev/null || true
 	wait $cpid $lpid $rpid 2>/dev/null || true
 	pids=""
 	echo "$elapsed"
