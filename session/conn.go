@@ -49,31 +49,6 @@ func listenSRT(cfg Config) (srt.Listener, error) {
 	return ln, nil
 }
 
-// dialContext dials like srt.Dial but gives up when ctx ends. gosrt's Dial
-// has no context; a dial still running then is closed when it finishes.
-func dialContext(ctx context.Context, cfg Config) (srt.Conn, error) {
-	type result struct {
-		conn srt.Conn
-		err  error
-	}
-	done := make(chan result, 1)
-	go func() {
-		conn, err := srt.Dial("srt", cfg.Address(), cfg.srtConfig())
-		done <- result{conn, err}
-	}()
-	select {
-	case res := <-done:
-		return res.conn, res.err
-	case <-ctx.Done():
-		go func() {
-			if res := <-done; res.conn != nil {
-				_ = res.conn.Close()
-			}
-		}()
-		return nil, ctx.Err()
-	}
-}
-
 // waitBackoff waits d or until ctx ends; it reports whether to go on.
 func waitBackoff(ctx context.Context, d time.Duration) bool {
 	t := time.NewTimer(d)

@@ -35,6 +35,12 @@ type ConnectError struct {
 	Code   uint32 // SRT REJ_/REJX_ code, 0 when the failure was not a rejection
 	Detail string // what happened and what to check, for a person
 	Err    error  // the underlying error, if any
+
+	// A caller's failed connection attempt: its number from 1, how many
+	// handshakes it sent and how long it tried. Zero otherwise.
+	Attempt    int
+	Handshakes int
+	Waited     time.Duration
 }
 
 // Error implements error.
@@ -54,8 +60,12 @@ func (e *ConnectError) Unwrap() []error {
 // failureEvent is the event for a failure: its words, its reject code and
 // the error itself.
 func failureEvent(kind EventKind, ce *ConnectError) Event {
-	return Event{Time: time.Now(), Kind: kind, Detail: ce.Detail, Code: ce.Code, Err: ce}
+	return Event{Time: time.Now(), Kind: kind, Detail: ce.Detail, Code: ce.Code, Err: ce,
+		Attempt: ce.Attempt, Count: ce.Handshakes, ConnectMs: durationMs(ce.Waited)}
 }
+
+// durationMs is d in milliseconds, with fractions.
+func durationMs(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
 
 // rejectInfo is the explanation of one reject code.
 type rejectInfo struct {
@@ -168,7 +178,7 @@ func explainDialError(err error, cfg Config) *ConnectError {
 		return ce
 	}
 	switch {
-	case strings.Contains(text, "server didn't respond") || strings.Contains(text, "timeout"):
+	case isDialTimeout(err):
 		return &ConnectError{Kind: ErrNoAnswer, Err: err, Detail: fmt.Sprintf(
 			"no answer from %s within %s: check the address and port, that the listener is running, and that UDP is not blocked by a firewall",
 			cfg.Address(), cfg.ConnectTimeout)}
@@ -180,6 +190,32 @@ func explainDialError(err error, cfg Config) *ConnectError {
 		return &ConnectError{Kind: ErrNoAnswer, Err: err, Detail: fmt.Sprintf("host %s is unreachable: check the network connection and the address", cfg.Host)}
 	}
 	return &ConnectError{Kind: ErrRejected, Err: err, Detail: fmt.Sprintf("connecting to %s failed: %v", cfg.Address(), err)}
+}
+
+// isDialTimeout reports whether a gosrt Dial error means no answer came
+// within its ConnectionTimeout.
+func isDialTimeout(err error) bool {
+	text := err.Error()
+	return strings.Contains(text, "server didn't respond") || strings.Contains(text, "timeout")
+}
+
+// explainHandshakeError explains the failure of a caller's connection
+// attempt (number attempt) that sent hs.Tries handshakes: the words of
+// explainDialError, with how long it tried and how often when no answer
+// came.
+func explainHandshakeError(err error, cfg Config, attempt int, hs handshakeResult) *ConnectError {
+	cfg = cfg.withDefaults()
+	ce := explainDialError(err, cfg)
+	ce.Attempt, ce.Handshakes, ce.Waited = attempt, hs.Tries, hs.Took
+	if errors.Is(ce.Kind, ErrNoAnswer) && isDialTimeout(err) {
+		ce.Detail = fmt.Sprintf(
+			"no answer from %s within %s (%d handshakes, one every %s): check the address and port, that the listener is running, and that UDP is not blocked by a firewall",
+			cfg.Address(), cfg.ConnectTimeout, hs.Tries, handshakeInterval)
+	}
+	if hs.Busy > 0 && errors.Is(ce.Kind, ErrPeerBusy) {
+		ce.Detail += fmt.Sprintf(" (answered busy to %d of %d handshakes)", hs.Busy, hs.Tries)
+	}
+	return ce
 }
 
 // explainListenError turns a gosrt Listen error into a *ConnectError.

@@ -44,6 +44,9 @@ type hub struct {
 	closed  bool
 	history []Event
 	omitted int // events left out of history once it was full
+	// handshake is the last completed caller handshake not yet followed
+	// by its connected event, which then carries its time.
+	handshake *Event
 }
 
 func newHub() *hub { return &hub{subs: map[*Subscription]struct{}{}} }
@@ -109,6 +112,16 @@ func (h *hub) publishEvent(e Event) {
 	}
 	h.mu.Lock()
 	defer h.mu.Unlock()
+	switch {
+	case e.handshake:
+		h.handshake = &e
+	case e.Kind == EventConnected && h.handshake != nil:
+		e.ConnectMs, e.Attempt = h.handshake.ConnectMs, h.handshake.Attempt
+		e.Detail += fmt.Sprintf(" (handshake %s)", handshakeResult{Took: time.Duration(e.ConnectMs * 1e6), Tries: h.handshake.Count}.words())
+		h.handshake = nil
+	case e.Kind == EventConnecting || e.Kind == EventDisconnected:
+		h.handshake = nil
+	}
 	if len(h.history) < maxEventHistory {
 		h.history = append(h.history, e)
 	} else {

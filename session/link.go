@@ -62,8 +62,9 @@ type linkOwner interface {
 }
 
 // runLink is the connection side that Receiver and Sender share. A caller
-// dials, and after a failure or a drop dials again with backoff (0.5 s
-// doubling to 5 s); a listener accepts one peer at a time through gate and
+// dials, repeating its handshake every 250 ms within the connect timeout
+// (dialRetrying), and after a failure or a drop dials again with backoff
+// (0.5 s doubling to 5 s); a listener accepts one peer at a time through gate and
 // keeps listening after it leaves. Every step is an event. It returns when
 // ctx ends (nil), when serveConn says finished (nil), or when listening
 // fails (the reason). Goroutines it starts are counted in wg.
@@ -87,12 +88,12 @@ func callLoop(ctx context.Context, cfg Config, o linkOwner) {
 		o.setState(StateConnecting)
 		o.publish(Event{Time: time.Now(), Kind: EventConnecting, Remote: cfg.Address(), Attempt: attempt,
 			Detail: fmt.Sprintf("calling %s (attempt %d)", cfg.Address(), attempt)})
-		conn, err := dialContext(ctx, cfg)
+		conn, hs, err := dialRetrying(ctx, cfg)
 		if err != nil {
 			if ctx.Err() != nil {
 				return
 			}
-			ce := explainDialError(err, cfg)
+			ce := explainHandshakeError(err, cfg, attempt, hs)
 			kind := EventError
 			if ce.Code != 0 {
 				kind = EventRejected
@@ -105,6 +106,9 @@ func callLoop(ctx context.Context, cfg Config, o linkOwner) {
 			backoff = nextBackoff(backoff)
 			continue
 		}
+		o.publish(Event{Time: time.Now(), Kind: EventConnecting, Remote: cfg.Address(), Attempt: attempt,
+			Count: hs.Tries, ConnectMs: durationMs(hs.Took), handshake: true,
+			Detail: fmt.Sprintf("%s answered %s (attempt %d)", cfg.Address(), hs.words(), attempt)})
 		backoff, attempt = minBackoff, 0
 		if o.serveConn(ctx, conn) {
 			return

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"sync"
 	"time"
 
@@ -37,6 +38,50 @@ type listenerGate struct {
 
 	mu   sync.Mutex
 	held int // accepted connections not yet released: 0, 1, or 2 during a takeover
+	// last is the connection accepted last, for halfOpen.
+	last acceptedConn
+}
+
+// acceptedConn is a connection the gate admitted, and when.
+type acceptedConn struct {
+	conn srt.Conn
+	host string // the caller's IP address
+	at   time.Time
+}
+
+// halfOpenAfter is how long an accepted connection may stay without a
+// single packet from its caller before a new handshake from the same host
+// replaces it. A caller that is connected sends data, ACKs or key material
+// within a round trip; one that never heard the listener's answer to its
+// conclusion (lost on the way) sends nothing, and handshakes again (libsrt
+// repeats the conclusion on the same socket; srtscope and gosrt start a new
+// socket every 250 ms, see dialRetrying). 750 ms keeps a connection whose
+// caller is just slow to be heard (an RTT up to about 700 ms) from being
+// replaced by that same caller's overlapping handshake.
+const halfOpenAfter = 750 * time.Millisecond
+
+// halfOpen reports whether the connection accepted last is a half-open
+// leftover that a new caller from host may replace: same host, older than
+// halfOpenAfter, and not one packet received from its caller.
+func (g *listenerGate) halfOpen(host string, now time.Time) (acceptedConn, bool) {
+	g.mu.Lock()
+	last := g.last
+	g.mu.Unlock()
+	if last.conn == nil || last.host != host || now.Sub(last.at) < halfOpenAfter {
+		return last, false
+	}
+	var st srt.Statistics
+	last.conn.Stats(&st)
+	a := st.Accumulated
+	return last, a.PktRecv+a.PktRecvACK+a.PktRecvNAK+a.PktRecvKM == 0
+}
+
+// hostOf is the IP address of a "host:port" address.
+func hostOf(addr string) string {
+	if host, _, err := net.SplitHostPort(addr); err == nil {
+		return host
+	}
+	return addr
 }
 
 func newListenerGate(cfg Config, h *hub) *listenerGate {
@@ -118,9 +163,14 @@ func (g *listenerGate) acceptOne(ln srt.Listener) (conn srt.Conn, err error) {
 		return nil, nil
 	}
 	takeover, old := false, ""
+	var halfOpen acceptedConn
 	if !g.claim(false) {
+		now := time.Now()
 		var silent time.Duration
-		if g.silentPeer != nil {
+		last, replace := g.halfOpen(hostOf(remote), now)
+		if replace {
+			halfOpen, takeover = last, true
+		} else if g.silentPeer != nil {
 			old, silent, takeover = g.silentPeer()
 		}
 		if !takeover || !g.claim(true) {
@@ -128,8 +178,14 @@ func (g *listenerGate) acceptOne(ln srt.Listener) (conn srt.Conn, err error) {
 			g.reject(remote, srt.REJX_CONFLICT, "another caller is already connected (peer busy)")
 			return nil, nil
 		}
-		g.hub.publishEvent(Event{Time: time.Now(), Kind: EventConnecting, Remote: remote, Detail: fmt.Sprintf(
-			"caller %s takes the place of %s, which has sent nothing for %.1f s", remote, old, silent.Seconds())})
+		if replace {
+			g.hub.publishEvent(Event{Time: now, Kind: EventConnecting, Remote: remote, Detail: fmt.Sprintf(
+				"caller %s takes the place of %s, which has sent nothing for %.1f s since it was accepted: a half-open handshake from the same host (our answer to it was lost on the way)",
+				remote, halfOpen.conn.RemoteAddr(), now.Sub(halfOpen.at).Seconds())})
+		} else {
+			g.hub.publishEvent(Event{Time: now, Kind: EventConnecting, Remote: remote, Detail: fmt.Sprintf(
+				"caller %s takes the place of %s, which has sent nothing for %.1f s", remote, old, silent.Seconds())})
+		}
 	}
 	claimed = true
 	conn, err = req.Accept()
@@ -138,8 +194,15 @@ func (g *listenerGate) acceptOne(ln srt.Listener) (conn srt.Conn, err error) {
 		g.hub.publishEvent(Event{Time: time.Now(), Kind: EventError, Detail: fmt.Sprintf("accepting caller %s failed: %v", remote, err), Remote: remote})
 		return nil, nil
 	}
-	if takeover {
+	g.mu.Lock()
+	g.last = acceptedConn{conn: conn, host: hostOf(remote), at: time.Now()}
+	g.mu.Unlock()
+	switch {
+	case takeover && g.evict != nil:
 		g.evict(remote)
+	case halfOpen.conn != nil:
+		// Closing it ends its owner's serveConn, which releases the gate.
+		_ = halfOpen.conn.Close()
 	}
 	return conn, nil
 }

@@ -80,11 +80,22 @@ type Event struct {
 	// failed connection attempt, 0 otherwise.
 	Code uint32 `json:"code,omitempty"`
 	// Count is how many occurrences a summary event stands for (rejected
-	// callers or malformed handshakes not shown one by one), 0 otherwise.
+	// callers or malformed handshakes not shown one by one) or, on the
+	// event that ends a caller's connection attempt, how many handshakes
+	// it sent; 0 otherwise.
 	Count int `json:"count,omitempty"`
 	// Attempt numbers a caller's connection attempts from 1 (0 otherwise).
 	Attempt int `json:"attempt,omitempty"`
+	// ConnectMs is how long a caller's connection attempt took, in ms,
+	// from its first handshake to the answer (on the connected event and
+	// the handshake event before it) or to giving up (on the failure
+	// event); 0 otherwise.
+	ConnectMs float64 `json:"connect_ms,omitempty"`
 	// Err is the failure behind the event, for errors.Is and errors.As
 	// (a *ConnectError wrapping ErrWrongPassphrase, ...); nil otherwise.
 	Err error `json:"-"`
+
+	// handshake marks the event of a completed caller handshake, whose
+	// ConnectMs and Count the hub copies onto the connected event after it.
+	handshake bool
 }

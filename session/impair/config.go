@@ -58,6 +58,12 @@ type Impairment struct {
 	// packets are dropped for OutageFor. Both zero means no outage.
 	OutageEvery time.Duration
 	OutageFor   time.Duration
+	// DropConclusions drops the first DropConclusions SRT conclusion
+	// handshakes of this direction, whatever the other settings say: in
+	// Reverse, the listener's answer to a caller's conclusion is lost, so
+	// the test can see whether the caller repeats it and the listener
+	// answers again.
+	DropConclusions int
 }
 
 // burst returns Burst with 0 read as 1.
@@ -74,7 +80,7 @@ func (im Impairment) delays() bool { return im.Delay > 0 || im.Jitter > 0 }
 
 // IsZero reports whether the impairment leaves packets untouched.
 func (im Impairment) IsZero() bool {
-	return im.LossPct == 0 && !im.delays() && im.OutageEvery == 0
+	return im.LossPct == 0 && !im.delays() && im.OutageEvery == 0 && im.DropConclusions == 0
 }
 
 // String describes the impairment in a few words, e.g.
@@ -105,6 +111,9 @@ func (im Impairment) String() string {
 	}
 	if im.OutageEvery > 0 {
 		add(fmt.Sprintf("outage %v every %v", im.OutageFor, im.OutageEvery))
+	}
+	if im.DropConclusions > 0 {
+		add(fmt.Sprintf("first %d conclusion handshakes dropped", im.DropConclusions))
 	}
 	return s
 }
@@ -179,6 +188,9 @@ func (im Impairment) validate(dir string) error {
 	}
 	if im.Delay < 0 || im.Delay > MaxDelay {
 		return bad("delay", im.Delay.String(), fmt.Sprintf("0s..%v", MaxDelay))
+	}
+	if im.DropConclusions < 0 {
+		return bad("drop-conclusions", strconv.Itoa(im.DropConclusions), "0 or more handshakes")
 	}
 	if im.Jitter < 0 || im.Jitter > MaxJitter {
 		return bad("jitter", im.Jitter.String(), fmt.Sprintf("0s..%v", MaxJitter))

@@ -313,6 +313,9 @@ func (r *Relay) readLoop(d *direction) error {
 		}
 		ev := d.shaper.decide(now, now < r.cutUntil.Load(), key, keyed)
 		ev.Dir, ev.Size = d.dir, n
+		if ev.Verdict == Forwarded && d.shaper.dropConclusion(buf[:n]) {
+			ev.Verdict = DroppedLoss
+		}
 		if ev.BurstStart {
 			d.c.lossEvents.Add(1)
 		}

@@ -78,6 +78,8 @@ type shaper struct {
 	burstLeft int   // packets still to drop in the current loss event
 	lastOut   int64 // ns; latest send time given, to keep order
 	seq       uint64
+	// conclusionsLeft counts down Impairment.DropConclusions.
+	conclusionsLeft int
 	// keySalt and sends serve Config.BySRTSequence: the salt mixes seed
 	// and direction into each keyed draw, sends counts how often each
 	// recent SRT sequence number was sent (a ring, so no allocation).
@@ -109,6 +111,26 @@ func srtPacketKind(b []byte) (seq uint32, data, handshake bool) {
 		return 0, false, b[0] == 0x80 && b[1] == 0
 	}
 	return uint32(b[0])<<24 | uint32(b[1])<<16 | uint32(b[2])<<8 | uint32(b[3]), true, false
+}
+
+// isConclusion reports whether b is an SRT conclusion handshake: a
+// handshake control packet whose handshake type (the sixth 32-bit word of
+// its body, after the 16-byte header) is 0xFFFFFFFF.
+func isConclusion(b []byte) bool {
+	if _, _, handshake := srtPacketKind(b); !handshake || len(b) < 40 {
+		return false
+	}
+	return b[36] == 0xff && b[37] == 0xff && b[38] == 0xff && b[39] == 0xff
+}
+
+// dropConclusion reports whether the relay must drop b for
+// Impairment.DropConclusions, counting it when so.
+func (s *shaper) dropConclusion(b []byte) bool {
+	if s.conclusionsLeft <= 0 || !isConclusion(b) {
+		return false
+	}
+	s.conclusionsLeft--
+	return true
 }
 
 // observeSRT returns the loss key of an SRT datagram for
@@ -173,6 +195,8 @@ func newShaper(im Impairment, seed int64, dir Direction) *shaper {
 		loss:    rand.New(rand.NewPCG(s1, 0x9e3779b97f4a7c15+uint64(dir)*2)),
 		jitter:  rand.New(rand.NewPCG(s1, 0x9e3779b97f4a7c15+uint64(dir)*2+1)),
 		keySalt: s1*0x2545f4914f6cdd1d + uint64(dir),
+
+		conclusionsLeft: im.DropConclusions,
 	}
 	if im.Jitter > 0 && !im.Reorder {
 		// Delay changes at most 2*Jitter per segment; a segment of at least

@@ -113,3 +113,41 @@ func TestBySRTSequenceRetransmissionsDrawAgain(t *testing.T) {
 		t.Error("every resend of sequence 43 drew loss at 50%")
 	}
 }
+
+// handshake is an SRT handshake datagram of the given handshake type
+// (1 induction, 0xFFFFFFFF conclusion) with a 48-byte body.
+func handshake(hsType uint32) []byte {
+	b := append(srtPacket(0, true, 0), make([]byte, 48)...)
+	binary.BigEndian.PutUint32(b[36:], hsType)
+	return b
+}
+
+// TestDropConclusions: the first N conclusion handshakes are dropped and
+// nothing else: inductions, data and later conclusions pass.
+func TestDropConclusions(t *testing.T) {
+	s := newShaper(Impairment{DropConclusions: 2}, 1, Reverse)
+	const conclusion, induction = 0xFFFFFFFF, 1
+	steps := []struct {
+		b    []byte
+		drop bool
+	}{
+		{handshake(induction), false},
+		{handshake(conclusion), true},
+		{srtPacket(5, false, 0), false},
+		{handshake(conclusion), true},
+		{handshake(induction), false},
+		{handshake(conclusion), false},
+		{srtPacket(0, true, 6), false},
+	}
+	for i, st := range steps {
+		if got := s.dropConclusion(st.b); got != st.drop {
+			t.Errorf("datagram %d: dropped %v, want %v", i+1, got, st.drop)
+		}
+	}
+	if err := (Impairment{DropConclusions: -1}).Validate(); err == nil {
+		t.Error("DropConclusions -1 validated")
+	}
+	if (Impairment{DropConclusions: 1}).IsZero() {
+		t.Error("an impairment that drops a conclusion reads as zero")
+	}
+}
