@@ -130,9 +130,9 @@ func dialRetrying(ctx context.Context, cfg Config) (srt.Conn, handshakeResult, e
 				return r.conn, res, nil
 			}
 			switch dialErrorKind(r.err) {
-			case errTryTimeout:
+			case tryTimedOut:
 				timeout = r.err
-			case errTryBusy:
+			case tryBusy:
 				res.Busy++
 				busy = r.err
 				if res.Busy >= maxBusyAnswers {
@@ -148,26 +148,28 @@ func dialRetrying(ctx context.Context, cfg Config) (srt.Conn, handshakeResult, e
 	}
 }
 
-// What a failed handshake try means for the connection attempt.
-var (
-	errTryTimeout = errors.New("no answer")
-	errTryBusy    = errors.New("peer busy")
-	errTryFinal   = errors.New("final")
+// tryOutcome is what a failed handshake try means for the connection
+// attempt.
+type tryOutcome int
+
+const (
+	tryTimedOut tryOutcome = iota // no answer: keep trying
+	tryBusy                       // peer busy: keep trying a little
+	tryFinal                      // anything else: give up
 )
 
-// dialErrorKind sorts a gosrt Dial error: no answer (keep trying), peer
-// busy (keep trying a little), or anything else (give up).
-func dialErrorKind(err error) error {
+// dialErrorKind sorts a gosrt Dial error.
+func dialErrorKind(err error) tryOutcome {
 	if code, ok := ParseRejectCode(err.Error()); ok {
-		if ExplainReject(code, false).Kind == ErrPeerBusy {
-			return errTryBusy
+		if errors.Is(ExplainReject(code, false), ErrPeerBusy) {
+			return tryBusy
 		}
-		return errTryFinal
+		return tryFinal
 	}
 	if isDialTimeout(err) {
-		return errTryTimeout
+		return tryTimedOut
 	}
-	return errTryFinal
+	return tryFinal
 }
 
 // firstErr is the first non-nil error of errs.

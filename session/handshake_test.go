@@ -8,7 +8,6 @@ import (
 	"testing"
 	"time"
 
-
 	"github.com/srtscope/srtscope/session/impair"
 	"github.com/srtscope/srtscope/session/sessiontest"
 )
@@ -22,10 +21,7 @@ func startLossyRelay(t *testing.T, upstreamPort int, fwd, rev impair.Impairment,
 	if err != nil {
 		t.Fatalf("relay: %v", err)
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() { relay.Run(ctx); close(done) }()
-	t.Cleanup(func() { cancel(); relay.Close(); <-done })
+	sessiontest.RunInBackground(t, "relay", relay.Run)
 	return relay
 }
 
@@ -144,7 +140,7 @@ func TestHandshakeFloodMemory(t *testing.T) {
 					mu.Lock()
 					connected++
 					mu.Unlock()
-					conn.Close()
+					_ = conn.Close() // gosrt's Close always returns nil
 				}
 			}()
 		}
@@ -185,4 +181,3 @@ func waitUntilTriesEnd(d time.Duration) {
 	t := time.NewTimer(d + 200*time.Millisecond)
 	<-t.C
 }
-
