@@ -451,6 +451,10 @@ func (a *Analyzer) pcr(st *pidState, pcr ts.PCR, disc bool) {
 		case disc: // announced jump
 		case d < 0 || d > 100*ms:
 			a.tr(chkPCRDiscontinuity)
+			if d > 100*ms {
+				// A gap this long also broke the 40 ms repetition rule.
+				a.tr(chkPCRRepetition)
+			}
 			valid = d > 0 && d <= 2*second // a sparse PCR still tells the time
 		default:
 			valid = true
