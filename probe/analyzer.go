@@ -39,6 +39,16 @@ const (
 	rolePMT
 	roleES
 	roleNull
+	roleSDT    // DVB service description (PID 0x11)
+	roleSCTE35 // SCTE-35 splice_info_sections (stream_type 0x86)
+)
+
+// PIDs of DVB SI tables and their table_ids.
+const (
+	pidSDT       = 0x11
+	tidSDTActual = 0x42
+	tidSDTOther  = 0x46
+	tidBAT       = 0x4a
 )
 
 // pidState is everything the packet loop keeps per PID. It is allocated the
@@ -53,10 +63,18 @@ type pidState struct {
 	dups     uint8
 
 	lastSeen int64 // stream clock of the last packet
-	// 1 s window
-	winStart   int64
+	maxGap   int64 // longest time between two packets
+	active   bool  // started and not (yet) declared stopped
+	scr      uint8 // transport_scrambling_control of the last packet with payload
+	scrPkts  uint64
+
+	// 1 s windows (shared by all PIDs, see Analyzer.winStart)
+	firstWin   uint64 // first window the PID was present for the whole of
 	winPackets uint64
 	rate1s     float64
+	rateMin    float64
+	rateMax    float64
+	rateN      uint64 // windows counted
 
 	// PCR
 	pcrCount   uint64
@@ -70,6 +88,7 @@ type pidState struct {
 
 	// PES
 	lastPTSAt   int64 // stream clock of the last PTS, -1 none
+	hasPTS      bool  // a PTS arrived (the first one counted for the media origin)
 	pesWant     int   // bytes the current PES should hold (6+PES_packet_length), 0 unbounded
 	pesGot      int
 	pesLenLies  uint64
@@ -141,6 +160,18 @@ type Analyzer struct {
 
 	checks [numChecks]counter
 
+	// 1 s bit-rate windows of the stream clock
+	winStart int64
+	winIdx   uint64
+
+	// SCTE-35, SDT and the PID history
+	cues        []cueState
+	cuesDropped uint64
+	originPTS   int64 // smallest first PTS of the elementary streams, -1 none
+	services    map[uint16]service
+	history     []PIDEvent
+	histDropped uint64
+
 	// PSI
 	programs   map[uint16]*program
 	patVersion int
@@ -177,6 +208,8 @@ func NewAnalyzer(ctx context.Context, opt Options) *Analyzer {
 		pend:       make([]byte, 0, pendCap),
 		refPID:     -1,
 		programs:   map[uint16]*program{},
+		services:   map[uint16]service{},
+		originPTS:  -1,
 		patVersion: -1,
 		patDue:     500 * ms,
 		nextDue:    500 * ms,
@@ -334,13 +367,19 @@ func (a *Analyzer) state(pid uint16) *pidState {
 	if i := a.idx[pid]; i > 0 {
 		return a.pids[i-1]
 	}
-	st := &pidState{pid: pid, lastCC: -1, lastPTSAt: -1}
+	st := &pidState{pid: pid, lastCC: -1, lastPTSAt: -1, firstWin: a.winIdx}
+	if a.clockReady {
+		st.firstWin++ // the current window started without it
+	}
 	switch pid {
 	case 0:
 		st.role = rolePAT
-		st.sec = &section{}
+		st.sec = newSection(maxSection)
 	case NullPID:
 		st.role = roleNull
+	case pidSDT:
+		st.role = roleSDT
+		st.sec = newSection(maxSection)
 	}
 	a.pids = append(a.pids, st)
 	a.idx[pid] = int32(len(a.pids))
@@ -369,11 +408,16 @@ func (a *Analyzer) packet(p []byte) {
 	if a.ticksPerPkt > 0 && pid != uint16(a.refPID) {
 		a.now = a.refElapsed + int64(float64(a.pktN-a.refPkt)*a.ticksPerPkt)
 	}
-	st.lastSeen = a.now
-	if d := a.now - st.winStart; d >= second {
-		st.rate1s = float64(st.winPackets*PacketSize*8) * second / float64(d)
-		st.winStart, st.winPackets = a.now, 0
+	if a.clockReady && a.now-a.winStart >= second {
+		a.closeWindow()
 	}
+	if st.packets > 1 && a.clockReady {
+		st.maxGap = max(st.maxGap, a.now-st.lastSeen)
+	}
+	if !st.active {
+		a.pidStarted(st)
+	}
+	st.lastSeen = a.now
 	st.winPackets++
 	if a.now >= a.nextDue && a.clockReady {
 		a.deadlines()
@@ -384,6 +428,14 @@ func (a *Analyzer) packet(p []byte) {
 	}
 	if st.role == roleNull || h.AFC() == 0 {
 		return
+	}
+	if h.HasPayload() {
+		if sc := h.Scrambling(); sc != st.scr {
+			a.scramblingChanged(st, sc)
+		}
+		if st.scr != 0 {
+			st.scrPkts++
+		}
 	}
 
 	// continuity counter: only packets with payload advance it
@@ -419,11 +471,12 @@ func (a *Analyzer) packet(p []byte) {
 	}
 	pusi := h.PUSI()
 	switch st.role {
-	case rolePAT, rolePMT:
+	case rolePAT, rolePMT, roleSDT, roleSCTE35:
 		if h.Scrambling() != 0 {
-			if st.role == rolePAT {
+			switch st.role {
+			case rolePAT:
 				a.tr(chkPAT)
-			} else {
+			case rolePMT:
 				a.tr(chkPMT)
 			}
 			return
@@ -452,6 +505,10 @@ func (a *Analyzer) pcr(st *pidState, pcr ts.PCR, disc bool) {
 		case disc: // announced jump
 		case d < 0 || d > 100*ms:
 			a.tr(chkPCRDiscontinuity)
+			if d > 100*ms {
+				// A gap this long also broke the 40 ms repetition rule.
+				a.tr(chkPCRRepetition)
+			}
 			valid = d > 0 && d <= 2*second // a sparse PCR still tells the time
 		default:
 			valid = true
@@ -515,8 +572,9 @@ func (a *Analyzer) startClock() {
 		if st.lastPTSAt >= 0 {
 			st.lastPTSAt = now
 		}
-		st.lastSeen, st.winStart, st.winPackets = now, now, 0
+		st.lastSeen, st.winPackets = now, 0
 	}
+	a.winStart = now
 	a.nextDue = now
 }
 
@@ -533,6 +591,12 @@ func (a *Analyzer) pesStart(st *pidState, b []byte) {
 	}
 	if err != nil || h.PTS < 0 {
 		return
+	}
+	if !st.hasPTS {
+		st.hasPTS = true
+		if a.originPTS < 0 || ts.TimestampDelta(a.originPTS, h.PTS) < 0 {
+			a.originPTS = h.PTS
+		}
 	}
 	if st.timed && st.lastPTSAt >= 0 && a.now-st.lastPTSAt > 700*ms {
 		a.tr(chkPTS)
@@ -560,6 +624,7 @@ func (a *Analyzer) deadlines() {
 		next = min(next, pg.pmtDue)
 	}
 	to := int64(a.opt.PIDTimeout / time.Microsecond * 27)
+	next = a.pidStops(now, next)
 	for _, st := range a.pids {
 		if !st.listed || !st.timed {
 			continue

@@ -15,6 +15,8 @@ func FuzzPacketLoop(f *testing.F) {
 	f.Add(cc[188*50:188*120], 7)
 	f.Add([]byte{0x47, 0x40, 0x00, 0x10, 0x00}, 1)
 	f.Add(append(append([]byte{}, bars[:188*3]...), 0x47, 0, 0, 0x47), 300)
+	cues := readFixture(f, "scte35_cues.ts") // SDT, SCTE-35 PID and cue sections
+	f.Add(cues[:188*130], 188*84+50)
 	f.Fuzz(func(t *testing.T, data []byte, cut int) {
 		a := NewAnalyzer(context.Background(), Options{})
 		if cut < 0 {
@@ -87,6 +89,9 @@ func FuzzPSI(f *testing.F) {
 	f.Add(pmt, true, pes)
 	f.Add(pmt, false, pes)
 	f.Add([]byte{0x02, 0xb0}, true, []byte{})
+	// PID 0x102 as an SCTE-35 PID: the PES bytes land in its section reassembly.
+	scte := append(append([]byte(nil), pmt[:28]...), 0x86, 0xe1, 0x02, 0xf0, 0x00)
+	f.Add(scte, true, []byte{0x00, 0xfc, 0x30, 0x11, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xf0, 0, 0, 0, 0})
 	f.Fuzz(func(_ *testing.T, section []byte, fix bool, pes []byte) {
 		if len(section) > 1100 || len(pes) > 4000 {
 			return

@@ -8,16 +8,18 @@ import (
 
 	"github.com/asticode/go-astits"
 
+	"github.com/srtscope/srtscope/probe/scte35"
 	"github.com/srtscope/srtscope/probe/ts"
 )
 
-// maxSection is the largest PAT/PMT section (section_length <= 1021).
+// maxSection is the largest PSI/SI section (section_length <= 1021).
 const maxSection = 1024
 
-// section reassembles PAT/PMT sections of one PID so that their CRC can be
-// checked and unchanged repetitions skipped before go-astits sees them.
+// section reassembles the sections of one table PID (PAT, PMT, SDT, SCTE-35)
+// so that their CRC can be checked and unchanged repetitions skipped before
+// go-astits sees them.
 type section struct {
-	buf    [maxSection]byte
+	buf    []byte // as long as the largest section of the PID's tables
 	n      int
 	active bool
 
@@ -28,6 +30,8 @@ type section struct {
 	lastAt int64  // stream clock of the last good section
 	maxGap int64
 }
+
+func newSection(size int) *section { return &section{buf: make([]byte, size)} }
 
 func (s *section) reset() { s.n, s.active = 0, false }
 
@@ -70,7 +74,7 @@ func (a *Analyzer) sectionBytes(st *pidState, b []byte) int {
 		want := 3
 		if sec.n >= 3 {
 			want = 3 + (int(sec.buf[1]&0x0f)<<8 | int(sec.buf[2]))
-			if want > maxSection || want < 3+5+4 {
+			if want > len(sec.buf) || want < 3+5+4 {
 				a.badSection(st, fmt.Sprintf("section_length %d out of range", want-3))
 				sec.reset()
 				return used + len(b)
@@ -91,6 +95,15 @@ func (a *Analyzer) sectionBytes(st *pidState, b []byte) int {
 	return used
 }
 
+// sectionArrived notes a good section in the arrival statistics of its PID.
+func (a *Analyzer) sectionArrived(sec *section) {
+	if sec.count > 0 && a.clockReady {
+		sec.maxGap = max(sec.maxGap, a.now-sec.lastAt)
+	}
+	sec.count++
+	sec.lastAt = a.now
+}
+
 func (a *Analyzer) badSection(st *pidState, why string) {
 	if st.role == rolePAT {
 		a.tr(chkPAT)
@@ -98,7 +111,7 @@ func (a *Analyzer) badSection(st *pidState, why string) {
 	a.note(fmt.Sprintf("malformed %s section on PID %d: %s", roleName(st.role), st.pid, why))
 }
 
-// section handles one complete PAT or PMT section.
+// section handles one complete PAT, PMT, SDT or SCTE-35 section.
 func (a *Analyzer) section(st *pidState, s []byte) {
 	tid := s[0]
 	switch {
@@ -107,6 +120,13 @@ func (a *Analyzer) section(st *pidState, s []byte) {
 		return
 	case st.role == rolePMT && tid != 0x02:
 		return // other tables may share a PMT PID
+	case st.role == roleSDT && tid != tidSDTActual && tid != tidSDTOther && tid != tidBAT:
+		return // stuffing tables
+	case st.role == roleSCTE35:
+		if tid == scte35.TableID {
+			a.spliceSection(st, s)
+		}
+		return
 	}
 	if s[1]&0x80 == 0 {
 		a.badSection(st, "section_syntax_indicator not set")
@@ -119,16 +139,18 @@ func (a *Analyzer) section(st *pidState, s []byte) {
 		return
 	}
 	sec := st.sec
-	if sec.count > 0 && a.clockReady {
-		sec.maxGap = max(sec.maxGap, a.now-sec.lastAt)
+	a.sectionArrived(sec)
+	if st.role == roleSDT && tid != tidSDTActual {
+		return // CRC checked; only the SDT of this multiplex names its services
 	}
-	sec.count++
-	sec.lastAt = a.now
 	due := a.now + 500*ms
 	version := int(s[5] >> 1 & 0x1f)
-	if st.role == rolePAT {
+	switch st.role {
+	case roleSDT:
+		// no repetition deadline: DVB allows 2 s and not every stream is DVB
+	case rolePAT:
 		a.patSeen, a.lastPAT, a.patDue = true, a.now, due
-	} else {
+	default:
 		number := uint16(s[3])<<8 | uint16(s[4])
 		if pg := a.programs[number]; pg != nil && pg.pmtPID == st.pid {
 			pg.lastPMT, pg.pmtDue, pg.pmtSeen = a.now, due, true
@@ -136,6 +158,12 @@ func (a *Analyzer) section(st *pidState, s []byte) {
 	}
 	if sec.have && crc == sec.lastCRC {
 		return // an unchanged repetition
+	}
+	if st.role == roleSDT {
+		// go-astits knows the SDT PID by itself; no PMT version applies.
+		sec.have, sec.lastCRC = true, crc
+		a.feedSection(st.pid, s)
+		return
 	}
 	sec.have, sec.lastCRC = true, crc
 	a.curVersion = version
@@ -253,6 +281,8 @@ func (a *Analyzer) onData(d *astits.DemuxerData) {
 		a.onPAT(d.PAT)
 	case d.PMT != nil:
 		a.onPMT(d.PID, d.PMT)
+	case d.SDT != nil:
+		a.onSDT(d.SDT)
 	case d.PES != nil:
 		i := a.idx[d.PID&0x1fff]
 		if i == 0 {
@@ -302,7 +332,7 @@ func (a *Analyzer) onPAT(pat *astits.PATData) {
 			if st.role == roleES {
 				a.note(fmt.Sprintf("PID %d is both an elementary stream and the PMT of program %d", pid, p.ProgramNumber))
 			}
-			st.role, st.sec = rolePMT, &section{}
+			st.role, st.sec = rolePMT, newSection(maxSection)
 		}
 	}
 	for n, pg := range a.programs {
@@ -321,11 +351,12 @@ func (a *Analyzer) onPMT(pid uint16, pmt *astits.PMTData) {
 			return
 		}
 	}
-	if pg.version >= 0 && pg.version != a.curVersion {
+	changed := pg.version >= 0 && pg.version != a.curVersion
+	if changed {
 		pg.changes++
 		pg.lastChange = fmt.Sprintf("PMT of program %d changed at %.2f s (version %d to %d)", pg.number, ticksToS(a.now), pg.version, a.curVersion)
 	}
-	pg.version = a.curVersion
+	from := pg.version
 	pg.pcrPID = pmt.PCRPID & 0x1fff
 	to := int64(a.opt.PIDTimeout / time.Microsecond * 27)
 	var pids []uint16
@@ -347,7 +378,16 @@ func (a *Analyzer) onPMT(pid uint16, pmt *astits.PMTData) {
 			st.stream, st.baseCodec = &d, desc.Codec
 			st.detect, st.detectLeft = canDetect(desc.Codec), a.opt.DetectPES
 		}
-		st.role = roleES
+		if desc.StreamType == scte35.StreamType {
+			if st.role != roleSCTE35 {
+				st.role, st.sec = roleSCTE35, newSection(scte35.MaxSection)
+			}
+		} else {
+			if st.role == roleSDT || st.role == roleSCTE35 {
+				st.sec = nil // an elementary stream now
+			}
+			st.role = roleES
+		}
 		st.timed = desc.Kind == KindVideo || desc.Kind == KindAudio
 		if !st.listed {
 			st.listed, st.listedSince, st.pidDeadline = true, a.now, 0
@@ -356,13 +396,19 @@ func (a *Analyzer) onPMT(pid uint16, pmt *astits.PMTData) {
 		pids = append(pids, epid)
 		now[epid] = true
 	}
+	var removed []uint16
 	for _, old := range pg.streams {
 		if !now[old] {
+			removed = append(removed, old)
 			if i := a.idx[old]; i > 0 {
 				a.pids[i-1].listed = false
 			}
 		}
 	}
+	if changed {
+		a.pmtChanged(pg, from, pids, removed)
+	}
+	pg.version = a.curVersion
 	pg.streams = pids
 }
 
@@ -377,6 +423,10 @@ func roleName(r role) string {
 		return "PAT"
 	case rolePMT:
 		return "PMT"
+	case roleSDT:
+		return "SDT"
+	case roleSCTE35:
+		return "SCTE-35"
 	case roleNull:
 		return "null"
 	}

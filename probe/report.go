@@ -27,6 +27,11 @@ type Report struct {
 	PacketSize     int           `json:"packet_size,omitempty"`     // 188, 192 (M2TS) or 204 (with Reed-Solomon bytes)
 	TSBitrateBps   float64       `json:"ts_bitrate_bps"`            // whole multiplex, average over the inspected span
 	TR101290Detail []CheckDetail `json:"tr101290_detail,omitempty"` // indicators that fired, with first/last occurrence
+
+	// Issue 16: SCTE-35 cues, the PID history and the stuffing share.
+	Cues          []Cue      `json:"cues"`            // SCTE-35 splice_insert and time_signal, in arrival order
+	PIDHistory    []PIDEvent `json:"pid_history"`     // PIDs starting and stopping, PMT versions, scrambling changes
+	NullPacketPct float64    `json:"null_packet_pct"` // share of null packets (PID 0x1FFF) in the multiplex, percent
 }
 
 // Program is one MPEG program (a PMT) and its elementary streams.
@@ -35,6 +40,9 @@ type Program struct {
 	PMTPID  uint16   `json:"pmt_pid"`
 	PCRPID  uint16   `json:"pcr_pid,omitempty"`
 	Streams []Stream `json:"streams"`
+
+	ServiceName  string `json:"service_name"`  // from the SDT's service_descriptor, "" without one
+	ProviderName string `json:"provider_name"` // service_provider_name of the same descriptor
 
 	PMTVersion int  `json:"pmt_version"`           // version_number of the last PMT, -1 if none arrived
 	PMTChanges int  `json:"pmt_changes,omitempty"` // PMT version changes seen mid-stream
@@ -102,6 +110,10 @@ type PIDStats struct {
 	Packets    uint64  `json:"packets"`
 	BitrateBps float64 `json:"bitrate_bps"` // average over the inspected span
 	CCErrors   uint64  `json:"cc_errors"`
+
+	BitrateMinBps    float64 `json:"bitrate_min_bps,omitempty"`   // lowest over the complete 1 s windows of the stream clock
+	BitrateMaxBps    float64 `json:"bitrate_max_bps,omitempty"`   // highest over the same windows
+	ScrambledPackets uint64  `json:"scrambled_packets,omitempty"` // packets with transport_scrambling_control set
 
 	Label           string      `json:"label,omitempty"`             // what the PID carries: PAT, PMT program 1, h264 video, null...
 	Bitrate1sBps    float64     `json:"bitrate_1s_bps"`              // over the last complete 1 s window

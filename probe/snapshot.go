@@ -29,6 +29,8 @@ func (a *Analyzer) Report() Report {
 		Programs:      []Program{},
 		PIDs:          []PIDStats{},
 		Events:        []MediaEvent{},
+		Cues:          a.cueReport(),
+		PIDHistory:    a.historyReport(),
 		MediaAnalysis: MediaBitstreamOnly,
 		Packets:       a.pktN,
 		Bytes:         a.bytesIn,
@@ -49,7 +51,8 @@ func (a *Analyzer) Report() Report {
 	for _, n := range nums {
 		pg := a.programs[n]
 		p := Program{Number: n, PMTPID: pg.pmtPID, PCRPID: pg.pcrPID, Streams: []Stream{},
-			PMTVersion: pg.version, PMTChanges: pg.changes, InPAT: pg.inPAT}
+			PMTVersion: pg.version, PMTChanges: pg.changes, InPAT: pg.inPAT,
+			ServiceName: a.services[n].name, ProviderName: a.services[n].provider}
 		if pg.pcrPID == NullPID {
 			p.PCRPID = 0
 		}
@@ -79,8 +82,13 @@ func (a *Analyzer) Report() Report {
 		if dur > 0 {
 			ps.BitrateBps = float64(st.packets*PacketSize*8) / dur
 		}
-		if a.now-st.winStart < 2*second {
-			ps.Bitrate1sBps = st.rate1s
+		ps.Bitrate1sBps = st.rate1s
+		if st.rateN > 0 {
+			ps.BitrateMinBps, ps.BitrateMaxBps = st.rateMin, st.rateMax
+		}
+		ps.ScrambledPackets = st.scrPkts
+		if st.pid == NullPID && a.pktN > 0 {
+			r.NullPacketPct = round3(float64(st.packets) * 100 / float64(a.pktN))
 		}
 		if st.pcrCount > 0 {
 			pc := &PCRStats{Count: st.pcrCount, IntervalMinMS: msOf(st.pcrIntMin), IntervalMaxMS: msOf(st.pcrIntMax), JitterMaxMS: msOf(st.jitterMax)}
@@ -178,7 +186,13 @@ func (a *Analyzer) problems(r *Report) []string {
 		add("%d packets flagged with the transport error indicator: the link before this point could not correct them", r.TR101290.TransportError)
 	}
 	if r.TR101290.CRCError > 0 {
-		add("%d PAT/PMT sections failed their CRC: corrupted tables", r.TR101290.CRCError)
+		add("%d PAT/PMT/SDT/SCTE-35 sections failed their CRC: corrupted tables or cues", r.TR101290.CRCError)
+	}
+	if a.cuesDropped > 0 {
+		add("%d more SCTE-35 cues arrived than the %d kept", a.cuesDropped, maxCues)
+	}
+	if a.histDropped > 0 {
+		add("%d more PID changes happened than the %d kept in the history", a.histDropped, maxHistory)
 	}
 	for _, p := range r.PIDs {
 		if p.PESLengthErrors > 0 {

@@ -34,8 +34,8 @@ var checkWords = [numChecks]string{
 	"a program's PMT missing for more than 0.5 s or scrambled",
 	"a PID listed in a PMT did not arrive for longer than the PID timeout",
 	"packet flagged with the transport error indicator (uncorrectable upstream)",
-	"PAT or PMT section failed its CRC32 check",
-	"PCR gap longer than 40 ms",
+	"PAT, PMT, SDT or SCTE-35 section failed its CRC32 check",
+	"PCR gap longer than 40 ms (a gap over 100 ms counts here too)",
 	"PCR jumped (more than 100 ms or backwards) without the discontinuity flag",
 	"no PTS for more than 700 ms on an audio or video PID",
 }

@@ -222,6 +222,9 @@ func writeInspectText(w io.Writer, target string, r probe.Report) {
 	if r.PacketSize != 0 && r.PacketSize != probe.PacketSize {
 		fmt.Fprintf(w, ", %d-byte packets", r.PacketSize)
 	}
+	if r.NullPacketPct > 0 {
+		fmt.Fprintf(w, ", %.1f%% null packets", r.NullPacketPct)
+	}
 	fmt.Fprintln(w)
 
 	verdict := "OK: no TR 101 290 priority 1 errors"
@@ -237,8 +240,11 @@ func writeInspectText(w io.Writer, target string, r probe.Report) {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	for _, p := range r.Programs {
 		extra := ""
+		if p.ServiceName != "" || p.ProviderName != "" {
+			extra = fmt.Sprintf(", service %q from %q", p.ServiceName, p.ProviderName)
+		}
 		if p.PMTChanges > 0 {
-			extra = fmt.Sprintf(", PMT changed %d time(s)", p.PMTChanges)
+			extra += fmt.Sprintf(", PMT changed %d time(s)", p.PMTChanges)
 		}
 		if !p.InPAT {
 			extra += ", no longer in the PAT"
@@ -252,7 +258,7 @@ func writeInspectText(w io.Writer, target string, r probe.Report) {
 
 	fmt.Fprintln(w, "\nPIDs")
 	tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "  PID\tcarries\tpackets\tavg rate\tlast 1 s\tCC errors\tPCR interval (max)\t")
+	fmt.Fprintln(tw, "  PID\tcarries\tpackets\tavg rate\tlast 1 s\tCC errors\tPCR interval (max)\t1 s min\t1 s max\t")
 	for _, p := range r.PIDs {
 		pcr := "-"
 		if p.PCR != nil {
@@ -262,7 +268,17 @@ func writeInspectText(w io.Writer, target string, r probe.Report) {
 		if label == "" {
 			label = "?"
 		}
-		fmt.Fprintf(tw, "  %d\t%s\t%d\t%s\t%s\t%d\t%s\t\n", p.PID, label, p.Packets, mbps(p.BitrateBps), mbps(p.Bitrate1sBps), p.CCErrors, pcr)
+		if p.ScrambledPackets > 0 {
+			label += fmt.Sprintf(" (%d scrambled)", p.ScrambledPackets)
+		}
+		lo, hi := "-", "-"
+		if p.BitrateMaxBps > 0 {
+			lo, hi = mbps(p.BitrateMinBps), mbps(p.BitrateMaxBps)
+			if p.BitrateMinBps == 0 {
+				lo = "0"
+			}
+		}
+		fmt.Fprintf(tw, "  %d\t%s\t%d\t%s\t%s\t%d\t%s\t%s\t%s\t\n", p.PID, label, p.Packets, mbps(p.BitrateBps), mbps(p.Bitrate1sBps), p.CCErrors, pcr, lo, hi)
 	}
 	tw.Flush()
 
@@ -308,6 +324,8 @@ func writeInspectText(w io.Writer, target string, r probe.Report) {
 		}
 		fmt.Fprintf(w, "  %-7s PID %d from %.2f s %s\n", e.Kind, e.PID, e.StartS, end)
 	}
+
+	writeCuesText(w, r)
 
 	if len(r.Problems) > 0 {
 		fmt.Fprintln(w, "\nProblems")
@@ -361,4 +379,71 @@ func (w *sampleWriter) inspection(target string, r probe.Report) {
 		fmt.Fprintln(w.std.Stdout)
 		writeInspectText(w.std.Stdout, target, r)
 	}
+}
+
+// writeCuesText prints the SCTE-35 cues and the PID history.
+func writeCuesText(w io.Writer, r probe.Report) {
+	if len(r.Cues) > 0 {
+		fmt.Fprintln(w, "\nSCTE-35 cues (media time)")
+		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+		for _, c := range r.Cues {
+			fmt.Fprintf(tw, "  %s\n", cueWords(c))
+		}
+		tw.Flush()
+	}
+	var changes []probe.PIDEvent
+	for _, e := range r.PIDHistory {
+		if e.Kind != probe.PIDStart || e.Detail != "" { // first appearances are in the PID table
+			changes = append(changes, e)
+		}
+	}
+	if len(changes) == 0 {
+		return
+	}
+	fmt.Fprintln(w, "\nPID history (stream clock)")
+	for i, e := range changes {
+		if i == 50 {
+			fmt.Fprintf(w, "  ... %d more\n", len(changes)-i)
+			break
+		}
+		d := e.Detail
+		if d != "" {
+			d = ": " + d
+		}
+		fmt.Fprintf(w, "  %7.2f s  %-11s PID %d%s\n", e.TimeS, e.Kind, e.PID, d)
+	}
+}
+
+// cueWords says what one cue asks for, e.g. "splice_insert 101 OUT of
+// network at 1.000 s for 1.50 s (pre-roll 0.47 s), PID 500".
+func cueWords(c probe.Cue) string {
+	dir := "back IN to network"
+	if c.OutOfNetwork {
+		dir = "OUT of network"
+	}
+	if c.Command == "time_signal" {
+		dir = c.Segmentation
+		if dir == "" {
+			dir = "no segmentation"
+		}
+	}
+	if c.Cancel {
+		dir = "CANCELLED"
+	}
+	at := fmt.Sprintf("at %.3f s", c.PTSS)
+	if c.Immediate {
+		at = fmt.Sprintf("immediately (%.3f s)", c.PTSS)
+	}
+	s := fmt.Sprintf("%.3f s\t%s %d\t%s %s", c.ArrivalS, c.Command, c.EventID, dir, at)
+	if c.DurationS > 0 {
+		s += fmt.Sprintf(" for %.2f s", c.DurationS)
+	}
+	if !c.Immediate {
+		s += fmt.Sprintf(" (pre-roll %.2f s)", c.PrerollS)
+	}
+	s += fmt.Sprintf("\tPID %d", c.PID)
+	if c.Repeats > 0 {
+		s += fmt.Sprintf(", sent %d times", c.Repeats+1)
+	}
+	return s
 }

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/srtscope/srtscope/app/record"
+	"github.com/srtscope/srtscope/probe"
 )
 
 // kv is one labelled value of the cover summary.
@@ -227,7 +228,69 @@ func inspectionSection(sum Summary) section {
 		tr.Bad = append(tr.Bad, c.n > 0)
 	}
 	sec.Tables = []table{progs, pids, tr}
+	sec.Tables = append(sec.Tables, serviceCueTables(r)...)
 	return sec
+}
+
+// serviceCueTables are the issue-16 tables of the inspection: the SDT's
+// service names, the SCTE-35 cues and the PID changes. Each appears only
+// when there is something to show.
+func serviceCueTables(r probe.Report) []table {
+	var out []table
+	svc := table{Title: "Services (SDT)", Header: []string{"Program", "Service", "Provider"}, Num: []bool{true, false, false}, Widths: []float64{1, 3, 3}}
+	for _, p := range r.Programs {
+		if p.ServiceName != "" || p.ProviderName != "" {
+			svc.Rows = append(svc.Rows, []string{strconv.Itoa(int(p.Number)), orDash(p.ServiceName), orDash(p.ProviderName)})
+		}
+	}
+	if len(svc.Rows) > 0 {
+		out = append(out, svc)
+	}
+	if len(r.Cues) > 0 {
+		cues := table{Title: "SCTE-35 cues", Note: "Media time from the start of the inspected stream; pre-roll is how long before the splice the cue arrived.",
+			Header: []string{"Arrived", "PID", "Command", "Event", "Direction", "Splice at", "Duration", "Pre-roll"},
+			Num:    []bool{true, true, false, true, false, true, true, true}, Widths: []float64{1.2, 0.8, 1.6, 1.2, 2.6, 1.2, 1.2, 1.2}}
+		for _, c := range r.Cues {
+			dir := "in to network"
+			if c.OutOfNetwork {
+				dir = "out of network"
+			}
+			if c.Command == "time_signal" {
+				dir = orDash(c.Segmentation)
+			}
+			if c.Cancel {
+				dir = "cancelled"
+			}
+			at := fmtF(c.PTSS, 3) + " s"
+			if c.Immediate {
+				at = "immediate"
+			}
+			dur := "—"
+			if c.DurationS > 0 {
+				dur = fmtF(c.DurationS, 2) + " s"
+			}
+			cues.Rows = append(cues.Rows, []string{fmtF(c.ArrivalS, 3) + " s", strconv.Itoa(int(c.PID)), c.Command, strconv.FormatUint(uint64(c.EventID), 10),
+				dir, at, dur, fmtF(c.PrerollS, 2) + " s"})
+			cues.Bad = append(cues.Bad, false)
+		}
+		out = append(out, cues)
+	}
+	hist := table{Title: "PID changes", Note: "Stream clock from the first PCR.", Header: []string{"Time", "Change", "PID", "Detail"},
+		Num: []bool{true, false, true, false}, Widths: []float64{1.2, 1.6, 1, 5}}
+	for _, e := range r.PIDHistory {
+		if e.Kind == probe.PIDStart && e.Detail == "" {
+			continue // first appearances
+		}
+		if len(hist.Rows) == 100 {
+			break
+		}
+		hist.Rows = append(hist.Rows, []string{fmtF(e.TimeS, 2) + " s", e.Kind, strconv.Itoa(int(e.PID)), orDash(e.Detail)})
+		hist.Bad = append(hist.Bad, e.Kind == probe.PIDStop || e.Kind == probe.Scrambled)
+	}
+	if len(hist.Rows) > 0 {
+		out = append(out, hist)
+	}
+	return out
 }
 
 func mediaSection(sum Summary) section {

@@ -105,7 +105,7 @@ func syntheticIn(tb testing.TB, dbPath string, n int) *record.Session {
 	}
 	rec.Inspection(sec(n-1), probe.Report{
 		DurationS: float64(n - 1), MediaAnalysis: "ffmpeg",
-		Programs: []probe.Program{{Number: 1, PMTPID: 4096, PCRPID: 256, Streams: []probe.Stream{
+		Programs: []probe.Program{{Number: 1, PMTPID: 4096, PCRPID: 256, ServiceName: "Main stage", ProviderName: "Venue AV", Streams: []probe.Stream{
 			{PID: 256, StreamType: 0x1b, Kind: "video", Codec: "h264", Width: 1920, Height: 1080, FPS: 25, Profile: "High", Level: "4.0"},
 			{PID: 257, StreamType: 0x0f, Kind: "audio", Codec: "aac", SampleRate: 48000, Channels: 2, Language: "eng"},
 		}}},
@@ -114,6 +114,9 @@ func syntheticIn(tb testing.TB, dbPath string, n int) *record.Session {
 		TR101290: probe.TR101290{CCError: 16, PCRDiscontinuityError: 1},
 		Events: []probe.MediaEvent{{Kind: "freeze", PID: 256, StartS: float64(outage) + 8, EndS: float64(outage) + 10.5},
 			{Kind: "silence", PID: 257, StartS: float64(outage) + 8, EndS: float64(outage) + 11}},
+		Cues: []probe.Cue{{PID: 500, Command: "splice_insert", EventID: 101, OutOfNetwork: true, PTSS: 120, DurationS: 30, PrerollS: 4, ArrivalS: 116, PTS: 10_926_000}},
+		PIDHistory: []probe.PIDEvent{{TimeS: 0, Kind: probe.PIDStart, PID: 256},
+			{TimeS: float64(outage) + 3, Kind: probe.PIDStop, PID: 257, Detail: "no packet for 2.00 s since"}},
 	})
 	wiz, _ := json.Marshal(map[string]any{"rtt_ms": 44.8, "loss_pct": 0.6, "steps": []map[string]any{
 		{"multiplier": 4, "latency_ms": 180, "duration_s": 30, "pkts_lost": 95, "pkts_retrans": 90, "pkts_dropped": 12, "rtt_ms": 45.1},

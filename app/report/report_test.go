@@ -24,7 +24,8 @@ func TestExportEveryFormat(t *testing.T) {
 		has    []string // in the raw file (PDF streams are compressed)
 	}{
 		{PDF, "%PDF-", nil},
-		{HTML, "<!DOCTYPE html>", []string{"Main stage", "<svg", "Stream inspection", "Latency wizard", "freeze", "h264", "Continuity count error", "peer closed the connection", "never reached the decoder"}},
+		{HTML, "<!DOCTYPE html>", []string{"Main stage", "<svg", "Stream inspection", "Latency wizard", "freeze", "h264", "Continuity count error", "peer closed the connection", "never reached the decoder",
+			"SCTE-35 cues", "splice_insert", "out of network", "Services (SDT)", "Venue AV", "PID changes", "pid_stop"}},
 		{CSV, "# srtscope", []string{"msRTT", "pktRcvLoss", "pktRcvRetrans", "pktRcvDrop", "mbpsRecvRate", "\ntime,state,peer,rtt_ms,latency_ms,rtt_multiplier,recv_mbps,pkts_recv,pkts_lost,pkts_retrans,pkts_dropped,bytes_recv\n"}},
 		{JSON, "{", []string{`"samples"`, `"rtt_ms"`, `"pkts_dropped"`, `"inspections"`, `"wizard_results"`, `"summary"`}},
 	}

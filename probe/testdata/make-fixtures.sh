@@ -64,5 +64,8 @@ ff -f lavfi -i smptebars=s=320x240:r=25 -f lavfi -i sine=f=1000:sample_rate=4800
 # 10. bars_tone.ts with known packets removed (CC errors) and duplicated (legal).
 (cd "$root" && go run ./probe/testdata/ccdamage probe/testdata/bars_tone.ts probe/testdata/cc_errors.ts)
 
+# 11. bars_tone.ts with an SCTE-35 PID and cue sections at known splice times.
+(cd "$root" && go run ./probe/testdata/scte35cues probe/testdata/bars_tone.ts probe/testdata/scte35_cues.ts)
+
 ls -l *.ts
 du -ch *.ts | tail -1
