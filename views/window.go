@@ -67,15 +67,20 @@ func Run(ctx context.Context, opts Options) error {
 	w.SetMainMenu(ui.menu())
 	ui.addShortcuts()
 
-	w.Resize(fyne.NewSize(float32(prefs.FloatWithFallback("window.width", 1280)), float32(prefs.FloatWithFallback("window.height", 780))))
+	// The size the operator left, never below the minimum; the window does
+	// not resize itself after this (the content's minimum is fixed).
+	w.Resize(fyne.NewSize(
+		max(float32(prefs.FloatWithFallback("window.width", 1280)), windowMinWidth),
+		max(float32(prefs.FloatWithFallback("window.height", 780)), windowMinContentHeight)))
 	ui.split.Offset = prefs.FloatWithFallback("layout.split", 0.3)
-	w.SetCloseIntercept(func() {
+	ui.closeFn = func() {
 		prefs.SetFloat("window.width", float64(w.Canvas().Size().Width))
 		prefs.SetFloat("window.height", float64(w.Canvas().Size().Height))
 		prefs.SetFloat("layout.split", ui.split.Offset)
 		ui.stop()
 		w.Close()
-	})
+	}
+	w.SetCloseIntercept(ui.quit)
 	go func() { // main's context ends (Ctrl+C, SIGTERM): quit
 		select {
 		case <-ctx.Done():
@@ -121,8 +126,27 @@ func (n *notifier) alarm(id app.FeedID, name string, c app.AlarmChange) {
 	n.app.SendNotification(fyne.NewNotification("srtscope: "+name, c.Detail))
 }
 
-// mainUI is the window: the feed list on the left, the selected feed's
-// detail on the right.
+// Window size floor: 1024x700 with the menu bar, so the content's own
+// minimum is the rest. The content never asks for more, so the window
+// never grows by itself when a tab or a long text appears.
+const (
+	windowMinWidth         = 1024
+	windowMinHeight        = 700
+	menuBarHeight          = 30
+	windowMinContentHeight = windowMinHeight - menuBarHeight
+)
+
+// viewMode is what the window shows: the wall of tiles, or the feed list
+// with the selected feed's detail.
+type viewMode int
+
+const (
+	viewDetail viewMode = iota
+	viewWall
+)
+
+// mainUI is the window: the wall of every feed, or the feed list on the
+// left with the selected feed's detail on the right.
 type mainUI struct {
 	ctx     context.Context // ends when the window quits
 	ctrl    *app.Controller
@@ -131,10 +155,22 @@ type mainUI struct {
 	split   *container.Split
 	list    *feedList
 	detail  *feedDetail
+	wall    *wallView
+	preview *wallTile // the selected feed's tile under the list: its picture moves
+	tips    *tipLayer
+	toolbar *widget.Toolbar
+	thumbs  thumbCache
+
+	// closeFn ends the window once quitting is decided (Run sets it; it
+	// saves the window's size and closes).
+	closeFn func()
 
 	// Only touched on the UI goroutine.
-	selected app.FeedID
-	demoSaid int // 0, 1 after "connected", 2 after the charts line
+	selected   app.FeedID
+	mode       viewMode
+	viewChosen bool // the operator picked a view or a feed: stop choosing for them
+	auto       bool // the window is selecting a feed itself, not the operator
+	demoSaid   int  // 0, 1 after "connected", 2 after the charts line
 
 	stopOnce sync.Once
 	done     chan struct{}
@@ -146,22 +182,60 @@ func newMainUI(ctx context.Context, ctrl *app.Controller, w fyne.Window) *mainUI
 	ui.detail.onTune = ui.tuneLatency
 	ui.list = newFeedList(func(id app.FeedID) {
 		ui.selected = id
+		if !ui.auto {
+			ui.viewChosen = true
+			// The list keeps no keyboard focus: Esc, Space and the arrows
+			// go to the window's own keys.
+			if c := fyne.CurrentApp().Driver().CanvasForObject(ui.list.list); c != nil {
+				c.Unfocus()
+			}
+		}
 		ui.refresh()
 	})
-	toolbar := widget.NewToolbar(
-		widget.NewToolbarAction(theme.ContentAddIcon(), ui.newSession),
+	ui.wall = newWallView(ui.openDetail)
+	ui.preview = newWallTile(nil)
+	ui.preview.Hide()
+	ui.tips = newTipLayer()
+	ui.toolbar = widget.NewToolbar(
+		newTipAction(theme.ContentAddIcon(), "New session (Ctrl+N)", ui.tips, ui.newSession),
 		widget.NewToolbarSeparator(),
-		widget.NewToolbarAction(theme.MediaPlayIcon(), func() { ui.startStop(true) }),
-		widget.NewToolbarAction(theme.MediaStopIcon(), func() { ui.startStop(false) }),
-		widget.NewToolbarAction(theme.ContentCopyIcon(), ui.duplicate),
-		widget.NewToolbarAction(theme.DeleteIcon(), ui.remove),
+		newTipAction(theme.MediaPlayIcon(), "Start the feed (Space)", ui.tips, func() { ui.startStop(true) }),
+		newTipAction(theme.MediaStopIcon(), "Stop the feed (Space)", ui.tips, func() { ui.startStop(false) }),
+		newTipAction(theme.ContentCopyIcon(), "Duplicate the feed", ui.tips, ui.duplicate),
+		newTipAction(theme.DeleteIcon(), "Remove the feed", ui.tips, ui.remove),
+		widget.NewToolbarSpacer(),
+		newTipAction(theme.GridIcon(), "Wall: every feed at a glance (Esc)", ui.tips, ui.showWall),
+		newTipAction(theme.ListIcon(), "Feed detail (Enter)", ui.tips, ui.showDetail),
 	)
-	left := container.NewBorder(toolbar, nil, nil, nil, ui.list.widget())
-	ui.split = container.NewHSplit(left, ui.detail.content)
+	previewBox := container.New(&minSizeLayout{min: fyne.NewSize(0, 190)}, ui.preview)
+	left := container.NewBorder(nil, previewBox, nil, nil, ui.list.widget())
+	// Both sides have a fixed minimum, so the divider stays where the
+	// operator leaves it whatever the selected feed shows.
+	ui.split = container.NewHSplit(
+		container.New(&minSizeLayout{min: fyne.NewSize(220, 0)}, left),
+		container.New(&minSizeLayout{min: fyne.NewSize(600, 0)}, ui.detail.content))
 	ui.split.Offset = 0.3
-	ui.content = ui.split
+	ui.wall.content.Hide()
+	body := container.NewBorder(ui.toolbar, nil, nil, nil, container.NewStack(ui.split, ui.wall.content))
+	ui.content = container.New(&minSizeLayout{min: fyne.NewSize(windowMinWidth, windowMinContentHeight)}, body, ui.tips.content)
 	return ui
 }
+
+// minSizeLayout stacks its objects over the whole space and asks for a
+// fixed minimum, whatever they ask: what is inside cannot push the split
+// divider or the window.
+type minSizeLayout struct{ min fyne.Size }
+
+// Layout gives every object the whole space.
+func (l *minSizeLayout) Layout(objs []fyne.CanvasObject, size fyne.Size) {
+	for _, o := range objs {
+		o.Move(fyne.NewPos(0, 0))
+		o.Resize(size)
+	}
+}
+
+// MinSize is the fixed minimum.
+func (l *minSizeLayout) MinSize([]fyne.CanvasObject) fyne.Size { return l.min }
 
 func (ui *mainUI) menu() *fyne.MainMenu {
 	file := fyne.NewMenu("File",
@@ -173,39 +247,173 @@ func (ui *mainUI) menu() *fyne.MainMenu {
 		fyne.NewMenuItemSeparator(),
 		fyne.NewMenuItem("Settings…", ui.showSettings),
 	)
+	quit := fyne.NewMenuItem("Quit", ui.quit)
+	quit.IsQuit = true
+	quit.Shortcut = quitShortcut
+	file.Items = append(file.Items, fyne.NewMenuItemSeparator(), quit)
 	view := fyne.NewMenu("View",
+		fyne.NewMenuItem("Wall (Esc)", ui.showWall),
+		fyne.NewMenuItem("Feed detail (Enter)", ui.showDetail),
+		fyne.NewMenuItemSeparator(),
 		fyne.NewMenuItem("Next feed", func() { ui.step(1) }),
 		fyne.NewMenuItem("Previous feed", func() { ui.step(-1) }),
+		fyne.NewMenuItemSeparator(),
+		fyne.NewMenuItem("Acknowledge the feed's alarms", ui.acknowledge),
 		fyne.NewMenuItemSeparator(),
 		fyne.NewMenuItem("Demo: black and silence for 5 s", func() { ui.inject(func() error { return ui.ctrl.InjectBlack(5 * time.Second) }) }),
 		fyne.NewMenuItem("Demo: 4 s outage", func() { ui.inject(func() error { return ui.ctrl.InjectOutage(4 * time.Second) }) }),
 	)
 	help := fyne.NewMenu("Help",
 		fyne.NewMenuItem("Keyboard shortcuts", func() {
-			dialog.ShowInformation("Keyboard shortcuts", "Ctrl+N\tnew session\nSpace\tstart or stop the selected feed\nDown / Up\tnext / previous feed\nCtrl+Q\tquit", ui.w)
+			dialog.ShowInformation("Keyboard shortcuts", "Ctrl+N\tnew session\nSpace\tstart or stop the selected feed\nArrows\tmove between tiles on the wall\nEnter\topen the feed's detail\nEsc\tback to the wall\nDown / Up\tnext / previous feed in the detail\nCtrl+Q\tquit", ui.w)
 		}),
 		fyne.NewMenuItem("About", ui.showAbout),
 	)
 	return fyne.NewMainMenu(file, view, help)
 }
 
+// quitShortcut is Ctrl+Q (Cmd+Q on macOS).
+var quitShortcut = &desktop.CustomShortcut{KeyName: fyne.KeyQ, Modifier: fyne.KeyModifierShortcutDefault}
+
 func (ui *mainUI) addShortcuts() {
 	c := ui.w.Canvas()
 	c.AddShortcut(&desktop.CustomShortcut{KeyName: fyne.KeyN, Modifier: fyne.KeyModifierShortcutDefault}, func(fyne.Shortcut) { ui.newSession() })
-	c.SetOnTypedKey(func(e *fyne.KeyEvent) {
-		switch e.Name {
-		case fyne.KeySpace:
-			if v, ok := ui.ctrl.Feed(ui.selected); ok {
-				ui.startStop(!v.Running)
-			}
-		case fyne.KeyDown:
-			ui.step(1)
-		case fyne.KeyUp:
-			ui.step(-1)
-		}
-	})
+	c.AddShortcut(quitShortcut, func(fyne.Shortcut) { ui.quit() })
+	c.SetOnTypedKey(ui.typedKey)
 }
 
+// typedKey handles the keys no widget took: on the wall the arrows move
+// the focus ring and Enter opens the feed; in the detail Esc goes back to
+// the wall and Up/Down step through the feeds; Space starts or stops.
+func (ui *mainUI) typedKey(e *fyne.KeyEvent) {
+	if e.Name == fyne.KeySpace {
+		if v, ok := ui.ctrl.Feed(ui.current()); ok {
+			ui.startStop(!v.Running)
+		}
+		return
+	}
+	if ui.mode == viewWall {
+		switch e.Name {
+		case fyne.KeyReturn, fyne.KeyEnter:
+			if id, ok := ui.wall.focused(); ok {
+				ui.openDetail(id)
+			}
+		default:
+			if ui.wall.move(e.Name) {
+				ui.viewChosen = true
+			}
+		}
+		return
+	}
+	switch e.Name {
+	case fyne.KeyEscape:
+		ui.showWall()
+	case fyne.KeyDown:
+		ui.step(1)
+	case fyne.KeyUp:
+		ui.step(-1)
+	}
+}
+
+// current is the feed the toolbar and Space act on: the focused tile on
+// the wall, the selected feed in the detail.
+func (ui *mainUI) current() app.FeedID {
+	if ui.mode == viewWall {
+		id, _ := ui.wall.focused()
+		return id
+	}
+	return ui.selected
+}
+
+// setMode shows the wall or the detail (UI goroutine).
+func (ui *mainUI) setMode(m viewMode) {
+	if ui.mode == m {
+		return
+	}
+	ui.mode = m
+	if m == viewWall {
+		ui.split.Hide()
+		ui.wall.content.Show()
+		ui.wall.focusID(ui.selected)
+	} else {
+		ui.wall.content.Hide()
+		ui.split.Show()
+	}
+	ui.refresh()
+}
+
+// showWall is View > Wall and Esc in the detail.
+func (ui *mainUI) showWall() {
+	ui.viewChosen = true
+	ui.setMode(viewWall)
+}
+
+// showDetail is View > Feed detail: the focused tile's feed, or the
+// selected one.
+func (ui *mainUI) showDetail() {
+	id := ui.current()
+	if id == 0 {
+		if feeds := ui.ctrl.Feeds(); len(feeds) > 0 {
+			id = feeds[0].ID
+		}
+	}
+	if id == 0 {
+		ui.viewChosen = true
+		ui.setMode(viewDetail)
+		return
+	}
+	ui.openDetail(id)
+}
+
+// openDetail shows a feed's detail: a tile's tap or Enter.
+func (ui *mainUI) openDetail(id app.FeedID) {
+	ui.viewChosen = true
+	ui.setMode(viewDetail)
+	ui.list.selectID(id)
+	ui.w.Canvas().Unfocus()
+}
+
+// acknowledge acknowledges the current feed's alarms.
+func (ui *mainUI) acknowledge() {
+	if id := ui.current(); id != 0 {
+		go ui.ctrl.Acknowledge(id)
+	}
+}
+
+// liveFeeds counts the feeds that are running.
+func (ui *mainUI) liveFeeds() int {
+	n := 0
+	for _, v := range ui.ctrl.Feeds() {
+		if v.Running {
+			n++
+		}
+	}
+	return n
+}
+
+// quit is Ctrl+Q, File > Quit and the window's close button: with live
+// feeds it asks first, since quitting stops them.
+func (ui *mainUI) quit() {
+	live := ui.liveFeeds()
+	if live == 0 {
+		ui.closeFn()
+		return
+	}
+	what := "1 feed is live"
+	if live > 1 {
+		what = fmt.Sprintf("%d feeds are live", live)
+	}
+	d := dialog.NewConfirm("Quit srtscope?", what+". Quitting stops them and ends their recordings.", func(ok bool) {
+		if ok {
+			ui.closeFn()
+		}
+	}, ui.w)
+	d.SetConfirmText("Quit")
+	d.SetDismissText("Keep monitoring")
+	d.Show()
+}
+
+// step selects the next (delta 1) or previous (-1) feed in the detail.
 func (ui *mainUI) step(delta int) {
 	feeds := ui.ctrl.Feeds()
 	if len(feeds) == 0 {
@@ -217,18 +425,23 @@ func (ui *mainUI) step(delta int) {
 			i = (j + delta + len(feeds)) % len(feeds)
 		}
 	}
+	ui.viewChosen = true
 	ui.list.selectID(feeds[i].ID)
 }
 
 func (ui *mainUI) newSession() {
 	showSessionFormWith(ui.ctrl, ui.w, sessionFormOptions{presets: ui.ctrl.PresetsStatus() == nil}, func(id app.FeedID) {
 		ui.refresh()
-		ui.list.selectID(id)
+		if ui.mode == viewWall {
+			ui.wall.focusID(id)
+		} else {
+			ui.list.selectID(id)
+		}
 	})
 }
 
 func (ui *mainUI) startStop(start bool) {
-	id := ui.selected
+	id := ui.current()
 	if id == 0 {
 		return
 	}
@@ -249,17 +462,21 @@ func (ui *mainUI) startStop(start bool) {
 }
 
 func (ui *mainUI) duplicate() {
-	if ui.selected == 0 {
+	if ui.current() == 0 {
 		return
 	}
-	if id, err := ui.ctrl.Duplicate(ui.selected); err == nil {
+	if id, err := ui.ctrl.Duplicate(ui.current()); err == nil {
 		ui.refresh()
-		ui.list.selectID(id)
+		if ui.mode == viewWall {
+			ui.wall.focusID(id)
+		} else {
+			ui.list.selectID(id)
+		}
 	}
 }
 
 func (ui *mainUI) remove() {
-	id := ui.selected
+	id := ui.current()
 	if id == 0 {
 		return
 	}
@@ -271,7 +488,9 @@ func (ui *mainUI) remove() {
 		go func() {
 			ui.ctrl.Remove(id)
 			fyne.Do(func() {
-				ui.selected = 0
+				if ui.selected == id {
+					ui.selected = 0
+				}
 				ui.refresh()
 			})
 		}()
@@ -310,7 +529,11 @@ func (ui *mainUI) refreshLoop() {
 		case <-ui.done:
 			return
 		case <-t.C:
-			fyne.Do(ui.refresh)
+			// The snapshots and the thumbnails' decoding are taken here, off
+			// the UI goroutine, which only copies the results in.
+			feeds := ui.ctrl.Feeds()
+			states := wallStates(feeds, &ui.thumbs)
+			fyne.Do(func() { ui.apply(feeds, states) })
 		}
 	}
 }
@@ -333,12 +556,35 @@ func connectedSamples(h []session.Sample) int {
 // refresh redraws from fresh snapshots; it runs on the UI goroutine.
 func (ui *mainUI) refresh() {
 	feeds := ui.ctrl.Feeds()
-	ui.list.update(feeds)
-	v, ok := ui.ctrl.Feed(ui.selected)
+	ui.apply(feeds, wallStates(feeds, &ui.thumbs))
+}
+
+// apply shows snapshots and their tiles' states (UI goroutine). Only the
+// view on screen is updated.
+func (ui *mainUI) apply(feeds []app.FeedView, states []tileState) {
+	ui.chooseView(feeds)
+	var v app.FeedView
+	ok := false
+	for _, f := range feeds {
+		if f.ID == ui.selected {
+			v, ok = f, true
+		}
+	}
 	if !ok {
 		ui.selected = 0
 	}
-	ui.detail.update(v, ok)
+	if ui.mode == viewWall {
+		ui.wall.set(states)
+	} else {
+		ui.list.update(feeds)
+		ui.detail.update(v, ok)
+		ui.preview.Hidden = !ok
+		for _, st := range states {
+			if ok && st.id == v.ID {
+				ui.preview.set(st)
+			}
+		}
+	}
 	if demo, ok := ui.ctrl.DemoFeed(); ok && ui.demoSaid < 2 {
 		// The window smoke test waits for these lines instead of sleeping.
 		if dv, ok := ui.ctrl.Feed(demo); ok && dv.Sample.State == "connected" && dv.Sample.PktsRecv > 0 {
@@ -354,8 +600,133 @@ func (ui *mainUI) refresh() {
 	}
 }
 
+// chooseView picks the view until the operator does: the wall with two
+// or more feeds, the one feed's detail (selected) with one.
+func (ui *mainUI) chooseView(feeds []app.FeedView) {
+	if ui.viewChosen {
+		return
+	}
+	switch {
+	case len(feeds) >= 2 && ui.mode != viewWall:
+		ui.mode = viewWall
+		ui.split.Hide()
+		ui.wall.content.Show()
+	case len(feeds) == 1 && (ui.mode != viewDetail || ui.selected != feeds[0].ID):
+		ui.mode = viewDetail
+		ui.wall.content.Hide()
+		ui.split.Show()
+		ui.list.update(feeds)
+		ui.auto = true
+		ui.list.selectID(feeds[0].ID)
+		ui.auto = false
+	}
+}
+
 func (ui *mainUI) stop() {
 	ui.stopOnce.Do(func() { close(ui.done) })
+}
+
+// Toolbar tooltips. Fyne 2.8's toolbar actions have none, so each action
+// is a low-importance icon button that shows its words in a layer over the
+// window while the pointer is on it.
+
+// tipAction is a toolbar item with a tooltip.
+type tipAction struct {
+	button *tipButton
+}
+
+func newTipAction(icon fyne.Resource, tip string, layer *tipLayer, run func()) *tipAction {
+	return &tipAction{button: newTipButton(icon, tip, layer, run)}
+}
+
+// ToolbarObject is the button, the same one every time.
+func (a *tipAction) ToolbarObject() fyne.CanvasObject { return a.button }
+
+// tipButton is an icon button that shows a tooltip on hover.
+type tipButton struct {
+	widget.Button
+	tip   string
+	layer *tipLayer
+}
+
+func newTipButton(icon fyne.Resource, tip string, layer *tipLayer, run func()) *tipButton {
+	b := &tipButton{tip: tip, layer: layer}
+	b.Icon, b.OnTapped, b.Importance = icon, run, widget.LowImportance
+	b.ExtendBaseWidget(b)
+	return b
+}
+
+// MouseIn shows the tooltip.
+func (b *tipButton) MouseIn(e *desktop.MouseEvent) {
+	b.Button.MouseIn(e)
+	b.layer.show(b, b.tip)
+}
+
+// MouseOut hides it.
+func (b *tipButton) MouseOut() {
+	b.Button.MouseOut()
+	b.layer.hide(b)
+}
+
+// Tapped hides the tooltip and runs the action.
+func (b *tipButton) Tapped(e *fyne.PointEvent) {
+	b.layer.hide(b)
+	b.Button.Tapped(e)
+}
+
+// tipLayer draws one tooltip over the window. It holds no tappable or
+// hoverable object, so the pointer goes through it.
+type tipLayer struct {
+	content *fyne.Container
+	back    *canvas.Rectangle
+	text    *canvas.Text
+	owner   fyne.CanvasObject
+}
+
+func newTipLayer() *tipLayer {
+	l := &tipLayer{back: canvas.NewRectangle(theme.Color(theme.ColorNameOverlayBackground)), text: canvas.NewText("", theme.Color(theme.ColorNameForeground))}
+	l.back.StrokeColor = theme.Color(theme.ColorNameShadow)
+	l.back.StrokeWidth = 1
+	l.back.CornerRadius = 4
+	l.content = container.NewWithoutLayout(l.back, l.text)
+	l.content.Hide()
+	return l
+}
+
+// show puts tip under obj.
+func (l *tipLayer) show(obj fyne.CanvasObject, tip string) {
+	d := fyne.CurrentApp().Driver()
+	pos := d.AbsolutePositionForObject(obj).Subtract(d.AbsolutePositionForObject(l.content))
+	l.owner = obj
+	l.text.Text = tip
+	l.text.Color = theme.Color(theme.ColorNameForeground)
+	l.back.FillColor = theme.Color(theme.ColorNameOverlayBackground)
+	ts := l.text.MinSize()
+	size := fyne.NewSize(ts.Width+12, ts.Height+8)
+	x := min(pos.X, l.content.Size().Width-size.Width-4)
+	at := fyne.NewPos(max(x, 4), pos.Y+obj.Size().Height+4)
+	l.back.Move(at)
+	l.back.Resize(size)
+	l.text.Move(at.AddXY(6, 4))
+	l.text.Resize(ts)
+	l.content.Show()
+	l.content.Refresh()
+}
+
+// hide takes obj's tooltip away.
+func (l *tipLayer) hide(obj fyne.CanvasObject) {
+	if l.owner == obj {
+		l.owner = nil
+		l.content.Hide()
+	}
+}
+
+// shown is the tooltip's words while one shows, "" otherwise.
+func (l *tipLayer) shown() string {
+	if l.content.Hidden {
+		return ""
+	}
+	return l.text.Text
 }
 
 // About dialog (Help > About).
