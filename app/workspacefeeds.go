@@ -1,0 +1,248 @@
+package app
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/srtscope/srtscope/app/preset"
+	"github.com/srtscope/srtscope/app/workspace"
+	"github.com/srtscope/srtscope/session"
+)
+
+// workspaceKeyPrefix files a workspace feed's passphrase in the keychain
+// apart from the presets' (keyed by preset ID).
+const workspaceKeyPrefix = "workspace:"
+
+// DefaultWorkspacePath is where the window keeps its open feeds: next to
+// presets.json ($SRTSCOPE_CONFIG_DIR, else the user configuration folder).
+func DefaultWorkspacePath() (string, error) {
+	p, err := preset.DefaultPath()
+	if err != nil {
+		return "", fmt.Errorf("app: %w", err)
+	}
+	return filepath.Join(filepath.Dir(p), workspace.FileName), nil
+}
+
+// keychain is the Controller's keychain (the OS one unless the options
+// say otherwise).
+func (c *Controller) keychain() preset.Keychain {
+	if k := c.opts.Stores.Keychain; k != nil {
+		return k
+	}
+	return preset.SystemKeychain{}
+}
+
+// Workspace describes the Controller's feeds (not the demo feeds) as a
+// workspace. An encrypted feed's passphrase goes to the keychain under the
+// feed's name when the keychain takes it; otherwise it is asked for when
+// the workspace opens again.
+func (c *Controller) Workspace() workspace.File {
+	demos := map[FeedID]bool{}
+	c.demoMu.Lock()
+	for _, d := range c.demos {
+		demos[d.FeedID] = true
+	}
+	c.demoMu.Unlock()
+	var f workspace.File
+	for _, v := range c.Feeds() {
+		if demos[v.ID] {
+			continue
+		}
+		spec := v.Spec
+		cfg := spec.Config
+		fd := workspace.Feed{Name: spec.Name, Inspect: spec.Inspect, Media: mediaMode(spec)}
+		start := v.Running || v.Tuning
+		fd.Start = &start
+		if cfg.Passphrase != "" {
+			fd.KeyLength = cfg.PBKeyLen
+			if err := c.keychain().Set(workspaceKeyPrefix+spec.Name, cfg.Passphrase); err == nil {
+				fd.PassphraseKeychain = true
+			} else {
+				fd.PassphrasePrompt = true
+			}
+			cfg.Passphrase, cfg.PBKeyLen = "", 0
+		}
+		fd.URL = cfg.URL(session.ToolLibSRT)
+		fd.Alarms = workspaceAlarms(spec.Thresholds)
+		f.Feeds = append(f.Feeds, fd)
+	}
+	return f
+}
+
+// SaveWorkspace writes the Controller's feeds to path, whole or not at all.
+func (c *Controller) SaveWorkspace(path string) error {
+	return workspace.Save(path, c.Workspace())
+}
+
+// PassphraseAsker asks the operator for a feed's passphrase; ok is false
+// when they decline. Nil means nobody can be asked (a service).
+type PassphraseAsker func(feedName string) (passphrase string, ok bool)
+
+// ErrNoPassphrase is returned for an encrypted workspace feed whose
+// passphrase could not be had.
+var ErrNoPassphrase = errors.New("app: no passphrase for an encrypted feed")
+
+// OpenWorkspace adds the feeds of the workspace at path and starts those
+// marked to start. A feed whose passphrase cannot be had, or that cannot
+// be added, is left out and named in the error; the others open.
+func (c *Controller) OpenWorkspace(path string, ask PassphraseAsker) ([]FeedID, error) {
+	f, err := workspace.Load(path)
+	if err != nil {
+		return nil, err
+	}
+	return c.AddWorkspace(f, ask)
+}
+
+// AddWorkspace adds and starts the feeds of f, as OpenWorkspace does.
+func (c *Controller) AddWorkspace(f workspace.File, ask PassphraseAsker) ([]FeedID, error) {
+	var ids []FeedID
+	var errs []error
+	for _, fd := range f.Feeds {
+		spec, err := c.specFromWorkspace(fd, ask)
+		if err == nil {
+			var id FeedID
+			if id, err = c.Add(spec); err == nil {
+				ids = append(ids, id)
+				if fd.StartsOpen() {
+					err = c.Start(id)
+				}
+			}
+		}
+		if err != nil {
+			errs = append(errs, fmt.Errorf("app: feed %q: %w", fd.Name, err))
+		}
+	}
+	return ids, errors.Join(errs...)
+}
+
+// specFromWorkspace turns a workspace feed into a feed's settings, with its
+// passphrase from where the file says.
+func (c *Controller) specFromWorkspace(fd workspace.Feed, ask PassphraseAsker) (FeedSpec, error) {
+	cfg, _, err := session.ParseURL(fd.URL)
+	if err != nil {
+		return FeedSpec{}, err
+	}
+	pass, err := c.workspacePassphrase(fd, ask)
+	if err != nil {
+		return FeedSpec{}, err
+	}
+	if pass != "" {
+		cfg.Passphrase, cfg.PBKeyLen = pass, fd.KeyLength
+		if cfg.PBKeyLen == 0 {
+			cfg.PBKeyLen = 16
+		}
+	}
+	if err := cfg.Validate(); err != nil {
+		return FeedSpec{}, err
+	}
+	spec := FeedSpec{Name: fd.Name, Config: cfg, Inspect: fd.Inspect, Thresholds: thresholdsFromWorkspace(fd.Alarms)}
+	switch fd.Media {
+	case workspace.MediaLight:
+		spec.Media, spec.LightMedia = true, true
+	case workspace.MediaFull:
+		spec.Media = true
+	}
+	return spec, nil
+}
+
+func (c *Controller) workspacePassphrase(fd workspace.Feed, ask PassphraseAsker) (string, error) {
+	switch {
+	case fd.PassphraseEnv != "":
+		p := os.Getenv(fd.PassphraseEnv)
+		if p == "" {
+			return "", fmt.Errorf("%w: the environment variable %s is not set", ErrNoPassphrase, fd.PassphraseEnv)
+		}
+		return p, nil
+	case fd.PassphraseFile != "":
+		p, err := workspace.ReadPassphraseFile(fd.PassphraseFile)
+		if err != nil {
+			return "", fmt.Errorf("%w: %w", ErrNoPassphrase, err)
+		}
+		return p, nil
+	case fd.PassphraseKeychain:
+		p, err := c.keychain().Get(workspaceKeyPrefix + fd.Name)
+		if err == nil && p != "" {
+			return p, nil
+		}
+		if ask != nil {
+			if p, ok := ask(fd.Name); ok && p != "" {
+				return p, nil
+			}
+		}
+		return "", fmt.Errorf("%w: the keychain has none for it (%w)", ErrNoPassphrase, err)
+	case fd.PassphrasePrompt:
+		if ask == nil {
+			return "", fmt.Errorf("%w: the workspace says to type it, and nobody can be asked here: use passphrase_env or passphrase_file", ErrNoPassphrase)
+		}
+		if p, ok := ask(fd.Name); ok && p != "" {
+			return p, nil
+		}
+		return "", fmt.Errorf("%w: none was typed", ErrNoPassphrase)
+	}
+	return "", nil
+}
+
+func mediaMode(spec FeedSpec) string {
+	switch {
+	case !spec.Media:
+		return workspace.MediaOff
+	case spec.LightMedia:
+		return workspace.MediaLight
+	}
+	return workspace.MediaFull
+}
+
+// workspaceAlarms states the thresholds that differ from the defaults.
+func workspaceAlarms(t Thresholds) *workspace.Alarms {
+	d := DefaultThresholds()
+	if t == d {
+		return nil
+	}
+	secs := func(v, def float64) *float64 {
+		if v == def {
+			return nil
+		}
+		return &v
+	}
+	return &workspace.Alarms{
+		NoDataS:         secs(t.NoDataFor.Seconds(), d.NoDataFor.Seconds()),
+		RTTAboveMs:      secs(t.RTTAboveMs, d.RTTAboveMs),
+		DroppedWindowS:  secs(t.DroppedWindow.Seconds(), d.DroppedWindow.Seconds()),
+		BitrateBelow:    secs(t.BitrateBelow, d.BitrateBelow),
+		BlackS:          secs(t.BlackFor.Seconds(), d.BlackFor.Seconds()),
+		FreezeS:         secs(t.FreezeFor.Seconds(), d.FreezeFor.Seconds()),
+		SilenceS:        secs(t.SilenceFor.Seconds(), d.SilenceFor.Seconds()),
+		CCErrorsWindowS: secs(t.CCErrorsWindow.Seconds(), d.CCErrorsWindow.Seconds()),
+	}
+}
+
+// thresholdsFromWorkspace starts from the defaults and applies what the
+// file states.
+func thresholdsFromWorkspace(a *workspace.Alarms) Thresholds {
+	t := DefaultThresholds()
+	if a == nil {
+		return t
+	}
+	set := func(dst *float64, v *float64) {
+		if v != nil {
+			*dst = *v
+		}
+	}
+	setDur := func(dst *time.Duration, v *float64) {
+		if v != nil {
+			*dst = workspace.Seconds(*v)
+		}
+	}
+	setDur(&t.NoDataFor, a.NoDataS)
+	set(&t.RTTAboveMs, a.RTTAboveMs)
+	setDur(&t.DroppedWindow, a.DroppedWindowS)
+	set(&t.BitrateBelow, a.BitrateBelow)
+	setDur(&t.BlackFor, a.BlackS)
+	setDur(&t.FreezeFor, a.FreezeS)
+	setDur(&t.SilenceFor, a.SilenceS)
+	setDur(&t.CCErrorsWindow, a.CCErrorsWindowS)
+	return t
+}
