@@ -4,14 +4,17 @@ package views
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/url"
 	"os"
 	"runtime"
 	"runtime/debug"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"fyne.io/fyne/v2"
@@ -94,6 +97,13 @@ func Run(ctx context.Context, opts Options) error {
 	}()
 	if opts.Demo {
 		go ui.startDemo(max(opts.DemoFeeds, 1))
+	} else if path, err := app.DefaultWorkspacePath(); err == nil {
+		// The feeds open at the last quit come back; the demo leaves the
+		// operator's workspace alone.
+		ui.workspace = path
+		go ui.openWorkspace()
+	} else {
+		fmt.Fprintln(os.Stderr, "srtscope: the feeds will not be kept:", err)
 	}
 	if opts.ReportUILag {
 		go reportUILag(ui.done, 10*time.Second, os.Stdout)
@@ -102,6 +112,7 @@ func Run(ctx context.Context, opts Options) error {
 	ui.showPresetNotice()
 	w.ShowAndRun()
 	ui.stop()
+	ui.saveWorkspace() // the feeds as they were at the quit, before they stop
 	cancel()
 	ctrl.Close() // stops the feeds and demos, closes every recording cleanly
 	return nil
@@ -164,6 +175,14 @@ type mainUI struct {
 	// closeFn ends the window once quitting is decided (Run sets it; it
 	// saves the window's size and closes).
 	closeFn func()
+
+	// workspace is the file the open feeds are kept in ("" keeps none);
+	// wsReady is set once it has been opened at start, so that an empty
+	// window never overwrites it first. wsLast is what was last saved.
+	workspace string
+	wsReady   atomic.Bool
+	wsMu      sync.Mutex
+	wsLast    []workspaceKey
 
 	// Only touched on the UI goroutine.
 	selected   app.FeedID
@@ -534,6 +553,7 @@ func (ui *mainUI) refreshLoop() {
 			feeds := ui.ctrl.Feeds()
 			states := wallStates(feeds, &ui.thumbs)
 			fyne.Do(func() { ui.apply(feeds, states) })
+			ui.saveWorkspaceIfChanged(feeds)
 		}
 	}
 }
@@ -727,6 +747,103 @@ func (l *tipLayer) shown() string {
 		return ""
 	}
 	return l.text.Text
+}
+
+// Workspace: the open feeds are kept in a file and reopen at the next
+// start. The Controller reads and writes it; the window says when.
+
+// workspaceKey is what of a feed the workspace keeps: when it changes, the
+// file is written again.
+type workspaceKey struct {
+	id      app.FeedID
+	spec    string
+	running bool
+}
+
+func workspaceKeys(feeds []app.FeedView) []workspaceKey {
+	keys := make([]workspaceKey, len(feeds))
+	for i, v := range feeds {
+		keys[i] = workspaceKey{id: v.ID, spec: fmt.Sprintf("%+v", v.Spec), running: v.Running || v.Tuning}
+	}
+	return keys
+}
+
+// openWorkspace reopens the feeds of the last session; it runs off the UI
+// goroutine (feeds bind ports, the keychain may be slow). A feed whose
+// passphrase the keychain does not have is asked for.
+func (ui *mainUI) openWorkspace() {
+	defer func() {
+		ui.wsMu.Lock()
+		ui.wsLast = workspaceKeys(ui.ctrl.Feeds())
+		ui.wsMu.Unlock()
+		ui.wsReady.Store(true)
+	}()
+	if _, err := os.Stat(ui.workspace); errors.Is(err, os.ErrNotExist) {
+		return // first start: nothing kept yet
+	}
+	ids, err := ui.ctrl.OpenWorkspace(ui.workspace, ui.askPassphrase)
+	fyne.Do(func() {
+		if err != nil {
+			showError(ui.w, fmt.Errorf("reopening the feeds of the last session (%d reopened): %w", len(ids), err))
+		}
+		ui.refresh()
+	})
+}
+
+// askPassphrase asks the operator for a feed's passphrase and waits for
+// the answer; it runs off the UI goroutine.
+func (ui *mainUI) askPassphrase(feedName string) (string, bool) {
+	type answer struct {
+		pass string
+		ok   bool
+	}
+	ch := make(chan answer, 1)
+	fyne.Do(func() {
+		entry := widget.NewPasswordEntry()
+		entry.SetPlaceHolder("passphrase (10 to 79 characters)")
+		d := dialog.NewForm("Passphrase for "+feedName, "Open the feed", "Leave it out",
+			[]*widget.FormItem{widget.NewFormItem("Passphrase", entry)},
+			func(ok bool) { ch <- answer{entry.Text, ok} }, ui.w)
+		d.Resize(fyne.NewSize(460, 0))
+		d.Show()
+		ui.w.Canvas().Focus(entry)
+	})
+	select {
+	case a := <-ch:
+		return a.pass, a.ok
+	case <-ui.done:
+		return "", false
+	}
+}
+
+// saveWorkspaceIfChanged writes the workspace when a feed was added,
+// removed, changed, started or stopped since it was last written. It runs
+// on the refresh worker.
+func (ui *mainUI) saveWorkspaceIfChanged(feeds []app.FeedView) {
+	if ui.workspace == "" || !ui.wsReady.Load() {
+		return
+	}
+	keys := workspaceKeys(feeds)
+	ui.wsMu.Lock()
+	same := slices.Equal(keys, ui.wsLast)
+	ui.wsMu.Unlock()
+	if !same {
+		ui.saveWorkspace()
+	}
+}
+
+// saveWorkspace writes the workspace now (off the UI goroutine).
+func (ui *mainUI) saveWorkspace() {
+	if ui.workspace == "" || !ui.wsReady.Load() {
+		return
+	}
+	ui.wsMu.Lock()
+	defer ui.wsMu.Unlock()
+	feeds := ui.ctrl.Feeds()
+	if err := ui.ctrl.SaveWorkspace(ui.workspace); err != nil {
+		fmt.Fprintln(os.Stderr, "srtscope: keeping the open feeds:", err)
+	}
+	ui.wsLast = workspaceKeys(feeds)
 }
 
 // About dialog (Help > About).
