@@ -46,8 +46,9 @@ type tileState struct {
 	// connected.
 	figures []tileFigure
 
-	badges   []string // "BLACK", "FROZEN", "SILENT": what the audience sees now
-	hadAlarm bool     // an alarm cleared that nobody acknowledged yet
+	connected bool     // a caller is connected: the state is not news
+	badges    []string // "BLACK", "FROZEN", "SILENT": what the audience sees now
+	hadAlarm  bool     // an alarm cleared that nobody acknowledged yet
 
 	// rms and peak are the first two audio channels in dBFS; nil when the
 	// feed has no levels.
@@ -65,7 +66,7 @@ type tileFigure struct {
 
 // tileStateOf works out what the tile of v shows (without its thumbnail).
 func tileStateOf(v app.FeedView) tileState {
-	t := tileState{id: v.ID, name: v.Spec.Name, hadAlarm: v.HadAlarm}
+	t := tileState{id: v.ID, name: v.Spec.Name, hadAlarm: v.HadAlarm, connected: v.Running && v.Status.Phase == app.PhaseConnected}
 	t.state, t.stateColor = stateWords(v)
 	t.frame = t.stateColor
 	if len(v.Alarms) > 0 {

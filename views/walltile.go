@@ -4,6 +4,7 @@ import (
 	"image"
 	"image/color"
 	"slices"
+	"strings"
 	"time"
 
 	"fyne.io/fyne/v2"
@@ -92,7 +93,7 @@ func (t *wallTile) setSelected(on bool) {
 // sameTile reports whether two states draw the same tile.
 func sameTile(a, b tileState) bool {
 	if a.id != b.id || a.name != b.name || a.state != b.state || a.alarm != b.alarm ||
-		a.frame != b.frame || a.stateColor != b.stateColor || a.hadAlarm != b.hadAlarm ||
+		a.frame != b.frame || a.stateColor != b.stateColor || a.hadAlarm != b.hadAlarm || a.connected != b.connected ||
 		a.thumbKey != b.thumbKey || (a.thumb == nil) != (b.thumb == nil) ||
 		!slices.Equal(a.badges, b.badges) || !slices.Equal(a.rms, b.rms) || !slices.Equal(a.peak, b.peak) ||
 		len(a.figures) != len(b.figures) {
@@ -133,6 +134,7 @@ func (t *wallTile) CreateRenderer() fyne.WidgetRenderer {
 		r.meterPeak[i] = canvas.NewRectangle(tileText)
 	}
 	r.state = boldText(colorIdle)
+	r.state2 = boldText(colorIdle)
 	r.alarm = boldText(colorRed)
 	for i := range r.figures {
 		r.figures[i] = canvas.NewText("", tileFigureText)
@@ -144,7 +146,7 @@ func (t *wallTile) CreateRenderer() fyne.WidgetRenderer {
 	for i := range r.meterBack {
 		r.objects = append(r.objects, r.meterBack[i], r.meterBar[i], r.meterPeak[i])
 	}
-	r.objects = append(r.objects, r.state, r.alarm)
+	r.objects = append(r.objects, r.state, r.state2, r.alarm)
 	for _, f := range r.figures {
 		r.objects = append(r.objects, f)
 	}
@@ -177,7 +179,7 @@ type tileRenderer struct {
 	badgeText            [3]*canvas.Text
 	meterBack, meterBar  [2]*canvas.Rectangle
 	meterPeak            [2]*canvas.Rectangle
-	state, alarm         *canvas.Text
+	state, state2, alarm *canvas.Text
 	figures              [5]*canvas.Text
 	objects              []fyne.CanvasObject
 	shownThumb           thumbKey
@@ -204,6 +206,7 @@ func (r *tileRenderer) Refresh() {
 	r.frame.StrokeColor = st.frame
 	r.ring.Hidden = !r.t.selected
 	r.state.Color = st.stateColor
+	r.state2.Color = st.stateColor
 	if st.thumb == nil {
 		if !r.shownThumbNil {
 			r.pic.Image = image.NewRGBA(image.Rect(0, 0, 16, 9))
@@ -293,10 +296,23 @@ func (r *tileRenderer) place() {
 		setFitted(r.alarm, st.alarm, textSize, inner)
 		r.alarm.Move(fyne.NewPos(pad, y))
 	}
+	// A connected feed with an alarm: the alarm is the news, and a small
+	// tile keeps the room for the picture.
 	stateSize := textSize * 1.12
-	y -= stateSize * 1.35
-	setFitted(r.state, st.state, stateSize, inner)
-	r.state.Move(fyne.NewPos(pad, y))
+	r.state.Hidden = st.alarm != "" && st.connected && size.Height < 260
+	r.state2.Hidden = true
+	if !r.state.Hidden {
+		first, rest := splitCause(st.state, stateSize, r.state.TextStyle, inner)
+		if rest != "" {
+			y -= stateSize * 1.3
+			r.state2.Hidden = false
+			setFitted(r.state2, rest, stateSize, inner)
+			r.state2.Move(fyne.NewPos(pad, y))
+		}
+		y -= stateSize * 1.35
+		setFitted(r.state, first, stateSize, inner)
+		r.state.Move(fyne.NewPos(pad, y))
+	}
 
 	// The picture fills what is left, the meter at its right.
 	top := stroke + bandH + 4
@@ -397,6 +413,20 @@ func (r *tileRenderer) flowFigures(figs []tileFigure, size, w float32) [][]*canv
 		lines[len(lines)-1] = append(lines[len(lines)-1], f)
 	}
 	return lines
+}
+
+// splitCause breaks a state too long for one line of width w in two at
+// its cause (" (" or ": "); rest is "" when it fits.
+func splitCause(s string, size float32, style fyne.TextStyle, w float32) (first, rest string) {
+	if fyne.MeasureText(s, size, style).Width <= w {
+		return s, ""
+	}
+	for _, sep := range []string{" (", ": "} {
+		if i := strings.Index(s, sep); i > 0 {
+			return s[:i], strings.TrimPrefix(strings.TrimSuffix(s[i+len(sep):], ")"), "(")
+		}
+	}
+	return s, ""
 }
 
 // setFitted sets t to s at size, cut with an ellipsis to fit width w.

@@ -69,13 +69,14 @@ func Run(ctx context.Context, opts Options) error {
 	w.SetContent(ui.content)
 	w.SetMainMenu(ui.menu())
 	ui.addShortcuts()
+	ui.fitMinimum()
 
 	// The size the operator left, never below the minimum; the window does
 	// not resize itself after this (the content's minimum is fixed).
 	w.Resize(fyne.NewSize(
 		max(float32(prefs.FloatWithFallback("window.width", 1280)), windowMinWidth),
-		max(float32(prefs.FloatWithFallback("window.height", 780)), windowMinContentHeight)))
-	ui.split.Offset = prefs.FloatWithFallback("layout.split", 0.3)
+		max(float32(prefs.FloatWithFallback("window.height", 780)), windowMinHeight)))
+	ui.split.Offset = prefs.FloatWithFallback("layout.split", defaultSplit)
 	ui.closeFn = func() {
 		prefs.SetFloat("window.width", float64(w.Canvas().Size().Width))
 		prefs.SetFloat("window.height", float64(w.Canvas().Size().Height))
@@ -137,15 +138,18 @@ func (n *notifier) alarm(id app.FeedID, name string, c app.AlarmChange) {
 	n.app.SendNotification(fyne.NewNotification("srtscope: "+name, c.Detail))
 }
 
-// Window size floor: 1024x700 with the menu bar, so the content's own
-// minimum is the rest. The content never asks for more, so the window
-// never grows by itself when a tab or a long text appears.
+// Window size floor: 1024x700 with the menu bar and the window's padding,
+// so the content's own minimum is the rest (fitMinimum). The content never
+// asks for more, so the window never grows by itself when a tab or a long
+// text appears.
 const (
-	windowMinWidth         = 1024
-	windowMinHeight        = 700
-	menuBarHeight          = 30
-	windowMinContentHeight = windowMinHeight - menuBarHeight
+	windowMinWidth  = 1024
+	windowMinHeight = 700
 )
+
+// defaultSplit is the list's share of the width until the operator moves
+// the divider: at 1024 wide it leaves the detail 760 pixels.
+const defaultSplit = 0.26
 
 // viewMode is what the window shows: the wall of tiles, or the feed list
 // with the selected feed's detail.
@@ -170,6 +174,7 @@ type mainUI struct {
 	preview *wallTile // the selected feed's tile under the list: its picture moves
 	tips    *tipLayer
 	toolbar *widget.Toolbar
+	rootMin *minSizeLayout // the content's fixed minimum
 	thumbs  thumbCache
 
 	// closeFn ends the window once quitting is decided (Run sets it; it
@@ -190,6 +195,8 @@ type mainUI struct {
 	viewChosen bool // the operator picked a view or a feed: stop choosing for them
 	auto       bool // the window is selecting a feed itself, not the operator
 	demoSaid   int  // 0, 1 after "connected", 2 after the charts line
+	wallSaid   int  // tiles with pictures the wall last said it shows
+	sizeSaid   fyne.Size
 
 	stopOnce sync.Once
 	done     chan struct{}
@@ -233,11 +240,24 @@ func newMainUI(ctx context.Context, ctrl *app.Controller, w fyne.Window) *mainUI
 	ui.split = container.NewHSplit(
 		container.New(&minSizeLayout{min: fyne.NewSize(220, 0)}, left),
 		container.New(&minSizeLayout{min: fyne.NewSize(600, 0)}, ui.detail.content))
-	ui.split.Offset = 0.3
+	ui.split.Offset = defaultSplit
 	ui.wall.content.Hide()
 	body := container.NewBorder(ui.toolbar, nil, nil, nil, container.NewStack(ui.split, ui.wall.content))
-	ui.content = container.New(&minSizeLayout{min: fyne.NewSize(windowMinWidth, windowMinContentHeight)}, body, ui.tips.content)
+	ui.rootMin = &minSizeLayout{min: fyne.NewSize(windowMinWidth, windowMinHeight)}
+	ui.content = container.New(ui.rootMin, body, ui.tips.content)
 	return ui
+}
+
+// fitMinimum sets the content's minimum so that the window's, with the
+// menu bar and padding the window adds, is windowMinWidth x
+// windowMinHeight. Call it once the content and the menu are set.
+func (ui *mainUI) fitMinimum() {
+	over := fyne.NewSize(0, 0)
+	if c, ok := ui.w.Canvas().(interface{ MinSize() fyne.Size }); ok {
+		over = c.MinSize().Subtract(ui.content.MinSize())
+	}
+	ui.rootMin.min = fyne.NewSize(max(windowMinWidth-over.Width, 0), max(windowMinHeight-over.Height, 0))
+	ui.content.Refresh()
 }
 
 // minSizeLayout stacks its objects over the whole space and asks for a
@@ -593,8 +613,14 @@ func (ui *mainUI) apply(feeds []app.FeedView, states []tileState) {
 	if !ok {
 		ui.selected = 0
 	}
+	if size := ui.w.Canvas().Size(); size != ui.sizeSaid {
+		// The window smoke test waits for this after resizing the window.
+		ui.sizeSaid = size
+		fmt.Printf("srtscope: window %.0fx%.0f\n", size.Width, size.Height)
+	}
 	if ui.mode == viewWall {
 		ui.wall.set(states)
+		ui.sayWallPictures(states)
 	} else {
 		ui.list.update(feeds)
 		ui.detail.update(v, ok)
@@ -618,6 +644,21 @@ func (ui *mainUI) apply(feeds []app.FeedView, states []tileState) {
 			}
 		}
 	}
+}
+
+// sayWallPictures prints, for the window smoke test, when every demo
+// tile on the wall shows a picture (instead of the test sleeping).
+func (ui *mainUI) sayWallPictures(states []tileState) {
+	if _, ok := ui.ctrl.DemoFeed(); !ok || len(states) == 0 || ui.wallSaid == len(states) {
+		return
+	}
+	for _, st := range states {
+		if st.thumb == nil {
+			return
+		}
+	}
+	ui.wallSaid = len(states)
+	fmt.Printf("srtscope: wall shows %d pictures\n", len(states))
 }
 
 // chooseView picks the view until the operator does: the wall with two
