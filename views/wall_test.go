@@ -543,3 +543,28 @@ func TestTileWordsStayInside(t *testing.T) {
 		}
 	}
 }
+
+// A listener's row names the port it listens on, not the caller's
+// ephemeral port, and says why it is not connected.
+func TestFeedLineShowsTheListeningPort(t *testing.T) {
+	spec := listenerSpec("cam1", 9000)
+	tests := []struct {
+		name string
+		v    app.FeedView
+		want string
+	}{
+		{"connected", app.FeedView{Running: true, Spec: spec, Status: app.FeedStatus{Phase: app.PhaseConnected, Peer: "127.0.0.1:50123"},
+			Sample: session.Sample{State: session.StateConnected, Peer: "127.0.0.1:50123", RecvMbps: 4.8, RTTMs: 31}},
+			"listener :9000 · 4.80 Mbit/s · RTT 31 ms"},
+		{"waiting", app.FeedView{Running: true, Spec: spec, Status: app.FeedStatus{Phase: app.PhaseWaiting, Listen: ":9000"}},
+			"listener :9000 · waiting for the encoder on :9000"},
+		{"wrong passphrase", app.FeedView{Running: true, Spec: spec, Status: app.FeedStatus{Phase: app.PhaseWaiting, Listen: ":9000", Cause: wrongPassphrase(), Rejections: 1}},
+			"listener :9000 · encoder's passphrase is wrong"},
+		{"stopped", app.FeedView{Spec: spec}, "listener :9000 · stopped"},
+	}
+	for _, tt := range tests {
+		if got := feedLine(tt.v); got != tt.want {
+			t.Errorf("%s: %q, want %q", tt.name, got, tt.want)
+		}
+	}
+}
