@@ -11,6 +11,9 @@
 # would wait.
 #
 # Usage: bench/feeds_cpu.sh [N] [WINDOW_S]   (default 8 feeds, 30 s; needs xvfb-run, ffmpeg)
+# SRTSCOPE=path/to/srtscope measures that binary instead of building this
+# tree (to compare with an older commit in the same run). With two or more
+# feeds the window opens on the wall (the older window showed the list).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 N=${1:-8}
@@ -23,7 +26,11 @@ cleanup() {
 }
 trap cleanup EXIT
 
-go build -o "$WORK/srtscope" .
+if [ -n "${SRTSCOPE:-}" ]; then
+  cp "$SRTSCOPE" "$WORK/srtscope"
+else
+  go build -o "$WORK/srtscope" .
+fi
 
 # tree_ticks PID: user+system clock ticks of PID and all its descendants.
 tree_ticks() {

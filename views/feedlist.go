@@ -3,6 +3,8 @@ package views
 import (
 	"fmt"
 	"image/color"
+	"net"
+	"strconv"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
@@ -11,6 +13,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/srtscope/srtscope/app"
+	"github.com/srtscope/srtscope/session"
 )
 
 // Traffic-light colours, readable on dark and light themes.
@@ -64,10 +67,7 @@ func newFeedList(onSelect func(app.FeedID)) *feedList {
 			line := texts.Objects[1].(*widget.Label)
 			name.SetText(v.Spec.Name)
 			line.SetText(feedLine(v))
-			c := healthColor(v.Health)
-			if !v.Running {
-				c = colorIdle
-			}
+			c := tileStateOf(v).frame // the wall's colour: phase, or the worst alarm
 			if light.FillColor != c {
 				light.FillColor = c
 				light.Refresh()
@@ -82,23 +82,27 @@ func newFeedList(onSelect func(app.FeedID)) *feedList {
 	return fl
 }
 
-// feedLine is the second line of a row: mode, peer, state and figures.
+// feedLine is the second line of a row: mode, where it listens or what it
+// calls, its state and figures. A listener shows the port it listens on:
+// the caller's ephemeral port says nothing (the detail names the peer).
 func feedLine(v app.FeedView) string {
-	s := v.Sample
+	cfg := v.Spec.Config
+	where := cfg.Address()
+	if cfg.Mode == session.ModeListener {
+		where = net.JoinHostPort(cfg.Host, strconv.Itoa(cfg.Port))
+	}
 	if v.Tuning {
-		return fmt.Sprintf("%s · latency wizard running", v.Spec.Config.Mode)
+		return fmt.Sprintf("%s %s · latency wizard running", cfg.Mode, where)
 	}
-	if !v.Running {
-		return fmt.Sprintf("%s · stopped", v.Spec.Config.Mode)
+	if !v.Running && v.Status.Phase != app.PhaseFailed {
+		return fmt.Sprintf("%s %s · stopped", cfg.Mode, where)
 	}
-	peer := s.Peer
-	if peer == "" {
-		peer = v.Spec.Config.Address()
+	s := v.Sample
+	if v.Status.Phase != app.PhaseConnected || s.State != session.StateConnected {
+		words, _ := stateWords(v)
+		return fmt.Sprintf("%s %s · %s", cfg.Mode, where, words)
 	}
-	if s.State != "connected" {
-		return fmt.Sprintf("%s · %s · %s", v.Spec.Config.Mode, peer, s.State)
-	}
-	return fmt.Sprintf("%s · %s · %.2f Mbit/s · RTT %.0f ms", v.Spec.Config.Mode, peer, s.RecvMbps, s.RTTMs)
+	return fmt.Sprintf("%s %s · %.2f Mbit/s · RTT %.0f ms", cfg.Mode, where, s.RecvMbps, s.RTTMs)
 }
 
 func (fl *feedList) widget() fyne.CanvasObject {

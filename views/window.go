@@ -4,14 +4,17 @@ package views
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/url"
 	"os"
 	"runtime"
 	"runtime/debug"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"fyne.io/fyne/v2"
@@ -66,16 +69,22 @@ func Run(ctx context.Context, opts Options) error {
 	w.SetContent(ui.content)
 	w.SetMainMenu(ui.menu())
 	ui.addShortcuts()
+	ui.fitMinimum()
 
-	w.Resize(fyne.NewSize(float32(prefs.FloatWithFallback("window.width", 1280)), float32(prefs.FloatWithFallback("window.height", 780))))
-	ui.split.Offset = prefs.FloatWithFallback("layout.split", 0.3)
-	w.SetCloseIntercept(func() {
+	// The size the operator left, never below the minimum; the window does
+	// not resize itself after this (the content's minimum is fixed).
+	w.Resize(fyne.NewSize(
+		max(float32(prefs.FloatWithFallback("window.width", 1280)), windowMinWidth),
+		max(float32(prefs.FloatWithFallback("window.height", 780)), windowMinHeight)))
+	ui.split.Offset = prefs.FloatWithFallback("layout.split", defaultSplit)
+	ui.closeFn = func() {
 		prefs.SetFloat("window.width", float64(w.Canvas().Size().Width))
 		prefs.SetFloat("window.height", float64(w.Canvas().Size().Height))
 		prefs.SetFloat("layout.split", ui.split.Offset)
 		ui.stop()
 		w.Close()
-	})
+	}
+	w.SetCloseIntercept(ui.quit)
 	go func() { // main's context ends (Ctrl+C, SIGTERM): quit
 		select {
 		case <-ctx.Done():
@@ -89,6 +98,13 @@ func Run(ctx context.Context, opts Options) error {
 	}()
 	if opts.Demo {
 		go ui.startDemo(max(opts.DemoFeeds, 1))
+	} else if path, err := app.DefaultWorkspacePath(); err == nil {
+		// The feeds open at the last quit come back; the demo leaves the
+		// operator's workspace alone.
+		ui.workspace = path
+		go ui.openWorkspace()
+	} else {
+		fmt.Fprintln(os.Stderr, "srtscope: the feeds will not be kept:", err)
 	}
 	if opts.ReportUILag {
 		go reportUILag(ui.done, 10*time.Second, os.Stdout)
@@ -97,6 +113,7 @@ func Run(ctx context.Context, opts Options) error {
 	ui.showPresetNotice()
 	w.ShowAndRun()
 	ui.stop()
+	ui.saveWorkspace() // the feeds as they were at the quit, before they stop
 	cancel()
 	ctrl.Close() // stops the feeds and demos, closes every recording cleanly
 	return nil
@@ -121,8 +138,30 @@ func (n *notifier) alarm(id app.FeedID, name string, c app.AlarmChange) {
 	n.app.SendNotification(fyne.NewNotification("srtscope: "+name, c.Detail))
 }
 
-// mainUI is the window: the feed list on the left, the selected feed's
-// detail on the right.
+// Window size floor: 1024x700 with the menu bar and the window's padding,
+// so the content's own minimum is the rest (fitMinimum). The content never
+// asks for more, so the window never grows by itself when a tab or a long
+// text appears.
+const (
+	windowMinWidth  = 1024
+	windowMinHeight = 700
+)
+
+// defaultSplit is the list's share of the width until the operator moves
+// the divider: at 1024 wide it leaves the detail 760 pixels.
+const defaultSplit = 0.26
+
+// viewMode is what the window shows: the wall of tiles, or the feed list
+// with the selected feed's detail.
+type viewMode int
+
+const (
+	viewDetail viewMode = iota
+	viewWall
+)
+
+// mainUI is the window: the wall of every feed, or the feed list on the
+// left with the selected feed's detail on the right.
 type mainUI struct {
 	ctx     context.Context // ends when the window quits
 	ctrl    *app.Controller
@@ -131,10 +170,33 @@ type mainUI struct {
 	split   *container.Split
 	list    *feedList
 	detail  *feedDetail
+	wall    *wallView
+	preview *wallTile // the selected feed's tile under the list: its picture moves
+	tips    *tipLayer
+	toolbar *widget.Toolbar
+	rootMin *minSizeLayout // the content's fixed minimum
+	thumbs  thumbCache
+
+	// closeFn ends the window once quitting is decided (Run sets it; it
+	// saves the window's size and closes).
+	closeFn func()
+
+	// workspace is the file the open feeds are kept in ("" keeps none);
+	// wsReady is set once it has been opened at start, so that an empty
+	// window never overwrites it first. wsLast is what was last saved.
+	workspace string
+	wsReady   atomic.Bool
+	wsMu      sync.Mutex
+	wsLast    []workspaceKey
 
 	// Only touched on the UI goroutine.
-	selected app.FeedID
-	demoSaid int // 0, 1 after "connected", 2 after the charts line
+	selected   app.FeedID
+	mode       viewMode
+	viewChosen bool // the operator picked a view or a feed: stop choosing for them
+	auto       bool // the window is selecting a feed itself, not the operator
+	demoSaid   int  // 0, 1 after "connected", 2 after the charts line
+	wallSaid   int  // tiles with pictures the wall last said it shows
+	sizeSaid   fyne.Size
 
 	stopOnce sync.Once
 	done     chan struct{}
@@ -146,22 +208,73 @@ func newMainUI(ctx context.Context, ctrl *app.Controller, w fyne.Window) *mainUI
 	ui.detail.onTune = ui.tuneLatency
 	ui.list = newFeedList(func(id app.FeedID) {
 		ui.selected = id
+		if !ui.auto {
+			ui.viewChosen = true
+			// The list keeps no keyboard focus: Esc, Space and the arrows
+			// go to the window's own keys.
+			if c := fyne.CurrentApp().Driver().CanvasForObject(ui.list.list); c != nil {
+				c.Unfocus()
+			}
+		}
 		ui.refresh()
 	})
-	toolbar := widget.NewToolbar(
-		widget.NewToolbarAction(theme.ContentAddIcon(), ui.newSession),
+	ui.wall = newWallView(ui.openDetail)
+	ui.preview = newWallTile(nil)
+	ui.preview.Hide()
+	ui.tips = newTipLayer()
+	ui.toolbar = widget.NewToolbar(
+		newTipAction(theme.ContentAddIcon(), "New session (Ctrl+N)", ui.tips, ui.newSession),
 		widget.NewToolbarSeparator(),
-		widget.NewToolbarAction(theme.MediaPlayIcon(), func() { ui.startStop(true) }),
-		widget.NewToolbarAction(theme.MediaStopIcon(), func() { ui.startStop(false) }),
-		widget.NewToolbarAction(theme.ContentCopyIcon(), ui.duplicate),
-		widget.NewToolbarAction(theme.DeleteIcon(), ui.remove),
+		newTipAction(theme.MediaPlayIcon(), "Start the feed (Space)", ui.tips, func() { ui.startStop(true) }),
+		newTipAction(theme.MediaStopIcon(), "Stop the feed (Space)", ui.tips, func() { ui.startStop(false) }),
+		newTipAction(theme.ContentCopyIcon(), "Duplicate the feed", ui.tips, ui.duplicate),
+		newTipAction(theme.DeleteIcon(), "Remove the feed", ui.tips, ui.remove),
+		widget.NewToolbarSpacer(),
+		newTipAction(theme.GridIcon(), "Wall: every feed at a glance (Esc)", ui.tips, ui.showWall),
+		newTipAction(theme.ListIcon(), "Feed detail (Enter)", ui.tips, ui.showDetail),
 	)
-	left := container.NewBorder(toolbar, nil, nil, nil, ui.list.widget())
-	ui.split = container.NewHSplit(left, ui.detail.content)
-	ui.split.Offset = 0.3
-	ui.content = ui.split
+	previewBox := container.New(&minSizeLayout{min: fyne.NewSize(0, 190)}, ui.preview)
+	left := container.NewBorder(nil, previewBox, nil, nil, ui.list.widget())
+	// Both sides have a fixed minimum, so the divider stays where the
+	// operator leaves it whatever the selected feed shows.
+	ui.split = container.NewHSplit(
+		container.New(&minSizeLayout{min: fyne.NewSize(220, 0)}, left),
+		container.New(&minSizeLayout{min: fyne.NewSize(600, 0)}, ui.detail.content))
+	ui.split.Offset = defaultSplit
+	ui.wall.content.Hide()
+	body := container.NewBorder(ui.toolbar, nil, nil, nil, container.NewStack(ui.split, ui.wall.content))
+	ui.rootMin = &minSizeLayout{min: fyne.NewSize(windowMinWidth, windowMinHeight)}
+	ui.content = container.New(ui.rootMin, body, ui.tips.content)
 	return ui
 }
+
+// fitMinimum sets the content's minimum so that the window's, with the
+// menu bar and padding the window adds, is windowMinWidth x
+// windowMinHeight. Call it once the content and the menu are set.
+func (ui *mainUI) fitMinimum() {
+	over := fyne.NewSize(0, 0)
+	if c, ok := ui.w.Canvas().(interface{ MinSize() fyne.Size }); ok {
+		over = c.MinSize().Subtract(ui.content.MinSize())
+	}
+	ui.rootMin.min = fyne.NewSize(max(windowMinWidth-over.Width, 0), max(windowMinHeight-over.Height, 0))
+	ui.content.Refresh()
+}
+
+// minSizeLayout stacks its objects over the whole space and asks for a
+// fixed minimum, whatever they ask: what is inside cannot push the split
+// divider or the window.
+type minSizeLayout struct{ min fyne.Size }
+
+// Layout gives every object the whole space.
+func (l *minSizeLayout) Layout(objs []fyne.CanvasObject, size fyne.Size) {
+	for _, o := range objs {
+		o.Move(fyne.NewPos(0, 0))
+		o.Resize(size)
+	}
+}
+
+// MinSize is the fixed minimum.
+func (l *minSizeLayout) MinSize([]fyne.CanvasObject) fyne.Size { return l.min }
 
 func (ui *mainUI) menu() *fyne.MainMenu {
 	file := fyne.NewMenu("File",
@@ -173,39 +286,173 @@ func (ui *mainUI) menu() *fyne.MainMenu {
 		fyne.NewMenuItemSeparator(),
 		fyne.NewMenuItem("Settings…", ui.showSettings),
 	)
+	quit := fyne.NewMenuItem("Quit", ui.quit)
+	quit.IsQuit = true
+	quit.Shortcut = quitShortcut
+	file.Items = append(file.Items, fyne.NewMenuItemSeparator(), quit)
 	view := fyne.NewMenu("View",
+		fyne.NewMenuItem("Wall (Esc)", ui.showWall),
+		fyne.NewMenuItem("Feed detail (Enter)", ui.showDetail),
+		fyne.NewMenuItemSeparator(),
 		fyne.NewMenuItem("Next feed", func() { ui.step(1) }),
 		fyne.NewMenuItem("Previous feed", func() { ui.step(-1) }),
+		fyne.NewMenuItemSeparator(),
+		fyne.NewMenuItem("Acknowledge the feed's alarms", ui.acknowledge),
 		fyne.NewMenuItemSeparator(),
 		fyne.NewMenuItem("Demo: black and silence for 5 s", func() { ui.inject(func() error { return ui.ctrl.InjectBlack(5 * time.Second) }) }),
 		fyne.NewMenuItem("Demo: 4 s outage", func() { ui.inject(func() error { return ui.ctrl.InjectOutage(4 * time.Second) }) }),
 	)
 	help := fyne.NewMenu("Help",
 		fyne.NewMenuItem("Keyboard shortcuts", func() {
-			dialog.ShowInformation("Keyboard shortcuts", "Ctrl+N\tnew session\nSpace\tstart or stop the selected feed\nDown / Up\tnext / previous feed\nCtrl+Q\tquit", ui.w)
+			dialog.ShowInformation("Keyboard shortcuts", "Ctrl+N\tnew session\nSpace\tstart or stop the selected feed\nArrows\tmove between tiles on the wall\nEnter\topen the feed's detail\nEsc\tback to the wall\nDown / Up\tnext / previous feed in the detail\nCtrl+Q\tquit", ui.w)
 		}),
 		fyne.NewMenuItem("About", ui.showAbout),
 	)
 	return fyne.NewMainMenu(file, view, help)
 }
 
+// quitShortcut is Ctrl+Q (Cmd+Q on macOS).
+var quitShortcut = &desktop.CustomShortcut{KeyName: fyne.KeyQ, Modifier: fyne.KeyModifierShortcutDefault}
+
 func (ui *mainUI) addShortcuts() {
 	c := ui.w.Canvas()
 	c.AddShortcut(&desktop.CustomShortcut{KeyName: fyne.KeyN, Modifier: fyne.KeyModifierShortcutDefault}, func(fyne.Shortcut) { ui.newSession() })
-	c.SetOnTypedKey(func(e *fyne.KeyEvent) {
-		switch e.Name {
-		case fyne.KeySpace:
-			if v, ok := ui.ctrl.Feed(ui.selected); ok {
-				ui.startStop(!v.Running)
-			}
-		case fyne.KeyDown:
-			ui.step(1)
-		case fyne.KeyUp:
-			ui.step(-1)
-		}
-	})
+	c.AddShortcut(quitShortcut, func(fyne.Shortcut) { ui.quit() })
+	c.SetOnTypedKey(ui.typedKey)
 }
 
+// typedKey handles the keys no widget took: on the wall the arrows move
+// the focus ring and Enter opens the feed; in the detail Esc goes back to
+// the wall and Up/Down step through the feeds; Space starts or stops.
+func (ui *mainUI) typedKey(e *fyne.KeyEvent) {
+	if e.Name == fyne.KeySpace {
+		if v, ok := ui.ctrl.Feed(ui.current()); ok {
+			ui.startStop(!v.Running)
+		}
+		return
+	}
+	if ui.mode == viewWall {
+		switch e.Name {
+		case fyne.KeyReturn, fyne.KeyEnter:
+			if id, ok := ui.wall.focused(); ok {
+				ui.openDetail(id)
+			}
+		default:
+			if ui.wall.move(e.Name) {
+				ui.viewChosen = true
+			}
+		}
+		return
+	}
+	switch e.Name {
+	case fyne.KeyEscape:
+		ui.showWall()
+	case fyne.KeyDown:
+		ui.step(1)
+	case fyne.KeyUp:
+		ui.step(-1)
+	}
+}
+
+// current is the feed the toolbar and Space act on: the focused tile on
+// the wall, the selected feed in the detail.
+func (ui *mainUI) current() app.FeedID {
+	if ui.mode == viewWall {
+		id, _ := ui.wall.focused()
+		return id
+	}
+	return ui.selected
+}
+
+// setMode shows the wall or the detail (UI goroutine).
+func (ui *mainUI) setMode(m viewMode) {
+	if ui.mode == m {
+		return
+	}
+	ui.mode = m
+	if m == viewWall {
+		ui.split.Hide()
+		ui.wall.content.Show()
+		ui.wall.focusID(ui.selected)
+	} else {
+		ui.wall.content.Hide()
+		ui.split.Show()
+	}
+	ui.refresh()
+}
+
+// showWall is View > Wall and Esc in the detail.
+func (ui *mainUI) showWall() {
+	ui.viewChosen = true
+	ui.setMode(viewWall)
+}
+
+// showDetail is View > Feed detail: the focused tile's feed, or the
+// selected one.
+func (ui *mainUI) showDetail() {
+	id := ui.current()
+	if id == 0 {
+		if feeds := ui.ctrl.Feeds(); len(feeds) > 0 {
+			id = feeds[0].ID
+		}
+	}
+	if id == 0 {
+		ui.viewChosen = true
+		ui.setMode(viewDetail)
+		return
+	}
+	ui.openDetail(id)
+}
+
+// openDetail shows a feed's detail: a tile's tap or Enter.
+func (ui *mainUI) openDetail(id app.FeedID) {
+	ui.viewChosen = true
+	ui.setMode(viewDetail)
+	ui.list.selectID(id)
+	ui.w.Canvas().Unfocus()
+}
+
+// acknowledge acknowledges the current feed's alarms.
+func (ui *mainUI) acknowledge() {
+	if id := ui.current(); id != 0 {
+		go ui.ctrl.Acknowledge(id)
+	}
+}
+
+// liveFeeds counts the feeds that are running.
+func (ui *mainUI) liveFeeds() int {
+	n := 0
+	for _, v := range ui.ctrl.Feeds() {
+		if v.Running {
+			n++
+		}
+	}
+	return n
+}
+
+// quit is Ctrl+Q, File > Quit and the window's close button: with live
+// feeds it asks first, since quitting stops them.
+func (ui *mainUI) quit() {
+	live := ui.liveFeeds()
+	if live == 0 {
+		ui.closeFn()
+		return
+	}
+	what := "1 feed is live"
+	if live > 1 {
+		what = fmt.Sprintf("%d feeds are live", live)
+	}
+	d := dialog.NewConfirm("Quit srtscope?", what+". Quitting stops them and ends their recordings.", func(ok bool) {
+		if ok {
+			ui.closeFn()
+		}
+	}, ui.w)
+	d.SetConfirmText("Quit")
+	d.SetDismissText("Keep monitoring")
+	d.Show()
+}
+
+// step selects the next (delta 1) or previous (-1) feed in the detail.
 func (ui *mainUI) step(delta int) {
 	feeds := ui.ctrl.Feeds()
 	if len(feeds) == 0 {
@@ -217,18 +464,23 @@ func (ui *mainUI) step(delta int) {
 			i = (j + delta + len(feeds)) % len(feeds)
 		}
 	}
+	ui.viewChosen = true
 	ui.list.selectID(feeds[i].ID)
 }
 
 func (ui *mainUI) newSession() {
 	showSessionFormWith(ui.ctrl, ui.w, sessionFormOptions{presets: ui.ctrl.PresetsStatus() == nil}, func(id app.FeedID) {
 		ui.refresh()
-		ui.list.selectID(id)
+		if ui.mode == viewWall {
+			ui.wall.focusID(id)
+		} else {
+			ui.list.selectID(id)
+		}
 	})
 }
 
 func (ui *mainUI) startStop(start bool) {
-	id := ui.selected
+	id := ui.current()
 	if id == 0 {
 		return
 	}
@@ -249,17 +501,21 @@ func (ui *mainUI) startStop(start bool) {
 }
 
 func (ui *mainUI) duplicate() {
-	if ui.selected == 0 {
+	if ui.current() == 0 {
 		return
 	}
-	if id, err := ui.ctrl.Duplicate(ui.selected); err == nil {
+	if id, err := ui.ctrl.Duplicate(ui.current()); err == nil {
 		ui.refresh()
-		ui.list.selectID(id)
+		if ui.mode == viewWall {
+			ui.wall.focusID(id)
+		} else {
+			ui.list.selectID(id)
+		}
 	}
 }
 
 func (ui *mainUI) remove() {
-	id := ui.selected
+	id := ui.current()
 	if id == 0 {
 		return
 	}
@@ -271,7 +527,9 @@ func (ui *mainUI) remove() {
 		go func() {
 			ui.ctrl.Remove(id)
 			fyne.Do(func() {
-				ui.selected = 0
+				if ui.selected == id {
+					ui.selected = 0
+				}
 				ui.refresh()
 			})
 		}()
@@ -310,7 +568,12 @@ func (ui *mainUI) refreshLoop() {
 		case <-ui.done:
 			return
 		case <-t.C:
-			fyne.Do(ui.refresh)
+			// The snapshots and the thumbnails' decoding are taken here, off
+			// the UI goroutine, which only copies the results in.
+			feeds := ui.ctrl.Feeds()
+			states := wallStates(feeds, &ui.thumbs)
+			fyne.Do(func() { ui.apply(feeds, states) })
+			ui.saveWorkspaceIfChanged(feeds)
 		}
 	}
 }
@@ -333,12 +596,41 @@ func connectedSamples(h []session.Sample) int {
 // refresh redraws from fresh snapshots; it runs on the UI goroutine.
 func (ui *mainUI) refresh() {
 	feeds := ui.ctrl.Feeds()
-	ui.list.update(feeds)
-	v, ok := ui.ctrl.Feed(ui.selected)
+	ui.apply(feeds, wallStates(feeds, &ui.thumbs))
+}
+
+// apply shows snapshots and their tiles' states (UI goroutine). Only the
+// view on screen is updated.
+func (ui *mainUI) apply(feeds []app.FeedView, states []tileState) {
+	ui.chooseView(feeds)
+	var v app.FeedView
+	ok := false
+	for _, f := range feeds {
+		if f.ID == ui.selected {
+			v, ok = f, true
+		}
+	}
 	if !ok {
 		ui.selected = 0
 	}
-	ui.detail.update(v, ok)
+	if size := ui.w.Canvas().Size(); size != ui.sizeSaid {
+		// The window smoke test waits for this after resizing the window.
+		ui.sizeSaid = size
+		fmt.Printf("srtscope: window %.0fx%.0f\n", size.Width, size.Height)
+	}
+	if ui.mode == viewWall {
+		ui.wall.set(states)
+		ui.sayWallPictures(states)
+	} else {
+		ui.list.update(feeds)
+		ui.detail.update(v, ok)
+		ui.preview.Hidden = !ok
+		for _, st := range states {
+			if ok && st.id == v.ID {
+				ui.preview.set(st)
+			}
+		}
+	}
 	if demo, ok := ui.ctrl.DemoFeed(); ok && ui.demoSaid < 2 {
 		// The window smoke test waits for these lines instead of sleeping.
 		if dv, ok := ui.ctrl.Feed(demo); ok && dv.Sample.State == "connected" && dv.Sample.PktsRecv > 0 {
@@ -354,8 +646,245 @@ func (ui *mainUI) refresh() {
 	}
 }
 
+// sayWallPictures prints, for the window smoke test, when every demo
+// tile on the wall shows a picture (instead of the test sleeping).
+func (ui *mainUI) sayWallPictures(states []tileState) {
+	if _, ok := ui.ctrl.DemoFeed(); !ok || len(states) == 0 || ui.wallSaid == len(states) {
+		return
+	}
+	for _, st := range states {
+		if st.thumb == nil {
+			return
+		}
+	}
+	ui.wallSaid = len(states)
+	fmt.Printf("srtscope: wall shows %d pictures\n", len(states))
+}
+
+// chooseView picks the view until the operator does: the wall with two
+// or more feeds, the one feed's detail (selected) with one.
+func (ui *mainUI) chooseView(feeds []app.FeedView) {
+	if ui.viewChosen {
+		return
+	}
+	switch {
+	case len(feeds) >= 2 && ui.mode != viewWall:
+		ui.mode = viewWall
+		ui.split.Hide()
+		ui.wall.content.Show()
+	case len(feeds) == 1 && (ui.mode != viewDetail || ui.selected != feeds[0].ID):
+		ui.mode = viewDetail
+		ui.wall.content.Hide()
+		ui.split.Show()
+		ui.list.update(feeds)
+		ui.auto = true
+		ui.list.selectID(feeds[0].ID)
+		ui.auto = false
+	}
+}
+
 func (ui *mainUI) stop() {
 	ui.stopOnce.Do(func() { close(ui.done) })
+}
+
+// Toolbar tooltips. Fyne 2.8's toolbar actions have none, so each action
+// is a low-importance icon button that shows its words in a layer over the
+// window while the pointer is on it.
+
+// tipAction is a toolbar item with a tooltip.
+type tipAction struct {
+	button *tipButton
+}
+
+func newTipAction(icon fyne.Resource, tip string, layer *tipLayer, run func()) *tipAction {
+	return &tipAction{button: newTipButton(icon, tip, layer, run)}
+}
+
+// ToolbarObject is the button, the same one every time.
+func (a *tipAction) ToolbarObject() fyne.CanvasObject { return a.button }
+
+// tipButton is an icon button that shows a tooltip on hover.
+type tipButton struct {
+	widget.Button
+	tip   string
+	layer *tipLayer
+}
+
+func newTipButton(icon fyne.Resource, tip string, layer *tipLayer, run func()) *tipButton {
+	b := &tipButton{tip: tip, layer: layer}
+	b.Icon, b.OnTapped, b.Importance = icon, run, widget.LowImportance
+	b.ExtendBaseWidget(b)
+	return b
+}
+
+// MouseIn shows the tooltip.
+func (b *tipButton) MouseIn(e *desktop.MouseEvent) {
+	b.Button.MouseIn(e)
+	b.layer.show(b, b.tip)
+}
+
+// MouseOut hides it.
+func (b *tipButton) MouseOut() {
+	b.Button.MouseOut()
+	b.layer.hide(b)
+}
+
+// Tapped hides the tooltip and runs the action.
+func (b *tipButton) Tapped(e *fyne.PointEvent) {
+	b.layer.hide(b)
+	b.Button.Tapped(e)
+}
+
+// tipLayer draws one tooltip over the window. It holds no tappable or
+// hoverable object, so the pointer goes through it.
+type tipLayer struct {
+	content *fyne.Container
+	back    *canvas.Rectangle
+	text    *canvas.Text
+	owner   fyne.CanvasObject
+}
+
+func newTipLayer() *tipLayer {
+	l := &tipLayer{back: canvas.NewRectangle(theme.Color(theme.ColorNameOverlayBackground)), text: canvas.NewText("", theme.Color(theme.ColorNameForeground))}
+	l.back.StrokeColor = theme.Color(theme.ColorNameShadow)
+	l.back.StrokeWidth = 1
+	l.back.CornerRadius = 4
+	l.content = container.NewWithoutLayout(l.back, l.text)
+	l.content.Hide()
+	return l
+}
+
+// show puts tip under obj.
+func (l *tipLayer) show(obj fyne.CanvasObject, tip string) {
+	d := fyne.CurrentApp().Driver()
+	pos := d.AbsolutePositionForObject(obj).Subtract(d.AbsolutePositionForObject(l.content))
+	l.owner = obj
+	l.text.Text = tip
+	l.text.Color = theme.Color(theme.ColorNameForeground)
+	l.back.FillColor = theme.Color(theme.ColorNameOverlayBackground)
+	ts := l.text.MinSize()
+	size := fyne.NewSize(ts.Width+12, ts.Height+8)
+	x := min(pos.X, l.content.Size().Width-size.Width-4)
+	at := fyne.NewPos(max(x, 4), pos.Y+obj.Size().Height+4)
+	l.back.Move(at)
+	l.back.Resize(size)
+	l.text.Move(at.AddXY(6, 4))
+	l.text.Resize(ts)
+	l.content.Show()
+	l.content.Refresh()
+}
+
+// hide takes obj's tooltip away.
+func (l *tipLayer) hide(obj fyne.CanvasObject) {
+	if l.owner == obj {
+		l.owner = nil
+		l.content.Hide()
+	}
+}
+
+// shown is the tooltip's words while one shows, "" otherwise.
+func (l *tipLayer) shown() string {
+	if l.content.Hidden {
+		return ""
+	}
+	return l.text.Text
+}
+
+// Workspace: the open feeds are kept in a file and reopen at the next
+// start. The Controller reads and writes it; the window says when.
+
+// workspaceKey is what of a feed the workspace keeps: when it changes, the
+// file is written again.
+type workspaceKey struct {
+	id      app.FeedID
+	spec    string
+	running bool
+}
+
+func workspaceKeys(feeds []app.FeedView) []workspaceKey {
+	keys := make([]workspaceKey, len(feeds))
+	for i, v := range feeds {
+		keys[i] = workspaceKey{id: v.ID, spec: fmt.Sprintf("%+v", v.Spec), running: v.Running || v.Tuning}
+	}
+	return keys
+}
+
+// openWorkspace reopens the feeds of the last session; it runs off the UI
+// goroutine (feeds bind ports, the keychain may be slow). A feed whose
+// passphrase the keychain does not have is asked for.
+func (ui *mainUI) openWorkspace() {
+	defer func() {
+		ui.wsMu.Lock()
+		ui.wsLast = workspaceKeys(ui.ctrl.Feeds())
+		ui.wsMu.Unlock()
+		ui.wsReady.Store(true)
+	}()
+	if _, err := os.Stat(ui.workspace); errors.Is(err, os.ErrNotExist) {
+		return // first start: nothing kept yet
+	}
+	ids, err := ui.ctrl.OpenWorkspace(ui.workspace, ui.askPassphrase)
+	fyne.Do(func() {
+		if err != nil {
+			showError(ui.w, fmt.Errorf("reopening the feeds of the last session (%d reopened): %w", len(ids), err))
+		}
+		ui.refresh()
+	})
+}
+
+// askPassphrase asks the operator for a feed's passphrase and waits for
+// the answer; it runs off the UI goroutine.
+func (ui *mainUI) askPassphrase(feedName string) (string, bool) {
+	type answer struct {
+		pass string
+		ok   bool
+	}
+	ch := make(chan answer, 1)
+	fyne.Do(func() {
+		entry := widget.NewPasswordEntry()
+		entry.SetPlaceHolder("passphrase (10 to 79 characters)")
+		d := dialog.NewForm("Passphrase for "+feedName, "Open the feed", "Leave it out",
+			[]*widget.FormItem{widget.NewFormItem("Passphrase", entry)},
+			func(ok bool) { ch <- answer{entry.Text, ok} }, ui.w)
+		d.Resize(fyne.NewSize(460, 0))
+		d.Show()
+		ui.w.Canvas().Focus(entry)
+	})
+	select {
+	case a := <-ch:
+		return a.pass, a.ok
+	case <-ui.done:
+		return "", false
+	}
+}
+
+// saveWorkspaceIfChanged writes the workspace when a feed was added,
+// removed, changed, started or stopped since it was last written. It runs
+// on the refresh worker.
+func (ui *mainUI) saveWorkspaceIfChanged(feeds []app.FeedView) {
+	if ui.workspace == "" || !ui.wsReady.Load() {
+		return
+	}
+	keys := workspaceKeys(feeds)
+	ui.wsMu.Lock()
+	same := slices.Equal(keys, ui.wsLast)
+	ui.wsMu.Unlock()
+	if !same {
+		ui.saveWorkspace()
+	}
+}
+
+// saveWorkspace writes the workspace now (off the UI goroutine).
+func (ui *mainUI) saveWorkspace() {
+	if ui.workspace == "" || !ui.wsReady.Load() {
+		return
+	}
+	ui.wsMu.Lock()
+	defer ui.wsMu.Unlock()
+	feeds := ui.ctrl.Feeds()
+	if err := ui.ctrl.SaveWorkspace(ui.workspace); err != nil {
+		fmt.Fprintln(os.Stderr, "srtscope: keeping the open feeds:", err)
+	}
+	ui.wsLast = workspaceKeys(feeds)
 }
 
 // About dialog (Help > About).

@@ -1,0 +1,349 @@
+package views
+
+import (
+	"bytes"
+	"fmt"
+	"image"
+	"image/color"
+	_ "image/jpeg" // thumbnails arrive as JPEG
+	"math"
+	"net"
+	"strings"
+	"sync"
+	"unsafe"
+
+	"github.com/srtscope/srtscope/app"
+	"github.com/srtscope/srtscope/session"
+)
+
+// The wall (DESIGN.md section 12) is a multiviewer: one tile per feed that
+// answers from across a room which feed is in trouble and why. This file
+// holds what a tile says, worked out from a FeedView without Fyne objects,
+// and the grid arithmetic; walltile.go draws it.
+
+// Frame colours beyond the traffic light: each phase of a feed that has no
+// active alarm has its own.
+var (
+	colorWaiting    = color.NRGBA{R: 0x1e, G: 0x88, B: 0xe5, A: 0xff} // blue: a listener waiting for its caller
+	colorConnecting = color.NRGBA{R: 0x5c, G: 0x8d, B: 0xb8, A: 0xff} // steel blue: a caller dialling
+	colorFailed     = color.NRGBA{R: 0xd8, G: 0x1b, B: 0x60, A: 0xff} // crimson: could not start
+	colorTuning     = color.NRGBA{R: 0x8e, G: 0x5c, B: 0xd6, A: 0xff} // violet: the latency wizard has it
+)
+
+// tileState is everything one wall tile shows, in words and colours.
+type tileState struct {
+	id   app.FeedID
+	name string
+
+	// state is where the feed stands with its cause; alarm is the worst
+	// active alarm in words ("" when none), with how many more there are.
+	state, alarm string
+	frame        color.Color // worst active alarm, else the phase's colour
+	stateColor   color.Color
+
+	// figures are the numbers, each with its own colour (the latency
+	// against the advice is amber or red when short); empty while not
+	// connected.
+	figures []tileFigure
+
+	connected bool     // a caller is connected: the state is not news
+	badges    []string // "BLACK", "FROZEN", "SILENT": what the audience sees now
+	hadAlarm  bool     // an alarm cleared that nobody acknowledged yet
+
+	// rms and peak are the first two audio channels in dBFS; nil when the
+	// feed has no levels.
+	rms, peak []float64
+
+	thumb    image.Image // decoded thumbnail, nil when none
+	thumbKey thumbKey
+}
+
+// tileFigure is one figure on a tile.
+type tileFigure struct {
+	text string
+	warn color.Color // nil: the theme's foreground
+}
+
+// tileStateOf works out what the tile of v shows (without its thumbnail).
+func tileStateOf(v app.FeedView) tileState {
+	t := tileState{id: v.ID, name: v.Spec.Name, hadAlarm: v.HadAlarm, connected: v.Running && v.Status.Phase == app.PhaseConnected}
+	t.state, t.stateColor = stateWords(v)
+	t.frame = t.stateColor
+	if len(v.Alarms) > 0 {
+		t.frame = healthColor(v.Health)
+		worst := v.Alarms[0]
+		for _, a := range v.Alarms[1:] {
+			if alarmHealth(a.Kind) > alarmHealth(worst.Kind) {
+				worst = a
+			}
+		}
+		t.alarm = worst.Detail
+		if t.alarm == "" {
+			t.alarm = worst.Describe()
+		}
+		if n := len(v.Alarms) - 1; n > 0 {
+			t.alarm = fmt.Sprintf("%s (+%d more)", t.alarm, n)
+		}
+	}
+	t.badges = mediaBadges(v)
+	if v.Running && v.Sample.State == session.StateConnected {
+		t.figures = tileFigures(v)
+	}
+	if v.Levels != nil && v.Running {
+		n := min(len(v.Levels.RMSdB), len(v.Levels.PeakdB), 2)
+		t.rms = append([]float64(nil), v.Levels.RMSdB[:n]...)
+		t.peak = append([]float64(nil), v.Levels.PeakdB[:n]...)
+		if n > 0 && len(t.figures) > 0 {
+			t.figures = append(t.figures, tileFigure{text: "peak " + peakWords(t.peak) + " dBFS"})
+		}
+	}
+	return t
+}
+
+// peakWords writes channel peaks as "-12 / -14".
+func peakWords(peaks []float64) string {
+	parts := make([]string, len(peaks))
+	for i, p := range peaks {
+		if p <= meterFloorDB {
+			parts[i] = "-inf"
+			continue
+		}
+		parts[i] = fmt.Sprintf("%.0f", p)
+	}
+	return strings.Join(parts, " / ")
+}
+
+// alarmHealth is how bad an alarm kind is: red kinds beat amber ones.
+func alarmHealth(k app.AlarmKind) app.Health {
+	switch k {
+	case app.AlarmRTT, app.AlarmBitrate, app.AlarmCCErrors:
+		return app.HealthAmber
+	}
+	return app.HealthRed
+}
+
+// stateWords is the feed's state with its cause, and the phase's colour.
+func stateWords(v app.FeedView) (string, color.Color) {
+	st := v.Status
+	if v.Tuning || st.Phase == app.PhaseTuning {
+		return "latency wizard tuning it", colorTuning
+	}
+	if !v.Running && st.Phase != app.PhaseFailed {
+		return "stopped", colorIdle
+	}
+	if st.WrongPassphrase() {
+		if st.Phase == app.PhaseWaiting {
+			words := "encoder's passphrase is wrong"
+			if st.Rejections > 1 {
+				words += fmt.Sprintf(" (%d calls rejected on %s)", st.Rejections, st.Listen)
+			}
+			return words, colorRed
+		}
+		return "passphrase does not match " + st.Remote + "'s", colorRed
+	}
+	words := st.Describe()
+	switch st.Phase {
+	case app.PhaseFailed:
+		return words, colorFailed
+	case app.PhaseWaiting:
+		if st.Cause != nil {
+			return words, colorRed
+		}
+		return words, colorWaiting
+	case app.PhaseConnecting, app.PhaseReconnecting:
+		return words, colorConnecting
+	case app.PhaseConnected:
+		// The peer's port is an ephemeral one: its host says who called.
+		if host, _, err := net.SplitHostPort(st.Peer); err == nil {
+			return "connected to " + host, colorGreen
+		}
+		return words, colorGreen
+	case app.PhaseStopped:
+		return words, colorIdle
+	}
+	return words, colorIdle
+}
+
+// tileFigures are Mbit/s, RTT, latency against the advice and dropped
+// packets, per second (from the last two samples) and in all.
+func tileFigures(v app.FeedView) []tileFigure {
+	s := v.Sample
+	figs := []tileFigure{
+		{text: fmt.Sprintf("%.2f Mbit/s", s.RecvMbps)},
+		{text: fmt.Sprintf("RTT %.0f ms", s.RTTMs)},
+	}
+	if a, ok := app.AdviseLatency(v); ok {
+		f := tileFigure{text: fmt.Sprintf("latency %.1f× RTT, advised %d×", a.Multiplier, a.Advice.Multiplier)}
+		if a.Health != app.HealthGreen {
+			f.warn = healthColor(a.Health)
+		}
+		figs = append(figs, f)
+	}
+	perS := droppedPerSecond(v.History)
+	f := tileFigure{text: fmt.Sprintf("dropped %s/s, %d in all", trimFloat(perS), s.PktsDropped)}
+	if perS > 0 {
+		f.warn = colorRed
+	}
+	return append(figs, f)
+}
+
+// droppedPerSecond is the rate of dropped packets between the last two
+// samples; 0 with fewer than two or when the counter went back (a new
+// session).
+func droppedPerSecond(h []session.Sample) float64 {
+	if len(h) < 2 {
+		return 0
+	}
+	a, b := h[len(h)-2], h[len(h)-1]
+	dt := b.Time.Sub(a.Time).Seconds()
+	if dt <= 0 || b.PktsDropped < a.PktsDropped {
+		return 0
+	}
+	return float64(b.PktsDropped-a.PktsDropped) / dt
+}
+
+// trimFloat writes a rate with at most one decimal, none when whole.
+func trimFloat(f float64) string {
+	if f == math.Trunc(f) {
+		return fmt.Sprintf("%.0f", f)
+	}
+	return fmt.Sprintf("%.1f", f)
+}
+
+// mediaBadges are the black / frozen / silent conditions of the feed:
+// raised alarms, and conditions the media analyser reports that have not
+// lasted long enough to alarm yet.
+func mediaBadges(v app.FeedView) []string {
+	on := map[string]bool{}
+	for _, a := range v.Alarms {
+		switch a.Kind {
+		case app.AlarmBlack:
+			on["black"] = true
+		case app.AlarmFreeze:
+			on["freeze"] = true
+		case app.AlarmSilence:
+			on["silence"] = true
+		}
+	}
+	if v.Running {
+		seen := map[string]bool{}
+		for i := len(v.Log) - 1; i >= 0 && i >= len(v.Log)-64; i-- {
+			e := v.Log[i]
+			if e.Kind != "black" && e.Kind != "freeze" && e.Kind != "silence" || seen[e.Kind] {
+				continue
+			}
+			seen[e.Kind] = true
+			if strings.HasSuffix(e.Detail, "started") {
+				on[e.Kind] = true
+			}
+		}
+	}
+	var out []string
+	for _, k := range []struct{ kind, badge string }{{"black", "BLACK"}, {"freeze", "FROZEN"}, {"silence", "SILENT"}} {
+		if on[k.kind] {
+			out = append(out, k.badge)
+		}
+	}
+	return out
+}
+
+// thumbKey identifies one thumbnail JPEG without hashing it: the app
+// replaces the slice for every new picture and never writes into one it
+// has published.
+type thumbKey struct {
+	ptr uintptr
+	n   int
+}
+
+func keyOf(b []byte) thumbKey {
+	if len(b) == 0 {
+		return thumbKey{}
+	}
+	return thumbKey{ptr: uintptr(unsafe.Pointer(unsafe.SliceData(b))), n: len(b)}
+}
+
+// thumbCache decodes each feed's thumbnail once per new picture. It is
+// used from the refresh worker and the UI goroutine, hence the lock.
+type thumbCache struct {
+	mu      sync.Mutex
+	entries map[app.FeedID]thumbEntry
+	decodes int // how many JPEGs it decoded, for tests
+}
+
+type thumbEntry struct {
+	key thumbKey
+	img image.Image
+}
+
+// image returns v's thumbnail decoded, decoding only when it changed.
+func (c *thumbCache) image(v app.FeedView) (image.Image, thumbKey) {
+	k := keyOf(v.Thumbnail)
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.entries == nil {
+		c.entries = map[app.FeedID]thumbEntry{}
+	}
+	if e, ok := c.entries[v.ID]; ok && e.key == k {
+		return e.img, k
+	}
+	var img image.Image
+	if k.n > 0 {
+		if m, _, err := image.Decode(bytes.NewReader(v.Thumbnail)); err == nil {
+			img = m
+		}
+		c.decodes++
+	}
+	c.entries[v.ID] = thumbEntry{key: k, img: img}
+	return img, k
+}
+
+// forget drops the entries of feeds that are gone.
+func (c *thumbCache) forget(keep []app.FeedView) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	live := map[app.FeedID]bool{}
+	for _, v := range keep {
+		live[v.ID] = true
+	}
+	for id := range c.entries {
+		if !live[id] {
+			delete(c.entries, id)
+		}
+	}
+}
+
+// wallStates works out every tile, thumbnails included. It may run off the
+// UI goroutine (the refresh worker), so the UI goroutine only copies the
+// results into the tiles.
+func wallStates(feeds []app.FeedView, cache *thumbCache) []tileState {
+	out := make([]tileState, len(feeds))
+	for i, v := range feeds {
+		out[i] = tileStateOf(v)
+		out[i].thumb, out[i].thumbKey = cache.image(v)
+	}
+	cache.forget(feeds)
+	return out
+}
+
+// tileAspect is the shape the grid aims each tile at: a 16:9 picture with
+// the name above and three lines of words and figures below.
+const tileAspect = 1.4
+
+// wallColumns is how many columns n tiles take in a w x h area: the count
+// that gives each tile the largest tileAspect-shaped box.
+func wallColumns(n int, w, h float32) int {
+	if n <= 1 || w <= 0 || h <= 0 {
+		return 1
+	}
+	best, bestArea := 1, float32(-1)
+	for cols := 1; cols <= n; cols++ {
+		rows := (n + cols - 1) / cols
+		tw, th := w/float32(cols), h/float32(rows)
+		fw := min(tw, th*tileAspect)
+		area := fw * (fw / tileAspect)
+		if area > bestArea*1.001 {
+			best, bestArea = cols, area
+		}
+	}
+	return best
+}

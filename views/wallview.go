@@ -1,0 +1,154 @@
+package views
+
+import (
+	"image/color"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/widget"
+
+	"github.com/srtscope/srtscope/app"
+)
+
+// wallGap is the space between tiles.
+const wallGap = 8
+
+// wallView is the grid of tiles. Tiles are made or dropped only when the
+// number of feeds changes; each tick only updates the tiles' states.
+type wallView struct {
+	content fyne.CanvasObject
+	grid    *fyne.Container
+	empty   *widget.Label
+	tiles   []*wallTile
+	focus   int // index of the tile with the focus ring
+	onOpen  func(app.FeedID)
+}
+
+func newWallView(onOpen func(app.FeedID)) *wallView {
+	wv := &wallView{onOpen: onOpen}
+	wv.grid = container.New(&wallLayout{})
+	wv.empty = widget.NewLabel("No feeds yet: add one with + (Ctrl+N).")
+	wv.empty.Alignment = fyne.TextAlignCenter
+	bg := canvas.NewRectangle(wallBackground)
+	wv.content = container.NewStack(bg, container.NewCenter(wv.empty), container.NewPadded(wv.grid))
+	return wv
+}
+
+// wallBackground is behind the tiles: darker than a tile, so tiles stand
+// out in either theme.
+var wallBackground = color.NRGBA{R: 0x0b, G: 0x0d, B: 0x10, A: 0xff}
+
+// set shows one tile per state, in order (UI goroutine).
+func (wv *wallView) set(states []tileState) {
+	if len(states) != len(wv.tiles) {
+		for len(wv.tiles) < len(states) {
+			wv.tiles = append(wv.tiles, newWallTile(wv.open))
+		}
+		wv.tiles = wv.tiles[:len(states)]
+		objs := make([]fyne.CanvasObject, len(wv.tiles))
+		for i, t := range wv.tiles {
+			objs[i] = t
+		}
+		wv.grid.Objects = objs
+		wv.grid.Refresh()
+		wv.focus = min(max(wv.focus, 0), max(len(wv.tiles)-1, 0))
+		wv.empty.Hidden = len(states) > 0
+		wv.empty.Refresh()
+	}
+	for i, st := range states {
+		wv.tiles[i].set(st)
+		wv.tiles[i].setSelected(i == wv.focus)
+	}
+}
+
+// open is a tap on a tile: it takes the focus and opens the detail.
+func (wv *wallView) open(id app.FeedID) {
+	for i, t := range wv.tiles {
+		if t.st.id == id {
+			wv.setFocus(i)
+		}
+	}
+	if wv.onOpen != nil {
+		wv.onOpen(id)
+	}
+}
+
+// focused is the feed under the focus ring; ok is false on an empty wall.
+func (wv *wallView) focused() (app.FeedID, bool) {
+	if wv.focus < 0 || wv.focus >= len(wv.tiles) {
+		return 0, false
+	}
+	return wv.tiles[wv.focus].st.id, true
+}
+
+// focusID puts the focus ring on a feed's tile, if it has one.
+func (wv *wallView) focusID(id app.FeedID) {
+	for i, t := range wv.tiles {
+		if t.st.id == id {
+			wv.setFocus(i)
+			return
+		}
+	}
+}
+
+func (wv *wallView) setFocus(i int) {
+	if i < 0 || i >= len(wv.tiles) {
+		return
+	}
+	wv.focus = i
+	for j, t := range wv.tiles {
+		t.setSelected(j == i)
+	}
+}
+
+// move moves the focus ring by an arrow key: left and right along the
+// row order, up and down by a row of the current grid.
+func (wv *wallView) move(key fyne.KeyName) bool {
+	n := len(wv.tiles)
+	if n == 0 {
+		return false
+	}
+	cols := wallColumns(n, wv.grid.Size().Width, wv.grid.Size().Height)
+	i := wv.focus
+	switch key {
+	case fyne.KeyLeft:
+		i--
+	case fyne.KeyRight:
+		i++
+	case fyne.KeyUp:
+		i -= cols
+	case fyne.KeyDown:
+		i += cols
+	default:
+		return false
+	}
+	if i >= 0 && i < n {
+		wv.setFocus(i)
+	}
+	return true
+}
+
+// wallLayout puts the tiles on a grid whose columns suit their number and
+// the space's shape (wallColumns); tiles fill their cells.
+type wallLayout struct{}
+
+// Layout places the tiles.
+func (l *wallLayout) Layout(objs []fyne.CanvasObject, size fyne.Size) {
+	n := len(objs)
+	if n == 0 {
+		return
+	}
+	cols := wallColumns(n, size.Width, size.Height)
+	rows := (n + cols - 1) / cols
+	cw := (size.Width - wallGap*float32(cols-1)) / float32(cols)
+	ch := (size.Height - wallGap*float32(rows-1)) / float32(rows)
+	for i, o := range objs {
+		r, c := i/cols, i%cols
+		o.Move(fyne.NewPos(float32(c)*(cw+wallGap), float32(r)*(ch+wallGap)))
+		o.Resize(fyne.NewSize(cw, ch))
+	}
+}
+
+// MinSize is small: the window's size decides, not the tiles.
+func (l *wallLayout) MinSize([]fyne.CanvasObject) fyne.Size { return fyne.NewSize(160, 110) }
