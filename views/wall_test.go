@@ -257,7 +257,7 @@ func TestWallIsDefaultAndKeysMove(t *testing.T) {
 			t.Errorf("a tile of 4 at 1024x670 is only %v", s)
 		}
 	}
-	key := func(k fyne.KeyName) { w.Canvas().(fyne.Canvas).OnTypedKey()(&fyne.KeyEvent{Name: k}) }
+	key := func(k fyne.KeyName) { w.Canvas().OnTypedKey()(&fyne.KeyEvent{Name: k}) }
 	key(fyne.KeyRight)
 	key(fyne.KeyDown) // 2x2: from the second tile down to the fourth
 	if id, _ := ui.wall.focused(); id != 4 || !ui.wall.tiles[3].selected || ui.wall.tiles[0].selected {
@@ -339,7 +339,7 @@ func freePort(t *testing.T) int {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer pc.Close()
+	defer func() { _ = pc.Close() }()
 	return pc.LocalAddr().(*net.UDPAddr).Port
 }
 
