@@ -28,7 +28,7 @@ func mediaFeed(noSPS bool) app.FeedView {
 		r.Programs[0].Streams[0].Width, r.Programs[0].Streams[0].Height, r.Programs[0].Streams[0].FPS = 0, 0, 0
 	}
 	return app.FeedView{ID: 1, Running: true, Spec: app.FeedSpec{Name: "Stage left camera", Config: listenerCfg},
-		Status: app.FeedStatus{Phase: app.PhaseConnected, Listen: ":9000", Peer: "192.168.1.20:53211"},
+		Status:     app.FeedStatus{Phase: app.PhaseConnected, Listen: ":9000", Peer: "192.168.1.20:53211"},
 		Inspection: &r, MediaAnalysis: "ffmpeg", Levels: &media.Levels{RMSdB: []float64{-18.5, -20.25}, PeakdB: []float64{-6, -7.5}}}
 }
 
