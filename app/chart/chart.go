@@ -670,9 +670,10 @@ func (decimalTicks) Ticks(lo, hi float64) []plot.Tick {
 		if t.Label == "" {
 			continue
 		}
-		s := strconv.FormatFloat(t.Value, 'f', -1, 64)
-		if i := strings.IndexByte(s, '.'); i >= 0 {
-			decimals = max(decimals, min(len(s)-i-1, 3))
+		// gonum's own label is the value rounded to its step ("0.3", not
+		// 0.30000000000000004): count its decimals.
+		if i := strings.IndexByte(t.Label, '.'); i >= 0 && !strings.ContainsAny(t.Label, "eE") {
+			decimals = max(decimals, min(len(t.Label)-i-1, 3))
 		}
 	}
 	for i, t := range ticks {

@@ -371,9 +371,12 @@ func TestChartsAlign(t *testing.T) {
 
 // Value tick labels carry the same number of decimals on one axis.
 func TestTickDecimalsConsistent(t *testing.T) {
-	tests := []struct{ lo, hi float64 }{{0, 1}, {0, 2.5}, {0, 0.3}, {0, 7}, {0, 145}, {0, 1.45}}
+	tests := []struct {
+		lo, hi   float64
+		decimals int // the fewest that tell the labels apart
+	}{{0, 1, 1}, {0, 2.5, 0}, {0, 0.3, 2}, {0, 0.87, 1}, {0, 7, 0}, {0, 145, 0}, {0, 1.45, 1}, {0, 0.045, 2}}
 	for _, tt := range tests {
-		var want = -1
+		want := tt.decimals
 		for _, tk := range (decimalTicks{}).Ticks(tt.lo, tt.hi) {
 			if tk.Label == "" {
 				continue
@@ -382,11 +385,8 @@ func TestTickDecimalsConsistent(t *testing.T) {
 			if i := strings.IndexByte(tk.Label, '.'); i >= 0 {
 				d = len(tk.Label) - i - 1
 			}
-			if want < 0 {
-				want = d
-			}
 			if d != want {
-				t.Errorf("%v..%v: label %q has %d decimals, others %d", tt.lo, tt.hi, tk.Label, d, want)
+				t.Errorf("%v..%v: label %q has %d decimals, want %d", tt.lo, tt.hi, tk.Label, d, want)
 			}
 		}
 	}
