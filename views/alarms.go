@@ -45,9 +45,9 @@ func (h *alarmHistory) update(v app.FeedView) {
 		l.Wrapping = fyne.TextWrapWord
 		l.Selectable = true
 		switch {
-		case r.Active():
+		case r.Active() && v.Health == app.HealthRed:
 			l.Importance = widget.DangerImportance
-		case r.Latched():
+		case r.Active() || r.Latched():
 			l.Importance = widget.WarningImportance
 		}
 		h.rows.Add(l)

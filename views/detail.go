@@ -34,9 +34,9 @@ type feedDetail struct {
 	status     *widget.Label // where the feed stands and why, in words
 	state      *widget.Label // mode, where it listens or calls, peer, encryption
 	figures    *widget.Label
-	headroom   *canvas.Text
+	headroom   *widget.Label // wraps: never widens the detail
 	alarms     *widget.Label
-	latched    *canvas.Text // "had an alarm" until acknowledged
+	latched    *widget.Label // "had an alarm" until acknowledged; wraps
 	latchedRow *fyne.Container
 	history    *alarmHistory
 	ackButton  *widget.Button
@@ -65,14 +65,16 @@ func newFeedDetail(ctrl *app.Controller, w fyne.Window) *feedDetail {
 	d.phase.TextStyle = fyne.TextStyle{Bold: true}
 	d.status = widget.NewLabel("")
 	d.status.Wrapping = fyne.TextWrapWord
-	d.latched = canvas.NewText("", colorAmber)
-	d.latched.TextStyle = fyne.TextStyle{Bold: true}
+	d.latched = widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+	d.latched.Wrapping = fyne.TextWrapWord
+	d.latched.Importance = widget.WarningImportance
 	d.state = widget.NewLabel("")
 	d.state.Wrapping = fyne.TextWrapWord
 	d.figures = widget.NewLabel("")
 	d.figures.Wrapping = fyne.TextWrapWord
-	d.headroom = canvas.NewText("", colorGreen)
-	d.headroom.TextStyle = fyne.TextStyle{Bold: true}
+	d.headroom = widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+	d.headroom.Wrapping = fyne.TextWrapWord
+	d.title.Truncation = fyne.TextTruncateEllipsis // a long name never pushes the buttons out
 	d.alarms = widget.NewLabel("")
 	d.alarms.Wrapping = fyne.TextWrapWord
 	d.ackButton = widget.NewButton("Acknowledge", func() { d.ctrl.Acknowledge(d.id) })
@@ -84,14 +86,14 @@ func newFeedDetail(ctrl *app.Controller, w fyne.Window) *feedDetail {
 	})
 
 	d.phaseRow = container.NewBorder(nil, nil, container.NewPadded(d.phase), nil, d.status)
-	d.latchedRow = container.NewPadded(d.latched)
+	d.latchedRow = container.NewStack(d.latched)
 	d.latchedRow.Hide()
 	header := container.NewVBox(
 		container.NewBorder(nil, nil, container.NewGridWrap(fyne.NewSize(18, 18), d.light), container.NewHBox(d.ackButton, d.tuneButton, d.runButton), d.title),
 		d.phaseRow,
 		d.state,
 		d.figures,
-		container.NewPadded(d.headroom),
+		d.headroom,
 		d.latchedRow,
 		d.alarms,
 	)
@@ -175,8 +177,11 @@ func (d *feedDetail) update(v app.FeedView, ok bool) {
 	d.history.update(v)
 	d.state.SetText(stateLine(v))
 	d.figures.SetText(figuresLine(v))
-	d.headroom.Text, d.headroom.Color = headroomLine(v)
-	d.headroom.Refresh()
+	txt, c := headroomLine(v)
+	if imp := healthImportance(c); d.headroom.Text != txt || d.headroom.Importance != imp {
+		d.headroom.Text, d.headroom.Importance = txt, imp
+		d.headroom.Refresh()
+	}
 	d.alarms.SetText(alarmLine(v))
 	if imp := alarmImportance(v); d.alarms.Importance != imp {
 		d.alarms.Importance = imp
@@ -343,10 +348,27 @@ func headroomLine(v app.FeedView) (string, color.Color) {
 	return fmt.Sprintf("latency = %.1f× RTT (advised ≥ %d× for %s)", a.Multiplier, a.Advice.Multiplier, a.Loss), healthColor(a.Health)
 }
 
-// alarmImportance colours the alarm line: red while an alarm is active.
+// alarmImportance colours the alarm line as the worst active alarm: red
+// or amber.
 func alarmImportance(v app.FeedView) widget.Importance {
-	if len(v.Alarms) > 0 {
+	if len(v.Alarms) == 0 {
+		return widget.MediumImportance
+	}
+	if v.Health == app.HealthRed {
 		return widget.DangerImportance
+	}
+	return widget.WarningImportance
+}
+
+// healthImportance is the label importance of a traffic-light colour.
+func healthImportance(c color.Color) widget.Importance {
+	switch c {
+	case healthColor(app.HealthRed):
+		return widget.DangerImportance
+	case healthColor(app.HealthAmber):
+		return widget.WarningImportance
+	case healthColor(app.HealthGreen):
+		return widget.SuccessImportance
 	}
 	return widget.MediumImportance
 }

@@ -94,6 +94,9 @@ func TestDetailHeaderStates(t *testing.T) {
 				t.Errorf("%s has the colour of %s", tt.word, other)
 			}
 			colours[d.phase.Color] = tt.word
+			if mw := d.content.MinSize().Width; mw > 0.6*1024 {
+				t.Errorf("detail needs %.0f px: it would push the list or the buttons out at 1024x700", mw)
+			}
 		})
 	}
 	// Failed and the wrong passphrase are both red (the audience sees
@@ -117,7 +120,8 @@ func TestDetailAlarmHistoryLatches(t *testing.T) {
 	noData := app.AlarmRecord{Kind: app.AlarmNoData, Raised: t0.Add(time.Minute), Last: app.AlarmChange{Kind: app.AlarmNoData, Raised: true, Detail: "no packets for 12s: the encoder's passphrase is wrong"}}
 	stopped := noData
 	stopped.Cleared, stopped.ClearedBy = t0.Add(2*time.Minute), "feed stopped"
-	base := app.FeedView{ID: 1, Running: true, Spec: app.FeedSpec{Config: listenerCfg}, Status: app.FeedStatus{Phase: app.PhaseConnected, Listen: ":9000"}}
+	base := app.FeedView{ID: 1, Running: true, Health: app.HealthRed, Spec: app.FeedSpec{Name: "Demo: bars and tone (2% loss, 30 ms RTT), the long name of a feed", Config: listenerCfg},
+		Sample: session.Sample{RTTMs: 38.9, LatencyMs: 200, Conn: session.ConnCounters{PktsRecv: 1000, PktsLost: 187}}, Status: app.FeedStatus{Phase: app.PhaseConnected, Listen: ":9000"}}
 	tests := []struct {
 		name      string
 		history   []app.AlarmRecord
@@ -163,7 +167,13 @@ func TestDetailAlarmHistoryLatches(t *testing.T) {
 				}
 			}
 			if len(tt.active) > 0 && d.alarms.Importance != widget.DangerImportance {
-				t.Error("an active alarm is not shown in red")
+				t.Error("an active red alarm is not shown in red")
+			}
+			// The detail never asks for more than 60% of the 1024 px
+			// minimum, whatever the alarms say: the list keeps its room and
+			// the buttons stay in the window.
+			if mw := d.content.MinSize().Width; mw > 0.6*1024 {
+				t.Errorf("detail needs %.0f px", mw)
 			}
 		})
 	}

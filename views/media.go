@@ -12,6 +12,7 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
@@ -90,7 +91,8 @@ func newMediaPanel() *mediaPanel {
 		m.paramNote, m.streams, m.pidTable,
 		widget.NewLabelWithStyle("ETSI TR 101 290 (red: moved in the last 10 s)", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}), m.trGrid,
 	)
-	m.content = container.NewVScroll(body)
+	// Keep the meters and the table clear of the scroll bar on the right.
+	m.content = container.NewVScroll(container.New(layout.NewCustomPaddedLayout(0, 0, 0, 2*theme.ScrollBarSize()), body))
 	return m
 }
 
