@@ -14,7 +14,6 @@ import (
 	"math"
 	"sort"
 	"strconv"
-	"strings"
 	"time"
 
 	xfont "golang.org/x/image/font"
@@ -659,7 +658,8 @@ func (o offAir) Thumbnail(c *draw.Canvas) {
 }
 
 // decimalTicks is gonum's default value ticks with every label written
-// with the same number of decimals ("0.0 0.5 1.0", not "0 0.5 1").
+// with the same, fewest decimals that show each value exactly ("0.0 0.5
+// 1.0", "0 25", not "0 0.5 1" nor "0.00 25.00").
 type decimalTicks struct{}
 
 // Ticks implements plot.Ticker.
@@ -670,10 +670,12 @@ func (decimalTicks) Ticks(lo, hi float64) []plot.Tick {
 		if t.Label == "" {
 			continue
 		}
-		// gonum's own label is the value rounded to its step ("0.3", not
-		// 0.30000000000000004): count its decimals.
-		if i := strings.IndexByte(t.Label, '.'); i >= 0 && !strings.ContainsAny(t.Label, "eE") {
-			decimals = max(decimals, min(len(t.Label)-i-1, 3))
+		for decimals < 3 {
+			scaled := t.Value * math.Pow10(decimals)
+			if math.Abs(scaled-math.Round(scaled)) < 1e-6*math.Max(1, math.Abs(scaled)) {
+				break
+			}
+			decimals++
 		}
 	}
 	for i, t := range ticks {

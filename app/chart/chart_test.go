@@ -374,7 +374,7 @@ func TestTickDecimalsConsistent(t *testing.T) {
 	tests := []struct {
 		lo, hi   float64
 		decimals int // the fewest that tell the labels apart
-	}{{0, 1, 1}, {0, 2.5, 0}, {0, 0.3, 2}, {0, 0.87, 1}, {0, 7, 0}, {0, 145, 0}, {0, 1.45, 1}, {0, 0.045, 2}}
+	}{{0, 1, 1}, {0, 2.5, 0}, {0, 0.3, 2}, {0, 0.87, 1}, {0, 7, 0}, {0, 145, 0}, {0, 1.45, 1}, {0, 0.045, 2}, {0, 29, 0}}
 	for _, tt := range tests {
 		want := tt.decimals
 		for _, tk := range (decimalTicks{}).Ticks(tt.lo, tt.hi) {
