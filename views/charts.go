@@ -118,8 +118,21 @@ func (p *chartPanel) draw(i int, k chart.Kind, w, h int) image.Image {
 	if f := p.frames[i]; f.img != nil && f.size == size {
 		return f.img
 	}
+	// The four charts show one moment, or their time axes would not line
+	// up: draw the others again too, at the sizes they last had.
+	others := false
+	for j, kj := range chart.Kinds {
+		if j == i || p.sizes[j] == (image.Point{}) {
+			continue
+		}
+		p.frames[j] = chartFrame{img: p.render(kj, p.sizes[j].X, p.sizes[j].Y), size: p.sizes[j], lastT: p.lastT, window: p.window}
+		others = true
+	}
 	img := p.render(k, w, h)
 	p.frames[i] = chartFrame{img: img, size: size, lastT: p.lastT, window: p.window}
+	if others {
+		go fyne.Do(p.refreshRasters) // after this draw: p.mu is held here
+	}
 	return img
 }
 
@@ -195,12 +208,23 @@ func (p *chartPanel) startRenderLocked() {
 		fyne.Do(func() {
 			p.mu.Lock()
 			p.busy = false
+			// Swap in all four or none: a raster resized meanwhile has
+			// drawn itself and the others for a newer moment.
+			fits := true
+			for i := range imgs {
+				fits = fits && sizes[i] == p.sizes[i]
+			}
 			for i, img := range imgs {
-				if img != nil && sizes[i] == p.sizes[i] {
+				switch {
+				case !fits:
+				case img != nil:
 					p.frames[i] = chartFrame{img: img, size: sizes[i], lastT: lastT, window: window}
-				} else if img == nil {
+				default:
 					p.frames[i] = chartFrame{}
 				}
+			}
+			if !fits {
+				p.again = true
 			}
 			if p.again {
 				p.again = false

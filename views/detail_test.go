@@ -12,6 +12,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/srtscope/srtscope/app"
+	"github.com/srtscope/srtscope/app/chart"
 	"github.com/srtscope/srtscope/session"
 )
 
@@ -224,5 +225,46 @@ func TestChartGuideAgreesWithHeader(t *testing.T) {
 				t.Errorf("header %q disagrees with the chart's %d×", txt, m)
 			}
 		})
+	}
+}
+
+// The four charts always show the same moment, so their time axes line
+// up: a raster that draws itself at a new size draws the others again too,
+// and a background render is swapped in for all four or none.
+func TestChartFramesShowOneMoment(t *testing.T) {
+	test.NewTempApp(t)
+	p := newChartPanel()
+	t0 := time.Now()
+	var hist []session.Sample
+	for i := range 40 {
+		hist = append(hist, session.Sample{Time: t0.Add(time.Duration(i) * time.Second), State: session.StateConnected,
+			RTTMs: 40 + float64(i%5), LatencyMs: 200, RTTMultiplier: 5, RecvMbps: 4.8, PktsRecv: uint64(i * 450)})
+	}
+	sizes := []struct{ w, h int }{{300, 200}, {320, 200}, {300, 210}, {320, 210}}
+	tests := []struct {
+		name    string
+		samples int
+		resize  int // the raster drawn at a new size
+	}{{"first draw", 20, 0}, {"RTT resized after new samples", 30, 0}, {"latency resized after new samples", 40, 3}}
+	for _, tt := range tests {
+		fyne.DoAndWait(func() {
+			p.mu.Lock()
+			p.samples, p.lastT = hist[:tt.samples], hist[tt.samples-1].Time // as update, without a background render
+			p.mu.Unlock()
+			if tt.samples == 20 {
+				for i, k := range chart.Kinds {
+					p.draw(i, k, sizes[i].w, sizes[i].h)
+				}
+			}
+			sizes[tt.resize].w += 10
+			p.draw(tt.resize, chart.Kinds[tt.resize], sizes[tt.resize].w, sizes[tt.resize].h)
+		})
+		p.mu.Lock()
+		for i, f := range p.frames {
+			if !f.lastT.Equal(hist[tt.samples-1].Time) {
+				t.Errorf("%s: %s shows %v, want the newest sample %v like the chart drawn", tt.name, chart.Kinds[i], f.lastT, hist[tt.samples-1].Time)
+			}
+		}
+		p.mu.Unlock()
 	}
 }
