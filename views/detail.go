@@ -177,11 +177,15 @@ func (d *feedDetail) update(v app.FeedView, ok bool) {
 	d.history.update(v)
 	d.state.SetText(stateLine(v))
 	d.figures.SetText(figuresLine(v))
+	// Zeros say nothing before the first packet (waiting, failed to
+	// start): the status line above says why there are none.
+	showIf(d.figures, v.Status.EverConnected || v.Sample.PktsRecv > 0)
 	txt, c := headroomLine(v)
 	if imp := healthImportance(c); d.headroom.Text != txt || d.headroom.Importance != imp {
 		d.headroom.Text, d.headroom.Importance = txt, imp
 		d.headroom.Refresh()
 	}
+	showIf(d.headroom, txt != "")
 	d.alarms.SetText(alarmLine(v))
 	if imp := alarmImportance(v); d.alarms.Importance != imp {
 		d.alarms.Importance = imp
@@ -324,6 +328,15 @@ func latchedLine(v app.FeedView) string {
 		}
 	}
 	return "Had an alarm. Acknowledge when seen."
+}
+
+// showIf shows o when show holds, else hides it (no empty rows).
+func showIf(o fyne.CanvasObject, show bool) {
+	if show && !o.Visible() {
+		o.Show()
+	} else if !show && o.Visible() {
+		o.Hide()
+	}
 }
 
 func keyLen(n int) int {

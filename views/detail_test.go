@@ -95,6 +95,9 @@ func TestDetailHeaderStates(t *testing.T) {
 				t.Errorf("%s has the colour of %s", tt.word, other)
 			}
 			colours[d.phase.Color] = tt.word
+			if data := tt.v.Status.EverConnected; d.figures.Visible() != data {
+				t.Errorf("figures shown=%v, want %v: zeros say nothing before the first packet", d.figures.Visible(), data)
+			}
 			if mw := d.content.MinSize().Width; mw > 0.6*1024 {
 				t.Errorf("detail needs %.0f px: it would push the list or the buttons out at 1024x700", mw)
 			}
