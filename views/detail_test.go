@@ -91,7 +91,7 @@ func TestDetailHeaderStates(t *testing.T) {
 			if !d.phase.Visible() || d.phase.Size().Width < d.phase.MinSize().Width {
 				t.Errorf("phase word clipped: %v < %v", d.phase.Size(), d.phase.MinSize())
 			}
-			if other, ok := colours[d.phase.Color]; ok && other != tt.word && !(isRed(d.phase.Color) && isRed(d.light.FillColor)) {
+			if other, ok := colours[d.phase.Color]; ok && other != tt.word && (!isRed(d.phase.Color) || !isRed(d.light.FillColor)) {
 				t.Errorf("%s has the colour of %s", tt.word, other)
 			}
 			colours[d.phase.Color] = tt.word

@@ -422,8 +422,8 @@ func style(p *plot.Plot, th Theme) {
 		a.Tick.Label.Font.Size = vg.Points(8)
 		a.Label.TextStyle.Color = th.Foreground
 		a.Tick.Label.Color = th.Foreground
-		a.LineStyle.Color = th.Axis
-		a.Tick.LineStyle.Color = th.Axis
+		a.Color = th.Axis
+		a.Tick.Color = th.Axis
 		a.Padding = vg.Points(2)
 	}
 	p.Legend.TextStyle.Font.Variant = "Sans"
@@ -654,7 +654,7 @@ func (o offAir) Plot(c draw.Canvas, p *plot.Plot) {
 // Thumbnail implements plot.Thumbnailer: the legend shows the band.
 func (o offAir) Thumbnail(c *draw.Canvas) {
 	c.SetColor(o.color)
-	c.Fill(c.Rectangle.Path())
+	c.Fill(c.Path())
 }
 
 // decimalTicks is gonum's default value ticks with every label written
