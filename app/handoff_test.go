@@ -41,3 +41,35 @@ func TestHandOffURLs(t *testing.T) {
 		})
 	}
 }
+
+// Hand-off URLs respect the address the listener is bound to, and each
+// says who can reach it.
+func TestHandOffRespectsBindAddress(t *testing.T) {
+	addrs := []string{"192.168.1.20", "203.0.113.7", "127.0.0.1"}
+	tests := []struct {
+		name      string
+		host      string
+		wantAddrs []string
+		wantReach []string
+	}{
+		{"every address", "", addrs, []string{ReachLAN, ReachPublic, ReachThisMachine}},
+		{"0.0.0.0", "0.0.0.0", addrs, []string{ReachLAN, ReachPublic, ReachThisMachine}},
+		{"loopback only", "127.0.0.1", []string{"127.0.0.1"}, []string{ReachThisMachine}},
+		{"one LAN address", "192.168.1.20", []string{"192.168.1.20"}, []string{ReachLAN}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			l := session.Config{Mode: session.ModeListener, Host: tt.host, Port: 9000, LatencyMs: 200}
+			hs := HandOffURLs(l, addrs, false)
+			if len(hs) != 2*len(tt.wantAddrs) {
+				t.Fatalf("%d URLs, want %d: %+v", len(hs), 2*len(tt.wantAddrs), hs)
+			}
+			for i, h := range hs {
+				a, r := tt.wantAddrs[i/2], tt.wantReach[i/2]
+				if h.Address != a || h.Reach != r || !strings.Contains(h.URL, a+":9000") {
+					t.Errorf("URL %d: %s (%s) %q, want %s (%s)", i, h.Address, h.Reach, h.URL, a, r)
+				}
+			}
+		})
+	}
+}

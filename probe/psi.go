@@ -299,6 +299,9 @@ func (a *Analyzer) onData(d *astits.DemuxerData) {
 		st.detectLeft--
 		if st.detectLeft <= 0 {
 			st.detect = false
+			if c := st.stream.Codec; (c == "h264" || c == "hevc") && st.stream.Width == 0 {
+				st.stream.NoParameterSets = true
+			}
 		}
 	}
 }

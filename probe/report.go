@@ -64,6 +64,11 @@ type Stream struct {
 	SampleRate int     `json:"sample_rate,omitempty"`
 	Channels   int     `json:"channels,omitempty"`
 	Language   string  `json:"language,omitempty"`
+	// NoParameterSets: an H.264 or HEVC stream in which no sequence
+	// parameter set was seen in the PES packets the probe reads for codec
+	// details (Options.DetectPES): the encoder sends its SPS/PPS only once,
+	// at the start, so a receiver that joins later cannot decode it.
+	NoParameterSets bool `json:"no_parameter_sets,omitempty"`
 }
 
 // Details describes the stream's format in a few words for people, e.g.

@@ -44,14 +44,14 @@ func (ui *mainUI) exportReport() {
 // recording of the feed called feedName, else the newest of all).
 func (ui *mainUI) showExport(id int64, feedName string) {
 	if err := ui.ctrl.RecordingsStatus(); err != nil {
-		dialog.ShowInformation("Export report", noRecordingsText(err), ui.w)
+		showInformation("Export report", noRecordingsText(err), ui.w)
 		return
 	}
 	e := newExportDialog(ui.ctx, ui.ctrl, ui.w, id, feedName)
 	d := dialog.NewCustomWithoutButtons("Export report", e.content, ui.w)
 	e.close = d.Hide
-	d.Resize(fyne.NewSize(720, 340))
-	d.Show()
+	d.Resize(dialogSize(ui.w, fyne.NewSize(720, 340)))
+	showDialog(d, ui.w, e.pick)
 }
 
 // exportDialog picks a recorded session and a format, asks where to save

@@ -18,19 +18,19 @@ import (
 // sessionForm is the new-session form. Every change re-validates through
 // the session package, so the messages are the same as the CLI's.
 type sessionForm struct {
-	paste      *widget.Entry
+	paste      *field
 	pasteNote  *widget.Label
-	name       *widget.Entry
+	name       *field
 	mode       *widget.Select
-	host       *widget.Entry
-	port       *widget.Entry
-	latency    *widget.Entry
-	passphrase *widget.Entry
+	host       *field
+	port       *field
+	latency    *field
+	passphrase *field
 	keyLen     *widget.Select
-	streamID   *widget.Entry
-	acR        *widget.Entry
+	streamID   *field
+	acR        *field
 	acM        *widget.Select
-	acU        *widget.Entry
+	acU        *field
 	inspect    *widget.Check
 	media      *widget.Check
 	problem    *widget.Label
@@ -40,26 +40,26 @@ type sessionForm struct {
 
 func newSessionForm() *sessionForm {
 	f := &sessionForm{}
-	f.paste = widget.NewEntry()
+	f.paste = newField()
 	f.paste.SetPlaceHolder("Paste an srt:// URL (libsrt, ffmpeg or OBS style)")
 	f.pasteNote = widget.NewLabel("")
 	f.pasteNote.Wrapping = fyne.TextWrapWord
-	f.name = widget.NewEntry()
+	f.name = newField()
 	f.name.SetPlaceHolder("e.g. Camera 1 from the stadium")
 	f.mode = widget.NewSelect([]string{"caller", "listener"}, nil)
 	f.mode.SetSelected("listener")
-	f.host = widget.NewEntry()
+	f.host = newField()
 	f.host.SetPlaceHolder("host to call; empty listens on every address")
-	f.port = widget.NewEntry()
+	f.port = newField()
 	f.port.SetText("9000")
-	f.latency = widget.NewEntry()
+	f.latency = newField()
 	f.latency.SetText(strconv.Itoa(session.DefaultLatencyMs))
-	f.passphrase = widget.NewPasswordEntry()
+	f.passphrase = newPasswordField()
 	f.passphrase.SetPlaceHolder("10 to 79 characters; empty for no encryption")
 	f.keyLen = widget.NewSelect([]string{"16", "24", "32"}, nil)
 	f.keyLen.SetSelected("16")
-	f.streamID = widget.NewEntry()
-	f.acR, f.acU = widget.NewEntry(), widget.NewEntry()
+	f.streamID = newField()
+	f.acR, f.acU = newField(), newField()
 	f.acR.SetPlaceHolder("resource, e.g. cam1")
 	f.acU.SetPlaceHolder("user")
 	f.acM = widget.NewSelect([]string{"publish", "request", "bidirectional"}, nil)
@@ -72,7 +72,7 @@ func newSessionForm() *sessionForm {
 	f.problem.Importance = widget.DangerImportance
 
 	f.paste.OnChanged = func(s string) { f.fromURL(s) }
-	for _, e := range []*widget.Entry{f.name, f.host, f.port, f.latency, f.passphrase, f.streamID} {
+	for _, e := range []*field{f.name, f.host, f.port, f.latency, f.passphrase, f.streamID} {
 		e.OnChanged = func(string) { f.validate() }
 	}
 	f.mode.OnChanged = func(string) { f.validate() }
@@ -221,8 +221,8 @@ func showSessionFormWith(ctrl *app.Controller, w fyne.Window, opts sessionFormOp
 	}
 	body := container.NewBorder(nil, container.NewVBox(spinner, buttons), nil, nil, f.content())
 	d = dialog.NewCustomWithoutButtons("New session", body, w)
-	d.Resize(fyne.NewSize(720, 640))
-	d.Show()
+	d.Resize(dialogSize(w, fyne.NewSize(720, 640)))
+	showDialog(d, w, f.paste)
 }
 
 // showError shows err worded by errorText; a setting that is not allowed
@@ -231,8 +231,8 @@ func showError(w fyne.Window, err error) {
 	var fe *session.FieldError
 	var afe *app.FieldError
 	if errors.As(err, &fe) || errors.As(err, &afe) {
-		dialog.ShowInformation("Check the settings", errorText(err), w)
+		showInformation("Check the settings", errorText(err), w)
 		return
 	}
-	dialog.ShowError(errors.New(errorText(err)), w)
+	showErrorDialog(errors.New(errorText(err)), w)
 }

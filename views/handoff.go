@@ -54,15 +54,36 @@ func (h *handoffPanel) render() {
 	if h.cfg.Passphrase == "" {
 		h.withKey.Hide()
 	}
-	h.note.SetText("Give the remote encoder one of these caller URLs. srt-live-transmit and vMix read latency in milliseconds, ffmpeg and OBS in microseconds.")
-	for _, ho := range app.HandOffURLs(h.cfg, app.LocalAddresses(), h.withKey.Checked) {
-		url := ho.URL
-		e := widget.NewEntry()
-		e.SetText(url)
-		e.Disable()
-		copyBtn := widget.NewButtonWithIcon("Copy", theme.ContentCopyIcon(), func() {
-			fyne.CurrentApp().Clipboard().SetContent(url)
-		})
-		h.rows.Add(container.NewBorder(nil, nil, widget.NewLabel(ho.Tools), copyBtn, e))
+	note := "Give the remote encoder one of these caller URLs. srt-live-transmit and vMix read latency in milliseconds, ffmpeg and OBS in microseconds."
+	if !listensEverywhere(h.cfg.Host) {
+		note += " This feed listens on " + h.cfg.Host + " only: an encoder can call it there and nowhere else."
 	}
+	h.note.SetText(note)
+	for _, ho := range app.HandOffURLs(h.cfg, app.LocalAddresses(), h.withKey.Checked) {
+		h.rows.Add(handoffRow(ho))
+	}
+}
+
+// listensEverywhere reports whether a listener bound to host listens on
+// every address of the machine.
+func listensEverywhere(host string) bool {
+	switch host {
+	case "", "0.0.0.0", "::", "[::]":
+		return true
+	}
+	return false
+}
+
+// handoffRow is one URL: who can reach it and who reads it, the URL as
+// selectable text (readable, not a greyed-out field) and a copy button.
+func handoffRow(ho app.HandOff) fyne.CanvasObject {
+	url := ho.URL
+	heading := widget.NewLabelWithStyle(ho.Reach+" · "+ho.Address+" · "+ho.Tools, fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+	text := widget.NewLabel(url)
+	text.Selectable = true
+	text.Wrapping = fyne.TextWrapBreak
+	copyBtn := widget.NewButtonWithIcon("Copy", theme.ContentCopyIcon(), func() {
+		fyne.CurrentApp().Clipboard().SetContent(url)
+	})
+	return container.NewVBox(heading, container.NewBorder(nil, nil, nil, container.NewVBox(copyBtn), text), widget.NewSeparator())
 }

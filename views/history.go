@@ -16,7 +16,7 @@ import (
 // showHistory opens File > Session history….
 func (ui *mainUI) showHistory() {
 	if err := ui.ctrl.RecordingsStatus(); err != nil {
-		dialog.ShowInformation("Session history", noRecordingsText(err), ui.w)
+		showInformation("Session history", noRecordingsText(err), ui.w)
 		return
 	}
 	var d dialog.Dialog
@@ -26,8 +26,8 @@ func (ui *mainUI) showHistory() {
 	})
 	d = dialog.NewCustomWithoutButtons("Session history", h.content, ui.w)
 	h.close = func() { d.Hide() }
-	d.Resize(fyne.NewSize(1060, 560))
-	d.Show()
+	d.Resize(dialogSize(ui.w, fyne.NewSize(1060, 560)))
+	showDialog(d, ui.w, nil)
 }
 
 // historyColumns are the columns of the history table.
@@ -233,7 +233,7 @@ func (h *historyView) confirmDelete() {
 	if !ok {
 		return
 	}
-	dialog.ShowConfirm("Delete session", fmt.Sprintf("Delete the recording of %q from %s (%s)? Its report can no longer be exported.",
+	showConfirm("Delete session", fmt.Sprintf("Delete the recording of %q from %s (%s)? Its report can no longer be exported.",
 		s.Name, s.Started.Local().Format("2006-01-02 15:04"), formatDuration(s.Duration())), func(ok bool) {
 		if ok {
 			h.delete(s)

@@ -5,12 +5,14 @@ import (
 	"fmt"
 	"image"
 	_ "image/jpeg" // thumbnails arrive as JPEG
+	"strconv"
 	"strings"
 	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
@@ -32,7 +34,10 @@ type mediaPanel struct {
 	meterText []*widget.Label
 	peakHold  []float64
 	peakAt    []time.Time
-	streams   *widget.Label
+	streams   *widget.Label   // a note above the PID table ("No programs found yet.")
+	pidTable  *fyne.Container // PID, kind, codec, kbit/s, CC, details: one row each
+	paramNote *widget.Label   // the encoder sends no SPS/PPS: how to fix it
+	pidShown  string
 	trGrid    *fyne.Container
 	trTexts   []*canvas.Text
 	trLast    []uint64
@@ -54,13 +59,20 @@ func newMediaPanel() *mediaPanel {
 	m := &mediaPanel{}
 	m.thumb = canvas.NewImageFromImage(image.NewRGBA(image.Rect(0, 0, 16, 9)))
 	m.thumb.FillMode = canvas.ImageFillContain
-	m.thumb.SetMinSize(fyne.NewSize(320, 180))
+	m.thumb.SetMinSize(fyne.NewSize(256, 144))
 	m.note = widget.NewLabel("")
 	m.note.Wrapping = fyne.TextWrapWord
 	m.mediaLine = widget.NewLabel("")
+	m.mediaLine.Wrapping = fyne.TextWrapWord
 	m.meters = container.NewVBox()
-	m.streams = widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Monospace: true})
-	m.trGrid = container.NewGridWithColumns(4)
+	m.streams = widget.NewLabel("")
+	m.streams.Wrapping = fyne.TextWrapWord
+	m.pidTable = container.New(&pidTableLayout{cols: len(pidColumns)})
+	m.paramNote = widget.NewLabel("")
+	m.paramNote.Wrapping = fyne.TextWrapWord
+	m.paramNote.Importance = widget.WarningImportance
+	m.paramNote.Hide()
+	m.trGrid = container.NewGridWithColumns(3)
 	for _, n := range trNames {
 		t := canvas.NewText(n+": 0", theme.Color(theme.ColorNameForeground))
 		m.trTexts = append(m.trTexts, t)
@@ -68,12 +80,19 @@ func newMediaPanel() *mediaPanel {
 	}
 	m.trLast = make([]uint64, len(trNames))
 	m.trMoved = make([]time.Time, len(trNames))
-	left := container.NewVBox(m.thumb, m.mediaLine, widget.NewLabelWithStyle("Audio levels", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}), m.meters, m.note)
-	right := container.NewVBox(
-		widget.NewLabelWithStyle("Programs, streams and PIDs", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}), m.streams,
+	// One column that scrolls down, never sideways: the picture with the
+	// sound beside it, then the PID table (its figures first, the long
+	// details last, so they are what gets cut short), then TR 101 290.
+	audio := container.NewVBox(m.mediaLine, widget.NewLabelWithStyle("Audio levels (dBFS)", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}), m.meters, m.note)
+	top := container.NewBorder(nil, nil, container.NewVBox(m.thumb), nil, audio)
+	body := container.NewVBox(
+		top,
+		widget.NewLabelWithStyle("Programs, streams and PIDs", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
+		m.paramNote, m.streams, m.pidTable,
 		widget.NewLabelWithStyle("ETSI TR 101 290 (red: moved in the last 10 s)", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}), m.trGrid,
 	)
-	m.content = container.NewHSplit(container.NewVScroll(left), container.NewVScroll(right))
+	// Keep the meters and the table clear of the scroll bar on the right.
+	m.content = container.NewVScroll(container.New(layout.NewCustomPaddedLayout(0, 0, 0, 2*theme.ScrollBarSize()), body))
 	return m
 }
 
@@ -83,6 +102,9 @@ func (m *mediaPanel) reset() {
 	m.thumb.Refresh()
 	m.meters.RemoveAll()
 	m.bars, m.meterText, m.peakHold, m.peakAt = nil, nil, nil, nil
+	m.pidTable.RemoveAll()
+	m.pidShown = ""
+	m.paramNote.Hide()
 	for i := range m.trLast {
 		m.trLast[i], m.trMoved[i] = 0, time.Time{}
 	}
@@ -105,10 +127,11 @@ func (m *mediaPanel) update(v app.FeedView) {
 	m.mediaLine.SetText(mediaState(v))
 	m.updateLevels(v)
 	if v.Inspection != nil {
-		m.streams.SetText(streamTable(*v.Inspection))
+		m.updatePIDs(*v.Inspection)
 		m.updateTR(v.Inspection.TR101290)
 	} else {
 		m.streams.SetText("No stream inspection yet.")
+		m.streams.Show()
 	}
 }
 
@@ -148,7 +171,7 @@ func (m *mediaPanel) updateLevels(v app.FeedView) {
 		m.meterText = append(m.meterText, t)
 		m.peakHold = append(m.peakHold, -144)
 		m.peakAt = append(m.peakAt, time.Time{})
-		m.meters.Add(container.NewBorder(nil, nil, t, nil, b))
+		m.meters.Add(container.NewVBox(t, b)) // the words above the bar: no fixed width beside it
 	}
 	now := time.Now()
 	for i, rms := range l.RMSdB {
@@ -160,7 +183,7 @@ func (m *mediaPanel) updateLevels(v app.FeedView) {
 			m.peakHold[i], m.peakAt[i] = peak, now
 		}
 		m.bars[i].SetValue(meterFraction(rms))
-		m.meterText[i].SetText(fmt.Sprintf("ch%d %6.1f dB  peak %6.1f", i+1, clampDB(rms), clampDB(m.peakHold[i])))
+		m.meterText[i].SetText(fmt.Sprintf("ch%d  %.1f dB · peak %.1f dB", i+1, clampDB(rms), clampDB(m.peakHold[i])))
 	}
 }
 
@@ -200,21 +223,147 @@ func (m *mediaPanel) updateTR(t probe.TR101290) {
 	}
 }
 
-// streamTable formats programs, streams and per-PID rates as monospace text.
-func streamTable(r probe.Report) string {
-	var b strings.Builder
+// pidColumns are the PID table's headings; the last, the details, takes
+// the width left and is cut short first.
+var pidColumns = []string{"PID", "Kind", "Codec", "kbit/s", "CC errors", "Details"}
+
+// pidRows is the PID table's cells, one row per stream, with the program
+// it belongs to in the details of its first row.
+func pidRows(r probe.Report) [][]string {
 	rates := map[uint16]probe.PIDStats{}
 	for _, p := range r.PIDs {
 		rates[p.PID] = p
 	}
+	var rows [][]string
 	for _, p := range r.Programs {
-		fmt.Fprintf(&b, "Program %d (PMT %d)\n", p.Number, p.PMTPID)
-		for _, s := range p.Streams {
-			fmt.Fprintf(&b, "  PID %-5d %-6s %-6s %s  %7.0f kbit/s  CC %d\n", s.PID, s.Kind, s.Codec, s.Details(false), rates[s.PID].BitrateBps/1000, rates[s.PID].CCErrors)
+		for i, s := range p.Streams {
+			d := s.Details(false)
+			if s.NoParameterSets {
+				d = "resolution unknown: no SPS/PPS in the stream"
+			}
+			if i == 0 {
+				d = fmt.Sprintf("program %d (PMT %d) · %s", p.Number, p.PMTPID, d)
+			}
+			rows = append(rows, []string{strconv.Itoa(int(s.PID)), s.Kind, s.Codec,
+				fmt.Sprintf("%.0f", rates[s.PID].BitrateBps/1000), strconv.FormatUint(rates[s.PID].CCErrors, 10), d})
 		}
 	}
-	if b.Len() == 0 {
-		return "No programs found yet."
+	return rows
+}
+
+// parameterSetsAdvice says what to do when a video stream carries no
+// parameter sets; "" when every stream has them.
+func parameterSetsAdvice(r probe.Report) string {
+	for _, p := range r.Programs {
+		for _, s := range p.Streams {
+			if s.NoParameterSets {
+				return fmt.Sprintf("PID %d (%s): the encoder sends no SPS/PPS in the stream, so the resolution is unknown and a decoder that joins late shows nothing. "+
+					"Set it to repeat them with every keyframe: x264 repeat-headers=1 (ffmpeg -x264-params repeat-headers=1), "+
+					"NVENC/QSV -bsf:v dump_extra, OBS: x264 options repeat-headers=1 or keyframe interval 1-2 s, hardware encoders: \"repeat SPS/PPS\" or \"in-band parameter sets\".",
+					s.PID, s.Codec)
+			}
+		}
 	}
-	return b.String()
+	return ""
+}
+
+// updatePIDs shows programs, streams and per-PID rates as a table.
+func (m *mediaPanel) updatePIDs(r probe.Report) {
+	if a := parameterSetsAdvice(r); a != "" {
+		m.paramNote.SetText(a)
+		m.paramNote.Show()
+	} else {
+		m.paramNote.Hide()
+	}
+	rows := pidRows(r)
+	if len(rows) == 0 {
+		m.streams.SetText("No programs found yet.")
+		m.streams.Show()
+	} else {
+		m.streams.Hide()
+	}
+	key := fmt.Sprint(rows)
+	if key == m.pidShown {
+		return
+	}
+	m.pidShown = key
+	cells := make([]fyne.CanvasObject, 0, (len(rows)+1)*len(pidColumns))
+	for _, h := range pidColumns {
+		cells = append(cells, widget.NewLabelWithStyle(h, fyne.TextAlignLeading, fyne.TextStyle{Bold: true}))
+	}
+	for _, row := range rows {
+		for c, v := range row {
+			l := widget.NewLabel(v)
+			if c == len(row)-1 {
+				l.Truncation = fyne.TextTruncateEllipsis
+			}
+			if c == 3 || c == 4 {
+				l.Alignment = fyne.TextAlignTrailing
+			}
+			if c == 4 && v != "0" {
+				l.Importance = widget.DangerImportance
+			}
+			cells = append(cells, l)
+		}
+	}
+	m.pidTable.Objects = cells
+	m.pidTable.Refresh()
+}
+
+// pidTableLayout lays cells out in rows of cols: every column but the last
+// as wide as its widest cell, the last one the width left, so that the
+// figures are never what is cut off.
+type pidTableLayout struct{ cols int }
+
+func (l *pidTableLayout) widths(objects []fyne.CanvasObject) ([]float32, []float32) {
+	w := make([]float32, l.cols)
+	rows := (len(objects) + l.cols - 1) / l.cols
+	h := make([]float32, rows)
+	for i, o := range objects {
+		ms := o.MinSize()
+		if c := i % l.cols; c < l.cols-1 {
+			w[c] = max(w[c], ms.Width)
+		} else {
+			w[c] = max(w[c], 40)
+		}
+		h[i/l.cols] = max(h[i/l.cols], ms.Height)
+	}
+	return w, h
+}
+
+// MinSize implements fyne.Layout.
+func (l *pidTableLayout) MinSize(objects []fyne.CanvasObject) fyne.Size {
+	w, h := l.widths(objects)
+	var s fyne.Size
+	for _, x := range w {
+		s.Width += x
+	}
+	for _, y := range h {
+		s.Height += y
+	}
+	return s
+}
+
+// Layout implements fyne.Layout.
+func (l *pidTableLayout) Layout(objects []fyne.CanvasObject, size fyne.Size) {
+	w, h := l.widths(objects)
+	var fixed float32
+	for _, x := range w[:l.cols-1] {
+		fixed += x
+	}
+	w[l.cols-1] = max(size.Width-fixed, w[l.cols-1])
+	var y float32
+	for r := range h {
+		var x float32
+		for c := 0; c < l.cols; c++ {
+			i := r*l.cols + c
+			if i >= len(objects) {
+				break
+			}
+			objects[i].Move(fyne.NewPos(x, y))
+			objects[i].Resize(fyne.NewSize(w[c], h[r]))
+			x += w[c]
+		}
+		y += h[r]
+	}
 }

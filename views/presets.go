@@ -52,21 +52,21 @@ func (ui *mainUI) showPresetNotice() {
 	l := widget.NewLabel(msg)
 	l.Wrapping = fyne.TextWrapWord
 	d := dialog.NewCustom("Presets file problem", "OK", container.NewGridWrap(fyne.NewSize(520, 140), l), ui.w)
-	d.Show()
+	showDialog(d, ui.w, nil)
 }
 
 // showPresets opens File > Presets….
 func (ui *mainUI) showPresets() {
 	if msg := presetsProblem(ui.ctrl); msg != "" {
-		dialog.ShowInformation("Presets", msg, ui.w)
+		showInformation("Presets", msg, ui.w)
 		return
 	}
 	m := newPresetManager(ui.ctrl, ui.w, func() (app.FeedView, bool) { return ui.ctrl.Feed(ui.selected) },
 		func(a preset.Applied) { ui.newSessionFromPreset(a) })
 	d := dialog.NewCustomWithoutButtons("Presets", m.content, ui.w)
 	m.close = d.Hide
-	d.Resize(fyne.NewSize(900, 600))
-	d.Show()
+	d.Resize(dialogSize(ui.w, fyne.NewSize(900, 600)))
+	showDialog(d, ui.w, nil)
 }
 
 // newSessionFromPreset opens the new-session form filled from a preset.
@@ -344,8 +344,8 @@ func (m *presetManager) edit(p preset.Preset, passphrase string, existing bool) 
 		title = "Edit preset " + p.Name
 	}
 	d = dialog.NewCustomWithoutButtons(title, container.NewBorder(nil, container.NewHBox(cancel, save), nil, nil, e.content()), m.w)
-	d.Resize(fyne.NewSize(640, 620))
-	d.Show()
+	d.Resize(dialogSize(m.w, fyne.NewSize(640, 620)))
+	showDialog(d, m.w, e.name)
 	m.editor = e
 	m.editorSave = save
 }
@@ -355,15 +355,15 @@ func (m *presetManager) rename() {
 	if !ok {
 		return
 	}
-	name := widget.NewEntry()
+	name := newField()
 	name.SetText(p.Name)
 	d := dialog.NewForm("Rename preset", "Rename", "Cancel", []*widget.FormItem{widget.NewFormItem("New name", name)}, func(ok bool) {
 		if ok {
 			m.doRename(p.Name, name.Text)
 		}
 	}, m.w)
-	d.Resize(fyne.NewSize(480, 180))
-	d.Show()
+	d.Resize(dialogSize(m.w, fyne.NewSize(480, 180)))
+	showDialog(d, m.w, name)
 }
 
 func (m *presetManager) doRename(old, newName string) {
@@ -401,7 +401,7 @@ func (m *presetManager) remove() {
 	if !ok {
 		return
 	}
-	dialog.ShowConfirm("Delete preset", fmt.Sprintf("Delete the preset %q? Its remembered passphrase is removed from the keychain too.", p.Name), func(ok bool) {
+	showConfirm("Delete preset", fmt.Sprintf("Delete the preset %q? Its remembered passphrase is removed from the keychain too.", p.Name), func(ok bool) {
 		if ok {
 			m.doDelete(p.Name)
 		}
@@ -474,7 +474,7 @@ func (m *presetManager) applyFeed() {
 
 // askPassphrase asks for the passphrase of an encrypted preset.
 func (m *presetManager) askPassphrase(a preset.Applied, then func(string)) {
-	e := widget.NewPasswordEntry()
+	e := newPasswordField()
 	e.SetPlaceHolder("10 to 79 characters")
 	note := widget.NewLabel(fmt.Sprintf("%q is encrypted and its passphrase is not remembered (%s).", a.Preset.Name, a.Preset.PassphraseNote()))
 	note.Wrapping = fyne.TextWrapWord
@@ -486,8 +486,8 @@ func (m *presetManager) askPassphrase(a preset.Applied, then func(string)) {
 			}
 			then(e.Text)
 		}, m.w)
-	d.Resize(fyne.NewSize(560, 260))
-	d.Show()
+	d.Resize(dialogSize(m.w, fyne.NewSize(560, 260)))
+	showDialog(d, m.w, e)
 	m.settle("ask-passphrase")
 }
 
@@ -507,7 +507,7 @@ func (m *presetManager) confirmApply(v app.FeedView, a preset.Applied, pass stri
 		m.doApply(v, spec, lat)
 		return
 	}
-	dialog.ShowConfirm("Apply preset", fmt.Sprintf("Apply %q to %q? The feed reconnects with latency %s: its picture stops briefly.", a.Preset.Name, v.Spec.Name, lat),
+	showConfirm("Apply preset", fmt.Sprintf("Apply %q to %q? The feed reconnects with latency %s: its picture stops briefly.", a.Preset.Name, v.Spec.Name, lat),
 		func(ok bool) {
 			if ok {
 				m.doApply(v, spec, lat)
@@ -629,36 +629,36 @@ func (m *presetManager) exportTo(w io.WriteCloser, names []string) {
 type presetEditor struct {
 	orig       preset.Preset
 	existing   bool
-	name       *widget.Entry
+	name       *field
 	mode       *widget.Select
-	host       *widget.Entry
-	port       *widget.Entry
-	latency    *widget.Entry
+	host       *field
+	port       *field
+	latency    *field
 	keyLen     *widget.Select
-	passphrase *widget.Entry
+	passphrase *field
 	remember   *widget.Check
 	noCrypto   *widget.Check
-	streamID   *widget.Entry
-	maxRTT     *widget.Entry
-	minMbps    *widget.Entry
-	noPackets  *widget.Entry
-	notes      *widget.Entry
+	streamID   *field
+	maxRTT     *field
+	minMbps    *field
+	noPackets  *field
+	notes      *field
 	problem    *widget.Label
 }
 
 func newPresetEditor(p preset.Preset, passphrase string, existing bool) *presetEditor {
 	e := &presetEditor{orig: p, existing: existing}
-	e.name = widget.NewEntry()
+	e.name = newField()
 	e.name.SetText(p.Name)
 	e.name.SetPlaceHolder("e.g. Stadium over 4G")
 	e.mode = widget.NewSelect([]string{"caller", "listener"}, nil)
 	e.mode.SetSelected(p.Mode)
-	e.host = widget.NewEntry()
+	e.host = newField()
 	e.host.SetText(p.Host)
 	e.host.SetPlaceHolder("host to call; empty listens on every address")
-	e.port = widget.NewEntry()
+	e.port = newField()
 	e.port.SetText(strconv.Itoa(p.Port))
-	e.latency = widget.NewEntry()
+	e.latency = newField()
 	e.latency.SetText(app.FormatLatency(p.Latency))
 	e.latency.SetPlaceHolder("ms (e.g. 200) or a multiple of RTT (e.g. 4x RTT); empty: 120 ms")
 	e.keyLen = widget.NewSelect([]string{"16", "24", "32"}, nil)
@@ -666,7 +666,7 @@ func newPresetEditor(p preset.Preset, passphrase string, existing bool) *presetE
 	if p.KeyLength > 0 {
 		e.keyLen.SetSelected(strconv.Itoa(p.KeyLength))
 	}
-	e.passphrase = widget.NewPasswordEntry()
+	e.passphrase = newPasswordField()
 	e.passphrase.SetText(passphrase)
 	e.passphrase.SetPlaceHolder("10 to 79 characters; empty for no encryption")
 	if existing && p.Passphrase != preset.PassNone && p.Passphrase != "" {
@@ -678,10 +678,10 @@ func newPresetEditor(p preset.Preset, passphrase string, existing bool) *presetE
 	if !existing || p.Passphrase == preset.PassNone || p.Passphrase == "" {
 		e.noCrypto.Hide()
 	}
-	e.streamID = widget.NewEntry()
+	e.streamID = newField()
 	e.streamID.SetText(p.StreamID)
-	e.maxRTT, e.minMbps, e.noPackets = widget.NewEntry(), widget.NewEntry(), widget.NewEntry()
-	setNum := func(en *widget.Entry, v float64, ph string) {
+	e.maxRTT, e.minMbps, e.noPackets = newField(), newField(), newField()
+	setNum := func(en *field, v float64, ph string) {
 		if v > 0 {
 			en.SetText(strconv.FormatFloat(v, 'f', -1, 64))
 		}
@@ -691,7 +691,7 @@ func newPresetEditor(p preset.Preset, passphrase string, existing bool) *presetE
 	setNum(e.maxRTT, p.Alarms.MaxRTTMs, fmt.Sprintf("default %g", d.RTTAboveMs))
 	setNum(e.minMbps, p.Alarms.MinMbps, fmt.Sprintf("default %g", d.BitrateBelow))
 	setNum(e.noPackets, p.Alarms.NoPacketsS, fmt.Sprintf("default %g", d.NoDataFor.Seconds()))
-	e.notes = widget.NewMultiLineEntry()
+	e.notes = newMultiLineField()
 	e.notes.SetText(p.Notes)
 	e.notes.SetMinRowsVisible(2)
 	e.problem = widget.NewLabel("")
@@ -738,7 +738,7 @@ func (e *presetEditor) read() (p preset.Preset, pass string, clearPass bool, err
 	if p.Latency, err = app.ParseLatency(e.latency.Text); err != nil {
 		return p, "", false, err
 	}
-	num := func(en *widget.Entry, field string) (float64, error) {
+	num := func(en *field, field string) (float64, error) {
 		t := strings.TrimSpace(en.Text)
 		if t == "" {
 			return 0, nil
@@ -820,9 +820,9 @@ func (f *sessionForm) saveAsPreset(ctrl *app.Controller, w fyne.Window) {
 		f.problem.SetText(errorText(err))
 		return
 	}
-	name := widget.NewEntry()
+	name := newField()
 	name.SetText(strings.TrimSpace(f.name.Text))
-	latency := widget.NewEntry()
+	latency := newField()
 	latency.SetText(strings.TrimSpace(f.latency.Text))
 	latency.SetPlaceHolder("ms, or a multiple of RTT like 4x RTT")
 	remember := widget.NewCheck("Remember passphrase (system keychain)", nil)
@@ -840,11 +840,11 @@ func (f *sessionForm) saveAsPreset(ctrl *app.Controller, w fyne.Window) {
 				showError(w, err)
 				return
 			}
-			dialog.ShowInformation("Preset saved", fmt.Sprintf("Saved %q: %s.", p.Name, p.PassphraseNote()), w)
+			showInformation("Preset saved", fmt.Sprintf("Saved %q: %s.", p.Name, p.PassphraseNote()), w)
 		})
 	}, w)
-	d.Resize(fyne.NewSize(520, 240))
-	d.Show()
+	d.Resize(dialogSize(w, fyne.NewSize(520, 240)))
+	showDialog(d, w, name)
 }
 
 // savePreset stores the form as a preset off the UI goroutine and calls

@@ -57,8 +57,8 @@ func (ui *mainUI) showSettings() {
 	s := newSettingsView(ui.ctx, fyne.CurrentApp().Preferences(), ui.ctrl, ui.w)
 	d := dialog.NewCustomWithoutButtons("Settings", s.content, ui.w)
 	s.close = d.Hide
-	d.Resize(fyne.NewSize(760, 480))
-	d.Show()
+	d.Resize(dialogSize(ui.w, fyne.NewSize(760, 480)))
+	showDialog(d, ui.w, s.ffPath)
 }
 
 // settingsView edits the ffmpeg path and the recording retention.
@@ -72,10 +72,10 @@ type settingsView struct {
 	// once its result is on screen.
 	settled func(action string)
 
-	ffPath   *widget.Entry
+	ffPath   *field
 	ffStatus *widget.Label
-	keepDays *widget.Entry
-	maxMB    *widget.Entry
+	keepDays *field
+	maxMB    *field
 	usage    *widget.Label
 	problem  *widget.Label
 	save     *widget.Button
@@ -86,7 +86,7 @@ type settingsView struct {
 func newSettingsView(ctx context.Context, p fyne.Preferences, ctrl *app.Controller, w fyne.Window) *settingsView {
 	s := &settingsView{ctx: ctx, prefs: p, ctrl: ctrl, w: w}
 	lastPass := lastPassText(ctrl)
-	s.ffPath = widget.NewEntry()
+	s.ffPath = newField()
 	s.ffPath.SetPlaceHolder("empty: look for ffmpeg on PATH")
 	s.ffPath.SetText(p.String(prefFFmpegPath))
 	s.ffStatus = widget.NewLabel("")
@@ -96,9 +96,9 @@ func newSettingsView(ctx context.Context, p fyne.Preferences, ctrl *app.Controll
 	usePath := widget.NewButton("Use PATH", func() { s.ffPath.SetText("") })
 	s.checkFFmpeg()
 
-	s.keepDays = widget.NewEntry()
+	s.keepDays = newField()
 	s.keepDays.SetText(strconv.Itoa(p.IntWithFallback(prefKeepDays, app.DefaultKeepDays)))
-	s.maxMB = widget.NewEntry()
+	s.maxMB = newField()
 	s.maxMB.SetText(strconv.Itoa(p.IntWithFallback(prefMaxMB, app.DefaultMaxMB)))
 	s.usage = widget.NewLabel("")
 	if lastPass != "" {
@@ -116,7 +116,7 @@ func newSettingsView(ctx context.Context, p fyne.Preferences, ctrl *app.Controll
 			s.problem.SetText(errorText(err))
 			return
 		}
-		dialog.ShowConfirm("Apply retention now", "Recordings beyond the limits are deleted now (oldest first). Go on?", func(ok bool) {
+		showConfirm("Apply retention now", "Recordings beyond the limits are deleted now (oldest first). Go on?", func(ok bool) {
 			if ok {
 				s.applyAndPrune()
 			}
@@ -186,7 +186,7 @@ func (s *settingsView) chooseFFmpeg() {
 // read validates the fields; errors name the field, the value and what is
 // allowed.
 func (s *settingsView) read() (keepDays, maxMB int, err error) {
-	num := func(e *widget.Entry, field string) (int, error) {
+	num := func(e *field, field string) (int, error) {
 		v, err := strconv.Atoi(strings.TrimSpace(e.Text))
 		if err != nil {
 			return 0, fmt.Errorf("%s %q is not a whole number: use 0 (no limit) or more", field, e.Text)

@@ -21,15 +21,6 @@ import (
 // holds what a tile says, worked out from a FeedView without Fyne objects,
 // and the grid arithmetic; walltile.go draws it.
 
-// Frame colours beyond the traffic light: each phase of a feed that has no
-// active alarm has its own.
-var (
-	colorWaiting    = color.NRGBA{R: 0x1e, G: 0x88, B: 0xe5, A: 0xff} // blue: a listener waiting for its caller
-	colorConnecting = color.NRGBA{R: 0x5c, G: 0x8d, B: 0xb8, A: 0xff} // steel blue: a caller dialling
-	colorFailed     = color.NRGBA{R: 0xd8, G: 0x1b, B: 0x60, A: 0xff} // crimson: could not start
-	colorTuning     = color.NRGBA{R: 0x8e, G: 0x5c, B: 0xd6, A: 0xff} // violet: the latency wizard has it
-)
-
 // tileState is everything one wall tile shows, in words and colours.
 type tileState struct {
 	id   app.FeedID
@@ -122,46 +113,31 @@ func alarmHealth(k app.AlarmKind) app.Health {
 	return app.HealthRed
 }
 
-// stateWords is the feed's state with its cause, and the phase's colour.
+// stateWords is the feed's state with its cause, in the phase's colour
+// (phaseLook: the same colours as the detail's header).
 func stateWords(v app.FeedView) (string, color.Color) {
+	_, c := phaseLook(v)
 	st := v.Status
-	if v.Tuning || st.Phase == app.PhaseTuning {
-		return "latency wizard tuning it", colorTuning
-	}
-	if !v.Running && st.Phase != app.PhaseFailed {
-		return "stopped", colorIdle
-	}
-	if st.WrongPassphrase() {
-		if st.Phase == app.PhaseWaiting {
-			words := "encoder's passphrase is wrong"
-			if st.Rejections > 1 {
-				words += fmt.Sprintf(" (%d calls rejected on %s)", st.Rejections, st.Listen)
-			}
-			return words, colorRed
+	switch {
+	case v.Tuning || st.Phase == app.PhaseTuning:
+		return "latency wizard tuning it", c
+	case !v.Running && st.Phase != app.PhaseFailed:
+		return "stopped", c
+	case st.WrongPassphrase() && st.Phase == app.PhaseWaiting:
+		words := "encoder's passphrase is wrong"
+		if st.Rejections > 1 {
+			words += fmt.Sprintf(" (%d calls rejected on %s)", st.Rejections, st.Listen)
 		}
+		return words, colorRed
+	case st.WrongPassphrase():
 		return "passphrase does not match " + st.Remote + "'s", colorRed
-	}
-	words := st.Describe()
-	switch st.Phase {
-	case app.PhaseFailed:
-		return words, colorFailed
-	case app.PhaseWaiting:
-		if st.Cause != nil {
-			return words, colorRed
-		}
-		return words, colorWaiting
-	case app.PhaseConnecting, app.PhaseReconnecting:
-		return words, colorConnecting
-	case app.PhaseConnected:
+	case st.Phase == app.PhaseConnected:
 		// The peer's port is an ephemeral one: its host says who called.
 		if host, _, err := net.SplitHostPort(st.Peer); err == nil {
-			return "connected to " + host, colorGreen
+			return "connected to " + host, c
 		}
-		return words, colorGreen
-	case app.PhaseStopped:
-		return words, colorIdle
 	}
-	return words, colorIdle
+	return st.Describe(), c
 }
 
 // tileFigures are Mbit/s, RTT, latency against the advice and dropped

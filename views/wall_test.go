@@ -56,10 +56,6 @@ func TestWallColumnsReflow(t *testing.T) {
 	}
 }
 
-func wrongPassphrase() error {
-	return &session.ConnectError{Kind: session.ErrWrongPassphrase, Code: 1010, Detail: "wrong passphrase: the passphrases on the two sides differ; type it again on both"}
-}
-
 func listenerSpec(name string, port int) app.FeedSpec {
 	return app.FeedSpec{Name: name, Config: session.Config{Mode: session.ModeListener, Port: port}}
 }
@@ -95,10 +91,10 @@ func TestTileStateSaysTheCause(t *testing.T) {
 			wantState: "encoder's passphrase is wrong", wantAlarm: "no packets for 33s: wrong passphrase", wantFrame: colorRed},
 		{name: "reconnecting", v: app.FeedView{Running: true, Spec: app.FeedSpec{Name: "cam2"},
 			Status: app.FeedStatus{Phase: app.PhaseReconnecting, Remote: "192.0.2.1:9000", Attempt: 3, EverConnected: true}},
-			wantState: "reconnecting to 192.0.2.1:9000, attempt 3", wantFrame: colorConnecting},
+			wantState: "reconnecting to 192.0.2.1:9000, attempt 3", wantFrame: colorAmber},
 		{name: "port in use", v: app.FeedView{Spec: listenerSpec("cam1", 9000), Status: app.FeedStatus{Phase: app.PhaseFailed,
 			Cause: &session.ConnectError{Kind: session.ErrPortInUse, Detail: "UDP port 9000 already in use: stop the other program"}}},
-			wantState: "could not start: UDP port 9000 already in use", wantFrame: colorFailed},
+			wantState: "could not start: UDP port 9000 already in use", wantFrame: colorRed},
 		{name: "no data names how long", v: app.FeedView{Running: true, Spec: listenerSpec("cam1", 9000), Health: app.HealthRed,
 			Alarms: []app.AlarmChange{noData}, Status: app.FeedStatus{Phase: app.PhaseWaiting, Listen: ":9000", EverConnected: true}},
 			wantState: "waiting for the encoder to call again on :9000", wantAlarm: "no packets for 12s", wantFrame: colorRed},

@@ -303,9 +303,7 @@ func (ui *mainUI) menu() *fyne.MainMenu {
 		fyne.NewMenuItem("Demo: 4 s outage", func() { ui.inject(func() error { return ui.ctrl.InjectOutage(4 * time.Second) }) }),
 	)
 	help := fyne.NewMenu("Help",
-		fyne.NewMenuItem("Keyboard shortcuts", func() {
-			dialog.ShowInformation("Keyboard shortcuts", "Ctrl+N\tnew session\nSpace\tstart or stop the selected feed\nArrows\tmove between tiles on the wall\nEnter\topen the feed's detail\nEsc\tback to the wall\nDown / Up\tnext / previous feed in the detail\nCtrl+Q\tquit", ui.w)
-		}),
+		fyne.NewMenuItem("Keyboard shortcuts", func() { showShortcuts(ui.w) }),
 		fyne.NewMenuItem("About", ui.showAbout),
 	)
 	return fyne.NewMainMenu(file, view, help)

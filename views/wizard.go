@@ -50,8 +50,8 @@ type wizardDialog struct {
 	intro     *widget.Label
 	settings  *fyne.Container // intro, form, estimate: shown before a run
 	summary   *widget.Label   // the settings in one line, during and after a run
-	steps     *widget.Entry
-	duration  *widget.Entry
+	steps     *field
+	duration  *field
 	stopFail  *widget.Check
 	estimate  *widget.Label
 	problem   *widget.Label
@@ -90,7 +90,7 @@ type wizardDialog struct {
 // tuneLatency opens the latency wizard on the selected feed.
 func (ui *mainUI) tuneLatency() {
 	if ui.selected == 0 {
-		dialog.ShowInformation("Tune latency", "Select a feed on the left first: the wizard tunes one connected feed.", ui.w)
+		showInformation("Tune latency", "Select a feed on the left first: the wizard tunes one connected feed.", ui.w)
 		return
 	}
 	d := newWizardDialog(ui.ctx, ui.ctrl, ui.w, ui.selected)
@@ -123,9 +123,9 @@ func (d *wizardDialog) build(v app.FeedView) {
 	}
 	d.intro = wrapped(fmt.Sprintf("The wizard measures the path at the current latency (%d ms), then reconnects %q at each step's latency and measures lost, recovered and dropped packets. "+
 		"Each step interrupts the feed briefly: run this before going on air.%s Cancel at any time: the feed goes back to %d ms.", d.origMs, d.name, listener, d.origMs))
-	d.steps = widget.NewEntry()
+	d.steps = newField()
 	d.steps.SetText(wizard.DefaultMultipliersInput)
-	d.duration = widget.NewEntry()
+	d.duration = newField()
 	d.duration.SetText(wizard.DefaultStepDuration.String())
 	d.stopFail = widget.NewCheck("Stop the wizard when a step never connects (otherwise mark it failed and go on)", nil)
 	d.estimate = widget.NewLabel("")
@@ -192,8 +192,16 @@ func (d *wizardDialog) build(v app.FeedView) {
 
 func (d *wizardDialog) show() {
 	d.dlg = dialog.NewCustomWithoutButtons("Tune latency: "+d.name, d.content, d.w)
-	d.dlg.Resize(fyne.NewSize(900, 720))
-	d.dlg.Show()
+	d.dlg.Resize(dialogSize(d.w, fyne.NewSize(900, 720)))
+	// Esc while a run is on cancels it (the feed gets its latency back);
+	// otherwise it closes, as Close does.
+	showDialogEsc(d.dlg, d.w, d.steps, func() {
+		if d.state == wizardRunning {
+			d.cancelRun()
+			return
+		}
+		d.dlg.Hide()
+	})
 }
 
 // setState shows the widgets of one state (UI goroutine).
@@ -207,7 +215,7 @@ func (d *wizardDialog) setState(s wizardState) {
 		}
 	}
 	editable := s != wizardRunning
-	for _, e := range []*widget.Entry{d.steps, d.duration} {
+	for _, e := range []*field{d.steps, d.duration} {
 		if editable {
 			e.Enable()
 		} else {
@@ -568,7 +576,7 @@ func (d *wizardDialog) savePreset() {
 	if !ok {
 		return
 	}
-	name := widget.NewEntry()
+	name := newField()
 	name.SetText(fmt.Sprintf("%s, %d ms", v.Spec.Name, r.LatencyMs))
 	items := []*widget.FormItem{widget.NewFormItem("Preset name", name)}
 	remember := widget.NewCheck("Remember the passphrase in the system keychain", nil)
@@ -580,8 +588,8 @@ func (d *wizardDialog) savePreset() {
 			d.storePreset(name.Text, remember.Checked, v.Spec, r)
 		}
 	}, d.w)
-	form.Resize(fyne.NewSize(560, 200))
-	form.Show()
+	form.Resize(dialogSize(d.w, fyne.NewSize(560, 200)))
+	showDialog(form, d.w, name)
 }
 
 // storePreset writes the preset off the UI goroutine (the keychain may

@@ -13,6 +13,7 @@ import (
 	"io"
 	"math"
 	"sort"
+	"strconv"
 	"time"
 
 	xfont "golang.org/x/image/font"
@@ -88,6 +89,77 @@ type Options struct {
 	MaxPoints int
 	// NoTitle leaves the title out (a report may print it itself).
 	NoTitle bool
+	// Theme gives the colours; nil means PrintTheme (reports, PDF, SVG).
+	// The live view passes colours taken from its UI theme.
+	Theme *Theme
+	// GuideLoss, when set, is the loss the latency chart's guidance line
+	// is advised for: the live view passes the header's (this connection's)
+	// so both show the same multiple. Nil means the session's loss up to
+	// the last sample shown, as reports summarise it. Either way the
+	// line's label names the span.
+	GuideLoss *guidance.Loss
+}
+
+// Theme is the colours of a chart as plain colour values, so that the
+// live view can follow its UI theme (dark or light) while this package
+// stays free of Fyne.
+type Theme struct {
+	Background color.Color // behind the whole chart
+	Foreground color.Color // title, axis labels, tick labels, legend text
+	Axis       color.Color // axis and tick lines
+	Grid       color.Color // grid lines
+	Guide      color.Color // the advised multiple
+	OffAir     color.Color // the band where the feed was off air (translucent)
+
+	RTT, Lost, Recovered, Dropped, Bitrate, Headroom color.Color
+}
+
+// PrintTheme is the light look of reports and prints: dark text on white.
+var PrintTheme = Theme{
+	Background: color.White,
+	Foreground: color.Black,
+	Axis:       color.Gray{Y: 0x70},
+	Grid:       color.Gray{Y: 0xe4},
+	Guide:      ColorGuide,
+	OffAir:     ColorOffAir,
+	RTT:        ColorRTT, Lost: ColorLost, Recovered: ColorRecovered, Dropped: ColorDropped,
+	Bitrate: ColorBitrate, Headroom: ColorHeadroom,
+}
+
+// ScreenTheme is the theme for a screen whose background, text and grid
+// colours are given (from the UI theme): on a dark background the series
+// take lighter shades of the same hues so that they keep their contrast.
+func ScreenTheme(background, foreground, grid color.Color) Theme {
+	t := PrintTheme
+	t.Background, t.Foreground, t.Grid = background, foreground, grid
+	t.Axis = mix(foreground, background, 0.45)
+	if !IsDark(background) {
+		return t
+	}
+	t.RTT = color.RGBA{R: 0x5b, G: 0x9b, B: 0xff, A: 0xff}
+	t.Lost = color.RGBA{R: 0xff, G: 0xb3, B: 0x3b, A: 0xff}
+	t.Recovered = color.RGBA{R: 0x4c, G: 0xc9, B: 0x7f, A: 0xff}
+	t.Dropped = color.RGBA{R: 0xff, G: 0x5a, B: 0x5f, A: 0xff}
+	t.Bitrate = color.RGBA{R: 0xb3, G: 0x8c, B: 0xf0, A: 0xff}
+	t.Headroom = color.RGBA{R: 0x2e, G: 0xc4, B: 0xc8, A: 0xff}
+	t.Guide = color.Gray{Y: 0xb0}
+	t.OffAir = color.NRGBA{R: 0xff, G: 0x5a, B: 0x5f, A: 0x38}
+	return t
+}
+
+// IsDark reports whether c is a dark colour (relative luminance below
+// one half).
+func IsDark(c color.Color) bool {
+	r, g, b, _ := c.RGBA()
+	return 0.2126*float64(r)+0.7152*float64(g)+0.0722*float64(b) < 0.5*0xffff
+}
+
+// mix blends a and b, f of a.
+func mix(a, b color.Color, f float64) color.Color {
+	ar, ag, ab, _ := a.RGBA()
+	br, bg, bb, _ := b.RGBA()
+	m := func(x, y uint32) uint8 { return uint8((f*float64(x) + (1-f)*float64(y)) / 0x101) }
+	return color.RGBA{R: m(ar, br), G: m(ag, bg), B: m(ab, bb), A: 0xff}
 }
 
 // Colours shared by every chart, picked to stay distinct for colour-blind
@@ -115,6 +187,8 @@ type series struct {
 	name     string
 	color    color.Color
 	segments [][]point
+	order    int     // draw order: higher lies on top
+	width    float64 // line width in points; 0 means 1.2
 }
 
 // Build returns the chart of kind k for the samples in w. It returns
@@ -124,8 +198,12 @@ func Build(k Kind, samples []session.Sample, w Window, o Options) (*plot.Plot, e
 	if o.MaxPoints <= 0 {
 		o.MaxPoints = 1200
 	}
+	th := PrintTheme
+	if o.Theme != nil {
+		th = *o.Theme
+	}
 	p := plot.New()
-	style(p)
+	style(p, th)
 	if !o.NoTitle {
 		p.Title.Text = k.Title()
 	}
@@ -140,28 +218,33 @@ func Build(k Kind, samples []session.Sample, w Window, o Options) (*plot.Plot, e
 		loc = samples[0].Time.Location()
 	}
 	p.X.Tick.Marker = clockTicks{loc: loc}
-	p.Add(offAir{spans: offAirSpans(samples, to), color: ColorOffAir})
+	p.Y.Tick.Marker = decimalTicks{}
+	band := offAir{spans: offAirSpans(samples, to), color: th.OffAir}
+	p.Add(band)
 
 	var all []series
 	var guides []guide
 	switch k {
 	case RTT:
 		p.Y.Label.Text = "ms"
-		all = []series{{name: "RTT", color: ColorRTT, segments: values(samples, func(s session.Sample) float64 { return s.RTTMs })}}
+		all = []series{{name: "RTT", color: th.RTT, segments: values(samples, func(s session.Sample) float64 { return s.RTTMs })}}
 	case Packets:
 		p.Y.Label.Text = "packets/s"
 		lost, rec, drop := rates(samples)
+		// Recovered is drawn first, wide, so that lost (which equals it
+		// while nothing is dropped) stays visible on top of it; dropped,
+		// what viewers lose, is drawn last.
 		all = []series{
-			{name: "lost (detected missing)", color: ColorLost, segments: lost},
-			{name: "recovered (retransmitted in time)", color: ColorRecovered, segments: rec},
-			{name: "dropped (never delivered)", color: ColorDropped, segments: drop},
+			{name: "lost (detected missing)", color: th.Lost, segments: lost, order: 1},
+			{name: "recovered (retransmitted in time)", color: th.Recovered, segments: rec, order: 0, width: 4},
+			{name: "dropped (never delivered)", color: th.Dropped, segments: drop, order: 2},
 		}
 	case Bitrate:
 		p.Y.Label.Text = "Mbit/s"
-		all = []series{{name: "received", color: ColorBitrate, segments: values(samples, func(s session.Sample) float64 { return s.RecvMbps })}}
+		all = []series{{name: "received", color: th.Bitrate, segments: values(samples, func(s session.Sample) float64 { return s.RecvMbps })}}
 	case Latency:
 		p.Y.Label.Text = "× RTT"
-		all = []series{{name: "latency ÷ RTT", color: ColorHeadroom, segments: values(samples, func(s session.Sample) float64 {
+		all = []series{{name: "latency ÷ RTT", color: th.Headroom, segments: values(samples, func(s session.Sample) float64 {
 			if s.RTTMultiplier > 0 {
 				return s.RTTMultiplier
 			}
@@ -170,7 +253,7 @@ func Build(k Kind, samples []session.Sample, w Window, o Options) (*plot.Plot, e
 			}
 			return math.NaN()
 		})}}
-		guides = []guide{adviceGuide(samples)}
+		guides = []guide{adviceGuide(samples, o.GuideLoss)}
 	default:
 		return nil, fmt.Errorf("chart: unknown chart kind %d", int(k))
 	}
@@ -186,10 +269,11 @@ func Build(k Kind, samples []session.Sample, w Window, o Options) (*plot.Plot, e
 	for _, g := range guides {
 		ymax = math.Max(ymax, g.y)
 	}
+	withLegend := len(all) > 1 || len(guides) > 0 || len(band.spans) > 0
 	switch {
 	case ymax <= 0:
 		ymax = 1
-	case len(all) > 1 || len(guides) > 0:
+	case withLegend:
 		ymax *= 1.45 // room for the legend in the top right corner
 	default:
 		ymax *= 1.15
@@ -201,15 +285,21 @@ func Build(k Kind, samples []session.Sample, w Window, o Options) (*plot.Plot, e
 		if err != nil {
 			return nil, fmt.Errorf("chart: %w", err)
 		}
-		l.Color = ColorGuide
+		l.Color = th.Guide
 		l.Width = vg.Points(1)
 		if g.dash {
 			l.Dashes = []vg.Length{vg.Points(4), vg.Points(3)}
 		}
-		p.Add(l)
+		p.Add(flat{l})
 		p.Legend.Add(g.name, l)
 	}
-	for _, s := range all {
+	firsts := make([]*plotter.Line, len(all))
+	for _, i := range drawOrder(all) {
+		s := all[i]
+		width := vg.Points(1.2)
+		if s.width > 0 {
+			width = vg.Points(s.width)
+		}
 		var first *plotter.Line
 		for _, seg := range s.segments {
 			seg = decimate(seg, o.MaxPoints)
@@ -227,8 +317,8 @@ func Build(k Kind, samples []session.Sample, w Window, o Options) (*plot.Plot, e
 					return nil, fmt.Errorf("chart: %s: %w", s.name, err)
 				}
 				l.Color = s.color
-				l.Width = vg.Points(1.2)
-				p.Add(l)
+				l.Width = width
+				p.Add(flat{l})
 				if first == nil {
 					first = l
 				}
@@ -237,11 +327,19 @@ func Build(k Kind, samples []session.Sample, w Window, o Options) (*plot.Plot, e
 				}
 			}
 		}
+		if first == nil { // keep the legend complete when a series is empty
+			first = &plotter.Line{LineStyle: draw.LineStyle{Color: s.color, Width: width}}
+		}
+		firsts[i] = first
+	}
+	if withLegend {
 		if len(all) > 1 || len(guides) > 0 {
-			if first == nil { // keep the legend complete when a series is empty
-				first = &plotter.Line{LineStyle: draw.LineStyle{Color: s.color, Width: vg.Points(1.2)}}
+			for i, s := range all {
+				p.Legend.Add(s.name, firsts[i])
 			}
-			p.Legend.Add(s.name, first)
+		}
+		if len(band.spans) > 0 {
+			p.Legend.Add(OffAirLabel, band)
 		}
 	}
 	if len(samples) == 0 {
@@ -250,22 +348,55 @@ func Build(k Kind, samples []session.Sample, w Window, o Options) (*plot.Plot, e
 	return p, nil
 }
 
+// flat draws a line without asking the plot for room at its ends (a
+// plotter.Line's glyph boxes would), so that lines of any width leave
+// every chart's plotting area the same and the four stay aligned.
+type flat struct{ l *plotter.Line }
+
+// Plot implements plot.Plotter.
+func (f flat) Plot(c draw.Canvas, p *plot.Plot) { f.l.Plot(c, p) }
+
+// OffAirLabel is the legend entry of the shaded band.
+const OffAirLabel = "off air (not connected)"
+
+// drawOrder returns the indexes of all in the order their lines are drawn
+// (by order, then as listed): later lines lie on top.
+func drawOrder(all []series) []int {
+	idx := make([]int, len(all))
+	for i := range idx {
+		idx[i] = i
+	}
+	sort.SliceStable(idx, func(a, b int) bool { return all[idx[a]].order < all[idx[b]].order })
+	return idx
+}
+
 // chunk is the most points stroked as one path.
 const chunk = 32
 
 // adviceGuide is the SRT guide's multiplier (app/guidance) for the loss
-// over the session up to the last sample shown: the counters are
-// cumulative over the session, so the last sample's cover everything
-// before it.
-func adviceGuide(samples []session.Sample) guide {
+// given (the live view's header loss), or else for the loss over the
+// session up to the last sample shown: the counters are cumulative over
+// the session, so the last sample's cover everything before it.
+func adviceGuide(samples []session.Sample, given *guidance.Loss) guide {
 	var loss guidance.Loss
-	if n := len(samples); n > 0 {
+	switch n := len(samples); {
+	case given != nil:
+		loss = *given
+	case n > 0:
 		loss = guidance.SessionLoss(samples[n-1])
-	} else {
+	default:
 		loss = guidance.NewLoss(guidance.SpanSession, 0, 0, 0)
 	}
 	r := guidance.For(loss.Pct)
 	return guide{y: float64(r.Multiplier), name: fmt.Sprintf("%d× RTT advised for %s", r.Multiplier, loss), dash: true}
+}
+
+// Guide returns the latency chart's guidance line for samples and o: the
+// advised multiple of RTT and its legend label (which names the loss and
+// its span).
+func Guide(samples []session.Sample, o Options) (multiplier int, label string) {
+	g := adviceGuide(samples, o.GuideLoss)
+	return int(g.y), g.name
 }
 
 type guide struct {
@@ -274,8 +405,12 @@ type guide struct {
 	dash bool
 }
 
-// style applies srtscope's look: light grid, small fonts, legend top right.
-func style(p *plot.Plot) {
+// style applies srtscope's look in th's colours: light grid, small
+// fonts, legend top right.
+func style(p *plot.Plot, th Theme) {
+	p.BackgroundColor = th.Background
+	p.Title.TextStyle.Color = th.Foreground
+	p.Legend.TextStyle.Color = th.Foreground
 	p.Title.TextStyle.Font.Variant = "Sans"
 	p.Title.TextStyle.Font.Size = vg.Points(11)
 	p.Title.TextStyle.Font.Weight = xfont.WeightBold
@@ -285,8 +420,10 @@ func style(p *plot.Plot) {
 		a.Label.TextStyle.Font.Size = vg.Points(9)
 		a.Tick.Label.Font.Variant = "Sans"
 		a.Tick.Label.Font.Size = vg.Points(8)
-		a.Color = color.Gray{Y: 0x70}      // the axis line
-		a.Tick.Color = color.Gray{Y: 0x70} // the tick lines
+		a.Label.TextStyle.Color = th.Foreground
+		a.Tick.Label.Color = th.Foreground
+		a.Color = th.Axis
+		a.Tick.Color = th.Axis
 		a.Padding = vg.Points(2)
 	}
 	p.Legend.TextStyle.Font.Variant = "Sans"
@@ -297,8 +434,8 @@ func style(p *plot.Plot) {
 	p.Legend.XOffs = -vg.Points(6)
 	p.Legend.YOffs = -vg.Points(4)
 	g := plotter.NewGrid()
-	g.Vertical.Color = color.Gray{Y: 0xe4}
-	g.Horizontal.Color = color.Gray{Y: 0xe4}
+	g.Vertical.Color = th.Grid
+	g.Horizontal.Color = th.Grid
 	p.Add(g)
 }
 
@@ -516,6 +653,75 @@ func (o offAir) Plot(c draw.Canvas, p *plot.Plot) {
 	}
 }
 
+// Thumbnail implements plot.Thumbnailer: the legend shows the band.
+func (o offAir) Thumbnail(c *draw.Canvas) {
+	c.SetColor(o.color)
+	c.Fill(c.Path())
+}
+
+// decimalTicks is gonum's default value ticks with every label written
+// with the same, fewest decimals that show each value exactly ("0.0 0.5
+// 1.0", "0 25", not "0 0.5 1" nor "0.00 25.00").
+type decimalTicks struct{}
+
+// Ticks implements plot.Ticker.
+func (decimalTicks) Ticks(lo, hi float64) []plot.Tick {
+	ticks := plot.DefaultTicks{}.Ticks(lo, hi)
+	decimals := 0
+	for _, t := range ticks {
+		if t.Label == "" {
+			continue
+		}
+		for decimals < 3 {
+			scaled := t.Value * math.Pow10(decimals)
+			if math.Abs(scaled-math.Round(scaled)) < 1e-6*math.Max(1, math.Abs(scaled)) {
+				break
+			}
+			decimals++
+		}
+	}
+	for i, t := range ticks {
+		if t.Label != "" {
+			ticks[i].Label = strconv.FormatFloat(t.Value, 'f', decimals, 64)
+		}
+	}
+	return ticks
+}
+
+// AlignY gives the plots the same left-axis width (tick labels of
+// different widths would not), so that plots of the same width drawn one
+// beside or under the other have their plotting areas lined up. Call it
+// after Build, before drawing.
+func AlignY(plots ...*plot.Plot) {
+	widths := make([]vg.Length, len(plots))
+	var widest vg.Length
+	for i, p := range plots {
+		if p == nil {
+			continue
+		}
+		for _, t := range p.Y.Tick.Marker.Ticks(p.Y.Min, p.Y.Max) {
+			if t.Label != "" {
+				widths[i] = max(widths[i], p.Y.Tick.Label.Width(t.Label))
+			}
+		}
+		widest = max(widest, widths[i])
+	}
+	for i, p := range plots {
+		if p != nil {
+			p.Y.Padding += widest - widths[i]
+		}
+	}
+}
+
+// PlotArea returns where p draws its data in a width x height pixel image
+// (as Image renders it), in pixels from the top left.
+func PlotArea(p *plot.Plot, width, height int) image.Rectangle {
+	c := draw.New(vgimg.NewWith(vgimg.UseWH(vg.Length(width)*72/96, vg.Length(height)*72/96), vgimg.UseDPI(96)))
+	dc := p.DataCanvas(c)
+	px := func(l vg.Length) int { return int(math.Round(float64(l) * 96 / 72)) }
+	return image.Rect(px(dc.Min.X), height-px(dc.Max.Y), px(dc.Max.X), height-px(dc.Min.Y))
+}
+
 // clockTicks labels a time axis (seconds since the epoch) with wall-clock
 // times at round steps.
 type clockTicks struct{ loc *time.Location }
@@ -545,7 +751,8 @@ func (c clockTicks) Ticks(lo, hi float64) []plot.Tick {
 	return ticks
 }
 
-// Image renders p into a width x height pixel image (white background).
+// Image renders p into a width x height pixel image (the theme's
+// background).
 func Image(p *plot.Plot, width, height int) image.Image {
 	img := image.NewRGBA(image.Rect(0, 0, width, height))
 	c := vgimg.NewWith(vgimg.UseImage(img), vgimg.UseDPI(96))
@@ -582,11 +789,16 @@ func WritePDF(w io.Writer, p *plot.Plot, width, height vg.Length) error {
 // pixels, for the live view. Charts with no samples are drawn empty.
 func Images(samples []session.Sample, w Window, width, height int) ([]image.Image, error) {
 	out := make([]image.Image, 0, len(Kinds))
+	plots := make([]*plot.Plot, 0, len(Kinds))
 	for _, k := range Kinds {
 		p, err := Build(k, samples, w, Options{})
 		if err != nil && !errors.Is(err, ErrEmpty) {
 			return nil, err
 		}
+		plots = append(plots, p)
+	}
+	AlignY(plots...)
+	for _, p := range plots {
 		out = append(out, Image(p, width, height))
 	}
 	return out, nil
