@@ -14,6 +14,7 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
+	"fyne.io/fyne/v2/driver/desktop"
 	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/widget"
 
@@ -300,12 +301,16 @@ func TestOneFeedOpensItsDetail(t *testing.T) {
 // selected feed, the content asks for the same minimum, at most
 // 1024x700 with the menu bar; and the divider stays where it was left.
 func TestContentMinimumIsFixedAndDividerStays(t *testing.T) {
+	for _, n := range []int{1, 4, 16} {
+		ui, _, _ := newTestUI(t, fyne.NewSize(1024, 700), feedSpecs(n)...)
+		ui.fitMinimum()
+		if got := ui.content.MinSize(); got.Width > windowMinWidth || got.Height > windowMinHeight {
+			t.Errorf("%d feeds: the content's minimum is %v, above 1024x700", n, got)
+		}
+	}
 	ui, _, _ := newTestUI(t, fyne.NewSize(1024, 700), feedSpecs(3)...)
 	ui.fitMinimum()
 	want := ui.content.MinSize()
-	if want.Width > windowMinWidth || want.Height > windowMinHeight {
-		t.Errorf("the content's minimum is %v, above 1024x700", want)
-	}
 	check := func(what string) {
 		t.Helper()
 		if got := ui.content.MinSize(); got != want {
@@ -561,6 +566,31 @@ func TestFeedLineShowsTheListeningPort(t *testing.T) {
 	for _, tt := range tests {
 		if got := feedLine(tt.v); got != tt.want {
 			t.Errorf("%s: %q, want %q", tt.name, got, tt.want)
+		}
+	}
+}
+
+// Ctrl+1..Ctrl+5 open the detail's tabs, from the wall too (the focused
+// tile's detail).
+func TestCtrlNumberOpensDetailTabs(t *testing.T) {
+	ui, _, w := newTestUI(t, fyne.NewSize(1024, 700), feedSpecs(2)...)
+	if ui.mode != viewWall {
+		t.Fatalf("two feeds open on mode %v, want the wall", ui.mode)
+	}
+	c := shortcutHandler(t, w.Canvas())
+	tests := []struct {
+		key  fyne.KeyName
+		want string
+	}{
+		{fyne.Key2, "Media"}, {fyne.Key3, "Alarms"}, {fyne.Key4, "Events"}, {fyne.Key5, "Encoder hand-off"}, {fyne.Key1, "Charts"},
+	}
+	for _, tt := range tests {
+		c.TypedShortcut(&desktop.CustomShortcut{KeyName: tt.key, Modifier: fyne.KeyModifierShortcutDefault})
+		if ui.mode != viewDetail {
+			t.Fatalf("Ctrl+%s left mode %v, want the detail", tt.key, ui.mode)
+		}
+		if got := ui.detail.tabs.Selected().Text; got != tt.want {
+			t.Errorf("Ctrl+%s opened tab %q, want %q", tt.key, got, tt.want)
 		}
 	}
 }

@@ -256,7 +256,11 @@ func (ui *mainUI) fitMinimum() {
 	if c, ok := ui.w.Canvas().(interface{ MinSize() fyne.Size }); ok {
 		over = c.MinSize().Subtract(ui.content.MinSize())
 	}
-	ui.rootMin.min = fyne.NewSize(max(windowMinWidth-over.Width, 0), max(windowMinHeight-over.Height, 0))
+	floor := fyne.NewSize(max(windowMinWidth-over.Width, 0), max(windowMinHeight-over.Height, 0))
+	if floor == ui.rootMin.min {
+		return
+	}
+	ui.rootMin.min = floor
 	ui.content.Refresh()
 }
 
@@ -316,7 +320,27 @@ func (ui *mainUI) addShortcuts() {
 	c := ui.w.Canvas()
 	c.AddShortcut(&desktop.CustomShortcut{KeyName: fyne.KeyN, Modifier: fyne.KeyModifierShortcutDefault}, func(fyne.Shortcut) { ui.newSession() })
 	c.AddShortcut(quitShortcut, func(fyne.Shortcut) { ui.quit() })
+	// Ctrl+1..Ctrl+5 open the detail's tabs (Charts, Media, Alarms,
+	// Events, Encoder hand-off) without the mouse.
+	for i, k := range []fyne.KeyName{fyne.Key1, fyne.Key2, fyne.Key3, fyne.Key4, fyne.Key5} {
+		c.AddShortcut(&desktop.CustomShortcut{KeyName: k, Modifier: fyne.KeyModifierShortcutDefault}, func(fyne.Shortcut) { ui.showTab(i) })
+	}
 	c.SetOnTypedKey(ui.typedKey)
+}
+
+// showTab opens the detail's i-th tab, of the selected feed (the wall
+// gives way to the detail of its focused tile).
+func (ui *mainUI) showTab(i int) {
+	if ui.mode == viewWall {
+		id, ok := ui.wall.focused()
+		if !ok {
+			return
+		}
+		ui.openDetail(id)
+	}
+	if tabs := ui.detail.tabs; i < len(tabs.Items) {
+		tabs.SelectIndex(i)
+	}
 }
 
 // typedKey handles the keys no widget took: on the wall the arrows move
@@ -593,6 +617,10 @@ func connectedSamples(h []session.Sample) int {
 
 // refresh redraws from fresh snapshots; it runs on the UI goroutine.
 func (ui *mainUI) refresh() {
+	// The menu bar may be measured only once the window is up: keep the
+	// window's minimum at 1024x700 with it (cheap: the content's minimum
+	// is fixed, so nothing below it is measured).
+	ui.fitMinimum()
 	feeds := ui.ctrl.Feeds()
 	ui.apply(feeds, wallStates(feeds, &ui.thumbs))
 }
