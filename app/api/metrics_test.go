@@ -3,6 +3,8 @@ package api
 import (
 	"bufio"
 	"bytes"
+	"encoding/json"
+	"os"
 	"regexp"
 	"strconv"
 	"strings"
@@ -169,5 +171,87 @@ func TestCollectorLint(t *testing.T) {
 			continue
 		}
 		t.Errorf("%s: %s", p.Metric, p.Text)
+	}
+}
+
+// exported lists every metric name the collector exports.
+var exported = []string{MetricFeedUp, MetricFeedRunning, MetricFeedHealth, MetricRTT, MetricLatency, MetricRTTMultiplier,
+	MetricAdvisedMultiplier, MetricAdvisedLatency, MetricBitrate, MetricReceivedPackets, MetricLostPackets,
+	MetricRetransmittedPackets, MetricDroppedPackets, MetricReceivedBytes, MetricSinkSkippedBytes, MetricTR101290Errors,
+	MetricMediaBlack, MetricMediaFrozen, MetricMediaSilent, MetricAlarmActive, MetricAlarmUnacknowledged, MetricBuildInfo}
+
+// TestDeployFilesUseExportedMetrics: the shipped alert rules, their tests
+// and the Grafana dashboard name only metrics the collector exports, and
+// the dashboard has one row per feed (a row repeated on the feed variable).
+func TestDeployFilesUseExportedMetrics(t *testing.T) {
+	known := map[string]bool{}
+	for _, m := range exported {
+		known[m] = true
+	}
+	nameRE := regexp.MustCompile(`srtscope_[a-z0-9_]+`)
+	for _, path := range []string{"../../deploy/prometheus/alerts.yml", "../../deploy/prometheus/alerts_test.yml", "../../deploy/grafana/srtscope-dashboard.json"} {
+		data, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		used := 0
+		for _, m := range nameRE.FindAllString(string(data), -1) {
+			if m == "srtscope_feeds" || m == "srtscope_" {
+				continue // the dashboard's uid
+			}
+			used++
+			if !known[m] {
+				t.Errorf("%s uses %s, which srtscope does not export", path, m)
+			}
+		}
+		if used == 0 {
+			t.Errorf("%s uses no srtscope metric", path)
+		}
+	}
+
+	var dash struct {
+		Templating struct {
+			List []struct {
+				Name       string `json:"name"`
+				Multi      bool   `json:"multi"`
+				IncludeAll bool   `json:"includeAll"`
+			} `json:"list"`
+		} `json:"templating"`
+		Panels []struct {
+			Type    string `json:"type"`
+			Repeat  string `json:"repeat"`
+			Targets []struct {
+				Expr string `json:"expr"`
+			} `json:"targets"`
+		} `json:"panels"`
+	}
+	data, err := os.ReadFile("../../deploy/grafana/srtscope-dashboard.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(data, &dash); err != nil {
+		t.Fatalf("the dashboard is not JSON: %v", err)
+	}
+	hasVar := false
+	for _, v := range dash.Templating.List {
+		if v.Name == "feed" && v.Multi && v.IncludeAll {
+			hasVar = true
+		}
+	}
+	if !hasVar {
+		t.Errorf("the dashboard has no multi-value feed variable with All")
+	}
+	if len(dash.Panels) < 2 || dash.Panels[0].Type != "row" || dash.Panels[0].Repeat != "feed" {
+		t.Fatalf("the dashboard does not start with a row repeated on feed")
+	}
+	for i, p := range dash.Panels[1:] {
+		if p.Type == "row" {
+			t.Errorf("panel %d is a second row: the repeated row must hold every panel", i+1)
+		}
+		for _, tg := range p.Targets {
+			if !strings.Contains(tg.Expr, `feed="$feed"`) {
+				t.Errorf("panel %d query %q is not for the row's feed", i+1, tg.Expr)
+			}
+		}
 	}
 }

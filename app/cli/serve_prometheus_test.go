@@ -225,6 +225,33 @@ func TestPrometheusScrapesServe(t *testing.T) {
 	if n < 8 {
 		t.Errorf("prometheus loaded %d rules from alerts.yml, want the shipped ones", n)
 	}
+	// Every query of the shipped Grafana dashboard runs, for cam1.
+	var dash struct {
+		Panels []struct {
+			Title   string `json:"title"`
+			Targets []struct {
+				Expr string `json:"expr"`
+			} `json:"targets"`
+		} `json:"panels"`
+	}
+	data, err := os.ReadFile(filepath.Join(deployDir, "grafana/srtscope-dashboard.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(data, &dash); err != nil {
+		t.Fatal(err)
+	}
+	grafana := strings.NewReplacer("$instance", ".*", "$feed", "cam1", "$__rate_interval", "30s", "$__range", "5m")
+	for _, p := range dash.Panels {
+		for _, tg := range p.Targets {
+			q := grafana.Replace(tg.Expr)
+			r, err := query(q)
+			if err != nil || r.Status != "success" {
+				t.Errorf("dashboard panel %q: query %s: %v %s", p.Title, q, err, r.Status)
+			}
+		}
+	}
+
 	stopProm()
 	if code := rs.stop(); code != ExitOK {
 		t.Errorf("serve exit %d", code)
