@@ -8,6 +8,7 @@ import (
 	"net"
 	"os"
 	"os/signal"
+	"runtime/pprof"
 	"strconv"
 	"strings"
 	"sync"
@@ -60,6 +61,7 @@ type serveConfig struct {
 	token      string
 	readToken  string
 	dataDir    string // "" = the default recordings folder
+	cpuProfile string // "" = none
 
 	// ready, when set, is told the API's address once it listens and the
 	// feeds are opened (tests).
@@ -87,6 +89,7 @@ func parseServe(args []string, std IO) (serveConfig, int, bool) {
 	httpAddr := fs.String("http", DefaultHTTPAddr, "`ADDR` (host:port) of the HTTP API and /metrics")
 	tokenFile := fs.String("token-file", "", "`FILE` holding the bearer token for control and reading (mode 0600)")
 	readTokenFile := fs.String("read-token-file", "", "`FILE` holding a bearer token that may only read (mode 0600)")
+	cpuProfile := fs.String("cpu-profile", "", "write a CPU profile of the whole run to `FILE` when serve stops (for measurements: go tool pprof)")
 	pos, code, ok := parseFlags(fs, args, std)
 	if !ok {
 		return serveConfig{}, code, false
@@ -103,7 +106,7 @@ func parseServe(args []string, std IO) (serveConfig, int, bool) {
 	if err := checkHostPort(*httpAddr); err != nil {
 		return bad("--http %q: %v", *httpAddr, err)
 	}
-	cfg := serveConfig{configPath: *config, httpAddr: *httpAddr}
+	cfg := serveConfig{configPath: *config, httpAddr: *httpAddr, cpuProfile: *cpuProfile}
 	var err error
 	if *tokenFile != "" {
 		if cfg.token, err = api.ReadTokenFile(*tokenFile); err != nil {
@@ -147,6 +150,19 @@ func checkHostPort(addr string) error {
 func serve(ctx context.Context, cfg serveConfig, reload <-chan os.Signal, std IO) int {
 	logw := &lineWriter{w: std.Stderr}
 	logf := func(format string, a ...any) { logw.line("srtscope serve: " + fmt.Sprintf(format, a...)) }
+	if cfg.cpuProfile != "" {
+		stop, err := startCPUProfile(cfg.cpuProfile)
+		if err != nil {
+			return failure(std, "serve", err)
+		}
+		defer func() {
+			if err := stop(); err != nil {
+				logf("%v", err)
+			} else {
+				logf("CPU profile written to %s", cfg.cpuProfile)
+			}
+		}()
+	}
 
 	ln, err := net.Listen("tcp", cfg.httpAddr)
 	if err != nil {
@@ -224,6 +240,25 @@ loop:
 		<-served
 	}
 	return code
+}
+
+// startCPUProfile profiles the process's CPU into path until stop.
+func startCPUProfile(path string) (stop func() error, err error) {
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, fmt.Errorf("--cpu-profile: %w", err)
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("--cpu-profile: %w", err)
+	}
+	return func() error {
+		pprof.StopCPUProfile()
+		if err := f.Close(); err != nil {
+			return fmt.Errorf("--cpu-profile: %w", err)
+		}
+		return nil
+	}, nil
 }
 
 // logErrors logs each error of a joined error on its own line.
