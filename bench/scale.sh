@@ -31,8 +31,12 @@ done
 WORK=$(mktemp -d)
 PIDS=()
 SERVE=""
+SPID=""
 cleanup() {
+  local rc=$?
+  if [ "$rc" != 0 ] && [ -f "$WORK/serve.log" ]; then echo "scale.sh: failed ($rc); serve's log ends:" >&2; tail -15 "$WORK/serve.log" >&2; fi
   for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
+  if [ -n "$SPID" ]; then kill "$SPID" 2>/dev/null || true; fi
   if [ -n "$SERVE" ]; then kill "$SERVE" 2>/dev/null || true; wait "$SERVE" 2>/dev/null || true; fi
   for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null || true; done
   rm -rf "$WORK"
@@ -40,9 +44,9 @@ cleanup() {
 trap cleanup EXIT INT TERM
 
 if [ -n "${SRTSCOPE:-}" ]; then
-  cp "$SRTSCOPE" "$WORK/srtscope"
+  cp "$SRTSCOPE" "$WORK/srtscope-bench"
 else
-  go build -o "$WORK/srtscope" .
+  go build -o "$WORK/srtscope-bench" .
 fi
 
 free_udp() { python3 -c 'import socket; s=socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
@@ -89,20 +93,25 @@ for i in $(seq 1 "$N"); do
   printf '[[feed]]\nname = "feed%02d"\nurl = "srt://127.0.0.1:%s?mode=listener&latency=200"\ninspect = true\nmedia = "light"\n\n' "$i" "$p" >>"$WS"
 done
 HTTP=127.0.0.1:$(free_tcp)
-SRTSCOPE_DATA_DIR="$WORK/data" "$WORK/srtscope" serve --config "$WS" --http "$HTTP" --cpu-profile "$WORK/cpu.pprof" >"$WORK/serve.log" 2>&1 &
+SRTSCOPE_DATA_DIR="$WORK/data" "$WORK/srtscope-bench" serve --config "$WS" --http "$HTTP" --cpu-profile "$WORK/cpu.pprof" >"$WORK/serve.log" 2>&1 &
 SERVE=$!
-for _ in $(seq 1 100); do
+for _ in $(seq 1 300); do
   curl -sf "http://$HTTP/api/v1/service" >/dev/null && break
+  kill -0 "$SERVE" 2>/dev/null || break
   sleep 0.1
 done
+curl -sf "http://$HTTP/api/v1/service" >/dev/null || { echo "scale.sh: serve did not start:" >&2; cat "$WORK/serve.log" >&2; exit 1; }
+# $! may be a shell wrapping serve (bash keeps one when traps are set): the
+# process that matters is the one listening on $HTTP.
+SPID=$(pgrep -f -- "serve --config $WS --http $HTTP" | head -1)
 
 SENDERS=()
 for p in "${PORTS[@]}"; do
-  "$WORK/srtscope" send "srt://127.0.0.1:$p" --file "$TS" --loop >>"$WORK/send.log" 2>&1 &
+  "$WORK/srtscope-bench" send "srt://127.0.0.1:$p" --file "$TS" --loop >>"$WORK/send.log" 2>&1 &
   PIDS+=("$!"); SENDERS+=("$!")
 done
 
-metric_sum() { curl -sf "http://$HTTP/metrics" | awk -v m="$1" '$1 ~ "^"m"({|$)" { s += $2 } END { printf "%.0f\n", s }'; }
+metric_sum() { { curl -sf "http://$HTTP/metrics" || true; } | awk -v m="$1" '$1 ~ "^"m"({|$)" { s += $2 } END { printf "%.0f\n", s }'; }
 for _ in $(seq 1 300); do
   [ "$(metric_sum srtscope_feed_up)" = "$N" ] && break
   sleep 0.1
@@ -111,36 +120,38 @@ UP=$(metric_sum srtscope_feed_up)
 [ "$UP" = "$N" ] || { echo "scale.sh: only $UP of $N feeds connected; serve log:" >&2; tail -20 "$WORK/serve.log" >&2; exit 1; }
 
 LOAD0=$(cut -d' ' -f1 /proc/loadavg)
-S0=$(ticks "$SERVE"); T0=$(tree_ticks "$SERVE"); SND0=$(tree_ticks "${SENDERS[@]}")
+S0=$(ticks "$SPID"); T0=$(tree_ticks "$SPID"); SND0=$(tree_ticks "${SENDERS[@]}")
 PK0=$(metric_sum srtscope_received_packets_total)
 START=$(date +%s.%N)
 sleep "$DURATION" # the measured window
-S1=$(ticks "$SERVE"); T1=$(tree_ticks "$SERVE"); SND1=$(tree_ticks "${SENDERS[@]}")
+S1=$(ticks "$SPID"); T1=$(tree_ticks "$SPID"); SND1=$(tree_ticks "${SENDERS[@]}")
 END=$(date +%s.%N)
 PK1=$(metric_sum srtscope_received_packets_total)
 LOAD1=$(cut -d' ' -f1 /proc/loadavg)
 DROPPED=$(metric_sum srtscope_dropped_packets_total)
 SKIPPED=$(metric_sum srtscope_sink_skipped_bytes_total)
 LOST=$(metric_sum srtscope_lost_packets_total)
-RSS_NOW=$(awk '/^VmRSS/ { print $2 }' "/proc/$SERVE/status")
-RSS_PEAK=$(awk '/^VmHWM/ { print $2 }' "/proc/$SERVE/status")
+RSS_NOW=$(awk '/^VmRSS/ { print $2 }' "/proc/$SPID/status")
+RSS_PEAK=$(awk '/^VmHWM/ { print $2 }' "/proc/$SPID/status")
 ANALYSIS=$(curl -sf "http://$HTTP/api/v1/feeds" | python3 -c 'import json,sys; print(",".join(sorted({f.get("media_state",{}).get("analysis","off") for f in json.load(sys.stdin)})))')
 
 for p in "${SENDERS[@]}"; do kill "$p" 2>/dev/null || true; done
-kill -TERM "$SERVE"; wait "$SERVE" || true; SERVE=""
+kill -TERM "$SPID"; wait "$SERVE" || true; SERVE=""; SPID=""
 
 # One srt-live-transmit receiving one feed at the same rate, same window length.
 SLT_WINDOW=$(( DURATION < 30 ? DURATION : 30 ))
 PORT=$(free_udp)
 PKTS_PER_S=$((RATE * 1000000 / 8 / 1316))
-srt-live-transmit -q -a:no -t:$((SLT_WINDOW + 3)) -s:"$PKTS_PER_S" -pf:json -f "srt://127.0.0.1:$PORT?mode=listener&latency=200" file://con >/dev/null 2>"$WORK/slt.err" &
+srt-live-transmit -q -a:no -t:$((SLT_WINDOW + 15)) -s:"$PKTS_PER_S" -pf:json -f -statsout:"$WORK/slt.json" "srt://127.0.0.1:$PORT?mode=listener&latency=200" file://con >/dev/null 2>"$WORK/slt.err" &
 SLT=$!
-"$WORK/srtscope" send "srt://127.0.0.1:$PORT" --file "$TS" --loop >>"$WORK/send.log" 2>&1 &
+"$WORK/srtscope-bench" send "srt://127.0.0.1:$PORT" --file "$TS" --loop >>"$WORK/send.log" 2>&1 &
 PIDS+=("$!")
 sleep 3 # its connection
-L0=$(ticks "$SLT"); LS=$(date +%s.%N)
+SLT_PID=$(pgrep -f -- "statsout:$WORK/slt.json" | head -1)
+L0=$(ticks "$SLT_PID"); LS=$(date +%s.%N)
 sleep "$SLT_WINDOW"
-L1=$(ticks "$SLT"); LE=$(date +%s.%N)
+L1=$(ticks "$SLT_PID"); LE=$(date +%s.%N)
+kill "$SLT_PID" 2>/dev/null || true
 wait "$SLT" 2>/dev/null || true
 
 python3 - <<PY
@@ -164,7 +175,17 @@ print(f"sink bytes skipped     {$SKIPPED:8d}   (must be 0)")
 print(f"packets lost (recovered or not) {$LOST}")
 print(f"serve memory           {$RSS_NOW/1024:8.1f} MiB resident, peak {$RSS_PEAK/1024:.1f} MiB")
 PY
-echo "== where serve's time goes (go tool pprof -top, cumulative over the whole run)"
-go tool pprof -top -nodecount=25 "$WORK/srtscope" "$WORK/cpu.pprof" 2>/dev/null | sed -n '1,32p'
-echo "== by package (flat)"
-go tool pprof -top -nodecount=400 "$WORK/srtscope" "$WORK/cpu.pprof" 2>/dev/null | awk 'NR > 6 { fn = $6; sub(/\.[^.\/]*(\.func[0-9.]+)?$/, "", fn); sub(/\.\(\*?[A-Za-z0-9_]+\)$/, "", fn); gsub(/%/, "", $2); s[fn] += $2 } END { for (k in s) printf "%6.1f%%  %s\n", s[k], k }' | sort -rn | head -15
+SLT_MBPS=$(python3 -c 'import json,sys
+last = None
+for line in open(sys.argv[1]):
+    if line.startswith("{"):
+        try: last = json.loads(line)
+        except ValueError: pass
+print("%.2f" % (last["recv"]["mbitRate"] if last else 0))' "$WORK/slt.json" 2>/dev/null || echo "?")
+echo "srt-live-transmit received $SLT_MBPS Mbit/s (libsrt's Mbit/s) while measured"
+prof() { go tool pprof -nodecount=400 "$@" "$WORK/srtscope-bench" "$WORK/cpu.pprof" 2>/dev/null; }
+echo "== where serve's time goes: by package, flat share of serve's CPU (go tool pprof)"
+prof -top | awk '$1 ~ /s$/ && $2 ~ /%$/ && NF >= 6 { fn = $6; if (match(fn, /^([^ ]*\/)?[^.\/]+/)) fn = substr(fn, RSTART, RLENGTH); v = $2; sub(/%/, "", v); s[fn] += v } END { for (k in s) printf "%6.1f%%  %s\n", s[k], k }' | sort -rn | head -12
+echo "== cumulative: the srtscope and gosrt functions that hold the most time"
+prof -top -cum | awk '$1 ~ /s$/ && $2 ~ /%$/ && NF >= 6 && $6 ~ /srtscope|gosrt/' | head -15
+if [ -n "${KEEP_PROFILE:-}" ]; then cp "$WORK/cpu.pprof" "$KEEP_PROFILE.pprof"; cp "$WORK/srtscope-bench" "$KEEP_PROFILE.bin"; echo "profile kept in $KEEP_PROFILE.pprof (binary $KEEP_PROFILE.bin)"; fi

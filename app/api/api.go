@@ -64,9 +64,6 @@ type Options struct {
 	KeepAlive time.Duration
 	// MaxStreams bounds the event streams open at once (0 = 64).
 	MaxStreams int
-	// Log, when set, is told about requests that failed on the server's
-	// side. It never sees a token.
-	Log func(line string)
 }
 
 // Server serves the API over one Controller.
@@ -406,10 +403,4 @@ func (s *Server) latency(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) serveMetrics(w http.ResponseWriter, r *http.Request) {
 	s.metrics.ServeHTTP(w, r)
-}
-
-func (s *Server) logf(format string, a ...any) {
-	if s.opts.Log != nil {
-		s.opts.Log(fmt.Sprintf(format, a...))
-	}
 }

@@ -195,13 +195,12 @@ func serve(ctx context.Context, cfg serveConfig, reload <-chan os.Signal, std IO
 
 	apiCtx, stopAPI := context.WithCancel(ctx)
 	defer stopAPI()
-	srv := api.New(c, api.Options{Token: cfg.token, ReadToken: cfg.readToken, PollInterval: cfg.pollInterval,
-		Log: func(line string) { logf("%s", line) }})
+	srv := api.New(c, api.Options{Token: cfg.token, ReadToken: cfg.readToken, PollInterval: cfg.pollInterval})
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(apiCtx, ln) }()
 	control := "control with the token of --token-file"
 	if cfg.token == "" {
-		control = "control off (no --token-file)"
+		control = "control off: no --token-file"
 	}
 	logf("API on http://%s/api/v1/feeds, metrics on http://%s/metrics (%s); SIGHUP reloads %s", ln.Addr(), ln.Addr(), control, cfg.configPath)
 
