@@ -53,7 +53,7 @@ func TestWorkspaceRunnerApply(t *testing.T) {
 			if !errors.Is(err, st.wantErr) || (st.wantErr == nil) != (err == nil) {
 				t.Fatalf("Apply error %v, want %v", err, st.wantErr)
 			}
-			if err != nil && st.wantErr == ErrNoPassphrase && !containsAll(err.Error(), `feed "d"`, "passphrase_env or passphrase_file") {
+			if err != nil && errors.Is(st.wantErr, ErrNoPassphrase) && !containsAll(err.Error(), `feed "d"`, "passphrase_env or passphrase_file") {
 				t.Errorf("error %q does not name the feed and what to use", err)
 			}
 			sortResult(&res)

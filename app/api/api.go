@@ -120,7 +120,9 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	shut, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	err := srv.Shutdown(shut)
-	<-done
+	if serr := <-done; serr != nil && !errors.Is(serr, http.ErrServerClosed) && err == nil {
+		err = serr
+	}
 	if err != nil {
 		return fmt.Errorf("api: stopping the HTTP server: %w", err)
 	}
@@ -384,21 +386,19 @@ func (s *Server) acknowledge(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) latency(w http.ResponseWriter, r *http.Request) {
 	body, err := readBody(w, r)
-	if err != nil {
-		writeError(w, http.StatusBadRequest, err.(*BodyError).Message())
-		return
-	}
-	ms, err := ParseLatencyBody(body)
-	if err != nil {
-		var be *BodyError
-		if errors.As(err, &be) {
-			writeError(w, http.StatusBadRequest, be.Message())
+	if err == nil {
+		var ms int
+		if ms, err = ParseLatencyBody(body); err == nil {
+			s.control(w, r, func(id app.FeedID) error { return s.c.ApplyLatency(id, ms) })
 			return
 		}
-		writeError(w, http.StatusBadRequest, err.Error())
+	}
+	var be *BodyError
+	if errors.As(err, &be) {
+		writeError(w, http.StatusBadRequest, be.Message())
 		return
 	}
-	s.control(w, r, func(id app.FeedID) error { return s.c.ApplyLatency(id, ms) })
+	writeError(w, http.StatusBadRequest, err.Error())
 }
 
 func (s *Server) serveMetrics(w http.ResponseWriter, r *http.Request) {

@@ -37,7 +37,7 @@ func stream(t *testing.T, srv *httptest.Server, query, token string) <-chan sseE
 	}
 	out := make(chan sseEvent, 256)
 	go func() {
-		defer resp.Body.Close()
+		defer func() { _ = resp.Body.Close() }()
 		defer close(out)
 		sc := bufio.NewScanner(resp.Body)
 		var ev sseEvent

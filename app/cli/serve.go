@@ -177,7 +177,7 @@ func serve(ctx context.Context, cfg serveConfig, reload <-chan os.Signal, std IO
 		},
 	})
 	if err != nil {
-		ln.Close()
+		_ = ln.Close()
 		return failure(std, "serve", err)
 	}
 	defer func() {
@@ -236,7 +236,9 @@ loop:
 	stopAPI()
 	wg.Wait()
 	if code == ExitOK {
-		<-served
+		if err := <-served; err != nil {
+			logf("%v", err)
+		}
 	}
 	return code
 }
@@ -248,7 +250,7 @@ func startCPUProfile(path string) (stop func() error, err error) {
 		return nil, fmt.Errorf("--cpu-profile: %w", err)
 	}
 	if err := pprof.StartCPUProfile(f); err != nil {
-		f.Close()
+		_ = f.Close()
 		return nil, fmt.Errorf("--cpu-profile: %w", err)
 	}
 	return func() error {

@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -66,7 +67,7 @@ func freeTCPPort(t *testing.T) int {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer ln.Close()
+	defer func() { _ = ln.Close() }()
 	return ln.Addr().(*net.TCPAddr).Port
 }
 
@@ -126,20 +127,26 @@ func TestPrometheusScrapesServe(t *testing.T) {
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	exited := make(chan error, 1)
-	go func() { exited <- cmd.Wait() }()
+	waitDone := make(chan struct{})
+	var waitErr error
+	go func() { waitErr = cmd.Wait(); close(waitDone) }()
+	var stopOnce sync.Once
 	stopProm := func() {
-		if cmd.ProcessState != nil {
-			return
-		}
-		_ = cmd.Process.Signal(syscall.SIGTERM)
-		select {
-		case <-exited:
-		case <-time.After(20 * time.Second):
-			_ = cmd.Process.Kill()
-			<-exited
-			t.Errorf("prometheus did not stop within 20 s of SIGTERM")
-		}
+		stopOnce.Do(func() {
+			select {
+			case <-waitDone:
+				return
+			default:
+			}
+			_ = cmd.Process.Signal(syscall.SIGTERM)
+			select {
+			case <-waitDone:
+			case <-time.After(20 * time.Second):
+				_ = cmd.Process.Kill()
+				<-waitDone
+				t.Errorf("prometheus did not stop within 20 s of SIGTERM")
+			}
+		})
 	}
 	t.Cleanup(stopProm)
 
@@ -152,7 +159,7 @@ func TestPrometheusScrapesServe(t *testing.T) {
 		if err != nil {
 			return r, err
 		}
-		defer resp.Body.Close()
+		defer func() { _ = resp.Body.Close() }()
 		if resp.StatusCode != 200 {
 			return r, fmt.Errorf("status %d", resp.StatusCode)
 		}
@@ -165,8 +172,8 @@ func TestPrometheusScrapesServe(t *testing.T) {
 	var last string
 	for {
 		select {
-		case err := <-exited:
-			t.Fatalf("prometheus exited: %v\n%s", err, promLog.String())
+		case <-waitDone:
+			t.Fatalf("prometheus exited: %v\n%s", waitErr, promLog.String())
 		default:
 		}
 		r, err := query("srtscope_received_packets_total")
@@ -198,7 +205,7 @@ func TestPrometheusScrapesServe(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer resp.Body.Close()
+	defer func() { _ = resp.Body.Close() }()
 	var rulesAnswer struct {
 		Data struct {
 			Groups []struct {

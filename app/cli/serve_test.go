@@ -198,7 +198,7 @@ func (rs *runningServe) feeds(t *testing.T, token string) []map[string]any {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer resp.Body.Close()
+	defer func() { _ = resp.Body.Close() }()
 	var out []map[string]any
 	if err := json.NewDecoder(resp.Body).Decode(&out); err != nil {
 		t.Fatalf("GET /api/v1/feeds: status %d: %v", resp.StatusCode, err)
