@@ -12,6 +12,9 @@ packages=(
   xvfb xauth xdotool imagemagick
   # media analysis, fixtures, interop, report checks, packaging
   ffmpeg srt-tools poppler-utils file xz-utils
+  # the service's tests: promtool checks the shipped config and rules, and a
+  # test scrapes a running serve with Debian's prometheus
+  prometheus
 )
 packages+=(${SRTSCOPE_EXTRA_PACKAGES:-})
 

@@ -44,6 +44,7 @@ var commands = []command{
 	{"wizard", "latency tuning wizard, headless", runWizard},
 	{"sessions", "list recorded sessions", runSessions},
 	{"report", "export a recorded session as PDF, HTML, CSV or JSON", runReport},
+	{"serve", "run a workspace's feeds with no window: HTTP API and Prometheus metrics", runServe},
 	{"version", "print the version", runVersion},
 }
 
