@@ -148,11 +148,13 @@ type feedState struct {
 }
 
 // detectorLag is how long a condition has lasted when the analyser first
-// reports it: freezedetect and silencedetect report once their minimum
-// duration has passed, black is reported at its onset.
+// reports it: every detector (blackdetect through the parser's pending
+// onset, freezedetect, silencedetect, and the bitstream silence check)
+// reports a span once its minimum duration, media.MinEventS, has passed.
 var detectorLag = map[string]time.Duration{
-	media.KindFreeze:  2 * time.Second,
-	media.KindSilence: 2 * time.Second,
+	media.KindBlack:   time.Duration(media.MinEventS * float64(time.Second)),
+	media.KindFreeze:  time.Duration(media.MinEventS * float64(time.Second)),
+	media.KindSilence: time.Duration(media.MinEventS * float64(time.Second)),
 }
 
 // loop is the feed's owner goroutine.

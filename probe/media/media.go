@@ -31,6 +31,13 @@ const (
 // levels always encode as JSON numbers.
 const FloorDB = -144.0
 
+// MinEventS is the shortest black, frozen or silent span, in seconds, that
+// the analysers report as an event: the default of BlackMinS, FreezeMinS and
+// SilenceMinS. A 0.6 s drop of picture and sound matters on an event day, so
+// it is shorter than ffmpeg's own 2 s defaults; how long a condition must
+// last before it raises an alarm is a separate setting of the app.
+const MinEventS = 0.5
+
 // ErrNoFFmpeg is returned when no ffmpeg executable can be found; callers
 // fall back to bitstream-only analysis (see BitstreamAnalyser).
 var ErrNoFFmpeg = errors.New("media: ffmpeg not found: black and freeze detection needs ffmpeg")
@@ -86,14 +93,14 @@ type Config struct {
 	// to 8); -1 analyses none.
 	VideoPID, AudioPID int
 
-	// BlackMinS is blackdetect's d (default 2 s), BlackPixTh its pix_th
+	// BlackMinS is blackdetect's d (default MinEventS), BlackPixTh its pix_th
 	// (default 0.10) and BlackPicTh its pic_th (default 0.98).
 	BlackMinS, BlackPixTh, BlackPicTh float64
 	// FreezeNoiseDB is freezedetect's n (default -45 dB; -50 dB splits at
-	// every keyframe) and FreezeMinS its d (default 2 s).
+	// every keyframe) and FreezeMinS its d (default MinEventS).
 	FreezeNoiseDB, FreezeMinS float64
 	// SilenceNoiseDB is silencedetect's n (default -60 dB) and SilenceMinS
-	// its d (default 2 s).
+	// its d (default MinEventS).
 	SilenceNoiseDB, SilenceMinS float64
 	// LevelSamples is the audio window per level reading (default 4800,
 	// 10 readings a second at 48 kHz).
@@ -138,13 +145,13 @@ func (c Config) withDefaults() Config {
 			*v = d
 		}
 	}
-	def(&c.BlackMinS, 2)
+	def(&c.BlackMinS, MinEventS)
 	def(&c.BlackPixTh, 0.10)
 	def(&c.BlackPicTh, 0.98)
 	def(&c.FreezeNoiseDB, -45)
-	def(&c.FreezeMinS, 2)
+	def(&c.FreezeMinS, MinEventS)
 	def(&c.SilenceNoiseDB, -60)
-	def(&c.SilenceMinS, 2)
+	def(&c.SilenceMinS, MinEventS)
 	if c.LevelSamples <= 0 {
 		c.LevelSamples = 4800
 	}
