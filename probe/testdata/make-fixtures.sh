@@ -76,5 +76,11 @@ ff -f lavfi -i smptebars=s=320x240:r=25 -f lavfi -i sine=f=1000:sample_rate=4800
    -af "volume=volume=0:enable='between(t,1,1.6)+between(t,3,4.5)'" \
    $x264 -profile:v high -level:v 3.0 -b:v 150k -c:a aac -b:a 64k -ac 2 $ts short_gaps.ts
 
+# 13. Loudness (issue 16): audio only, a stereo 1 kHz sine at -23 dBFS peak
+#     (amplitude 10^(-23/20)) on both channels, AAC-LC 48 kHz 128 kbit/s, 5 s.
+#     EBU Tech 3341 test 1: such a sine measures -23.0 LUFS.
+ff -f lavfi -i "aevalsrc=0.0707946*sin(2*PI*1000*t)|0.0707946*sin(2*PI*1000*t):s=48000:d=5" \
+   -c:a aac -b:a 128k $ts tone_23lufs.ts
+
 ls -l *.ts
 du -ch *.ts | tail -1
