@@ -97,7 +97,8 @@ type Loudness struct {
 // Summary converts the reading to the report form of package probe.
 func (l Loudness) Summary() probe.Loudness {
 	return probe.Loudness{PID: l.PID, IntegratedLUFS: l.IntegratedLUFS, RangeLU: l.RangeLU,
-		TruePeakDBTP: math.Round(l.TruePeakDBTP*1000) / 1000, MomentaryMaxLUFS: l.MomentaryMaxLUFS}
+		TruePeakDBTP: math.Round(l.TruePeakDBTP*1000) / 1000, MomentaryMaxLUFS: l.MomentaryMaxLUFS,
+		MomentaryLUFS: l.MomentaryLUFS, ShortTermLUFS: l.ShortTermLUFS}
 }
 
 // Thumbnail is one JPEG picture of the analysed video, about one a second.
