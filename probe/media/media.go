@@ -139,7 +139,8 @@ type Config struct {
 	// turns thumbnails off.
 	ThumbnailWidth int
 	// NoLoudness leaves out the EBU R128 meter (ebur128 with 4x oversampled
-	// true peak costs a few percent of a core per audio stream).
+	// true peak: about 0.5% of a core per stereo 48 kHz stream, measured
+	// as 0.55 s of CPU over 120 s of audio here).
 	NoLoudness bool
 
 	// FromStart makes a live Analyser see the feed from its first byte:
