@@ -3,6 +3,7 @@ package app
 import (
 	"errors"
 	"fmt"
+	"math"
 	"slices"
 	"time"
 
@@ -42,6 +43,11 @@ const (
 	AlarmFreeze   AlarmKind = "freeze"
 	AlarmSilence  AlarmKind = "silence"
 	AlarmCCErrors AlarmKind = "cc-errors"
+	// AlarmTooLoud and AlarmTooQuiet: the programme's loudness over
+	// Thresholds.LoudnessWindow is more than the tolerance above or below
+	// the target (EBU R128 / ITU-R BS.1770).
+	AlarmTooLoud  AlarmKind = "too-loud"
+	AlarmTooQuiet AlarmKind = "too-quiet"
 )
 
 // Thresholds are a feed's alarm settings. A zero duration or limit turns
@@ -55,7 +61,49 @@ type Thresholds struct {
 	FreezeFor      time.Duration `json:"freeze_for"`
 	SilenceFor     time.Duration `json:"silence_for"`
 	CCErrorsWindow time.Duration `json:"cc_errors_window"` // any continuity error within this window
+
+	// Loudness alarms (issue 16): the energy mean of the programme's
+	// short-term loudness over LoudnessWindow (readings under the -70 LUFS
+	// absolute gate of BS.1770 left out: silence has its own alarm) more
+	// than LoudnessToleranceLU above LoudnessTargetLUFS is "too loud",
+	// below it "too quiet". A zero window turns both off.
+	LoudnessTargetLUFS  float64       `json:"loudness_target_lufs"`
+	LoudnessToleranceLU float64       `json:"loudness_tolerance_lu"`
+	LoudnessWindow      time.Duration `json:"loudness_window"`
 }
+
+// LoudnessStandard is a named loudness target an operator picks from.
+type LoudnessStandard struct {
+	Name       string
+	TargetLUFS float64
+}
+
+// LoudnessStandards are the usual delivery targets: EBU R128 (European
+// broadcast), ATSC A/85 (US broadcast), and the -14 and -16 LUFS that
+// streaming platforms normalise to.
+var LoudnessStandards = []LoudnessStandard{
+	{"EBU R128", -23},
+	{"ATSC A/85", -24},
+	{"Streaming -14 LUFS", -14},
+	{"Streaming -16 LUFS", -16},
+}
+
+// Loudness alarm settings when an operator turns the alarm on without
+// choosing: EBU R128's target, and a tolerance and window wide enough for
+// real programme. R128's ±1 LU holds for a whole programme's integrated
+// loudness; over half a minute speech pauses and music swing a few LU, so a
+// tighter band would nag. ±3 LU over 30 s still catches what goes wrong on
+// the day: a streaming master (-14/-16) on a -23 chain, a missing gain
+// stage, a downmix 6 dB down.
+const (
+	DefaultLoudnessTargetLUFS  = -23.0
+	DefaultLoudnessToleranceLU = 3.0
+	DefaultLoudnessWindow      = 30 * time.Second
+)
+
+// loudnessGateLUFS is BS.1770's absolute gate: quieter readings are not
+// programme.
+const loudnessGateLUFS = -70.0
 
 // DefaultThresholds are the alarm settings a new feed starts with.
 func DefaultThresholds() Thresholds {
@@ -68,6 +116,13 @@ func DefaultThresholds() Thresholds {
 		FreezeFor:      2 * time.Second,
 		SilenceFor:     2 * time.Second,
 		CCErrorsWindow: 10 * time.Second,
+		// The loudness alarm is off by default (LoudnessWindow 0): the
+		// right target depends on the deliverable (-23 broadcast in
+		// Europe, -24 in the US, -14/-16 streaming), and a wrong one would
+		// light a correct feed amber; the demo's line-up tone reads -18.
+		// The target is still EBU R128's, for the meters.
+		LoudnessTargetLUFS:  DefaultLoudnessTargetLUFS,
+		LoudnessToleranceLU: DefaultLoudnessToleranceLU,
 	}
 }
 
@@ -82,6 +137,8 @@ var severity = map[AlarmKind]Health{
 	AlarmRTT:      HealthAmber,
 	AlarmBitrate:  HealthAmber,
 	AlarmCCErrors: HealthAmber,
+	AlarmTooLoud:  HealthAmber,
+	AlarmTooQuiet: HealthAmber,
 }
 
 // Observation is what the alarm rules look at, once per sample.
@@ -92,6 +149,10 @@ type Observation struct {
 	Black    time.Duration // how long the picture has been black (0 = not black)
 	Frozen   time.Duration // how long the picture has been frozen
 	Silent   time.Duration // how long the sound has been silent
+	// ShortTermLUFS is the programme's latest EBU R128 short-term (3 s)
+	// loudness, when HasLoudness (the first audio PID of the analysis).
+	ShortTermLUFS float64
+	HasLoudness   bool
 	// EverConnected: the session has had a peer since the operator
 	// started it. A listener still waiting for its first caller has no
 	// data to miss: it waits, it does not alarm.
@@ -146,6 +207,12 @@ func (c AlarmChange) Describe() string {
 		return "sound silent for " + c.For.Round(100*time.Millisecond).String()
 	case AlarmCCErrors:
 		return fmt.Sprintf("continuity errors in the transport stream (%d so far)", c.Count)
+	case AlarmTooLoud:
+		return fmt.Sprintf("too loud: %.1f LUFS over the last %s, %.1f LU above the %.0f LUFS target: turn the programme down",
+			c.Value, c.For.Round(time.Second), c.Value-c.Limit, c.Limit)
+	case AlarmTooQuiet:
+		return fmt.Sprintf("too quiet: %.1f LUFS over the last %s, %.1f LU below the %.0f LUFS target: turn the programme up",
+			c.Value, c.For.Round(time.Second), c.Limit-c.Value, c.Limit)
 	}
 	return string(c.Kind)
 }
@@ -201,6 +268,44 @@ type Alarms struct {
 	dropAt      time.Time
 	lastCC      uint64
 	ccAt        time.Time
+	loud        []loudReading // short-term loudness within the window, oldest first
+	loudSince   time.Time     // first reading of the current unbroken run
+}
+
+// loudReading is one short-term loudness reading as energy (10^(L/10)).
+type loudReading struct {
+	at     time.Time
+	energy float64
+}
+
+// windowLoudness keeps o's reading and returns the energy mean of the
+// gated readings over the loudness window, once readings have covered the
+// whole window.
+func (a *Alarms) windowLoudness(now time.Time, o Observation) (float64, bool) {
+	w := a.th.LoudnessWindow
+	if w <= 0 || !o.HasLoudness {
+		a.loud, a.loudSince = nil, time.Time{}
+		return 0, false
+	}
+	if a.loudSince.IsZero() {
+		a.loudSince = now
+	}
+	if o.ShortTermLUFS > loudnessGateLUFS {
+		a.loud = append(a.loud, loudReading{at: now, energy: math.Pow(10, o.ShortTermLUFS/10)})
+	}
+	keep := 0
+	for keep < len(a.loud) && now.Sub(a.loud[keep].at) >= w {
+		keep++
+	}
+	a.loud = a.loud[keep:]
+	if now.Sub(a.loudSince) < w || len(a.loud) == 0 {
+		return 0, false
+	}
+	sum := 0.0
+	for _, r := range a.loud {
+		sum += r.energy
+	}
+	return 10 * math.Log10(sum/float64(len(a.loud))), true
 }
 
 // NewAlarms returns an evaluator with the given thresholds.
@@ -263,6 +368,15 @@ func (a *Alarms) Observe(o Observation) []AlarmChange {
 	}
 	if a.th.CCErrorsWindow > 0 && !a.ccAt.IsZero() && now.Sub(a.ccAt) < a.th.CCErrorsWindow {
 		raise(AlarmChange{Kind: AlarmCCErrors, Count: o.CCErrors})
+	}
+	if l, ok := a.windowLoudness(now, o); ok {
+		tgt, tol := a.th.LoudnessTargetLUFS, a.th.LoudnessToleranceLU
+		switch {
+		case l > tgt+tol:
+			raise(AlarmChange{Kind: AlarmTooLoud, Value: l, Limit: tgt, For: a.th.LoudnessWindow})
+		case l < tgt-tol:
+			raise(AlarmChange{Kind: AlarmTooQuiet, Value: l, Limit: tgt, For: a.th.LoudnessWindow})
+		}
 	}
 
 	var changes []AlarmChange
@@ -351,7 +465,7 @@ func (a *Alarms) History() []AlarmRecord {
 	return append([]AlarmRecord(nil), a.history...)
 }
 
-var alarmOrder = []AlarmKind{AlarmNoData, AlarmDropped, AlarmBlack, AlarmFreeze, AlarmSilence, AlarmRTT, AlarmBitrate, AlarmCCErrors}
+var alarmOrder = []AlarmKind{AlarmNoData, AlarmDropped, AlarmBlack, AlarmFreeze, AlarmSilence, AlarmRTT, AlarmBitrate, AlarmCCErrors, AlarmTooLoud, AlarmTooQuiet}
 
 // Active returns the alarms now on, in a fixed order, with their details.
 func (a *Alarms) Active() []AlarmChange {

@@ -275,3 +275,75 @@ func TestDroppedAlarmClearsAfterWindowAndAcknowledge(t *testing.T) {
 		t.Fatalf("cleared=%v health=%s after the window, want true/green", cleared, a.Health())
 	}
 }
+
+// TestLoudnessAlarms: a feed's short-term loudness, read once a second, is
+// averaged (in energy, gated at -70 LUFS) over the window and compared
+// with the target ± tolerance; nothing is said before the window is full.
+func TestLoudnessAlarms(t *testing.T) {
+	th := DefaultThresholds()
+	th.LoudnessWindow = 10 * time.Second // -23 ± 3 LU
+	const n = 12                         // seconds of readings per case
+	steady := func(lufs float64) func(int) (float64, bool) {
+		return func(int) (float64, bool) { return lufs, true }
+	}
+	tests := []struct {
+		name    string
+		th      Thresholds
+		reading func(i int) (float64, bool)
+		want    AlarmKind // "" for none at the end
+		wantAt  int       // the second it is raised
+		says    string
+	}{
+		{"on target", th, steady(-23), "", 0, ""},
+		{"within tolerance", th, steady(-20.5), "", 0, ""},
+		{"streaming master on a -23 chain is too loud", th, steady(-14), AlarmTooLoud, 10, "too loud: -14.0 LUFS over the last 10s, 9.0 LU above the -23 LUFS target"},
+		{"a missing gain stage is too quiet", th, steady(-31), AlarmTooQuiet, 10, "too quiet: -31.0 LUFS over the last 10s, 8.0 LU below the -23 LUFS target"},
+		{"ATSC target -24: -23 is fine", func() Thresholds { t := th; t.LoudnessTargetLUFS = -24; return t }(), steady(-23), "", 0, ""},
+		{"streaming target -14: -23 is too quiet", func() Thresholds { t := th; t.LoudnessTargetLUFS = -14; return t }(), steady(-23), AlarmTooQuiet, 10, "9.0 LU below the -14 LUFS target"},
+		{"silence is the silence alarm's, not too quiet", th, steady(-120.7), "", 0, ""},
+		{"a loud burst in quiet programme: energy mean", th, func(i int) (float64, bool) {
+			if i%2 == 0 {
+				return -10, true
+			}
+			return -30, true
+		}, AlarmTooLoud, 10, "too loud: -13.0 LUFS"},
+		{"off by default", DefaultThresholds(), steady(-10), "", 0, ""},
+		{"no audio, no alarm", th, func(int) (float64, bool) { return 0, false }, "", 0, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			a := NewAlarms(tt.th)
+			raisedAt := -1
+			var raised AlarmChange
+			for i := 0; i <= n; i++ {
+				l, ok := tt.reading(i)
+				for _, c := range a.Observe(Observation{Sample: connected(i), Running: true, EverConnected: true, ShortTermLUFS: l, HasLoudness: ok}) {
+					if c.Raised && (c.Kind == AlarmTooLoud || c.Kind == AlarmTooQuiet) && raisedAt < 0 {
+						raisedAt, raised = i, c
+					}
+				}
+			}
+			var active AlarmKind
+			for _, c := range a.Active() {
+				if c.Kind == AlarmTooLoud || c.Kind == AlarmTooQuiet {
+					active = c.Kind
+				}
+			}
+			if active != tt.want {
+				t.Fatalf("active loudness alarm %q, want %q (raised %+v)", active, tt.want, raised)
+			}
+			if tt.want == "" {
+				return
+			}
+			if raisedAt != tt.wantAt {
+				t.Errorf("raised at %d s, want %d s (once the window is full)", raisedAt, tt.wantAt)
+			}
+			if !strings.Contains(raised.Detail, tt.says) {
+				t.Errorf("alarm says %q, want %q", raised.Detail, tt.says)
+			}
+			if a.Health() != HealthAmber {
+				t.Errorf("health %s, want amber", a.Health())
+			}
+		})
+	}
+}

@@ -108,11 +108,12 @@ type feedRun struct {
 	insp    *LiveInspection // nil when the feed is not inspected
 }
 
-// mediaMsg is a media analyser callback carried to the loop: an event or
-// new audio levels.
+// mediaMsg is a media analyser callback carried to the loop: an event,
+// new audio levels or a new loudness reading.
 type mediaMsg struct {
-	event  *media.Event
-	levels *media.Levels
+	event    *media.Event
+	levels   *media.Levels
+	loudness *media.Loudness
 }
 
 // feedState is what the loop owns. Only the loop goroutine touches it.
@@ -142,17 +143,20 @@ type feedState struct {
 	mediaAnalysis string
 	mediaNote     string
 	levels        *media.Levels
-	ongoing       map[string]time.Time // media condition -> wall-clock onset
+	loudness      map[uint16]media.Loudness // latest EBU R128 reading per audio PID
+	ongoing       map[string]time.Time      // media condition -> wall-clock onset
 	inspection    *probe.Report
 	thumbnail     []byte
 }
 
 // detectorLag is how long a condition has lasted when the analyser first
-// reports it: freezedetect and silencedetect report once their minimum
-// duration has passed, black is reported at its onset.
+// reports it: every detector (blackdetect through the parser's pending
+// onset, freezedetect, silencedetect, and the bitstream silence check)
+// reports a span once its minimum duration, media.MinEventS, has passed.
 var detectorLag = map[string]time.Duration{
-	media.KindFreeze:  2 * time.Second,
-	media.KindSilence: 2 * time.Second,
+	media.KindBlack:   time.Duration(media.MinEventS * float64(time.Second)),
+	media.KindFreeze:  time.Duration(media.MinEventS * float64(time.Second)),
+	media.KindSilence: time.Duration(media.MinEventS * float64(time.Second)),
 }
 
 // loop is the feed's owner goroutine.
@@ -278,6 +282,7 @@ func (st *feedState) startRun() error {
 	r := &feedRun{cancel: cancel, ended: make(chan error, 1), media: make(chan mediaMsg, 64)}
 
 	st.levels, st.inspection, st.thumbnail = nil, nil, nil
+	st.loudness = nil
 	st.mediaAnalysis, st.mediaNote = "", ""
 	st.ongoing = map[string]time.Time{}
 	ropts := session.ReceiverOptions{}
@@ -293,8 +298,9 @@ func (st *feedState) startRun() error {
 		r.insp = NewLiveInspection(runCtx, LiveInspectionOptions{
 			Media: media.Config{
 				FFmpegPath: st.opts.ffmpegPath(), Light: spec.LightMedia,
-				OnEvent:  func(e media.Event) { toLoop(mediaMsg{event: &e}) },
-				OnLevels: func(l media.Levels) { toLoop(mediaMsg{levels: &l}) },
+				OnEvent:    func(e media.Event) { toLoop(mediaMsg{event: &e}) },
+				OnLevels:   func(l media.Levels) { toLoop(mediaMsg{levels: &l}) },
+				OnLoudness: func(l media.Loudness) { toLoop(mediaMsg{loudness: &l}) },
 			},
 			NoMedia:           !spec.Media,
 			MissingFFmpegNote: "black and freeze detection needs ffmpeg: install it or set its path in Settings (silence and MP2 levels still work)",
@@ -449,6 +455,7 @@ func (st *feedState) onSample(s session.Sample) {
 			obs.Silent = d
 		}
 	}
+	obs.ShortTermLUFS, obs.HasLoudness = programmeLoudness(st.loudness)
 	if rec := st.rec; rec != nil {
 		rec.Sample(s)
 		if rep != nil && s.Time.Sub(st.lastInspection) >= 10*time.Second {
@@ -457,6 +464,18 @@ func (st *feedState) onSample(s session.Sample) {
 		}
 	}
 	st.alarmChanges(st.alarms.Observe(obs))
+}
+
+// programmeLoudness is the short-term loudness the loudness alarms watch:
+// that of the first audio PID analysed (the programme's main sound).
+func programmeLoudness(m map[uint16]media.Loudness) (float64, bool) {
+	first, ok := media.Loudness{}, false
+	for pid, l := range m {
+		if !ok || pid < first.PID {
+			first, ok = l, true
+		}
+	}
+	return first.ShortTermLUFS, ok
 }
 
 // alarmChanges logs alarms raised and cleared, records the raised ones and
@@ -532,6 +551,12 @@ func (st *feedState) refreshLastError() {
 func (st *feedState) onMedia(m mediaMsg) {
 	if m.levels != nil {
 		st.levels = m.levels
+	}
+	if l := m.loudness; l != nil {
+		if st.loudness == nil {
+			st.loudness = map[uint16]media.Loudness{}
+		}
+		st.loudness[l.PID] = *l
 	}
 	e := m.event
 	if e == nil {

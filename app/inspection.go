@@ -105,6 +105,9 @@ func (l *LiveInspection) Report() probe.Report {
 	switch {
 	case l.ff != nil:
 		rep.Events = append(rep.Events, mediaEvents(l.ff.Events())...)
+		for _, ld := range l.ff.Loudness() {
+			rep.Loudness = append(rep.Loudness, ld.Summary())
+		}
 	case l.bs != nil:
 		l.bs.mu.Lock()
 		rep.Events = append(rep.Events, l.bsa.Events()...)

@@ -32,6 +32,27 @@ type Report struct {
 	Cues          []Cue      `json:"cues"`            // SCTE-35 splice_insert and time_signal, in arrival order
 	PIDHistory    []PIDEvent `json:"pid_history"`     // PIDs starting and stopping, PMT versions, scrambling changes
 	NullPacketPct float64    `json:"null_packet_pct"` // share of null packets (PID 0x1FFF) in the multiplex, percent
+
+	// Issue 16: EBU R128 loudness per audio PID (filled in by the media
+	// analyser with ffmpeg; empty without it).
+	Loudness []Loudness `json:"loudness"`
+}
+
+// Loudness is the EBU R128 / ITU-R BS.1770 summary of one audio PID over
+// the inspected span: integrated loudness (LUFS), loudness range (LU), the
+// highest true peak (dBTP) and the highest momentary loudness (LUFS) are
+// the contract (DESIGN.md section 8); the momentary (400 ms) and short-term
+// (3 s) loudness at the end of the span are added, so a live inspection
+// snapshot also carries the meters.
+type Loudness struct {
+	PID              uint16  `json:"pid"`
+	IntegratedLUFS   float64 `json:"integrated_lufs"`
+	RangeLU          float64 `json:"range_lu"`
+	TruePeakDBTP     float64 `json:"true_peak_dbtp"`
+	MomentaryMaxLUFS float64 `json:"momentary_max_lufs"`
+
+	MomentaryLUFS float64 `json:"momentary_lufs"`
+	ShortTermLUFS float64 `json:"short_term_lufs"`
 }
 
 // Program is one MPEG program (a PMT) and its elementary streams.

@@ -29,6 +29,7 @@ func (a *Analyzer) Report() Report {
 		Programs:      []Program{},
 		PIDs:          []PIDStats{},
 		Events:        []MediaEvent{},
+		Loudness:      []Loudness{},
 		Cues:          a.cueReport(),
 		PIDHistory:    a.historyReport(),
 		MediaAnalysis: MediaBitstreamOnly,

@@ -10,6 +10,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"text/tabwriter"
 	"time"
 
@@ -188,9 +189,20 @@ func addMediaEvents(ctx context.Context, rep *probe.Report, path string, duratio
 	var events []probe.MediaEvent
 	var err error
 	if !noFFmpeg {
-		events, err = media.AnalyseFile(ctx, path, media.Config{})
+		// The callback runs on the analyser's goroutine; AnalyseFile has
+		// returned (and so has every callback) before loud is read.
+		var mu sync.Mutex
+		loud := map[uint16]media.Loudness{}
+		events, err = media.AnalyseFile(ctx, path, media.Config{Duration: duration, OnLoudness: func(l media.Loudness) {
+			mu.Lock()
+			loud[l.PID] = l
+			mu.Unlock()
+		}})
 		if err == nil {
 			rep.MediaAnalysis = probe.MediaFFmpeg
+			mu.Lock()
+			rep.Loudness = loudnessSummaries(loud)
+			mu.Unlock()
 		} else {
 			rep.Problems = append(rep.Problems, fmt.Sprintf("black/freeze detection did not run: %v", err))
 		}
@@ -211,6 +223,17 @@ func addMediaEvents(ctx context.Context, rep *probe.Report, path string, duratio
 		}
 		rep.Events = append(rep.Events, e)
 	}
+}
+
+// loudnessSummaries turns the last reading of each audio PID into the
+// report's loudness list, by PID.
+func loudnessSummaries(m map[uint16]media.Loudness) []probe.Loudness {
+	out := make([]probe.Loudness, 0, len(m))
+	for _, l := range m {
+		out = append(out, l.Summary())
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].PID < out[j].PID })
+	return out
 }
 
 // writeInspectText prints the report for a technical director.
@@ -325,6 +348,7 @@ func writeInspectText(w io.Writer, target string, r probe.Report) {
 		fmt.Fprintf(w, "  %-7s PID %d from %.2f s %s\n", e.Kind, e.PID, e.StartS, end)
 	}
 
+	writeLoudnessText(w, r)
 	writeCuesText(w, r)
 
 	if len(r.Problems) > 0 {
@@ -332,6 +356,19 @@ func writeInspectText(w io.Writer, target string, r probe.Report) {
 		for _, p := range r.Problems {
 			fmt.Fprintf(w, "  - %s\n", p)
 		}
+	}
+}
+
+// writeLoudnessText prints the EBU R128 summary of each audio PID, with
+// how far the integrated loudness is from the EBU R128 target.
+func writeLoudnessText(w io.Writer, r probe.Report) {
+	if len(r.Loudness) == 0 {
+		return
+	}
+	fmt.Fprintln(w, "\nLoudness (EBU R128)")
+	for _, l := range r.Loudness {
+		fmt.Fprintf(w, "  PID %d  integrated %.1f LUFS (%+.1f LU from -23), range %.1f LU, true peak %.1f dBTP, momentary max %.1f LUFS\n",
+			l.PID, l.IntegratedLUFS, l.IntegratedLUFS+23, l.RangeLU, l.TruePeakDBTP, l.MomentaryMaxLUFS)
 	}
 }
 

@@ -207,7 +207,7 @@ func checkMedia(t *testing.T, file string, got []probe.MediaEvent, kinds ...stri
 // inspect JSON in a decoded object.
 func contractKeys(t *testing.T, obj map[string]json.RawMessage) {
 	t.Helper()
-	for _, k := range []string{"duration_s", "programs", "pids", "tr101290", "events", "media_analysis"} {
+	for _, k := range []string{"duration_s", "programs", "pids", "tr101290", "events", "media_analysis", "loudness"} {
 		if _, ok := obj[k]; !ok {
 			t.Errorf("inspect JSON lacks %q: %s", k, keys(obj))
 		}
@@ -418,6 +418,8 @@ func TestInspectURLLive(t *testing.T) {
 		{"listener, two-program MPTS", "mpts.ts", true, "", true, "bitstream-only", nil, []string{"black", "freeze"}},
 		{"caller, ffmpeg, frozen picture", "frozen.ts", false, testPass, false, "ffmpeg",
 			[]string{"freeze"}, []string{"black", "silence"}},
+		{"listener, ffmpeg, 0.6 s and 1.5 s dropouts", "short_gaps.ts", true, "", false, "ffmpeg",
+			[]string{"black", "silence"}, nil},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

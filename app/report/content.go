@@ -2,12 +2,14 @@ package report
 
 import (
 	"fmt"
+	"math"
 	"net/url"
 	"sort"
 	"strconv"
 	"strings"
 	"time"
 
+	"github.com/srtscope/srtscope/app/chart"
 	"github.com/srtscope/srtscope/app/record"
 	"github.com/srtscope/srtscope/probe"
 )
@@ -177,6 +179,9 @@ func build(s *record.Session, o Options) (content, Summary) {
 
 	c.Sections = append(c.Sections, inspectionSection(sum))
 	c.Sections = append(c.Sections, mediaSection(sum))
+	if len(sum.Loudness) > 0 {
+		c.Sections = append(c.Sections, loudnessSection(sum))
+	}
 	c.Sections = append(c.Sections, logSection(s))
 	if len(sum.Wizard) > 0 {
 		c.Sections = append(c.Sections, wizardSection(sum))
@@ -315,6 +320,36 @@ func mediaSection(sum Summary) section {
 	}
 	sec.Tables = []table{t}
 	return sec
+}
+
+// ReferenceLUFS is the loudness target the report measures against: EBU
+// R128's -23 LUFS.
+const ReferenceLUFS = -23.0
+
+// loudnessSection gives the integrated loudness of each audio PID at the
+// last inspection, against the EBU R128 target.
+func loudnessSection(sum Summary) section {
+	sec := section{Title: "Loudness (EBU R128)",
+		Note: fmt.Sprintf("Measured by ffmpeg's ebur128 filter (ITU-R BS.1770) from the start of the analysis to the last inspection; the reference is EBU R128's %.0f LUFS (ATSC A/85: -24; streaming platforms: -14 to -16). A row is marked when the integrated loudness is more than 1 LU from the reference or the true peak is above -1 dBTP.", ReferenceLUFS)}
+	t := table{Header: []string{"PID", "Integrated", "From -23", "Range (LRA)", "True peak", "Momentary max"},
+		Num: []bool{true, true, true, true, true, true}, Widths: []float64{1, 1.8, 1.5, 1.8, 1.8, 2}}
+	for _, l := range sum.Loudness {
+		t.Rows = append(t.Rows, []string{strconv.Itoa(int(l.PID)), fmtF(l.IntegratedLUFS, 1) + " LUFS",
+			fmt.Sprintf("%+.1f LU", l.IntegratedLUFS-ReferenceLUFS), fmtF(l.RangeLU, 1) + " LU",
+			fmtF(l.TruePeakDBTP, 1) + " dBTP", fmtF(l.MomentaryMaxLUFS, 1) + " LUFS"})
+		t.Bad = append(t.Bad, math.Abs(l.IntegratedLUFS-ReferenceLUFS) > 1 || l.TruePeakDBTP > -1)
+	}
+	sec.Tables = []table{t}
+	return sec
+}
+
+// loudnessChartPoints turns the summary's trend into chart points.
+func loudnessChartPoints(sum Summary) []chart.LoudnessPoint {
+	out := make([]chart.LoudnessPoint, 0, len(sum.LoudnessTrend))
+	for _, p := range sum.LoudnessTrend {
+		out = append(out, chart.LoudnessPoint{Time: p.Time, ShortTermLUFS: p.ShortTermLUFS, IntegratedLUFS: p.IntegratedLUFS})
+	}
+	return out
 }
 
 func logSection(s *record.Session) section {

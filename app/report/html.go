@@ -71,6 +71,15 @@ footer{margin-top:32px;color:#6b7380;font-size:12px}
 </main></body></html>
 `))
 
+// sessionWindow is the span of the session's samples, so that a chart
+// built from other readings (the loudness) lines up with the others.
+func sessionWindow(s *record.Session) chart.Window {
+	if n := len(s.Samples); n > 0 {
+		return chart.Window{From: s.Samples[0].Time, To: s.Samples[n-1].Time}
+	}
+	return chart.Window{}
+}
+
 func writeHTML(w io.Writer, s *record.Session, o Options) error {
 	c, _ := build(s, o)
 	o.progress(0.2)
@@ -90,6 +99,21 @@ func writeHTML(w io.Writer, s *record.Session, o Options) error {
 		}
 		charts = append(charts, template.HTML(svg))
 		o.progress(0.2 + 0.6*float64(i+1)/float64(len(chart.Kinds)))
+	}
+	if sum := Summarize(s); len(sum.LoudnessTrend) > 0 {
+		p, err := chart.BuildLoudness(loudnessChartPoints(sum), ReferenceLUFS, sessionWindow(s), chart.Options{})
+		if err != nil && !errors.Is(err, chart.ErrEmpty) {
+			return fmt.Errorf("report: html: %w", err)
+		}
+		var buf bytes.Buffer
+		if err := chart.WriteSVG(&buf, p, 18*vg.Centimeter, 6*vg.Centimeter); err != nil {
+			return fmt.Errorf("report: html: %w", err)
+		}
+		svg := buf.String()
+		if i := strings.Index(svg, "<svg"); i > 0 {
+			svg = svg[i:]
+		}
+		charts = append(charts, template.HTML(svg))
 	}
 	if err := htmlTmpl.Execute(w, struct {
 		C      content

@@ -285,12 +285,12 @@ func writePDF(w io.Writer, s *record.Session, o Options) error {
 	doc.note("Lost = packets detected missing (recovered + dropped); recovered = retransmitted in time; dropped = never delivered to the decoder. Loss % is of packets sent (received + dropped). Mbit/s are 10^6 bit/s.")
 	o.progress(0.2)
 
-	// Charts: all four on one page.
+	// Charts: all four (five with the loudness) on one page.
 	doc.AddPage()
 	doc.SetY(margin)
 	doc.heading("Charts over the whole session")
 	doc.note("Shaded red: the feed was off air.")
-	// One canvas for the four charts so that plot.Align lines up their
+	// One canvas for the charts so that plot.Align lines up their
 	// plotting areas (tick labels of different widths would not).
 	plots := make([][]*plot.Plot, len(chart.Kinds))
 	for i, k := range chart.Kinds {
@@ -299,6 +299,13 @@ func writePDF(w io.Writer, s *record.Session, o Options) error {
 			return fmt.Errorf("report: pdf: %w", err)
 		}
 		plots[i] = []*plot.Plot{p}
+	}
+	if sum := Summarize(s); len(sum.LoudnessTrend) > 0 {
+		p, err := chart.BuildLoudness(loudnessChartPoints(sum), ReferenceLUFS, sessionWindow(s), chart.Options{})
+		if err != nil && !errors.Is(err, chart.ErrEmpty) {
+			return fmt.Errorf("report: pdf: %w", err)
+		}
+		plots = append(plots, []*plot.Plot{p})
 	}
 	y = doc.GetY() // drawing text moves fpdf's cursor: keep our own
 	cv := newPDFCanvas(doc.Fpdf, doc.fonts, margin, y, bodyW, bottomY-y)

@@ -79,6 +79,22 @@ type Summary struct {
 	MediaEvents []MediaInterval         `json:"media_events"`
 	Inspection  *record.Inspection      `json:"-"`
 	Wizard      []Wizard                `json:"-"`
+
+	// Loudness is the EBU R128 summary per audio PID of the last recorded
+	// inspection: integrated loudness and range since the analysis began,
+	// highest true peak and momentary loudness. LoudnessTrend is the
+	// programme's (first audio PID's) short-term and integrated loudness
+	// at each recorded inspection, about every 10 s, for the chart.
+	Loudness      []probe.Loudness `json:"loudness,omitempty"`
+	LoudnessTrend []LoudnessPoint  `json:"-"`
+}
+
+// LoudnessPoint is the programme's loudness at one recorded inspection.
+type LoudnessPoint struct {
+	Time           time.Time
+	PID            uint16
+	ShortTermLUFS  float64
+	IntegratedLUFS float64
 }
 
 // MediaInterval is a black, frozen or silent stretch with its wall-clock
@@ -246,6 +262,15 @@ func Summarize(s *record.Session) Summary {
 	if n := len(s.Inspections); n > 0 {
 		in := s.Inspections[n-1]
 		sum.Inspection = &in
+		sum.Loudness = in.Report.Loudness
+	}
+	for _, in := range s.Inspections {
+		if len(in.Report.Loudness) == 0 {
+			continue
+		}
+		l := in.Report.Loudness[0] // by PID: the programme's main sound
+		sum.LoudnessTrend = append(sum.LoudnessTrend, LoudnessPoint{Time: in.Time, PID: l.PID,
+			ShortTermLUFS: l.ShortTermLUFS, IntegratedLUFS: l.IntegratedLUFS})
 	}
 	seen := map[[3]float64]bool{}
 	for _, in := range s.Inspections {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"sort"
 	"sync"
 	"time"
 
@@ -37,6 +38,7 @@ type Analyser struct {
 	log      eventLog
 	levels   Levels
 	hasLv    bool
+	loud     map[uint16]Loudness
 	thumb    Thumbnail
 	hasThumb bool
 	stats    Stats
@@ -122,6 +124,22 @@ func (a *Analyser) Levels() (Levels, bool) {
 	return a.levels, a.hasLv
 }
 
+// Loudness returns the latest EBU R128 reading of every audio PID, by PID.
+func (a *Analyser) Loudness() []Loudness {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return sortedLoudness(a.loud)
+}
+
+func sortedLoudness(m map[uint16]Loudness) []Loudness {
+	out := make([]Loudness, 0, len(m))
+	for _, l := range m {
+		out = append(out, l)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].PID < out[j].PID })
+	return out
+}
+
 // Thumbnail returns the latest thumbnail.
 func (a *Analyser) Thumbnail() (Thumbnail, bool) {
 	a.mu.Lock()
@@ -154,6 +172,18 @@ func (a *Analyser) level(l Levels) {
 	a.mu.Unlock()
 	if a.cfg.OnLevels != nil {
 		a.cfg.OnLevels(l)
+	}
+}
+
+func (a *Analyser) loudness(l Loudness) {
+	a.mu.Lock()
+	if a.loud == nil {
+		a.loud = map[uint16]Loudness{}
+	}
+	a.loud[l.PID] = l
+	a.mu.Unlock()
+	if a.cfg.OnLoudness != nil {
+		a.cfg.OnLoudness(l)
 	}
 }
 
@@ -224,6 +254,7 @@ func (a *Analyser) run(ctx context.Context) error {
 	for {
 		var pmu sync.Mutex
 		p := newOutputParser(a.cfg, vpid, a.event, a.level)
+		p.loudness = a.loudness
 		p.offset = offset
 		p.clock = offset
 		feed := func(fctx context.Context, w io.Writer) {
@@ -386,7 +417,9 @@ func pick(c Config, streams []streamInfo) (video *streamInfo, audio []streamInfo
 
 // AnalyseFile runs ffmpeg over a whole TS file as fast as it can and returns
 // its black, freeze and silence events, every one closed by the end of the
-// input. Levels and thumbnails go to cfg's callbacks, if set.
+// input. Levels, loudness and thumbnails go to cfg's callbacks, if set: the
+// last Loudness of each PID holds the file's integrated loudness, range,
+// true peak and momentary maximum.
 func AnalyseFile(ctx context.Context, path string, cfg Config) ([]probe.MediaEvent, error) {
 	cfg = cfg.withDefaults()
 	ffpath, err := FFmpegPath(cfg.FFmpegPath)
@@ -414,6 +447,9 @@ func AnalyseFile(ctx context.Context, path string, cfg Config) ([]probe.MediaEve
 	}
 	var pmu sync.Mutex
 	p := newOutputParser(cfg, vpid, emit, cfg.OnLevels)
+	if cfg.OnLoudness != nil {
+		p.loudness = cfg.OnLoudness
+	}
 	err = runFFmpeg(ctx, ffpath, buildArgs(cfg, path, video, audio), nil, p, &pmu, func(j []byte, t float64) {
 		if cfg.OnThumbnail != nil {
 			cfg.OnThumbnail(Thumbnail{PID: vpid, TimeS: t, JPEG: j})

@@ -48,10 +48,17 @@ func buildArgs(c Config, input string, video *streamInfo, audio []streamInfo) []
 		if graph != "" {
 			graph += ";"
 		}
-		graph += fmt.Sprintf("[0:i:%d]asetnsamples=n=%d:p=0,silencedetect=n=%sdB:d=%s,"+
+		// ebur128 comes first: it regroups its input into 100 ms frames, and
+		// a regrouping keeps the metadata of the first frame of each group
+		// only, which would lose silencedetect's marks if it came after.
+		r128 := ""
+		if !c.NoLoudness {
+			r128 = "ebur128=peak=true:metadata=1,"
+		}
+		graph += fmt.Sprintf("[0:i:%d]%sasetnsamples=n=%d:p=0,silencedetect=n=%sdB:d=%s,"+
 			"astats=metadata=1:reset=1:measure_perchannel=RMS_level+Peak_level:measure_overall=none,"+
 			"ametadata@%s%d=mode=print[aout%d]",
-			a.PID, c.LevelSamples, ff(c.SilenceNoiseDB), ff(c.SilenceMinS), audioPrefix, a.PID, i)
+			a.PID, r128, c.LevelSamples, ff(c.SilenceNoiseDB), ff(c.SilenceMinS), audioPrefix, a.PID, i)
 	}
 	args = append(args, "-filter_complex", graph)
 	if video != nil {

@@ -14,8 +14,9 @@ type outputParser struct {
 	videoPID uint16
 	offset   float64 // added to every ffmpeg time (restarts of a live feed)
 
-	emit   func(Event)
-	levels func(Levels)
+	emit     func(Event)
+	levels   func(Levels)
+	loudness func(Loudness)
 
 	clock     float64 // latest media time seen, offset included
 	thumbTime float64 // media time of the latest thumbnail frame
@@ -28,6 +29,15 @@ type outputParser struct {
 
 	lv       *Levels // levels being assembled
 	lvPrefix string
+
+	r128 map[string]*r128State // per audio chain prefix
+}
+
+// r128State assembles one audio PID's ebur128 readings.
+type r128State struct {
+	cur     Loudness
+	pending bool // keys seen since the last delivery
+	seen    bool // a momentary value has been seen (for the maximum)
 }
 
 type silenceState struct {
@@ -50,8 +60,8 @@ func newOutputParser(c Config, video uint16, emit func(Event), levels func(Level
 	if levels == nil {
 		levels = func(Levels) {}
 	}
-	return &outputParser{cfg: c, videoPID: video, emit: emit, levels: levels,
-		frameTime: map[string]float64{}, silence: map[uint16]*silenceState{}}
+	return &outputParser{cfg: c, videoPID: video, emit: emit, levels: levels, loudness: func(Loudness) {},
+		frameTime: map[string]float64{}, silence: map[uint16]*silenceState{}, r128: map[string]*r128State{}}
 }
 
 // audioPID returns the PID of the audio chain whose metadata printer logs
@@ -124,10 +134,13 @@ func (p *outputParser) line(raw string) {
 		if p.lv != nil && p.lvPrefix == prefix {
 			p.flushLevels()
 		}
+		p.flushLoudness(prefix)
 		p.frameTime[prefix] = t
 		p.tick(t)
 	case strings.HasPrefix(s, "lavfi.astats."):
 		p.astats(prefix, s)
+	case strings.HasPrefix(s, "lavfi.r128."):
+		p.r128Key(prefix, s)
 	case strings.HasPrefix(s, "lavfi.black_start="):
 		if v, ok := field(s, "="); ok {
 			p.blackStart(v + p.offset)
@@ -257,10 +270,74 @@ func (p *outputParser) flushLevels() {
 	p.levels(lv)
 }
 
+// r128Key takes one ebur128 metadata line: lavfi.r128.M, S, I, LRA and
+// true_peak (linear, the highest so far over all channels); the per-channel
+// and LRA.low/high keys are not needed.
+func (p *outputParser) r128Key(prefix, s string) {
+	pid, ok := audioPID(prefix)
+	if !ok {
+		return
+	}
+	key, val, ok := strings.Cut(strings.TrimPrefix(s, "lavfi.r128."), "=")
+	if !ok {
+		return
+	}
+	v, err := strconv.ParseFloat(strings.TrimSpace(val), 64)
+	if err != nil || math.IsNaN(v) {
+		return
+	}
+	st := p.r128[prefix]
+	if st == nil {
+		st = &r128State{cur: Loudness{PID: pid, MomentaryLUFS: LoudnessFloorLUFS, ShortTermLUFS: LoudnessFloorLUFS,
+			IntegratedLUFS: LoudnessFloorLUFS, TruePeakDBTP: FloorDB, MomentaryMaxLUFS: LoudnessFloorLUFS}}
+		p.r128[prefix] = st
+	}
+	lufs := math.Max(v, LoudnessFloorLUFS) // also turns -inf into the floor
+	switch key {
+	case "M":
+		st.cur.MomentaryLUFS = lufs
+		if !st.seen || lufs > st.cur.MomentaryMaxLUFS {
+			st.cur.MomentaryMaxLUFS = lufs
+		}
+		st.seen = true
+	case "S":
+		st.cur.ShortTermLUFS = lufs
+	case "I":
+		st.cur.IntegratedLUFS = lufs
+	case "LRA":
+		if !math.IsInf(v, 0) {
+			st.cur.RangeLU = v
+		}
+	case "true_peak":
+		st.cur.TruePeakDBTP = math.Max(st.cur.TruePeakDBTP, dB(v))
+	default:
+		return
+	}
+	st.cur.TimeS = math.Max(p.frameTime[prefix], p.offset)
+	st.pending = true
+}
+
+// flushLoudness delivers the readings of one audio chain once its frame is
+// complete (the next frame line, or the end of the input).
+func (p *outputParser) flushLoudness(prefix string) {
+	if st := p.r128[prefix]; st != nil && st.pending {
+		st.pending = false
+		p.loudness(st.cur)
+	}
+}
+
 // finish closes the parse at end of input: pending levels are delivered and
 // every open event is ended at the last media time seen.
 func (p *outputParser) finish() {
 	p.flushLevels()
+	prefixes := make([]string, 0, len(p.r128))
+	for k := range p.r128 {
+		prefixes = append(prefixes, k)
+	}
+	sort.Strings(prefixes)
+	for _, k := range prefixes {
+		p.flushLoudness(k)
+	}
 	end := p.clock
 	if p.black.pending && (p.black.confirmed || end-p.black.start >= p.cfg.BlackMinS-1e-3) {
 		p.blackEnd(p.black.start, end)

@@ -23,10 +23,14 @@ func TestOutputParser(t *testing.T) {
 			"[Parsed_metadata_2 @ 0x3] lavfi.black_end=5.02",
 			"[blackdetect @ 0x4] black_start:2.02 black_end:5.02 black_duration:3",
 		}, []Event{{KindBlack, 256, 2.02, 0}, {KindBlack, 256, 2.02, 5.02}}},
-		{"short black is not reported", []string{
+		{"black under MinEventS is not reported", []string{
+			"[Parsed_metadata_1 @ 0x1] lavfi.black_start=1",
+			"[Parsed_metadata_2 @ 0x3] lavfi.black_end=1.3",
+		}, nil},
+		{"black of 1.5 s is reported (issue 16)", []string{
 			"[Parsed_metadata_1 @ 0x1] lavfi.black_start=1",
 			"[Parsed_metadata_2 @ 0x3] lavfi.black_end=2.5",
-		}, nil},
+		}, []Event{{KindBlack, 256, 1, 0}, {KindBlack, 256, 1, 2.5}}},
 		{"black only from blackdetect's report", []string{
 			"[blackdetect @ 0x4] black_start:0 black_end:3 black_duration:3",
 		}, []Event{{KindBlack, 256, 0, 0}, {KindBlack, 256, 0, 3}}},

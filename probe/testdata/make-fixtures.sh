@@ -67,5 +67,20 @@ ff -f lavfi -i smptebars=s=320x240:r=25 -f lavfi -i sine=f=1000:sample_rate=4800
 # 11. bars_tone.ts with an SCTE-35 PID and cue sections at known splice times.
 (cd "$root" && go run ./probe/testdata/scte35cues probe/testdata/bars_tone.ts probe/testdata/scte35_cues.ts)
 
+# 12. Short dropouts (issue 16): bars + tone, 7 s, with black picture and
+#     silence over [1, 1.6) (0.6 s) and [3, 4.5) (1.5 s), then a fade to black
+#     from 5 s and back from 6 s: only about 0.2 s of it (5.92..6.12) is dark
+#     enough for blackdetect, so with the 0.5 s minimum it is not an event.
+ff -f lavfi -i smptebars=s=320x240:r=25 -f lavfi -i sine=f=1000:sample_rate=48000 \
+   -t 7 -vf "drawbox=x=0:y=0:w=iw:h=ih:color=black:t=fill:enable='between(t,1,1.6-0.001)+between(t,3,4.5-0.001)',fade=t=out:st=5:d=1:enable='between(t,5,6)',fade=t=in:st=6:d=1:enable='gte(t,6)'" \
+   -af "volume=volume=0:enable='between(t,1,1.6)+between(t,3,4.5)'" \
+   $x264 -profile:v high -level:v 3.0 -b:v 150k -c:a aac -b:a 64k -ac 2 $ts short_gaps.ts
+
+# 13. Loudness (issue 16): audio only, a stereo 1 kHz sine at -23 dBFS peak
+#     (amplitude 10^(-23/20)) on both channels, AAC-LC 48 kHz 128 kbit/s, 5 s.
+#     EBU Tech 3341 test 1: such a sine measures -23.0 LUFS.
+ff -f lavfi -i "aevalsrc=0.0707946*sin(2*PI*1000*t)|0.0707946*sin(2*PI*1000*t):s=48000:d=5" \
+   -c:a aac -b:a 128k $ts tone_23lufs.ts
+
 ls -l *.ts
 du -ch *.ts | tail -1
