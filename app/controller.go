@@ -57,7 +57,8 @@ type FeedView struct {
 	MediaAnalysis  string // "ffmpeg", "bitstream-only" or "" when off
 	MediaNote      string // why media analysis is limited, in words
 	Levels         *media.Levels
-	Thumbnail      []byte // latest JPEG, nil when none
+	Loudness       []media.Loudness // latest EBU R128 reading per audio PID, by PID
+	Thumbnail      []byte           // latest JPEG, nil when none
 	LastError      string
 }
 

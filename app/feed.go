@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"io"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -235,9 +236,23 @@ func (st *feedState) publish() {
 		AlarmHistory: st.alarms.History(), HadAlarm: st.alarms.HadAlarm(), Status: st.status,
 		Started: st.started, ConnectedSince: st.connectedSince, Inspection: st.inspection,
 		MediaAnalysis: st.mediaAnalysis, MediaNote: st.mediaNote, Levels: st.levels,
-		Thumbnail: st.thumbnail, LastError: st.lastError,
+		Thumbnail: st.thumbnail, LastError: st.lastError, Loudness: loudnessByPID(st.loudness),
 	}
 	st.f.snap.Store(v)
+}
+
+// loudnessByPID is a copy of the loudness readings, ordered by PID: the
+// loop keeps changing its map.
+func loudnessByPID(m map[uint16]media.Loudness) []media.Loudness {
+	if len(m) == 0 {
+		return nil
+	}
+	out := make([]media.Loudness, 0, len(m))
+	for _, l := range m {
+		out = append(out, l)
+	}
+	slices.SortFunc(out, func(a, b media.Loudness) int { return int(a.PID) - int(b.PID) })
+	return out
 }
 
 // tail is the last n elements of s, capped so that a reader's append

@@ -41,8 +41,12 @@ func BuildLoudness(pts []LoudnessPoint, targetLUFS float64, w Window, o Options)
 			in = append(in, pt)
 		}
 	}
+	th := PrintTheme
+	if o.Theme != nil {
+		th = *o.Theme
+	}
 	p := plot.New()
-	style(p)
+	style(p, th)
 	if !o.NoTitle {
 		p.Title.Text = "Loudness (EBU R128)"
 	}
@@ -80,7 +84,7 @@ func BuildLoudness(pts []LoudnessPoint, targetLUFS float64, w Window, o Options)
 	if err != nil {
 		return nil, fmt.Errorf("chart: %w", err)
 	}
-	guide.Color = ColorGuide
+	guide.Color = th.Guide
 	guide.Width = vg.Points(1)
 	guide.Dashes = []vg.Length{vg.Points(4), vg.Points(3)}
 	p.Add(guide)
