@@ -77,6 +77,9 @@ func remoteStates(entries []remote.Entry, caches map[remote.ServiceID]*thumbCach
 type connectForm struct {
 	url, token *field
 	problem    *widget.Label
+	// settled, when set, is called on the UI goroutine once an attempt
+	// to connect has ended either way (tests wait on it).
+	settled func()
 }
 
 func newConnectForm() *connectForm {
@@ -103,9 +106,10 @@ func (f *connectForm) check() string {
 	return ""
 }
 
-// showConnect opens the connect dialog; connect runs off the UI goroutine
-// and returns the service's error, shown in the dialog, or nil.
-func showConnect(w fyne.Window, connect func(url, token string) error, connected func()) {
+// showConnect opens the connect dialog and returns its form; connect runs
+// off the UI goroutine and returns the service's error, shown in the
+// dialog, or nil.
+func showConnect(w fyne.Window, connect func(url, token string) error, connected func()) *connectForm {
 	f := newConnectForm()
 	spinner := widget.NewProgressBarInfinite()
 	spinner.Hide()
@@ -125,6 +129,9 @@ func showConnect(w fyne.Window, connect func(url, token string) error, connected
 			fyne.Do(func() {
 				ok.Enable()
 				spinner.Hide()
+				if f.settled != nil {
+					defer f.settled()
+				}
 				if err != nil {
 					f.problem.SetText(strings.TrimPrefix(errorText(err), "remote: "))
 					return
@@ -147,6 +154,7 @@ func showConnect(w fyne.Window, connect func(url, token string) error, connected
 	d = dialog.NewCustomWithoutButtons("Connect to srtscope service", body, w)
 	d.Resize(dialogSize(w, fyne.NewSize(560, 300)))
 	showDialog(d, w, f.url)
+	return f
 }
 
 // connectService is File > Connect to srtscope service….
