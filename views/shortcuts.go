@@ -11,6 +11,7 @@ import (
 // lists them: the key, then what it does.
 var shortcuts = [][2]string{
 	{"Ctrl+N", "new session"},
+	{"Ctrl+K", "connect to an srtscope service"},
 	{"Space", "start or stop the selected feed"},
 	{"Arrows", "move between tiles on the wall"},
 	{"Enter", "open the feed's detail"},

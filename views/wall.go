@@ -47,6 +47,10 @@ type tileState struct {
 
 	thumb    image.Image // decoded thumbnail, nil when none
 	thumbKey thumbKey
+
+	// remote is set on a feed of another srtscope service (remote.go);
+	// id is then 0.
+	remote *remoteRef
 }
 
 // tileFigure is one figure on a tile.

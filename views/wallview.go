@@ -43,7 +43,9 @@ var wallBackground = color.NRGBA{R: 0x0b, G: 0x0d, B: 0x10, A: 0xff}
 func (wv *wallView) set(states []tileState) {
 	if len(states) != len(wv.tiles) {
 		for len(wv.tiles) < len(states) {
-			wv.tiles = append(wv.tiles, newWallTile(wv.open))
+			t := newWallTile(nil)
+			t.onTap = func(app.FeedID) { wv.tap(t) }
+			wv.tiles = append(wv.tiles, t)
 		}
 		wv.tiles = wv.tiles[:len(states)]
 		objs := make([]fyne.CanvasObject, len(wv.tiles))
@@ -62,21 +64,32 @@ func (wv *wallView) set(states []tileState) {
 	}
 }
 
-// open is a tap on a tile: it takes the focus and opens the detail.
-func (wv *wallView) open(id app.FeedID) {
-	for i, t := range wv.tiles {
-		if t.st.id == id {
+// tap is a tap on a tile: it takes the focus and, for a local feed, opens
+// the detail (a remote feed has none here: the toolbar and Space act on
+// it).
+func (wv *wallView) tap(t *wallTile) {
+	for i, x := range wv.tiles {
+		if x == t {
 			wv.setFocus(i)
 		}
 	}
-	if wv.onOpen != nil {
-		wv.onOpen(id)
+	if wv.onOpen != nil && t.st.remote == nil {
+		wv.onOpen(t.st.id)
 	}
 }
 
-// focused is the feed under the focus ring; ok is false on an empty wall.
-func (wv *wallView) focused() (app.FeedID, bool) {
+// focusedState is what the focused tile shows.
+func (wv *wallView) focusedState() (tileState, bool) {
 	if wv.focus < 0 || wv.focus >= len(wv.tiles) {
+		return tileState{}, false
+	}
+	return wv.tiles[wv.focus].st, true
+}
+
+// focused is the local feed under the focus ring; ok is false on an
+// empty wall or when the focus is on another service's feed.
+func (wv *wallView) focused() (app.FeedID, bool) {
+	if wv.focus < 0 || wv.focus >= len(wv.tiles) || wv.tiles[wv.focus].st.remote != nil {
 		return 0, false
 	}
 	return wv.tiles[wv.focus].st.id, true

@@ -28,6 +28,7 @@ import (
 
 	"github.com/srtscope/srtscope/app"
 	"github.com/srtscope/srtscope/app/preset"
+	"github.com/srtscope/srtscope/app/remote"
 	"github.com/srtscope/srtscope/assets"
 	"github.com/srtscope/srtscope/session"
 )
@@ -66,6 +67,7 @@ func Run(ctx context.Context, opts Options) error {
 	}
 	w := a.NewWindow(app.Name)
 	ui := newMainUI(ctx, ctrl, w)
+	ui.remotes = remote.NewPool(ctx, remote.Options{})
 	w.SetContent(ui.content)
 	w.SetMainMenu(ui.menu())
 	ui.addShortcuts()
@@ -114,6 +116,7 @@ func Run(ctx context.Context, opts Options) error {
 	w.ShowAndRun()
 	ui.stop()
 	ui.saveWorkspace() // the feeds as they were at the quit, before they stop
+	ui.remotes.Close()
 	cancel()
 	ctrl.Close() // stops the feeds and demos, closes every recording cleanly
 	return nil
@@ -176,6 +179,12 @@ type mainUI struct {
 	toolbar *widget.Toolbar
 	rootMin *minSizeLayout // the content's fixed minimum
 	thumbs  thumbCache
+
+	// remotes are the other srtscope services on the wall (nil: none can
+	// be connected); remoteThumbs their decoded thumbnails, per service.
+	remotes      *remote.Pool
+	remoteMu     sync.Mutex
+	remoteThumbs map[remote.ServiceID]*thumbCache
 
 	// closeFn ends the window once quitting is decided (Run sets it; it
 	// saves the window's size and closes).
@@ -287,6 +296,7 @@ func (ui *mainUI) menu() *fyne.MainMenu {
 		fyne.NewMenuItem("Export report…", ui.exportReport),
 		fyne.NewMenuItem("Session history…", ui.showHistory),
 		fyne.NewMenuItem("Presets…", ui.showPresets),
+		fyne.NewMenuItem("Connect to srtscope service… (Ctrl+K)", ui.connectService),
 		fyne.NewMenuItemSeparator(),
 		fyne.NewMenuItem("Settings…", ui.showSettings),
 	)
@@ -320,6 +330,7 @@ func (ui *mainUI) addShortcuts() {
 	c := ui.w.Canvas()
 	c.AddShortcut(&desktop.CustomShortcut{KeyName: fyne.KeyN, Modifier: fyne.KeyModifierShortcutDefault}, func(fyne.Shortcut) { ui.newSession() })
 	c.AddShortcut(quitShortcut, func(fyne.Shortcut) { ui.quit() })
+	c.AddShortcut(&desktop.CustomShortcut{KeyName: fyne.KeyK, Modifier: fyne.KeyModifierShortcutDefault}, func(fyne.Shortcut) { ui.connectService() })
 	// Ctrl+1..Ctrl+5 open the detail's tabs (Charts, Media, Alarms,
 	// Events, Encoder hand-off) without the mouse.
 	for i, k := range []fyne.KeyName{fyne.Key1, fyne.Key2, fyne.Key3, fyne.Key4, fyne.Key5} {
@@ -348,6 +359,9 @@ func (ui *mainUI) showTab(i int) {
 // the wall and Up/Down step through the feeds; Space starts or stops.
 func (ui *mainUI) typedKey(e *fyne.KeyEvent) {
 	if e.Name == fyne.KeySpace {
+		if ui.remoteCommand("toggle") {
+			return
+		}
 		if v, ok := ui.ctrl.Feed(ui.current()); ok {
 			ui.startStop(!v.Running)
 		}
@@ -436,6 +450,9 @@ func (ui *mainUI) openDetail(id app.FeedID) {
 
 // acknowledge acknowledges the current feed's alarms.
 func (ui *mainUI) acknowledge() {
+	if ui.remoteCommand("acknowledge") {
+		return
+	}
 	if id := ui.current(); id != 0 {
 		go ui.ctrl.Acknowledge(id)
 	}
@@ -502,6 +519,13 @@ func (ui *mainUI) newSession() {
 }
 
 func (ui *mainUI) startStop(start bool) {
+	verb := "stop"
+	if start {
+		verb = "start"
+	}
+	if ui.remoteCommand(verb) {
+		return
+	}
 	id := ui.current()
 	if id == 0 {
 		return
@@ -593,7 +617,7 @@ func (ui *mainUI) refreshLoop() {
 			// The snapshots and the thumbnails' decoding are taken here, off
 			// the UI goroutine, which only copies the results in.
 			feeds := ui.ctrl.Feeds()
-			states := wallStates(feeds, &ui.thumbs)
+			states := ui.tileStates(feeds)
 			fyne.Do(func() { ui.apply(feeds, states) })
 			ui.saveWorkspaceIfChanged(feeds)
 		}
@@ -622,7 +646,22 @@ func (ui *mainUI) refresh() {
 	// is fixed, so nothing below it is measured).
 	ui.fitMinimum()
 	feeds := ui.ctrl.Feeds()
-	ui.apply(feeds, wallStates(feeds, &ui.thumbs))
+	ui.apply(feeds, ui.tileStates(feeds))
+}
+
+// tileStates are the wall's tiles: the local feeds, then every connected
+// service's feeds.
+func (ui *mainUI) tileStates(feeds []app.FeedView) []tileState {
+	states := wallStates(feeds, &ui.thumbs)
+	if ui.remotes == nil {
+		return states
+	}
+	ui.remoteMu.Lock()
+	defer ui.remoteMu.Unlock()
+	if ui.remoteThumbs == nil {
+		ui.remoteThumbs = map[remote.ServiceID]*thumbCache{}
+	}
+	return append(states, remoteStates(ui.remotes.Services(), ui.remoteThumbs)...)
 }
 
 // apply shows snapshots and their tiles' states (UI goroutine). Only the

@@ -47,7 +47,7 @@ one line (openssl rand -hex 32 > FILE; chmod 600 FILE) and are never printed.
 
 Examples:
   srtscope serve --config workspace.toml
-  srtscope serve --config /etc/srtscope/workspace.toml --http 0.0.0.0:8080 --token-file /etc/srtscope/token
+  srtscope serve --config /etc/srtscope/workspace.toml --http 0.0.0.0:8080 --token-file /etc/srtscope/token --name venue-a
   curl -s http://127.0.0.1:8080/api/v1/feeds`
 
 // DefaultHTTPAddr is where serve listens unless told otherwise.
@@ -62,6 +62,7 @@ type serveConfig struct {
 	readToken  string
 	dataDir    string // "" = the default recordings folder
 	cpuProfile string // "" = none
+	name       string // the service's name, "" = the host name
 
 	// ready, when set, is told the API's address once it listens and the
 	// feeds are opened (tests).
@@ -89,6 +90,7 @@ func parseServe(args []string, std IO) (serveConfig, int, bool) {
 	httpAddr := fs.String("http", DefaultHTTPAddr, "`ADDR` (host:port) of the HTTP API and /metrics")
 	tokenFile := fs.String("token-file", "", "`FILE` holding the bearer token for control and reading (mode 0600)")
 	readTokenFile := fs.String("read-token-file", "", "`FILE` holding a bearer token that may only read (mode 0600)")
+	name := fs.String("name", "", "the service's `NAME` in the API and on remote walls (default: the host name)")
 	cpuProfile := fs.String("cpu-profile", "", "write a CPU profile of the whole run to `FILE` when serve stops (for measurements: go tool pprof)")
 	pos, code, ok := parseFlags(fs, args, std)
 	if !ok {
@@ -106,7 +108,7 @@ func parseServe(args []string, std IO) (serveConfig, int, bool) {
 	if err := checkHostPort(*httpAddr); err != nil {
 		return bad("--http %q: %v", *httpAddr, err)
 	}
-	cfg := serveConfig{configPath: *config, httpAddr: *httpAddr, cpuProfile: *cpuProfile}
+	cfg := serveConfig{configPath: *config, httpAddr: *httpAddr, cpuProfile: *cpuProfile, name: strings.TrimSpace(*name)}
 	var err error
 	if *tokenFile != "" {
 		if cfg.token, err = api.ReadTokenFile(*tokenFile); err != nil {
@@ -195,7 +197,7 @@ func serve(ctx context.Context, cfg serveConfig, reload <-chan os.Signal, std IO
 
 	apiCtx, stopAPI := context.WithCancel(ctx)
 	defer stopAPI()
-	srv := api.New(c, api.Options{Token: cfg.token, ReadToken: cfg.readToken, PollInterval: cfg.pollInterval})
+	srv := api.New(c, api.Options{Token: cfg.token, ReadToken: cfg.readToken, Name: cfg.name, PollInterval: cfg.pollInterval})
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(apiCtx, ln) }()
 	control := "control with the token of --token-file"
