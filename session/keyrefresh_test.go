@@ -1,0 +1,258 @@
+package session
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/srtscope/srtscope/probe/ts"
+	"github.com/srtscope/srtscope/session/sessiontest"
+)
+
+// keyTap is a UDP forwarder between an SRT caller and a listener that reads
+// the key flags (KK) of the data packets going towards the listener: they
+// say which key (even or odd) encrypted each packet, so counting the changes
+// counts the key switches that actually happened on the wire.
+type keyTap struct {
+	in       *net.UDPConn
+	upstream *net.UDPAddr
+	data     atomic.Uint64 // original data packets towards the listener
+	switches atomic.Uint64 // changes of KK between consecutive originals
+	lastKK   atomic.Uint32 // 0 = none seen yet
+	wg       sync.WaitGroup
+}
+
+func startKeyTap(t *testing.T, upstreamPort int) *keyTap {
+	t.Helper()
+	in, err := net.ListenUDP("udp", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tap := &keyTap{in: in, upstream: &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1), Port: upstreamPort}}
+	out, err := net.DialUDP("udp", nil, tap.upstream)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var client atomic.Pointer[net.UDPAddr]
+	tap.wg.Add(2)
+	go func() { // caller -> listener
+		defer tap.wg.Done()
+		buf := make([]byte, 2048)
+		for {
+			n, from, err := in.ReadFromUDP(buf)
+			if err != nil {
+				return
+			}
+			client.Store(from)
+			tap.observe(buf[:n])
+			_, _ = out.Write(buf[:n])
+		}
+	}()
+	go func() { // listener -> caller
+		defer tap.wg.Done()
+		buf := make([]byte, 2048)
+		for {
+			n, err := out.Read(buf)
+			if err != nil {
+				return
+			}
+			if c := client.Load(); c != nil {
+				_, _ = in.WriteToUDP(buf[:n], c)
+			}
+		}
+	}()
+	t.Cleanup(func() { in.Close(); out.Close(); tap.wg.Wait() })
+	return tap
+}
+
+func (k *keyTap) port() int { return k.in.LocalAddr().(*net.UDPAddr).Port }
+
+// observe reads an SRT data packet's header: bit 0 of byte 0 clear means
+// data; byte 4 holds PP(2) O(1) KK(2) R(1).
+func (k *keyTap) observe(b []byte) {
+	if len(b) < 16 || b[0]&0x80 != 0 || b[4]&0x04 != 0 { // control, short or retransmitted
+		return
+	}
+	k.data.Add(1)
+	kk := uint32(b[4]>>3) & 3
+	if prev := k.lastKK.Swap(kk); prev != 0 && prev != kk {
+		k.switches.Add(1)
+	}
+}
+
+// tsSyncSink counts 188-byte TS packets and those without the sync byte: a
+// payload decrypted with the wrong key is noise.
+type tsSyncSink struct {
+	packets, bad atomic.Uint64
+}
+
+func (s *tsSyncSink) Write(p []byte) (int, error) {
+	for off := 0; off+ts.PacketSize <= len(p); off += ts.PacketSize {
+		s.packets.Add(1)
+		if p[off] != 0x47 {
+			s.bad.Add(1)
+		}
+	}
+	return len(p), nil
+}
+
+// waitUntil polls cond every 50 ms until it holds or timeout passes.
+func waitUntil(t *testing.T, timeout time.Duration, what string, cond func() bool) {
+	t.Helper()
+	tick := time.NewTicker(50 * time.Millisecond)
+	defer tick.Stop()
+	deadline := time.Now().Add(timeout)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("no %s within %s", what, timeout)
+		}
+		<-tick.C
+	}
+}
+
+// cbrTS makes a constant-bitrate TS of mbps and secs with ffmpeg.
+func cbrTS(t *testing.T, mbps, secs int) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "cbr.ts")
+	rate := strconv.Itoa(mbps) + "M"
+	gen := exec.Command("ffmpeg", "-nostdin", "-loglevel", "error", "-f", "lavfi", "-i", "testsrc2=size=320x180:rate=25", "-t", strconv.Itoa(secs),
+		"-c:v", "libx264", "-preset", "ultrafast", "-b:v", rate, "-minrate", rate, "-maxrate", rate, "-bufsize", "1M", "-muxrate", strconv.Itoa(mbps*1100)+"k", "-f", "mpegts", path)
+	if out, err := gen.CombinedOutput(); err != nil {
+		t.Fatalf("ffmpeg: %v %s", err, out)
+	}
+	return path
+}
+
+// TestKeyRefresh: an encrypted stream whose sender switches keys every
+// 2,000 packets (kmrefreshrate=2000, kmpreannounce=500) passes at least
+// two switches without a gap, a drop, a packet decrypted with the wrong
+// key or a reconnect: srt-live-transmit sending to srtscope's receiver,
+// and srtscope's sender (gosrt refreshes keys as a sender) to
+// srt-live-transmit. The tap between them counts the switches on the wire.
+func TestKeyRefresh(t *testing.T) {
+	if testing.Short() {
+		t.Skip("takes about 30 s")
+	}
+	needTools(t, "srt-live-transmit", "ffmpeg")
+	const (
+		refresh = 2000
+		pre     = 500
+		want    = 2*refresh + 500 // packets: past two switches
+	)
+	clip := cbrTS(t, 4, 8) // ~380 packets/s: 4,500 packets in 12 s
+	pass := "key-refresh-passphrase"
+
+	t.Run("srt-live-transmit sends", func(t *testing.T) {
+		port := sessiontest.FreeUDPPort(t)
+		// srt-live-transmit reads stdin in 1456-byte chunks: payloads
+		// are not whole TS packets, so the sink re-aligns the stream.
+		sink := &tsSyncSink{}
+		r, sub, stop := startReceiver(t, Config{Mode: ModeListener, Host: "127.0.0.1", Port: port, Passphrase: pass},
+			ReceiverOptions{Interval: 250 * time.Millisecond, Sink: &tsAligner{w: sink}})
+		waitEvent(t, sub, EventConnecting, 5*time.Second, "listening")
+		tap := startKeyTap(t, port)
+		peer := Config{Mode: ModeCaller, Host: "127.0.0.1", Port: tap.port(), Passphrase: pass, KMRefreshRate: refresh, KMPreAnnounce: pre}
+		feed := "ffmpeg -nostdin -loglevel error -re -stream_loop -1 -i " + clip + " -c copy -f mpegts -"
+		startProcess(t, "bash", "-c", feed+" | srt-live-transmit -q file://con '"+peer.URL(ToolLibSRT)+"'")
+		waitEvent(t, sub, EventConnected, 15*time.Second, "encrypted")
+		got := waitSample(t, sub, 40*time.Second, strconv.Itoa(want)+" packets", func(s Sample) bool { return s.PktsRecv >= want })
+		if err := stop(); err != nil {
+			t.Fatal(err)
+		}
+		t.Logf("receiver: recv %d lost %d retrans %d dropped %d; tap: %d data packets, %d key switches; TS packets %d, without sync byte %d",
+			got.PktsRecv, got.PktsLost, got.PktsRetrans, got.PktsDropped, tap.data.Load(), tap.switches.Load(), sink.packets.Load(), sink.bad.Load())
+		if tap.switches.Load() < 2 {
+			t.Errorf("the keys switched %d times on the wire, want at least 2", tap.switches.Load())
+		}
+		if got.PktsLost != 0 || got.PktsDropped != 0 {
+			t.Errorf("lost %d, dropped %d across the key switches, want 0", got.PktsLost, got.PktsDropped)
+		}
+		if sink.bad.Load() != 0 || sink.packets.Load() == 0 {
+			t.Errorf("%d of %d TS packets without a sync byte: decrypted with the wrong key", sink.bad.Load(), sink.packets.Load())
+		}
+		if r.Connects() != 1 {
+			t.Errorf("connects %d, want 1", r.Connects())
+		}
+	})
+
+	t.Run("srtscope sends", func(t *testing.T) {
+		port := sessiontest.FreeUDPPort(t)
+		statsFile := filepath.Join(t.TempDir(), "slt.json")
+		// srt-live-transmit writes the TS to stdout, checked for sync
+		// bytes; its messages go to stderr.
+		sink := &tsSyncSink{}
+		var errOut syncBuffer
+		cmd := exec.Command("srt-live-transmit", "-a", "no", "-s", "100", "-f", "-pf", "json", "-statsout", statsFile,
+			Config{Mode: ModeListener, Host: "127.0.0.1", Port: port, Passphrase: pass}.URL(ToolLibSRT), "file://con")
+		cmd.Stdout, cmd.Stderr = &tsAligner{w: sink}, &errOut
+		setProcessGroup(cmd)
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		waited := make(chan error, 1)
+		go func() { waited <- cmd.Wait() }()
+		t.Cleanup(func() { killProcessGroup(cmd); <-waited })
+		waitOutput(t, errOut.String, len("Media path"), 5*time.Second, "srt-live-transmit start")
+
+		tap := startKeyTap(t, port)
+		data, err := os.ReadFile(clip)
+		if err != nil {
+			t.Fatal(err)
+		}
+		s, err := NewSender(Config{Mode: ModeCaller, Host: "127.0.0.1", Port: tap.port(), Passphrase: pass, KMRefreshRate: refresh, KMPreAnnounce: pre},
+			bytes.NewReader(data), int64(len(data)), SenderOptions{Loop: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ssub := s.Subscribe(64)
+		stop := sessiontest.RunInBackground(t, "sender", s.Run)
+		waitEvent(t, ssub, EventConnected, 10*time.Second)
+		var libsrt sltStats
+		waitUntil(t, 40*time.Second, strconv.Itoa(want)+" packets at srt-live-transmit", func() bool {
+			libsrt = lastStats(t, statsFile)
+			return libsrt.Recv.Packets >= want
+		})
+		ours := s.Snapshot()
+		if err := stop(); err != nil && !errors.Is(err, context.Canceled) {
+			t.Fatal(err)
+		}
+		t.Logf("srt-live-transmit: recv %d lost %d retrans %d dropped %d; srtscope sent %d, send-dropped %d; tap: %d data packets, %d key switches; TS packets %d, without sync byte %d",
+			libsrt.Recv.Packets, libsrt.Recv.PacketsLost, libsrt.Recv.PacketsRetransmitted, libsrt.Recv.PacketsDropped, ours.PktsSent, ours.PktsSendDropped,
+			tap.data.Load(), tap.switches.Load(), sink.packets.Load(), sink.bad.Load())
+		if tap.switches.Load() < 2 {
+			t.Errorf("the keys switched %d times on the wire, want at least 2", tap.switches.Load())
+		}
+		if libsrt.Recv.PacketsLost != 0 || libsrt.Recv.PacketsDropped != 0 {
+			t.Errorf("srt-live-transmit lost %d, dropped %d across the key switches, want 0", libsrt.Recv.PacketsLost, libsrt.Recv.PacketsDropped)
+		}
+		if sink.bad.Load() != 0 || sink.packets.Load() == 0 {
+			t.Errorf("%d of %d TS packets without a sync byte: decrypted with the wrong key", sink.bad.Load(), sink.packets.Load())
+		}
+		if ours.Connects != 1 || ours.PktsSendDropped != 0 {
+			t.Errorf("connects %d (want 1), send-dropped %d (want 0)", ours.Connects, ours.PktsSendDropped)
+		}
+	})
+}
+
+// tsAligner hands a byte stream to w in whole 188-byte TS packets.
+type tsAligner struct {
+	w   *tsSyncSink
+	buf []byte
+}
+
+func (a *tsAligner) Write(p []byte) (int, error) {
+	a.buf = append(a.buf, p...)
+	n := len(a.buf) / ts.PacketSize * ts.PacketSize
+	a.w.Write(a.buf[:n])
+	a.buf = append(a.buf[:0], a.buf[n:]...)
+	return len(p), nil
+}
