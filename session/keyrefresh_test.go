@@ -21,8 +21,13 @@ import (
 // keyTap is a UDP forwarder between an SRT caller and a listener that reads
 // the key flags (KK) of the data packets going towards the listener: they
 // say which key (even or odd) encrypted each packet, so counting the changes
-// counts the key switches that actually happened on the wire.
+// counts the key switches that actually happened on the wire. With rewrite
+// set, it can alter each original data packet (n counts them from 1) on
+// its way: a peer that misbehaves.
 type keyTap struct {
+	rewrite  func(n uint64, b []byte)
+	drop     func(b []byte) bool // true: do not forward this datagram
+	dropped  atomic.Uint64
 	in       *net.UDPConn
 	upstream *net.UDPAddr
 	data     atomic.Uint64 // original data packets towards the listener
@@ -32,12 +37,16 @@ type keyTap struct {
 }
 
 func startKeyTap(t *testing.T, upstreamPort int) *keyTap {
+	return startRewritingTap(t, upstreamPort, nil)
+}
+
+func startRewritingTap(t *testing.T, upstreamPort int, rewrite func(n uint64, b []byte)) *keyTap {
 	t.Helper()
 	in, err := net.ListenUDP("udp", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
 	if err != nil {
 		t.Fatal(err)
 	}
-	tap := &keyTap{in: in, upstream: &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1), Port: upstreamPort}}
+	tap := &keyTap{rewrite: rewrite, in: in, upstream: &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1), Port: upstreamPort}}
 	out, err := net.DialUDP("udp", nil, tap.upstream)
 	if err != nil {
 		t.Fatal(err)
@@ -53,6 +62,10 @@ func startKeyTap(t *testing.T, upstreamPort int) *keyTap {
 				return
 			}
 			client.Store(from)
+			if tap.drop != nil && tap.drop(buf[:n]) {
+				tap.dropped.Add(1)
+				continue
+			}
 			tap.observe(buf[:n])
 			_, _ = out.Write(buf[:n])
 		}
@@ -82,7 +95,10 @@ func (k *keyTap) observe(b []byte) {
 	if len(b) < 16 || b[0]&0x80 != 0 || b[4]&0x04 != 0 { // control, short or retransmitted
 		return
 	}
-	k.data.Add(1)
+	n := k.data.Add(1)
+	if k.rewrite != nil {
+		k.rewrite(n, b)
+	}
 	kk := uint32(b[4]>>3) & 3
 	if prev := k.lastKK.Swap(kk); prev != 0 && prev != kk {
 		k.switches.Add(1)
