@@ -83,7 +83,7 @@ func startRewritingTap(t *testing.T, upstreamPort int, rewrite func(n uint64, b 
 			}
 		}
 	}()
-	t.Cleanup(func() { in.Close(); out.Close(); tap.wg.Wait() })
+	t.Cleanup(func() { _ = in.Close(); _ = out.Close(); tap.wg.Wait() })
 	return tap
 }
 
@@ -216,7 +216,7 @@ func TestKeyRefresh(t *testing.T) {
 		}
 		waited := make(chan error, 1)
 		go func() { waited <- cmd.Wait() }()
-		t.Cleanup(func() { killProcessGroup(cmd); <-waited })
+		t.Cleanup(func() { killProcessGroup(cmd); _ = <-waited })
 		waitOutput(t, errOut.String, len("Media path"), 5*time.Second, "srt-live-transmit start")
 
 		tap := startKeyTap(t, port)
@@ -268,7 +268,7 @@ type tsAligner struct {
 func (a *tsAligner) Write(p []byte) (int, error) {
 	a.buf = append(a.buf, p...)
 	n := len(a.buf) / ts.PacketSize * ts.PacketSize
-	a.w.Write(a.buf[:n])
+	_, _ = a.w.Write(a.buf[:n])
 	a.buf = append(a.buf[:0], a.buf[n:]...)
 	return len(p), nil
 }

@@ -72,7 +72,7 @@ func TestSenderStatsTruth(t *testing.T) {
 				t.Fatal(err)
 			}
 			stopRelay := sessiontest.RunInBackground(t, "relay", relay.Run)
-			t.Cleanup(func() { relay.Close(); stopRelay() })
+			t.Cleanup(func() { _ = relay.Close(); _ = stopRelay() })
 
 			s, err := NewSender(Config{Mode: ModeCaller, Host: "127.0.0.1", Port: int(relay.Addr().Port()), LatencyMs: latency},
 				bytes.NewReader(data), int64(len(data)), SenderOptions{Interval: 250 * time.Millisecond})
