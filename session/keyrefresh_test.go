@@ -214,9 +214,9 @@ func TestKeyRefresh(t *testing.T) {
 		if err := cmd.Start(); err != nil {
 			t.Fatal(err)
 		}
-		waited := make(chan error, 1)
-		go func() { waited <- cmd.Wait() }()
-		t.Cleanup(func() { killProcessGroup(cmd); _ = <-waited })
+		waited := make(chan struct{})
+		go func() { _ = cmd.Wait(); close(waited) }() // killed at cleanup: its exit status says nothing
+		t.Cleanup(func() { killProcessGroup(cmd); <-waited })
 		waitOutput(t, errOut.String, len("Media path"), 5*time.Second, "srt-live-transmit start")
 
 		tap := startKeyTap(t, port)
