@@ -31,6 +31,8 @@ type keyTap struct {
 	in       *net.UDPConn
 	upstream *net.UDPAddr
 	data     atomic.Uint64 // original data packets towards the listener
+	retrans  atomic.Uint64 // retransmitted data packets towards the listener
+	naks     atomic.Uint64 // NAK reports towards the caller
 	switches atomic.Uint64 // changes of KK between consecutive originals
 	lastKK   atomic.Uint32 // 0 = none seen yet
 	wg       sync.WaitGroup
@@ -78,6 +80,9 @@ func startRewritingTap(t *testing.T, upstreamPort int, rewrite func(n uint64, b 
 			if err != nil {
 				return
 			}
+			if n >= 4 && buf[0] == 0x80 && buf[1] == 0x03 { // control type 3: NAK
+				tap.naks.Add(1)
+			}
 			if c := client.Load(); c != nil {
 				_, _ = in.WriteToUDP(buf[:n], c)
 			}
@@ -92,7 +97,11 @@ func (k *keyTap) port() int { return k.in.LocalAddr().(*net.UDPAddr).Port }
 // observe reads an SRT data packet's header: bit 0 of byte 0 clear means
 // data; byte 4 holds PP(2) O(1) KK(2) R(1).
 func (k *keyTap) observe(b []byte) {
-	if len(b) < 16 || b[0]&0x80 != 0 || b[4]&0x04 != 0 { // control, short or retransmitted
+	if len(b) < 16 || b[0]&0x80 != 0 { // control or short
+		return
+	}
+	if b[4]&0x04 != 0 { // retransmitted
+		k.retrans.Add(1)
 		return
 	}
 	n := k.data.Add(1)

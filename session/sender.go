@@ -51,7 +51,7 @@ func totalsOf(st *srt.Statistics) sendTotals {
 
 // SenderStats are the running totals of a Sender.
 type SenderStats struct {
-	PktsSent  uint64 `json:"pkts_sent"`
+	PktsSent  uint64 `json:"pkts_unique_sent"` // packets written (pkts_sent in SenderSample includes retransmissions)
 	BytesSent uint64 `json:"bytes_sent"`
 	Connects  int    `json:"connects"`
 }
