@@ -10,29 +10,41 @@ import (
 	"testing"
 	"time"
 
+	"github.com/srtscope/srtscope/session"
 	"github.com/srtscope/srtscope/session/sessiontest"
 )
 
 // TestSendJSON: `send --format json` prints one sender sample per second
-// with the contract's field names, then a summary line, while watch
-// receives it.
+// with the contract's field names, then a summary line.
 func TestSendJSON(t *testing.T) {
 	port := sessiontest.FreeUDPPort(t)
-	var wout, werr bytes.Buffer
-	watchDone := make(chan int, 1)
+	r, err := session.NewReceiver(session.Config{Mode: session.ModeListener, Host: "127.0.0.1", Port: port}, session.ReceiverOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sub := r.Subscribe(0, 0)
+	stop := sessiontest.RunInBackground(t, "receiver", r.Run)
+	defer func() { _ = stop() }()
+	// Send only once the receiver listens: a first call into nothing
+	// waits the whole connect timeout.
+	listening := time.After(10 * time.Second)
+	for waiting := true; waiting; {
+		select {
+		case e, ok := <-sub.Events:
+			if !ok {
+				t.Fatal("the receiver stopped before listening")
+			}
+			waiting = e.Kind != session.EventConnecting
+		case <-listening:
+			t.Fatal("the receiver did not listen within 10 s")
+		}
+	}
+	var out, errOut bytes.Buffer
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
-	go func() {
-		watchDone <- Run(ctx, []string{"watch", fmt.Sprintf("srt://127.0.0.1:%d?mode=listener", port), "--duration", "6s", "--format", "json"}, IO{Stdout: &wout, Stderr: &werr})
-	}()
-	var out, errOut bytes.Buffer
-	// The caller retries until watch listens.
 	code := Run(ctx, []string{"send", fmt.Sprintf("srt://127.0.0.1:%d", port), "--demo", "--loop", "--duration", "3500ms", "--format", "json"}, IO{Stdout: &out, Stderr: &errOut})
 	if code != ExitOK {
 		t.Fatalf("send exit %d, stderr %q", code, errOut.String())
-	}
-	if c := <-watchDone; c != ExitOK {
-		t.Fatalf("watch exit %d, stderr %q", c, werr.String())
 	}
 	fields := []string{"time", "state", "peer", "rtt_ms", "latency_ms", "send_mbps", "pkts_sent", "pkts_unique_sent", "pkts_retrans_sent",
 		"naks_recv", "pkts_send_dropped", "bytes_sent", "snd_buf_ms", "snd_buf_pkts", "flight_pkts", "connects"}
