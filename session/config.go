@@ -55,7 +55,11 @@ type Config struct {
 	// 2^24 and 2^12) tune how often a sender encrypting with Passphrase
 	// switches to a fresh key, and how many packets before the switch it
 	// announces the new key; as SRTO_KMREFRESHRATE and SRTO_KMPREANNOUNCE,
-	// the preannounce must be at most (refresh rate - 1) / 2.
+	// the preannounce must be at most (refresh rate - 1) / 2. Beware, when
+	// srtscope sends: gosrt v0.11.0 marks a retransmission with the key
+	// current when it is resent, so a lost packet resent across a switch
+	// reaches the receiver as noise (see keyrefresh_test.go); the default
+	// rate makes that one switch every 2^24 packets.
 	KMRefreshRate uint64
 	KMPreAnnounce uint64
 
