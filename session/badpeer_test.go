@@ -103,7 +103,7 @@ func TestBadPeer(t *testing.T) {
 		waitEvent(t, sub, EventConnecting, 5*time.Second, "listening")
 		tap := startTap(t, port, tapOptions{drop: isKMRequest})
 		peer := Config{Mode: ModeCaller, Host: "127.0.0.1", Port: tap.port(), Passphrase: pass, KMRefreshRate: 2000, KMPreAnnounce: 500}
-		feed := "ffmpeg -nostdin -loglevel error -re -stream_loop -1 -i " + clip + " -c copy -f mpegts -"
+		feed := "ffmpeg -nostdin -loglevel error -re -stream_loop -1 -i " + clip + " -c copy -muxrate 4400k -f mpegts -" // padded to 4.4 Mbit/s: ~380 packets/s
 		startProcess(t, "bash", "-c", feed+" | srt-live-transmit -q file://con '"+peer.URL(ToolLibSRT)+"'")
 		waitEvent(t, sub, EventConnected, 15*time.Second, "encrypted")
 		const want = 3000 // past the switch at 2,000

@@ -212,7 +212,7 @@ func TestKeyRefresh(t *testing.T) {
 		pre     = 500
 		want    = 2*refresh + 500 // packets: past two switches
 	)
-	clip := cbrTS(t, 4, 8) // ~380 packets/s: 4,500 packets in 12 s
+	clip := cbrTS(t, 4, 8)
 	pass := "key-refresh-passphrase"
 
 	t.Run("srt-live-transmit sends", func(t *testing.T) {
@@ -225,7 +225,7 @@ func TestKeyRefresh(t *testing.T) {
 		waitEvent(t, sub, EventConnecting, 5*time.Second, "listening")
 		tap := startKeyTap(t, port)
 		peer := Config{Mode: ModeCaller, Host: "127.0.0.1", Port: tap.port(), Passphrase: pass, KMRefreshRate: refresh, KMPreAnnounce: pre}
-		feed := "ffmpeg -nostdin -loglevel error -re -stream_loop -1 -i " + clip + " -c copy -f mpegts -"
+		feed := "ffmpeg -nostdin -loglevel error -re -stream_loop -1 -i " + clip + " -c copy -muxrate 4400k -f mpegts -" // padded to 4.4 Mbit/s: ~380 packets/s
 		startProcess(t, "bash", "-c", feed+" | srt-live-transmit -q file://con '"+peer.URL(ToolLibSRT)+"'")
 		waitEvent(t, sub, EventConnected, 15*time.Second, "encrypted")
 		got := waitSample(t, sub, 40*time.Second, strconv.Itoa(want)+" packets", func(s Sample) bool { return s.PktsRecv >= want })
