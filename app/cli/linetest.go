@@ -134,7 +134,7 @@ func runLinetest(ctx context.Context, args []string, std IO) int {
 	}
 	if runErr != nil {
 		if errors.Is(runErr, linetest.ErrCancelled) {
-			return failure(std, "linetest", fmt.Errorf("stopped before the end (%v); the result covers the steps that finished", runErr))
+			return failure(std, "linetest", fmt.Errorf("stopped before the end (%w); the result covers the steps that finished", runErr))
 		}
 		return failure(std, "linetest", fmt.Errorf("%w; check the far end is listening (srtscope linetest --receive, or srt-live-transmit) and the URL's host, port, mode and passphrase", runErr))
 	}

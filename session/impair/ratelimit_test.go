@@ -93,7 +93,7 @@ func TestRelayRateLimitOverSockets(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer sink.Close()
+	defer func() { _ = sink.Close() }()
 	r, err := Listen(Config{Listen: "127.0.0.1:0", Upstream: sink.LocalAddr().String(),
 		Forward: Impairment{RateLimitMbps: 8, RateQueueBytes: 16 << 10}})
 	if err != nil {
@@ -106,7 +106,7 @@ func TestRelayRateLimitOverSockets(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer c.Close()
+	defer func() { _ = c.Close() }()
 	// 400 packets of 1332 bytes back to back: far more than a 16 KiB queue
 	// at 8 Mbit/s can take in the time it takes to send them.
 	pkt := make([]byte, 1332)
