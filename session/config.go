@@ -51,6 +51,18 @@ type Config struct {
 	ConnectTimeout  time.Duration // caller: how long one dial attempt waits
 	PeerIdleTimeout time.Duration // disconnect after this long without any packet
 
+	// KMRefreshRate and KMPreAnnounce (packets, 0 = libsrt's defaults of
+	// 2^24 and 2^12) tune how often a sender encrypting with Passphrase
+	// switches to a fresh key, and how many packets before the switch it
+	// announces the new key; as SRTO_KMREFRESHRATE and SRTO_KMPREANNOUNCE,
+	// the preannounce must be at most (refresh rate - 1) / 2. Beware, when
+	// srtscope sends: gosrt v0.11.0 marks a retransmission with the key
+	// current when it is resent, so a lost packet resent across a switch
+	// reaches the receiver as noise (see keyrefresh_test.go); the default
+	// rate makes that one switch every 2^24 packets.
+	KMRefreshRate uint64
+	KMPreAnnounce uint64
+
 	// AllowedStreamIDs, for a listener, lists the streamids (or access-control
 	// resource names, the r= key) it accepts. Empty accepts any streamid.
 	AllowedStreamIDs []string
@@ -126,11 +138,46 @@ func (c Config) Validate() error {
 	if len(c.StreamID) > MaxStreamIDLen {
 		return &FieldError{Field: "streamid", Value: fmt.Sprintf("(%d bytes)", len(c.StreamID)), Allowed: fmt.Sprintf("at most %d bytes", MaxStreamIDLen)}
 	}
+	if err := c.validateKM(); err != nil {
+		return err
+	}
 	if c.ConnectTimeout < 0 {
 		return &FieldError{Field: "timeout", Value: c.ConnectTimeout.String(), Allowed: "a positive duration"}
 	}
 	if c.PeerIdleTimeout < 0 {
 		return &FieldError{Field: "peeridletimeo", Value: c.PeerIdleTimeout.String(), Allowed: "a positive duration"}
+	}
+	return nil
+}
+
+// Key refresh defaults of libsrt (and gosrt), in packets.
+const (
+	DefaultKMRefreshRate = 1 << 24
+	DefaultKMPreAnnounce = 1 << 12
+)
+
+// kmSettings returns the key refresh rate and preannounce in effect.
+func (c Config) kmSettings() (refresh, pre uint64) {
+	refresh, pre = c.KMRefreshRate, c.KMPreAnnounce
+	if refresh == 0 {
+		refresh = DefaultKMRefreshRate
+	}
+	if pre == 0 {
+		pre = min(uint64(DefaultKMPreAnnounce), (refresh-1)/2)
+	}
+	return refresh, pre
+}
+
+// validateKM applies libsrt's limit: a preannounce of at least 1 packet
+// and at most (refresh rate - 1) / 2, so that the new key is announced
+// after the old one's previous holder was retired.
+func (c Config) validateKM() error {
+	refresh, pre := c.kmSettings()
+	if refresh < 3 {
+		return &FieldError{Field: "kmrefreshrate", Value: strconv.FormatUint(refresh, 10), Allowed: "at least 3 packets, or 0 for the default (2^24)"}
+	}
+	if pre < 1 || pre > (refresh-1)/2 {
+		return &FieldError{Field: "kmpreannounce", Value: strconv.FormatUint(pre, 10), Allowed: fmt.Sprintf("1..%d packets ((kmrefreshrate - 1) / 2)", (refresh-1)/2)}
 	}
 	return nil
 }
@@ -268,6 +315,16 @@ func ParseURL(raw string) (Config, []string, error) {
 			cfg.PBKeyLen = n
 		case "streamid", "srt_streamid":
 			cfg.StreamID = val
+		case "kmrefreshrate", "kmpreannounce":
+			n, err := strconv.ParseUint(val, 10, 32)
+			if err != nil {
+				return cfg, notes, &FieldError{Field: key, Value: strconv.Quote(truncate(val, 20)), Allowed: "a whole number of packets"}
+			}
+			if key == "kmrefreshrate" {
+				cfg.KMRefreshRate = n
+			} else {
+				cfg.KMPreAnnounce = n
+			}
 		default:
 			notes = append(notes, fmt.Sprintf("option %s ignored", truncate(key, 40)))
 		}
@@ -346,6 +403,12 @@ func (c Config) URL(tool Tool) string {
 		} else {
 			q = append(q, fmt.Sprintf("conntimeo=%d", c.ConnectTimeout.Milliseconds()))
 		}
+	}
+	if c.KMRefreshRate != 0 {
+		q = append(q, fmt.Sprintf("kmrefreshrate=%d", c.KMRefreshRate))
+	}
+	if c.KMPreAnnounce != 0 {
+		q = append(q, fmt.Sprintf("kmpreannounce=%d", c.KMPreAnnounce))
 	}
 	if c.PeerIdleTimeout != DefaultPeerIdleTimeout && tool != ToolFFmpeg {
 		q = append(q, fmt.Sprintf("peeridletimeo=%d", c.PeerIdleTimeout.Milliseconds()))

@@ -97,6 +97,8 @@ func TestParseURLErrors(t *testing.T) {
 		{"srt://h:9000?passphrase=0123456789&pbkeylen=20", "pbkeylen", []string{"20", "16, 24 or 32"}, ""},
 		{"srt://h:9000?streamid=" + strings.Repeat("s", 513), "streamid", []string{"513 bytes", "512"}, ""},
 		{"srt://:9000?mode=caller", "host", []string{"host"}, ""},
+		{"srt://h:9000?kmrefreshrate=2000&kmpreannounce=1000", "kmpreannounce", []string{"1000", "1..999"}, ""},
+		{"srt://h:9000?kmrefreshrate=x", "kmrefreshrate", []string{"x", "packets"}, ""},
 	}
 	for _, tc := range tests {
 		t.Run(tc.url[:min(len(tc.url), 40)], func(t *testing.T) {
@@ -148,6 +150,7 @@ func TestConfigURLRoundTrip(t *testing.T) {
 		{"ffmpeg caller", Config{Mode: ModeCaller, Host: "10.0.0.1", Port: 9000, LatencyMs: 200}, ToolFFmpeg, []string{"latency=200000"}},
 		{"ffmpeg listener", Config{Mode: ModeListener, Port: 9000, LatencyMs: 500}, ToolFFmpeg, []string{"srt://0.0.0.0:9000", "mode=listener", "latency=500000"}},
 		{"libsrt listener", Config{Mode: ModeListener, Port: 9000}, ToolLibSRT, []string{"srt://:9000?mode=listener&latency=120"}},
+		{"key refresh", Config{Mode: ModeCaller, Host: "h", Port: 9000, Passphrase: "0123456789", KMRefreshRate: 2000, KMPreAnnounce: 500}, ToolLibSRT, []string{"kmrefreshrate=2000&kmpreannounce=500"}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -193,6 +196,10 @@ func TestValidate(t *testing.T) {
 		{"pbkeylen 24", func(c *Config) { c.PBKeyLen = 24 }, ""},
 		{"pbkeylen 8", func(c *Config) { c.PBKeyLen = 8 }, "pbkeylen"},
 		{"streamid 512", func(c *Config) { c.StreamID = strings.Repeat("s", 512) }, ""},
+		{"km refresh, default preannounce", func(c *Config) { c.KMRefreshRate = 2000 }, ""},
+		{"km preannounce at libsrt's limit", func(c *Config) { c.KMRefreshRate, c.KMPreAnnounce = 2000, 999 }, ""},
+		{"km preannounce over libsrt's limit", func(c *Config) { c.KMRefreshRate, c.KMPreAnnounce = 2000, 1000 }, "kmpreannounce"},
+		{"km preannounce over the default rate's limit", func(c *Config) { c.KMPreAnnounce = 1 << 23 }, "kmpreannounce"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

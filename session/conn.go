@@ -26,6 +26,7 @@ func (c Config) srtConfig() srt.Config {
 	sc.ReceiverLatency = time.Duration(c.LatencyMs) * time.Millisecond
 	sc.PeerLatency = sc.ReceiverLatency
 	sc.PBKeylen = c.PBKeyLen
+	sc.KMRefreshRate, sc.KMPreAnnounce = c.kmSettings()
 	if c.Mode == ModeCaller {
 		sc.Passphrase = c.Passphrase
 		sc.StreamId = c.StreamID

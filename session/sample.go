@@ -99,3 +99,35 @@ type Event struct {
 	// ConnectMs and Count the hub copies onto the connected event after it.
 	handshake bool
 }
+
+// SenderSample is one statistics snapshot of a sending session, with
+// libsrt's meanings. Counters are cumulative over the whole life of the
+// sender, across reconnects; the JSON names are part of the command-line
+// contract (send --format json) and must not change.
+//
+// gosrt's sender figures were checked against what a libsrt receiver at the
+// far end reports through the impairment relay (see sendertruth_test.go):
+// its retransmission, NAK, drop and RTT counters hold, but its rates are
+// Mibit/s, its "flight size" is the queue of packets not yet sent and its
+// buffer span leaves out that queue and is skewed by packet-pair probes, so
+// SendMbps, FlightPkts and SndBufMs are derived here.
+type SenderSample struct {
+	Time      time.Time `json:"time"`
+	State     State     `json:"state"`
+	Peer      string    `json:"peer"`
+	RTTMs     float64   `json:"rtt_ms"`     // smoothed round-trip time
+	LatencyMs int       `json:"latency_ms"` // the receiver's TSBPD delay, as negotiated
+	SendMbps  float64   `json:"send_mbps"`  // sent over the last interval, with retransmissions and headers, Mbit/s (10^6) (mbpsSendRate)
+
+	PktsSent        uint64 `json:"pkts_sent"`         // data packets sent, retransmissions included (pktSent)
+	PktsUniqueSent  uint64 `json:"pkts_unique_sent"`  // data packets sent the first time (pktSentUnique)
+	PktsRetransSent uint64 `json:"pkts_retrans_sent"` // retransmitted packets sent (pktRetrans)
+	NaksRecv        uint64 `json:"naks_recv"`         // NAK reports received (pktRecvNAK)
+	PktsSendDropped uint64 `json:"pkts_send_dropped"` // dropped by the sender: too late to be played (pktSndDrop)
+	BytesSent       uint64 `json:"bytes_sent"`        // payload bytes handed to SRT
+
+	SndBufMs   float64 `json:"snd_buf_ms"`   // time span of the unacknowledged packets in the send buffer (msSndBuf): about RTT when healthy, at or above latency = not enough bandwidth
+	SndBufPkts uint64  `json:"snd_buf_pkts"` // packets in the send buffer (pktSndBuf)
+	FlightPkts uint64  `json:"flight_pkts"`  // sent but not yet acknowledged (pktFlightSize)
+	Connects   int     `json:"connects"`     // connections so far
+}

@@ -42,6 +42,7 @@ var commands = []command{
 	{"relay", "UDP impairment relay: loss, burst loss, delay, jitter, outages", runRelay},
 	{"inspect", "programs, PIDs, codecs, TR 101 290 and media health of a file or URL", runInspect},
 	{"wizard", "latency tuning wizard, headless", runWizard},
+	{"linetest", "how much the path carries: stepped-rate send test (or --receive)", runLinetest},
 	{"sessions", "list recorded sessions", runSessions},
 	{"report", "export a recorded session as PDF, HTML, CSV or JSON", runReport},
 	{"serve", "run a workspace's feeds with no window: HTTP API and Prometheus metrics", runServe},

@@ -16,7 +16,7 @@ import (
 	"github.com/srtscope/srtscope/session/impair"
 )
 
-const relayUsage = `--listen ADDR --to ADDR [--loss PCT] [--burst N] [--delay D] [--jitter D] [--reorder] [--outage-every D --outage-for D] [--dir both|forward|reverse] [--seed N] [--duration D] [--format text|json]
+const relayUsage = `--listen ADDR --to ADDR [--loss PCT] [--burst N] [--delay D] [--jitter D] [--reorder] [--outage-every D --outage-for D] [--rate-limit MBPS [--rate-queue BYTES]] [--dir both|forward|reverse] [--seed N] [--duration D] [--format text|json]
 
 UDP impairment relay. Packets sent to --listen go to --to (forward); what --to
 sends back goes to the client seen last (reverse). For SRT, point the caller at
@@ -25,7 +25,8 @@ sends back goes to the client seen last (reverse). For SRT, point the caller at
 
 Examples:
   srtscope relay --listen 127.0.0.1:9001 --to 127.0.0.1:9000 --loss 3 --delay 20ms --seed 1
-  srtscope relay --listen :9001 --to 10.0.0.5:9000 --outage-every 30s --outage-for 6s`
+  srtscope relay --listen :9001 --to 10.0.0.5:9000 --outage-every 30s --outage-for 6s
+  srtscope relay --listen 127.0.0.1:9001 --to 127.0.0.1:9000 --rate-limit 10   (a 10 Mbit/s bottleneck)`
 
 // relaySummary is the --format json line; its field names are stable.
 type relaySummary struct {
@@ -57,6 +58,8 @@ func runRelay(ctx context.Context, args []string, std IO) int {
 	reorder := fs.Bool("reorder", false, "let jitter reorder packets (by default order is kept)")
 	every := relayDurationFlag(fs, "outage-every", "cut the path periodically, every `D` (with --outage-for)")
 	outFor := relayDurationFlag(fs, "outage-for", "length `D` of each outage, less than --outage-every")
+	rateLimit := fs.String("rate-limit", "0", "cap each impaired direction at `MBPS` Mbit/s like a bottleneck link (IP+UDP headers counted; 0 = no cap)")
+	rateQueue := relayIntFlag(fs, "rate-queue", 0, "0 or more bytes", "`BYTES` the bottleneck queues before dropping (default "+strconv.Itoa(impair.DefaultRateQueueBytes)+")")
 	dir := fs.String("dir", "both", "directions to impair: both, forward (to --to) or reverse (back to the client)")
 	seed := relayIntFlag(fs, "seed", 0, "a whole number", "seed of the loss and jitter pattern (default: random, printed in the summary)")
 	duration := relayDurationFlag(fs, "duration", "stop after `D` (default: run until interrupted)")
@@ -79,6 +82,13 @@ func runRelay(ctx context.Context, args []string, std IO) int {
 	if err != nil || math.IsNaN(lossPct) || lossPct < 0 || lossPct > 100 {
 		return usageError(std, "relay", "--loss %s: allowed 0..100 (percent of packets)", *loss)
 	}
+	rateMbps, err := strconv.ParseFloat(strings.TrimSpace(*rateLimit), 64)
+	if err != nil || math.IsNaN(rateMbps) || rateMbps < 0 || rateMbps > impair.MaxRateMbps {
+		return usageError(std, "relay", "--rate-limit %s: allowed 0 (no cap) to %d (Mbit/s)", *rateLimit, impair.MaxRateMbps)
+	}
+	if *rateQueue < 0 || *rateQueue > math.MaxInt32 {
+		return usageError(std, "relay", "--rate-queue %d: allowed 0 (default) or more bytes", *rateQueue)
+	}
 	if *burst < 1 || *burst > impair.MaxBurst {
 		return usageError(std, "relay", "--burst %d: allowed 1..%d (packets dropped per loss event)", *burst, impair.MaxBurst)
 	}
@@ -91,6 +101,7 @@ func runRelay(ctx context.Context, args []string, std IO) int {
 	im := impair.Impairment{
 		LossPct: lossPct, Burst: int(*burst), Delay: *delay, Jitter: *jitter, Reorder: *reorder,
 		OutageEvery: *every, OutageFor: *outFor,
+		RateLimitMbps: rateMbps, RateQueueBytes: int(*rateQueue),
 	}
 	if err := im.Validate(); err != nil {
 		var ce *impair.ConfigError
@@ -223,9 +234,9 @@ func dirSummary(s impair.DirStats) relayDirSummary {
 }
 
 func dirText(s impair.DirStats) string {
-	return fmt.Sprintf("received %d, forwarded %d, dropped %d (%.2f%%): loss %d in %d events, outage %d in %d windows, queue full %d, no client %d; write errors %d, discarded at stop %d",
+	return fmt.Sprintf("received %d, forwarded %d, dropped %d (%.2f%%): loss %d in %d events, outage %d in %d windows, over the rate limit %d, queue full %d, no client %d; write errors %d, discarded at stop %d",
 		s.Received, s.Forwarded, s.Dropped(), s.DroppedPct(), s.DroppedLoss, s.LossEvents,
-		s.DroppedOutage, s.OutageWindows, s.DroppedQueueFull, s.DroppedNoClient, s.WriteErrors, s.Discarded)
+		s.DroppedOutage, s.OutageWindows, s.DroppedRateLimit, s.DroppedQueueFull, s.DroppedNoClient, s.WriteErrors, s.Discarded)
 }
 
 // checkRelayAddr checks the form host:port with port minPort..65535.

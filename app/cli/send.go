@@ -3,6 +3,7 @@ package cli
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -12,11 +13,21 @@ import (
 	"github.com/srtscope/srtscope/session"
 )
 
-const sendUsage = `URL (--file F.ts | --demo) [--duration D] [--loop]
+const sendUsage = `URL (--file F.ts | --demo) [--duration D] [--loop] [--format text|json]
 
 Send an MPEG-TS file, or the built-in bars-and-tone demo clip, over SRT at its
 real-time pace (taken from the PCR), as caller (srt://HOST:PORT) or listener
 (srt://:PORT). A caller reconnects after a drop and carries on.
+
+Prints one sender sample per second, then a summary. With --format json each
+is one object per line (events go to stderr), with libsrt's meanings:
+{"time":..,"state":..,"peer":..,"rtt_ms":..,"latency_ms":..,"send_mbps":..,
+"pkts_sent":..(retransmissions included),"pkts_unique_sent":..,
+"pkts_retrans_sent":..,"naks_recv":..,"pkts_send_dropped":..,"bytes_sent":..,
+"snd_buf_ms":..,"snd_buf_pkts":..,"flight_pkts":..,"connects":..}
+and last {"summary":{...the same fields...}}. Counters are cumulative across
+reconnects. kmrefreshrate and kmpreannounce in the URL set how often an
+encrypted stream switches keys (packets, as libsrt).
 
 Examples:
   srtscope send srt://127.0.0.1:9000 --demo --loop
@@ -28,6 +39,7 @@ func runSend(ctx context.Context, args []string, std IO) int {
 	demo := fs.Bool("demo", false, "send the built-in bars-and-tone demo clip")
 	duration := relayDurationFlag(fs, "duration", "stop after `D`, e.g. 60s (default: at the end of the input, or until interrupted with --loop)")
 	loop := fs.Bool("loop", false, "start again at the end of the input")
+	format := fs.String("format", "text", "output: text or json (one object per line)")
 	pos, code, ok := parseFlags(fs, args, std)
 	if !ok {
 		return code
@@ -37,6 +49,9 @@ func runSend(ctx context.Context, args []string, std IO) int {
 	}
 	if (*file == "") == !*demo {
 		return usageError(std, "send", "give exactly one of --file F.ts or --demo")
+	}
+	if *format != "text" && *format != "json" {
+		return usageError(std, "send", "--format %q: allowed text or json", *format)
 	}
 	if *duration < 0 {
 		return usageError(std, "send", "--duration %s: allowed a positive duration such as 60s", *duration)
@@ -79,16 +94,32 @@ func runSend(ctx context.Context, args []string, std IO) int {
 		defer cancel()
 	}
 	sub := s.Subscribe(0)
+	samples := s.SenderSamples(0)
 	runErr := make(chan error, 1)
 	go func() { runErr <- s.Run(ctx) }()
 	fmt.Fprintf(std.Stderr, "srtscope send: %s (%.2f Mbit/s, %.2f s) to %s as %s (%s)\n",
 		name, s.Bitrate()/1e6, s.MediaDuration().Seconds(), cfg.RedactedURL(), cfg.Mode, stopAfter(*duration))
-	for e := range sub.Events {
-		fmt.Fprintf(std.Stdout, "%s event %s: %s\n", e.Time.Format("15:04:05"), e.Kind, e.Detail)
+	out := senderWriter{json: *format == "json", std: std, enc: json.NewEncoder(std.Stdout)}
+	events := sub.Events
+	for samples != nil || events != nil {
+		select {
+		case smp, ok := <-samples:
+			if !ok {
+				samples = nil
+				continue
+			}
+			out.sample(smp)
+		case e, ok := <-events:
+			if !ok {
+				events = nil
+				continue
+			}
+			out.event(e)
+		}
 	}
 	err = <-runErr
 	st := s.Stats()
-	fmt.Fprintf(std.Stdout, "sent %d packets (%d bytes), %d connections\n", st.PktsSent, st.BytesSent, st.Connects)
+	out.summary(s.Snapshot(), st)
 	if err != nil {
 		return failure(std, "send", err)
 	}
@@ -99,4 +130,55 @@ func runSend(ctx context.Context, args []string, std IO) int {
 		return failure(std, "send", fmt.Errorf("no peer connected to %s: check the receiver's address, port and passphrase", cfg.Address()))
 	}
 	return ExitOK
+}
+
+// senderWriter prints sender samples, events and the summary.
+type senderWriter struct {
+	json bool
+	std  IO
+	enc  *json.Encoder
+}
+
+func roundSender(smp session.SenderSample) session.SenderSample {
+	smp.RTTMs = round(smp.RTTMs, 3)
+	smp.SendMbps = round(smp.SendMbps, 3)
+	smp.SndBufMs = round(smp.SndBufMs, 1)
+	return smp
+}
+
+func (w senderWriter) sample(smp session.SenderSample) {
+	smp = roundSender(smp)
+	if w.json {
+		_ = w.enc.Encode(smp)
+		return
+	}
+	peer := smp.Peer
+	if peer == "" {
+		peer = "-"
+	}
+	fmt.Fprintf(w.std.Stdout, "%s %-12s %-21s rtt %6.1f ms  %6.2f Mbit/s  sent %d retrans %d naks %d dropped %d  buffer %.0f ms (%d pkts, %d in flight)\n",
+		smp.Time.Format("15:04:05"), smp.State, peer, smp.RTTMs, smp.SendMbps, smp.PktsSent, smp.PktsRetransSent, smp.NaksRecv,
+		smp.PktsSendDropped, smp.SndBufMs, smp.SndBufPkts, smp.FlightPkts)
+}
+
+// event prints an event: inline in text output, on stderr in json so that
+// stdout stays one record per line.
+func (w senderWriter) event(e session.Event) {
+	dst := w.std.Stdout
+	if w.json {
+		dst = w.std.Stderr
+	}
+	fmt.Fprintf(dst, "%s event %s: %s\n", e.Time.Format("15:04:05"), e.Kind, e.Detail)
+}
+
+func (w senderWriter) summary(smp session.SenderSample, st session.SenderStats) {
+	smp = roundSender(smp)
+	if w.json {
+		_ = w.enc.Encode(struct {
+			Summary session.SenderSample `json:"summary"`
+		}{smp})
+		return
+	}
+	fmt.Fprintf(w.std.Stdout, "sent %d packets (%d bytes), %d connections; retransmitted %d, NAKs received %d, dropped by the sender %d\n",
+		st.PktsSent, st.BytesSent, st.Connects, smp.PktsRetransSent, smp.NaksRecv, smp.PktsSendDropped)
 }

@@ -69,6 +69,7 @@ func TestSessionCommandsBadInput(t *testing.T) {
 		{"send duration garbage", []string{"send", "srt://127.0.0.1:9000", "--demo", "--duration", "a while"}, []string{`invalid value "a while" for flag -duration`, "allowed a duration like"}},
 		{"send bad port", []string{"send", "srt://127.0.0.1:65536", "--demo"}, []string{"invalid port", `"65536"`, "allowed 1..65535"}},
 		{"send passphrase short", []string{"send", "srt://127.0.0.1:9000?passphrase=" + secret, "--demo"}, []string{"invalid passphrase (4 characters)", "allowed 10..79 characters"}},
+		{"send bad format", []string{"send", "srt://127.0.0.1:9000", "--demo", "--format", "csv"}, []string{`--format "csv"`, "allowed text or json"}},
 		{"send rendezvous", []string{"send", "srt://127.0.0.1:9000?mode=rendezvous", "--demo"}, []string{"rendezvous", "not supported by this SRT engine"}},
 
 		// relay

@@ -23,12 +23,24 @@ import (
 
 // Limits of the impairment settings; Config.Validate enforces them.
 const (
-	MaxBurst      = 10000
-	MaxDelay      = 10 * time.Second
-	MaxJitter     = 10 * time.Second
-	MinOutageGap  = 10 * time.Millisecond
-	MaxOutageGap  = 24 * time.Hour
-	DefaultQueue  = 1 << 16
+	MaxBurst     = 10000
+	MaxDelay     = 10 * time.Second
+	MaxJitter    = 10 * time.Second
+	MinOutageGap = 10 * time.Millisecond
+	MaxOutageGap = 24 * time.Hour
+	DefaultQueue = 1 << 16
+	// MaxRateMbps is the highest RateLimitMbps.
+	MaxRateMbps = 100000
+	// DefaultRateQueueBytes is the bottleneck queue of a rate limit when
+	// RateQueueBytes is 0: 64 KiB, about 52 ms at 10 Mbit/s, a small
+	// router buffer.
+	DefaultRateQueueBytes = 64 << 10
+	// DefaultRateBurstBytes is the token bucket's depth: a few full-size
+	// packets may pass back to back before the rate applies.
+	DefaultRateBurstBytes = 4 * 1500
+	// ipUDPOverhead is counted on top of each datagram against a rate
+	// limit: the IPv4 and UDP headers a real link carries too.
+	ipUDPOverhead = 28
 	maxDatagram   = 65535
 	pooledBufSize = 2048
 )
@@ -64,7 +76,29 @@ type Impairment struct {
 	// the test can see whether the caller repeats it and the listener
 	// answers again.
 	DropConclusions int
+	// RateLimitMbps caps the direction at this many Mbit/s (10^6 bit/s,
+	// counting each datagram with its IP and UDP headers), like a
+	// bottleneck link: a token bucket DefaultRateBurstBytes deep lets
+	// packets through at the rate, packets over it wait in a queue of
+	// RateQueueBytes and, when the queue is full, are dropped. 0 means no
+	// limit.
+	RateLimitMbps float64
+	// RateQueueBytes is the bottleneck queue behind RateLimitMbps; 0 means
+	// DefaultRateQueueBytes.
+	RateQueueBytes int
 }
+
+// rateQueueBytes returns RateQueueBytes with 0 read as the default.
+func (im Impairment) rateQueueBytes() int {
+	if im.RateQueueBytes <= 0 {
+		return DefaultRateQueueBytes
+	}
+	return im.RateQueueBytes
+}
+
+// queued reports whether packets of this direction go through the
+// relay's queue (for a delay or a rate limit) rather than straight out.
+func (im Impairment) queued() bool { return im.delays() || im.RateLimitMbps > 0 }
 
 // burst returns Burst with 0 read as 1.
 func (im Impairment) burst() int {
@@ -80,7 +114,7 @@ func (im Impairment) delays() bool { return im.Delay > 0 || im.Jitter > 0 }
 
 // IsZero reports whether the impairment leaves packets untouched.
 func (im Impairment) IsZero() bool {
-	return im.LossPct == 0 && !im.delays() && im.OutageEvery == 0 && im.DropConclusions == 0
+	return im.LossPct == 0 && !im.queued() && im.OutageEvery == 0 && im.DropConclusions == 0
 }
 
 // String describes the impairment in a few words, e.g.
@@ -111,6 +145,9 @@ func (im Impairment) String() string {
 	}
 	if im.OutageEvery > 0 {
 		add(fmt.Sprintf("outage %v every %v", im.OutageFor, im.OutageEvery))
+	}
+	if im.RateLimitMbps > 0 {
+		add(fmt.Sprintf("rate limit %s Mbit/s (queue %d KiB)", strconv.FormatFloat(im.RateLimitMbps, 'f', -1, 64), im.rateQueueBytes()>>10))
 	}
 	if im.DropConclusions > 0 {
 		add(fmt.Sprintf("first %d conclusion handshakes dropped", im.DropConclusions))
@@ -194,6 +231,12 @@ func (im Impairment) validate(dir string) error {
 	}
 	if im.Jitter < 0 || im.Jitter > MaxJitter {
 		return bad("jitter", im.Jitter.String(), fmt.Sprintf("0s..%v", MaxJitter))
+	}
+	if math.IsNaN(im.RateLimitMbps) || im.RateLimitMbps < 0 || im.RateLimitMbps > MaxRateMbps {
+		return bad("rate-limit", strconv.FormatFloat(im.RateLimitMbps, 'g', -1, 64), fmt.Sprintf("0 (no limit) to %d (Mbit/s)", MaxRateMbps))
+	}
+	if im.RateQueueBytes < 0 {
+		return bad("rate-queue", strconv.Itoa(im.RateQueueBytes), "0 (default) or more bytes")
 	}
 	switch {
 	case im.OutageEvery == 0 && im.OutageFor == 0:

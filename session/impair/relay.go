@@ -46,6 +46,9 @@ type DirStats struct {
 	DroppedQueueFull uint64 `json:"dropped_queue_full"`
 	// DroppedNoClient counts replies from upstream before any client.
 	DroppedNoClient uint64 `json:"dropped_no_client"`
+	// DroppedRateLimit counts packets over the rate limit that found the
+	// bottleneck queue full.
+	DroppedRateLimit uint64 `json:"dropped_rate_limit"`
 	// WriteErrors counts datagrams the kernel refused to send.
 	WriteErrors uint64 `json:"write_errors"`
 	// Queued is the number of packets in the delay queue now; Discarded
@@ -56,7 +59,7 @@ type DirStats struct {
 
 // Dropped is every packet the relay dropped on purpose or for lack of room.
 func (s DirStats) Dropped() uint64 {
-	return s.DroppedLoss + s.DroppedOutage + s.DroppedQueueFull + s.DroppedNoClient
+	return s.DroppedLoss + s.DroppedOutage + s.DroppedQueueFull + s.DroppedNoClient + s.DroppedRateLimit
 }
 
 // Settled is every packet whose fate is final: forwarded, failed or dropped.
@@ -84,7 +87,7 @@ type dirCounters struct {
 	received, forwarded, forwardedBytes         atomic.Uint64
 	droppedLoss, lossEvents, droppedOutage      atomic.Uint64
 	droppedQueueFull, droppedNoClient, writeErr atomic.Uint64
-	discarded                                   atomic.Uint64
+	discarded, droppedRate                      atomic.Uint64
 }
 
 // direction is everything one way through the relay needs.
@@ -177,7 +180,7 @@ func Listen(cfg Config) (*Relay, error) {
 
 func (r *Relay) newDirection(dir Direction, im Impairment, in, out *net.UDPConn) *direction {
 	d := &direction{dir: dir, im: im, in: in, out: out, shaper: newShaper(im, r.cfg.Seed, dir)}
-	if im.delays() {
+	if im.queued() {
 		d.queue = newDelayQueue(r.cfg.QueueLimit)
 	}
 	return d
@@ -311,7 +314,7 @@ func (r *Relay) readLoop(d *direction) error {
 		if r.cfg.BySRTSequence {
 			key, keyed = d.shaper.observeSRT(buf[:n])
 		}
-		ev := d.shaper.decide(now, now < r.cutUntil.Load(), key, keyed)
+		ev := d.shaper.decide(now, n, now < r.cutUntil.Load(), key, keyed)
 		ev.Dir, ev.Size = d.dir, n
 		if ev.Verdict == Forwarded && d.shaper.dropConclusion(buf[:n]) {
 			ev.Verdict = DroppedLoss
@@ -339,6 +342,8 @@ func (r *Relay) readLoop(d *direction) error {
 			d.c.droppedQueueFull.Add(1)
 		case DroppedNoClient:
 			d.c.droppedNoClient.Add(1)
+		case DroppedRateLimit:
+			d.c.droppedRate.Add(1)
 		}
 		if r.cfg.Trace != nil {
 			r.cfg.Trace(ev)
@@ -423,6 +428,7 @@ func (d *direction) snapshot(elapsed time.Duration) DirStats {
 		OutageWindows:    d.im.outageWindows(elapsed),
 		DroppedQueueFull: d.c.droppedQueueFull.Load(),
 		DroppedNoClient:  d.c.droppedNoClient.Load(),
+		DroppedRateLimit: d.c.droppedRate.Load(),
 		WriteErrors:      d.c.writeErr.Load(),
 		Discarded:        d.c.discarded.Load(),
 	}

@@ -358,7 +358,7 @@ func TestLossPatternIgnoresOtherSettings(t *testing.T) {
 		s := newShaper(im, 5, Forward)
 		out := make([]Verdict, 5000)
 		for i := range out {
-			out[i] = s.decide(int64(i)*int64(time.Millisecond), false, 0, false).Verdict
+			out[i] = s.decide(int64(i)*int64(time.Millisecond), 0, false, 0, false).Verdict
 		}
 		return out
 	}
@@ -387,7 +387,7 @@ func TestLossPatternIgnoresOtherSettings(t *testing.T) {
 	a, b := newShaper(Impairment{LossPct: 50}, 5, Forward), newShaper(Impairment{LossPct: 50}, 5, Reverse)
 	same := 0
 	for i := range 200 {
-		if (a.decide(int64(i), false, 0, false).Verdict == DroppedLoss) == (b.decide(int64(i), false, 0, false).Verdict == DroppedLoss) {
+		if (a.decide(int64(i), 0, false, 0, false).Verdict == DroppedLoss) == (b.decide(int64(i), 0, false, 0, false).Verdict == DroppedLoss) {
 			same++
 		}
 	}
@@ -741,7 +741,7 @@ func TestJitterCurve(t *testing.T) {
 			const n = 200000
 			for i := range n {
 				now := time.Second + time.Duration(i)*tt.gap
-				ev := s.decide(int64(now), false, 0, false)
+				ev := s.decide(int64(now), 0, false, 0, false)
 				d := ev.SendAt - ev.At
 				if raw := time.Duration(s.delayAt(int64(now))); raw != d {
 					t.Fatalf("packet %d: due %v after arrival but curve says %v: the order clamp fired", i, d, raw)

@@ -1,6 +1,7 @@
 package impair
 
 import (
+	"math"
 	"math/rand/v2"
 	"time"
 )
@@ -20,9 +21,12 @@ const (
 	DroppedQueueFull
 	// DroppedNoClient: a reply from upstream before any client was seen.
 	DroppedNoClient
+	// DroppedRateLimit: over the rate limit with the bottleneck queue
+	// full. It is checked after loss and outage, before the delay queue.
+	DroppedRateLimit
 )
 
-var verdictNames = [...]string{"forwarded", "dropped_outage", "dropped_loss", "dropped_queue_full", "dropped_no_client"}
+var verdictNames = [...]string{"forwarded", "dropped_outage", "dropped_loss", "dropped_queue_full", "dropped_no_client", "dropped_rate_limit"}
 
 func (v Verdict) String() string {
 	if int(v) < len(verdictNames) {
@@ -87,6 +91,12 @@ type shaper struct {
 	sends    *[sendRing]sendCount
 	base     uint32 // first sequence number of the current connection
 	haveBase bool
+	// Rate limit (Impairment.RateLimitMbps) as a GCRA token bucket: tat
+	// is the theoretical arrival time (ns) of the next packet, nsPerByte
+	// the cost of a byte, tau the bucket depth and maxWait the longest a
+	// packet may wait in the bottleneck queue, both in ns.
+	tat, tau, maxWait int64
+	nsPerByte         float64
 	// In-order jitter follows a smooth curve through random points spaced
 	// seg ns apart: delay (ns) is v0 at segStart, v1 at segStart+seg.
 	seg, segStart, v0, v1 int64
@@ -198,6 +208,12 @@ func newShaper(im Impairment, seed int64, dir Direction) *shaper {
 
 		conclusionsLeft: im.DropConclusions,
 	}
+	if im.RateLimitMbps > 0 {
+		s.nsPerByte = 8e9 / (im.RateLimitMbps * 1e6)
+		s.tau = int64(DefaultRateBurstBytes * s.nsPerByte)
+		s.maxWait = int64(float64(im.rateQueueBytes()) * s.nsPerByte)
+		s.tat = math.MinInt64 / 2
+	}
 	if im.Jitter > 0 && !im.Reorder {
 		// Delay changes at most 2*Jitter per segment; a segment of at least
 		// 4*Jitter keeps the slope under 1/2, so a later packet never
@@ -255,11 +271,25 @@ func (im Impairment) outageWindows(elapsed time.Duration) uint64 {
 	return uint64(elapsed / im.OutageEvery)
 }
 
-// decide returns the verdict for the next packet, read at now (ns since the
-// relay was created), and for a forwarded packet when it is due out. cut is
-// true during a manual Cut. With keyed, the loss draw comes from key
-// (Config.BySRTSequence) rather than from the packet's position.
-func (s *shaper) decide(now int64, cut bool, key uint64, keyed bool) (ev TraceEvent) {
+// rateDepart applies the rate limit to a datagram of size bytes read at now
+// (ns): it returns when the bottleneck lets it out, or ok=false when it
+// would wait longer than the queue holds (then it uses no tokens).
+func (s *shaper) rateDepart(now int64, size int) (depart int64, ok bool) {
+	tat := max(s.tat, now)
+	depart = max(now, tat-s.tau)
+	if depart-now > s.maxWait {
+		return 0, false
+	}
+	s.tat = tat + int64(float64(size+ipUDPOverhead)*s.nsPerByte)
+	return depart, true
+}
+
+// decide returns the verdict for the next packet of size bytes, read at
+// now (ns since the relay was created), and for a forwarded packet when it
+// is due out. cut is true during a manual Cut. With keyed, the loss draw
+// comes from key (Config.BySRTSequence) rather than from the packet's
+// position.
+func (s *shaper) decide(now int64, size int, cut bool, key uint64, keyed bool) (ev TraceEvent) {
 	s.seq++
 	ev.Seq = s.seq
 	ev.At = time.Duration(now)
@@ -282,8 +312,16 @@ func (s *shaper) decide(now int64, cut bool, key uint64, keyed bool) (ev TraceEv
 		return ev
 	}
 	out := now
+	if s.im.RateLimitMbps > 0 {
+		depart, ok := s.rateDepart(now, size)
+		if !ok {
+			ev.Verdict = DroppedRateLimit
+			return ev
+		}
+		out = depart
+	}
 	if s.im.delays() {
-		out = now + s.delayAt(now)
+		out += s.delayAt(now)
 		// Clamped delays near zero can still cross; keep order regardless.
 		if !s.im.Reorder && out < s.lastOut {
 			out = s.lastOut

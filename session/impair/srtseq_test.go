@@ -35,7 +35,7 @@ func TestBySRTSequenceIgnoresInterleaving(t *testing.T) {
 			if keyed {
 				key, k = s.observeSRT(b)
 			}
-			return s.decide(0, false, key, k).Verdict
+			return s.decide(0, 0, false, key, k).Verdict
 		}
 		decide(srtPacket(0, true, 0))
 		lost := map[uint32]bool{}

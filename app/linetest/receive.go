@@ -1,0 +1,112 @@
+package linetest
+
+import (
+	"context"
+	"sync/atomic"
+
+	"github.com/srtscope/srtscope/probe/ts"
+	"github.com/srtscope/srtscope/session"
+)
+
+// ReceiverStep is the far end's view of one step (one connection of the
+// sender), from srtscope's receiver: what was delivered, what was lost and
+// recovered, and what was never delivered. These are the numbers the
+// sender cannot see.
+type ReceiverStep struct {
+	Step        int     `json:"step"`
+	Mbps        float64 `json:"mbps"`      // the rate the sender announced in the stream
+	RecvMbps    float64 `json:"recv_mbps"` // payload delivered over the connection's time
+	PktsRecv    uint64  `json:"pkts_recv"`
+	PktsLost    uint64  `json:"pkts_lost"`    // recovered + unrecovered
+	PktsRetrans uint64  `json:"pkts_retrans"` // recovered by retransmission
+	PktsDropped uint64  `json:"pkts_dropped"` // never delivered
+	LossPct     float64 `json:"loss_pct"`     // lost / (delivered + dropped)
+	RTTMs       float64 `json:"rtt_ms"`
+}
+
+// markerSink reads the step marker out of the delivered TS.
+type markerSink struct {
+	step atomic.Int64
+	mbps atomic.Uint64 // rate x 1000
+	part []byte        // a packet split across writes
+}
+
+func (m *markerSink) Write(p []byte) (int, error) {
+	n := len(p)
+	if len(m.part) > 0 {
+		need := ts.PacketSize - len(m.part)
+		if len(p) < need {
+			m.part = append(m.part, p...)
+			return n, nil
+		}
+		m.look(append(m.part, p[:need]...))
+		m.part, p = m.part[:0], p[need:]
+	}
+	for len(p) >= ts.PacketSize {
+		m.look(p[:ts.PacketSize])
+		p = p[ts.PacketSize:]
+	}
+	m.part = append(m.part, p...)
+	return n, nil
+}
+
+func (m *markerSink) look(pkt []byte) {
+	if st, r, ok := ParseMarker(pkt); ok {
+		m.step.Store(int64(st))
+		m.mbps.Store(uint64(r * 1000))
+	}
+}
+
+// Receive receives line-test streams on cfg (usually a listener) until
+// ctx ends and calls onStep with its view of each step when the sender's
+// connection for it closes. onEvent, when set, gets every session event.
+func Receive(ctx context.Context, cfg session.Config, onStep func(ReceiverStep), onEvent func(session.Event)) error {
+	sink := &markerSink{}
+	r, err := session.NewReceiver(cfg, session.ReceiverOptions{Sink: sink})
+	if err != nil {
+		return err
+	}
+	sub := r.Subscribe(4, 64)
+	done := make(chan error, 1)
+	go func() { done <- r.Run(ctx) }()
+	var base session.Sample
+	var lastRTT float64
+	for {
+		select {
+		case err := <-done:
+			return err
+		case smp, ok := <-sub.Samples:
+			if ok && smp.RTTMs > 0 {
+				lastRTT = smp.RTTMs
+			}
+		case e, ok := <-sub.Events:
+			if !ok {
+				return <-done
+			}
+			if onEvent != nil {
+				onEvent(e)
+			}
+			switch e.Kind {
+			case session.EventConnected:
+				base = r.Snapshot()
+				sink.step.Store(0)
+			case session.EventDisconnected:
+				now := r.Snapshot()
+				st := ReceiverStep{
+					Step: int(sink.step.Load()), Mbps: float64(sink.mbps.Load()) / 1000, RTTMs: round1(lastRTT),
+					PktsRecv: now.PktsRecv - base.PktsRecv, PktsLost: now.PktsLost - base.PktsLost,
+					PktsRetrans: now.PktsRetrans - base.PktsRetrans, PktsDropped: now.PktsDropped - base.PktsDropped,
+				}
+				if dt := now.Time.Sub(base.Time).Seconds(); dt > 0 {
+					st.RecvMbps = round2(float64(now.BytesRecv-base.BytesRecv) * 8 / dt / 1e6)
+				}
+				if all := st.PktsRecv + st.PktsDropped; all > 0 {
+					st.LossPct = round2(100 * float64(st.PktsLost) / float64(all))
+				}
+				if st.Step > 0 && onStep != nil {
+					onStep(st)
+				}
+			}
+		}
+	}
+}
