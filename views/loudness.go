@@ -262,3 +262,20 @@ func streamOf(v app.FeedView, pid uint16) (probe.Stream, bool) {
 	}
 	return probe.Stream{}, false
 }
+
+// loudnessFigure is the wall tile's loudness: the programme's short-term
+// loudness against the target ("-22.8 LUFS (target -23)"), amber when it
+// is outside the tolerance or a loudness alarm is raised; ok is false when
+// the feed has no loudness.
+func loudnessFigure(v app.FeedView) (tileFigure, bool) {
+	if len(v.Loudness) == 0 {
+		return tileFigure{}, false
+	}
+	target, tol := loudnessTarget(v)
+	s := v.Loudness[0].ShortTermLUFS
+	f := tileFigure{text: fmt.Sprintf("%s LUFS (target %s)", lufsWords(s), trimFloat(target))}
+	if c := lufsColour(s, target, tol); c == color.Color(colorAmber) || loudnessAlarm(v) != "" {
+		f.warn = colorAmber
+	}
+	return f, true
+}
