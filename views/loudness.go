@@ -9,6 +9,7 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
@@ -171,7 +172,9 @@ func newLoudnessMeter() *loudnessMeter {
 	// line up and never push sideways.
 	width := fyne.MeasureText("short-term below -70 LUFS", theme.TextSize(), fyne.TextStyle{Monospace: true}).Width + theme.Padding()
 	row := func(t *canvas.Text, b *lufsBar) fyne.CanvasObject {
-		label := container.NewGridWrap(fyne.NewSize(width, t.MinSize().Height+theme.Padding()), t)
+		// Inset as far as the labels' text, so the words line up.
+		label := container.New(layout.NewCustomPaddedLayout(0, 0, theme.InnerPadding(), 0),
+			container.NewGridWrap(fyne.NewSize(width, t.MinSize().Height+theme.Padding()), t))
 		return container.NewBorder(nil, nil, label, nil, b)
 	}
 	l.box = container.NewVBox(l.head, row(l.mText, l.m), row(l.sText, l.s), l.figures)
