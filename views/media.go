@@ -21,7 +21,8 @@ import (
 )
 
 // mediaPanel shows what is inside the feed: thumbnail, audio levels,
-// programs and PIDs, TR 101 290 counters and black/freeze/silence state.
+// loudness per audio PID, the latest SCTE-35 cues, programs and PIDs,
+// TR 101 290 counters and black/freeze/silence state.
 type mediaPanel struct {
 	content fyne.CanvasObject
 
@@ -39,9 +40,18 @@ type mediaPanel struct {
 	paramNote *widget.Label   // the encoder sends no SPS/PPS: how to fix it
 	pidShown  string
 	trGrid    *fyne.Container
-	trTexts   []*canvas.Text
-	trLast    []uint64
-	trMoved   []time.Time
+	// Loudness per audio PID and the latest SCTE-35 cues (issue 16).
+	loudBox    *fyne.Container
+	loudList   *fyne.Container
+	loudMeters []*loudnessMeter
+	cueBox     *fyne.Container
+	cueNote    *widget.Label
+	cueTable   *fyne.Container
+	cuesShown  string
+	titles     *widget.Label // the programmes' service and provider names
+	trTexts    []*canvas.Text
+	trLast     []uint64
+	trMoved    []time.Time
 }
 
 // trNames are the TR 101 290 counters in priority order, as shown.
@@ -80,6 +90,18 @@ func newMediaPanel() *mediaPanel {
 	}
 	m.trLast = make([]uint64, len(trNames))
 	m.trMoved = make([]time.Time, len(trNames))
+	m.loudList = container.NewVBox()
+	m.loudBox = container.NewVBox(widget.NewLabelWithStyle("Loudness (EBU R128, LUFS: bars -60..0, line at the target, green within the tolerance)", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}), m.loudList)
+	m.loudBox.Objects[0].(*widget.Label).Wrapping = fyne.TextWrapWord
+	m.loudBox.Hide()
+	m.cueNote = widget.NewLabel("")
+	m.cueNote.Wrapping = fyne.TextWrapWord
+	m.cueTable = container.New(&pidTableLayout{cols: len(cueColumns)})
+	m.cueBox = container.NewVBox(widget.NewLabelWithStyle("SCTE-35 cues", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}), m.cueNote, m.cueTable)
+	m.cueBox.Hide()
+	m.titles = widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+	m.titles.Wrapping = fyne.TextWrapWord
+	m.titles.Hide()
 	// One column that scrolls down, never sideways: the picture with the
 	// sound beside it, then the PID table (its figures first, the long
 	// details last, so they are what gets cut short), then TR 101 290.
@@ -87,8 +109,10 @@ func newMediaPanel() *mediaPanel {
 	top := container.NewBorder(nil, nil, container.NewVBox(m.thumb), nil, audio)
 	body := container.NewVBox(
 		top,
+		m.loudBox,
+		m.cueBox,
 		widget.NewLabelWithStyle("Programs, streams and PIDs", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
-		m.paramNote, m.streams, m.pidTable,
+		m.titles, m.paramNote, m.streams, m.pidTable,
 		widget.NewLabelWithStyle("ETSI TR 101 290 (red: moved in the last 10 s)", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}), m.trGrid,
 	)
 	// Keep the meters and the table clear of the scroll bar on the right.
@@ -108,6 +132,13 @@ func (m *mediaPanel) reset() {
 	for i := range m.trLast {
 		m.trLast[i], m.trMoved[i] = 0, time.Time{}
 	}
+	m.loudList.RemoveAll()
+	m.loudMeters = nil
+	m.loudBox.Hide()
+	m.cueTable.RemoveAll()
+	m.cuesShown = ""
+	m.cueBox.Hide()
+	m.titles.Hide()
 }
 
 func (m *mediaPanel) update(v app.FeedView) {
@@ -126,9 +157,12 @@ func (m *mediaPanel) update(v app.FeedView) {
 	}
 	m.mediaLine.SetText(mediaState(v))
 	m.updateLevels(v)
+	m.updateLoudness(v)
 	if v.Inspection != nil {
 		m.updatePIDs(*v.Inspection)
+		m.updateCues(*v.Inspection)
 		m.updateTR(v.Inspection.TR101290)
+		setLabel(m.titles, programmeTitles(*v.Inspection))
 	} else {
 		m.streams.SetText("No stream inspection yet.")
 		m.streams.Show()
@@ -242,7 +276,11 @@ func pidRows(r probe.Report) [][]string {
 				d = "resolution unknown: no SPS/PPS in the stream"
 			}
 			if i == 0 {
-				d = fmt.Sprintf("program %d (PMT %d) · %s", p.Number, p.PMTPID, d)
+				name := ""
+				if p.ServiceName != "" {
+					name = strconv.Quote(p.ServiceName) + " "
+				}
+				d = fmt.Sprintf("%sprogram %d (PMT %d) · %s", name, p.Number, p.PMTPID, d)
 			}
 			rows = append(rows, []string{strconv.Itoa(int(s.PID)), s.Kind, s.Codec,
 				fmt.Sprintf("%.0f", rates[s.PID].BitrateBps/1000), strconv.FormatUint(rates[s.PID].CCErrors, 10), d})

@@ -83,6 +83,9 @@ func tileStateOf(v app.FeedView) tileState {
 	t.badges = mediaBadges(v)
 	if v.Running && v.Sample.State == session.StateConnected {
 		t.figures = tileFigures(v)
+		if f, ok := loudnessFigure(v); ok {
+			t.figures = append(t.figures, f)
+		}
 	}
 	if v.Levels != nil && v.Running {
 		n := min(len(v.Levels.RMSdB), len(v.Levels.PeakdB), 2)

@@ -180,7 +180,7 @@ type tileRenderer struct {
 	meterBack, meterBar  [2]*canvas.Rectangle
 	meterPeak            [2]*canvas.Rectangle
 	state, state2, alarm *canvas.Text
-	figures              [5]*canvas.Text
+	figures              [6]*canvas.Text
 	objects              []fyne.CanvasObject
 	shownThumb           thumbKey
 	shownThumbNil        bool

@@ -316,11 +316,14 @@ func (ui *mainUI) menu() *fyne.MainMenu {
 		fyne.NewMenuItem("Demo: black and silence for 5 s", func() { ui.inject(func() error { return ui.ctrl.InjectBlack(5 * time.Second) }) }),
 		fyne.NewMenuItem("Demo: 4 s outage", func() { ui.inject(func() error { return ui.ctrl.InjectOutage(4 * time.Second) }) }),
 	)
+	tools := fyne.NewMenu("Tools",
+		fyne.NewMenuItem("Line test…", ui.lineTest),
+	)
 	help := fyne.NewMenu("Help",
 		fyne.NewMenuItem("Keyboard shortcuts", func() { showShortcuts(ui.w) }),
 		fyne.NewMenuItem("About", ui.showAbout),
 	)
-	return fyne.NewMainMenu(file, view, help)
+	return fyne.NewMainMenu(file, view, tools, help)
 }
 
 // quitShortcut is Ctrl+Q (Cmd+Q on macOS).

@@ -1,0 +1,67 @@
+package app
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/srtscope/srtscope/app/linetest"
+	"github.com/srtscope/srtscope/session"
+	"github.com/srtscope/srtscope/session/sessiontest"
+)
+
+// RunLineTest refuses a bad URL before sending, and runs the line test to
+// srtscope's own receiver on loopback, with the URL's latency in the
+// verdict unless the config overrides it.
+func TestRunLineTest(t *testing.T) {
+	port := sessiontest.FreeUDPPort(t)
+	rcfg, _, err := session.ParseURL(fmt.Sprintf("srt://127.0.0.1:%d?mode=listener", port))
+	if err != nil {
+		t.Fatal(err)
+	}
+	stop := sessiontest.RunInBackground(t, "receiver", func(ctx context.Context) error {
+		return linetest.Receive(ctx, rcfg, nil, nil)
+	})
+	defer func() {
+		if err := stop(); err != nil {
+			t.Error(err)
+		}
+	}()
+	c := NewController(t.Context(), ControllerOptions{})
+	tests := []struct {
+		name      string
+		url       string
+		latencyMs int
+		wantErr   string
+		wantMs    int
+	}{
+		{"bad URL", "http://example.com", 0, "line test URL", 0},
+		{"URL latency", fmt.Sprintf("srt://127.0.0.1:%d?mode=caller&latency=150", port), 0, "", 150},
+		{"config latency", fmt.Sprintf("srt://127.0.0.1:%d?mode=caller&latency=150", port), 220, "", 220},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			steps := 0
+			res, err := c.RunLineTest(t.Context(), tt.url, linetest.Config{Rates: []float64{2}, StepDuration: time.Second, LatencyMs: tt.latencyMs},
+				func(p linetest.Progress) {
+					if p.Step != nil {
+						steps++
+					}
+				})
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Fatalf("error %v, want %q", err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if steps != 1 || len(res.Steps) != 1 || res.MaxMbps != 2 || res.LatencyMs != tt.wantMs {
+				t.Errorf("steps %d/%d, max %v Mbit/s, latency %d ms (want %d): %s", steps, len(res.Steps), res.MaxMbps, res.LatencyMs, tt.wantMs, res.Verdict)
+			}
+		})
+	}
+}
