@@ -44,6 +44,10 @@ type hub struct {
 	closed  bool
 	history []Event
 	omitted int // events left out of history once it was full
+	// rewrite, when set before the hub is used, maps the addresses in each
+	// event's words to the ones the operator knows (the arrival tap puts
+	// loopback addresses between gosrt and the network).
+	rewrite func(string) string
 }
 
 func newHub() *hub { return &hub{subs: map[*Subscription]struct{}{}} }
@@ -106,6 +110,9 @@ func (h *hub) publishSample(s Sample) {
 func (h *hub) publishEvent(e Event) {
 	if e.Time.IsZero() {
 		e.Time = time.Now()
+	}
+	if h.rewrite != nil {
+		e.Detail, e.Remote = h.rewrite(e.Detail), h.rewrite(e.Remote)
 	}
 	h.mu.Lock()
 	defer h.mu.Unlock()
