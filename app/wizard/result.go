@@ -34,7 +34,11 @@ type StepResult struct {
 	PktsLost    uint64  `json:"pkts_lost"`
 	PktsRetrans uint64  `json:"pkts_retrans"`
 	PktsDropped uint64  `json:"pkts_dropped"`
-	RTTMs       float64 `json:"rtt_ms"`
+	// PktsAtRisk: recovered, but with less margin than a libsrt
+	// receiver's recovery needs; RecoveryMarginMinMs: the smallest margin.
+	PktsAtRisk          uint64   `json:"pkts_at_risk"`
+	RecoveryMarginMinMs *float64 `json:"recovery_margin_min_ms,omitempty"`
+	RTTMs               float64  `json:"rtt_ms"`
 
 	PktsRecv            uint64  `json:"pkts_recv"`
 	PktsRecovered       uint64  `json:"pkts_recovered"`
@@ -42,7 +46,7 @@ type StepResult struct {
 	NegotiatedLatencyMs int     `json:"negotiated_latency_ms,omitempty"` // when the peer asked for more
 	BurstLoss           bool    `json:"burst_loss,omitempty"`
 	Reconnects          int     `json:"reconnects,omitempty"`
-	Clean               bool    `json:"clean"` // measured and dropped nothing
+	Clean               bool    `json:"clean"` // measured: nothing dropped, nothing at risk
 	Failed              bool    `json:"failed,omitempty"`
 	Error               string  `json:"error,omitempty"` // why it failed
 }
@@ -72,8 +76,13 @@ func (r Result) WriteText(w io.Writer) error {
 			switch {
 			case s.Failed:
 				verdict = "FAILED: " + s.Error
+			case !s.Clean && s.PktsDropped == 0:
+				verdict = fmt.Sprintf("%d packets at risk for libsrt decoders", s.PktsAtRisk)
 			case !s.Clean:
 				verdict = "dropped packets"
+			}
+			if s.RecoveryMarginMinMs != nil && !s.Failed {
+				verdict += fmt.Sprintf(", margin %.0f ms", *s.RecoveryMarginMinMs)
 			}
 			if s.BurstLoss && !s.Failed {
 				verdict += ", burst loss"
