@@ -1,4 +1,66 @@
 // Package session opens SRT sessions over gosrt (caller, listener, sender),
 // samples trustworthy statistics once per second and reports events in words.
 // It never imports probe, app or Fyne: received TS bytes go to a Sink.
+//
+// # Drops a libsrt receiver would see
+//
+// A decoder behind libsrt (vMix, OBS, ffmpeg, Haivision) loses every
+// packet that is not in its receive buffer at its play time: TSBPD skips
+// it (TLPKTDROP) as soon as a later packet is due. gosrt v0.11.0 delivers
+// such packets anyway, for two reasons found here:
+//
+//   - Its play time is not libsrt's. libsrt sets the TSBPD base from the
+//     peer's conclusion handshake: base = its arrival - its timestamp, and
+//     plays a packet at base + timestamp + latency (+ drift). gosrt adds its
+//     time base to the play time and to the clock it compares with, where
+//     it cancels: a gosrt listener plays at the handshake's arrival +
+//     timestamp + latency, later than libsrt by the caller's handshake
+//     timestamp (the age of the caller's socket: a handshake round trip,
+//     plus 250 ms for every handshake lost; 1.6 s measured behind ffmpeg).
+//     Through heavy loss it therefore has hundreds of ms more to recover.
+//     (A gosrt caller plays earlier than libsrt instead, by the time its
+//     handshake took; its drift correction stays 0.)
+//   - Its arrival times are not exposed: a delivered packet carries only
+//     gosrt's play time, and is handed over at that time.
+//
+// So the Receiver puts an arrival tap (tap.go) in front of gosrt: an
+// in-process UDP forwarder that owns the public socket, notes each data
+// packet's arrival (sequence number, retransmitted flag, time) and passes
+// every datagram on unchanged over loopback. A listener's tap forwards
+// through one upstream socket per remote peer, so gosrt still tells peers
+// apart, and maps the addresses back for events and samples; a caller's
+// gosrt dials the tap, which forwards to the peer. gosrt's Listen and Dial
+// create their own sockets (no PacketConn can be injected) and its logger
+// hook would format a hex dump per packet, so a forwarder is the one way
+// that needs no copy of gosrt. It costs a receive and a send per datagram;
+// bench/watch_cpu.sh measures it against srt-live-transmit.
+//
+// For each delivered packet the read loop then takes the play time a
+// libsrt receiver would use: the TSBPD base is the shortest transit of any
+// original packet so far (arrival - gosrt's unwrapped timestamp), which is
+// what a handshake through the same path measures, plus timestamp plus
+// latency. A packet that arrived after that time counts in pkts_dropped
+// and pkts_late; gaps in the delivered sequence numbers (never delivered)
+// count in pkts_dropped. Each delivered retransmission's recovery margin,
+// play time minus arrival, feeds recovery_margin_min_ms and
+// recovery_margin_p5_ms per sample and the summary's histogram.
+//
+// # At risk
+//
+// libsrt's and gosrt's receivers recover alike: both send a NAK on
+// detecting a gap and then a periodic NAK report of every missing packet
+// every max((RTT + 4*RTTVar)/2, 20 ms) (libsrt 1.5.1 core.cpp sendCtrl
+// UMSG_LOSSREPORT with LiveCC's NAK report accelerator of 2; gosrt's
+// NAKInterval, checked on its 10 ms tick). The libsrt sender behind both
+// ignores a NAK for a packet it retransmitted less than RTT - 4*RTTVar ago
+// (SRTO_RETRANSMITALGO 1, the 1.5 default). What differs is the phase:
+// the two receivers' periodic timers are not aligned with a loss, so the
+// retransmission that arrived with margin m on this path could have
+// arrived up to one NAK period P later behind libsrt, uniformly in 0..P
+// (each further attempt repeats the offset). Such a packet is lost to
+// libsrt with probability (P - m)/P for 0 <= m < P; counting the packets
+// whose margin is below libsrtRecoveryNeeds (tsbpd.go) gives that
+// expected number. pkts_at_risk counts them; dropped + at risk is what
+// the latency wizard judges by. bench/drops_vs_libsrt.sh compares it
+// with srt-live-transmit's pktRcvDrop at 10/20/30% loss and 4/8/12x RTT.
 package session

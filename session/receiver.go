@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"math"
 	"net"
 	"sync"
 	"sync/atomic"
@@ -384,9 +383,7 @@ func (r *Receiver) serve(ctx context.Context, conn srt.Conn) {
 	const seqMask = packet.MAX_SEQUENCENUMBER
 	var expected uint32
 	haveSeq := false
-	// The TSBPD base of this connection as a libsrt receiver would have
-	// it, on the tap's clock (see libsrtPlay); none yet.
-	tsbpdBase := int64(math.MaxInt64)
+	timing := newTSBPDState() // as a libsrt receiver would time this connection
 	r.lastDelivered.Store(0)
 	for {
 		p, err := conn.ReadPacket()
@@ -401,7 +398,7 @@ func (r *Receiver) serve(ctx context.Context, conn srt.Conn) {
 			}
 		}
 		if r.arrivals != nil {
-			r.timeDelivery(h, seq, &tsbpdBase)
+			r.timeDelivery(h, seq, &timing)
 		}
 		expected, haveSeq = (seq+1)&seqMask, true
 		if h.RetransmittedPacketFlag {
@@ -424,6 +421,9 @@ func (r *Receiver) serve(ctx context.Context, conn srt.Conn) {
 		}
 	}
 	conn.Close()
+	if r.arrivals != nil {
+		r.judge(&timing, 0, 0)
+	}
 
 	silentFor := time.Since(time.Unix(0, r.lastDataNano.Load()))
 	r.mu.Lock()

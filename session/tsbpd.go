@@ -8,39 +8,78 @@ import (
 	"github.com/datarhei/gosrt/packet"
 )
 
-// timeDelivery compares a delivered packet's arrival (from the tap) with
-// the time a libsrt receiver would play it: late packets count as
-// dropped, and a retransmission's margin goes to the margin statistics
-// and, when too small for libsrt's recovery, to the at-risk count.
-// baseMin carries the read loop's TSBPD base (see libsrtPlay).
-func (r *Receiver) timeDelivery(h *packet.PacketHeader, seq uint32, baseMin *int64) {
+// tsbpdState is the read loop's timing state for one connection.
+type tsbpdState struct {
+	base    int64 // TSBPD base on the tap's clock (see libsrtPlay); math.MaxInt64 = none yet
+	pending deliveredPkt
+}
+
+// deliveredPkt is a delivered packet whose verdict waits for the next one:
+// libsrt skips a missing packet only when a later one is due to play.
+type deliveredPkt struct {
+	ok      bool
+	p       int64 // PktTsbpdTime, ns (unwrapped timestamp + constant)
+	at      int64 // arrival of the delivered copy
+	retrans bool
+}
+
+func newTSBPDState() tsbpdState { return tsbpdState{base: math.MaxInt64} }
+
+// timeDelivery takes a delivered packet's arrival (from the tap) and
+// judges the packet before it (see judge).
+func (r *Receiver) timeDelivery(h *packet.PacketHeader, seq uint32, st *tsbpdState) {
 	r.lastDelivered.Store(uint64(seq)<<32 | uint64(h.Timestamp) | 1<<63)
-	a, ok := r.arrivals.lookup(seq)
-	if !ok {
-		return
-	}
 	p := int64(h.PktTsbpdTime) * 1000
-	if a.orig != 0 && a.orig-p < *baseMin {
-		*baseMin = a.orig - p
+	a, ok := r.arrivals.lookup(seq)
+	if ok && a.orig != 0 && a.orig-p < st.base {
+		st.base = a.orig - p
 	}
 	at := a.orig
 	if h.RetransmittedPacketFlag {
 		at = a.rexmit
 	}
-	if at == 0 || *baseMin == math.MaxInt64 {
+	if !ok || at == 0 {
+		r.judge(st, 0, 0)
+		return
+	}
+	r.judge(st, p, at)
+	{
+		st.pending = deliveredPkt{ok: true, p: p, at: at, retrans: h.RetransmittedPacketFlag}
+	}
+}
+
+// judge compares the pending packet's arrival with the time a libsrt
+// receiver would have skipped it had it still been missing: libsrt drops
+// a missing packet (TLPKTDROP) once the next packet present is due to
+// play, so at the later of the next packet's play time and its arrival
+// (nextP, nextAt; 0 = unknown, then its own play time counts). A packet
+// later than that counts as dropped and late; a late packet with nothing
+// after it yet (a stalled sender's burst) is only played late by libsrt.
+// A retransmission's margin (own play time - arrival) goes to the margin
+// statistics and, when smaller than libsrt's recovery needs, to the
+// at-risk count.
+func (r *Receiver) judge(st *tsbpdState, nextP, nextAt int64) {
+	d := st.pending
+	st.pending = deliveredPkt{}
+	if !d.ok || st.base == math.MaxInt64 {
 		return
 	}
 	latency := time.Duration(r.latencyMs.Load()) * time.Millisecond
-	margin := time.Duration(p+*baseMin-at) + latency
-	if margin < 0 {
+	margin := time.Duration(d.p+st.base-d.at) + latency
+	skipAt := margin
+	if nextP > d.p && nextP-d.p < int64(time.Second) {
+		deadline := max(nextP+st.base+int64(latency), nextAt)
+		skipAt = time.Duration(deadline - d.at)
+	}
+	if skipAt < 0 {
 		r.pktsLate.Add(1)
 	}
-	if !h.RetransmittedPacketFlag {
+	if !d.retrans {
 		return
 	}
 	r.margins.add(margin)
 	rtt := time.Duration(r.rttMicros.Load()) * time.Microsecond
-	if margin >= 0 && margin < libsrtRecoveryNeeds(rtt, latency) {
+	if skipAt >= 0 && skipAt < libsrtRecoveryNeeds(rtt, latency) {
 		r.pktsAtRisk.Add(1)
 	}
 }
@@ -66,7 +105,15 @@ func (r *Receiver) timeDelivery(h *packet.PacketHeader, seq uint32, baseMin *int
 // the same path: see "Drops a libsrt receiver would see" in the package
 // doc for where it comes from.
 func libsrtRecoveryNeeds(rtt, latency time.Duration) time.Duration {
-	return 0
+	return libsrtNAKPeriod(rtt) / 2
+}
+
+// libsrtNAKPeriod is libsrt's periodic NAK report interval, (RTT +
+// 4*RTTVar) / 2 but at least 20 ms. gosrt's statistics give no RTTVar;
+// a steady path's is a few ms, taken here as RTT/16 (its smoothed
+// deviation on the 40 ms test path is 2..3 ms).
+func libsrtNAKPeriod(rtt time.Duration) time.Duration {
+	return max((rtt+rtt/4)/2, 20*time.Millisecond)
 }
 
 // detail fills the receiver detail of a sample about to be published.
