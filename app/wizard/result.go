@@ -34,11 +34,7 @@ type StepResult struct {
 	PktsLost    uint64  `json:"pkts_lost"`
 	PktsRetrans uint64  `json:"pkts_retrans"`
 	PktsDropped uint64  `json:"pkts_dropped"`
-	// PktsAtRisk: recovered, but with less margin than a libsrt
-	// receiver's recovery needs; RecoveryMarginMinMs: the smallest margin.
-	PktsAtRisk          uint64   `json:"pkts_at_risk"`
-	RecoveryMarginMinMs *float64 `json:"recovery_margin_min_ms,omitempty"`
-	RTTMs               float64  `json:"rtt_ms"`
+	RTTMs       float64 `json:"rtt_ms"`
 
 	PktsRecv            uint64  `json:"pkts_recv"`
 	PktsRecovered       uint64  `json:"pkts_recovered"`
@@ -46,9 +42,13 @@ type StepResult struct {
 	NegotiatedLatencyMs int     `json:"negotiated_latency_ms,omitempty"` // when the peer asked for more
 	BurstLoss           bool    `json:"burst_loss,omitempty"`
 	Reconnects          int     `json:"reconnects,omitempty"`
-	Clean               bool    `json:"clean"` // measured: nothing dropped, nothing at risk
-	Failed              bool    `json:"failed,omitempty"`
-	Error               string  `json:"error,omitempty"` // why it failed
+	// PktsAtRisk: recovered, but with less margin than a libsrt
+	// receiver's recovery needs; RecoveryMarginMinMs: the smallest margin.
+	PktsAtRisk          uint64   `json:"pkts_at_risk"`
+	RecoveryMarginMinMs *float64 `json:"recovery_margin_min_ms,omitempty"`
+	Clean               bool     `json:"clean"` // measured: nothing dropped, nothing at risk
+	Failed              bool     `json:"failed,omitempty"`
+	Error               string   `json:"error,omitempty"` // why it failed
 }
 
 // Recommendation is a latency with the one sentence that explains it.
