@@ -16,7 +16,7 @@ type MarginHistogram struct {
 }
 
 // marginEdgesMs are the histogram's bucket edges.
-var marginEdgesMs = []int{0, 10, 20, 40, 80, 160, 320, 640, 1280}
+var marginEdgesMs = []int{0, 5, 10, 20, 30, 40, 60, 80, 120, 160, 240, 320, 640, 1280}
 
 // marginStats collects the recovery margins of one session: the window's
 // for the sample (min, 5th percentile) and the whole session's histogram.

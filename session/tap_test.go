@@ -70,7 +70,7 @@ func TestMarginStats(t *testing.T) {
 		t.Error("the window did not start anew")
 	}
 	h := m.histogram()
-	want := []uint64{1, 2, 2, 1, 0, 0, 0, 0, 1, 1} // <0, <10, <20, <40, ..., <1280, >=1280
+	want := []uint64{1, 2, 0, 2, 0, 1, 0, 0, 0, 0, 0, 0, 0, 1, 1} // <0, <5, <10, <20, <30, <40, ..., <1280, >=1280
 	if !slices.Equal(h.Pkts, want) {
 		t.Errorf("histogram %v over edges %v, want %v", h.Pkts, h.EdgesMs, want)
 	}

@@ -101,11 +101,11 @@ func (r *Receiver) judge(st *tsbpdState, nextP, nextAt int64) {
 // estimate only falls, towards the path's true transit.
 
 // libsrtRecoveryNeeds is the recovery margin below which a packet that
-// gosrt recovered would likely have been dropped by a libsrt receiver on
-// the same path: see "Drops a libsrt receiver would see" in the package
-// doc for where it comes from.
+// gosrt recovered may have been dropped by a libsrt receiver on the same
+// path: one libsrt repair cycle, two periodic NAK intervals (see "At
+// risk" in the package doc for where it comes from).
 func libsrtRecoveryNeeds(rtt, latency time.Duration) time.Duration {
-	return libsrtNAKPeriod(rtt) / 2
+	return 2 * libsrtNAKPeriod(rtt)
 }
 
 // libsrtNAKPeriod is libsrt's periodic NAK report interval, (RTT +
