@@ -88,17 +88,20 @@ for LOSS in $LOSSES; do
     relay_and_send "$LOSS" "$LAT" "$PORT"
     sleep 3 # the last statistics record, and the tail of the buffer played out
     stop_all
-    read -r L_PKTS L_DROP < <(python3 - "$WORK/slt.json" <<'PY'
+    read -r L_PKTS L_DROP L_RTT < <(python3 - "$WORK/slt.json" <<'PY'
 import json, sys
 pk = dr = 0
+rtt = 0.0
 for line in open(sys.argv[1], errors="replace"):
     line = line.strip().rstrip(",")
     try:
-        r = json.loads(line)["recv"]
+        o = json.loads(line)
+        r = o["recv"]
     except Exception:
         continue
     pk, dr = r.get("packets", pk), r.get("packetsDropped", dr)
-print(pk, dr)
+    rtt = o.get("link", {}).get("rtt", rtt)
+print(pk, dr, "%.1f" % rtt)
 PY
 )
 
@@ -112,11 +115,11 @@ PY
     relay_and_send "$LOSS" "$LAT" "$PORT"
     wait "$W" 2>/dev/null || true
     stop_all
-    python3 - "$WORK/watch.json" "$LOSS" "$MULT" "$LAT" "$L_PKTS" "$L_DROP" "$LOAD" <<'PY'
+    python3 - "$WORK/watch.json" "$LOSS" "$MULT" "$LAT" "$L_PKTS" "$L_DROP" "$LOAD" "$L_RTT" <<'PY'
 import json, sys
-path, loss, mult, lat, lpk, ldr, load = sys.argv[1:]
+path, loss, mult, lat, lpk, ldr, load, lrtt = sys.argv[1:]
 lpk, ldr = int(lpk), int(ldr)
-summary, minm = {}, None
+summary, minm, rtt = {}, None, 0.0
 for line in open(path):
     try:
         o = json.loads(line)
@@ -125,6 +128,8 @@ for line in open(path):
     if "summary" in o:
         summary = o["summary"]
         continue
+    if o.get("state") == "connected" and o.get("rtt_ms"):
+        rtt = o["rtt_ms"]
     m = o.get("recovery_margin_min_ms")
     if m is not None and (minm is None or m < minm):
         minm = m
@@ -135,6 +140,7 @@ mm = "-" if minm is None else "%.1f" % minm
 print("%-5s %-4s %-7s | %8d %11d | %6d %5d %7d %5d %10d %10s | %-7s %s" % (
     loss + "%", "%sx" % mult, "%sms" % lat, lpk, ldr, ours, late, risk, drop - late,
     summary.get("pkts_recv", 0), mm, "ok" if ok else "OFF", load))
+print("      rtt ms: libsrt %s, srtscope %.1f" % (lrtt, rtt), file=sys.stderr)
 hist = summary.get("recovery_margins")
 if hist:
     print("      margins(ms) <" + " <".join(str(e) for e in hist["edges_ms"]) + " >=: " + " ".join(str(p) for p in hist["pkts"]), file=sys.stderr)

@@ -102,10 +102,10 @@ func (r *Receiver) judge(st *tsbpdState, nextP, nextAt int64) {
 
 // libsrtRecoveryNeeds is the recovery margin below which a packet that
 // gosrt recovered may have been dropped by a libsrt receiver on the same
-// path: one libsrt repair cycle, two periodic NAK intervals (see "At
-// risk" in the package doc for where it comes from).
+// path: half a periodic NAK interval (see "At risk" in the package doc
+// for where it comes from and what was measured).
 func libsrtRecoveryNeeds(rtt, latency time.Duration) time.Duration {
-	return 2 * libsrtNAKPeriod(rtt)
+	return libsrtNAKPeriod(rtt) / 2
 }
 
 // libsrtNAKPeriod is libsrt's periodic NAK report interval, (RTT +
