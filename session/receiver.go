@@ -130,6 +130,28 @@ func (r *Receiver) Run(ctx context.Context) error {
 	if !r.started.CompareAndSwap(false, true) {
 		return errors.New("session: Receiver.Run called twice")
 	}
+	// The tap first: the goroutines below read what it sets.
+	linkCfg := r.cfg
+	if r.arrivals != nil {
+		tap, inner, err := startTap(r.cfg, r.arrivals)
+		switch {
+		case err == nil:
+			r.tap, linkCfg = tap, inner
+			r.hub.rewrite = tap.rewrite
+			defer tap.Close()
+			r.tuneReceiveBuffer(tap.public.LocalAddr(), tap.public.RemoteAddr())
+		case r.cfg.Mode == ModeListener:
+			ce := explainListenError(err, r.cfg)
+			r.fail(EventError, ce)
+			r.hub.close()
+			return ce
+		default:
+			// The peer's name does not resolve (yet): gosrt dials and
+			// says so in words; there are no arrival times this time.
+			r.arrivals = nil
+		}
+	}
+
 	ctx, cancel := context.WithCancel(ctx)
 	var wg sync.WaitGroup
 	defer func() {
@@ -151,25 +173,6 @@ func (r *Receiver) Run(ctx context.Context) error {
 		}()
 	}
 
-	linkCfg := r.cfg
-	if r.arrivals != nil {
-		tap, inner, err := startTap(r.cfg, r.arrivals)
-		switch {
-		case err == nil:
-			r.tap, linkCfg = tap, inner
-			r.hub.rewrite = tap.rewrite
-			defer tap.Close()
-			r.tuneReceiveBuffer(tap.public.LocalAddr(), tap.public.RemoteAddr())
-		case r.cfg.Mode == ModeListener:
-			ce := explainListenError(err, r.cfg)
-			r.fail(EventError, ce)
-			return ce
-		default:
-			// The peer's name does not resolve (yet): gosrt dials and
-			// says so in words; there are no arrival times this time.
-			r.arrivals = nil
-		}
-	}
 	err := runLink(ctx, &wg, linkCfg, r.gate, r)
 	if r.sinkQueue != nil {
 		// Connections are served on this goroutine, so nothing queues
