@@ -531,7 +531,7 @@ func recommend(plan []PlannedStep, results []StepResult, burst bool, rtt float64
 		f := results[fewest]
 		return Recommendation{
 			Multiplier: top.Multiplier, LatencyMs: top.LatencyMs, Tested: !results[len(results)-1].Failed,
-			Reason: fmt.Sprintf("No step was free of dropped or at-risk packets (fewest: %d at %dx RTT), so the highest step, %dx RTT (%d ms), is recommended; more latency alone will not make this path clean: check the network.",
+			Reason: fmt.Sprintf("No step was free of dropped packets (fewest: %d at %dx RTT), counting those at risk for libsrt decoders, so the highest step, %dx RTT (%d ms), is recommended; more latency alone will not make this path clean: check the network.",
 				f.PktsDropped+f.PktsAtRisk, f.Multiplier, top.Multiplier, top.LatencyMs),
 		}, nil
 	}
