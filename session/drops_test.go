@@ -80,7 +80,7 @@ func TestDropsLikeLibsrt(t *testing.T) {
 			waitEvent(t, sub, EventDisconnected, 10*time.Second)
 			stop()
 			ours := r.Summary()
-					if h := ours.RecoveryMargins; h != nil {
+			if h := ours.RecoveryMargins; h != nil {
 				t.Logf("recovery margins: edges %v ms, packets %v", h.EdgesMs, h.Pkts)
 			}
 			t.Logf("libsrt: recv %d dropped %d; srtscope: recv %d dropped %d (late %d) at risk %d",
