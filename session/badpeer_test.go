@@ -58,7 +58,7 @@ func TestBadPeer(t *testing.T) {
 		port := sessiontest.FreeUDPPort(t)
 		r, sub, _ := startReceiver(t, Config{Mode: ModeListener, Host: "127.0.0.1", Port: port}, ReceiverOptions{Interval: 250 * time.Millisecond})
 		waitEvent(t, sub, EventConnecting, 5*time.Second, "listening")
-		tap := startTap(t, port, tapOptions{rewrite: backdate(100, 10*time.Second)})
+		tap := startKeyTapWith(t, port, tapOptions{rewrite: backdate(100, 10*time.Second)})
 		startSender(t, Config{Mode: ModeCaller, Host: "127.0.0.1", Port: tap.port()}, true)
 		waitEvent(t, sub, EventConnected, 10*time.Second)
 		waitUntil(t, 15*time.Second, "the backdated packet", func() bool { return tap.data.Load() > 150 })
@@ -79,7 +79,7 @@ func TestBadPeer(t *testing.T) {
 		_, out := startProcess(t, "srt-live-transmit", "-a", "no", "-s", "20", "-f", "-pf", "json", "-statsout", statsFile,
 			Config{Mode: ModeListener, Host: "127.0.0.1", Port: port}.URL(ToolLibSRT), "file://con")
 		waitOutput(t, out, len("Media path"), 5*time.Second, "srt-live-transmit start")
-		tap := startTap(t, port, tapOptions{rewrite: backdate(100, 10*time.Second)})
+		tap := startKeyTapWith(t, port, tapOptions{rewrite: backdate(100, 10*time.Second)})
 		startSender(t, Config{Mode: ModeCaller, Host: "127.0.0.1", Port: tap.port()}, true)
 		waitUntil(t, 15*time.Second, "the backdated packet", func() bool { return tap.data.Load() > 150 })
 		// libsrt stops delivering as well: a decoder behind such a sender
@@ -101,7 +101,7 @@ func TestBadPeer(t *testing.T) {
 		r, sub, _ := startReceiver(t, Config{Mode: ModeListener, Host: "127.0.0.1", Port: port, Passphrase: pass},
 			ReceiverOptions{Interval: 250 * time.Millisecond, Sink: sink})
 		waitEvent(t, sub, EventConnecting, 5*time.Second, "listening")
-		tap := startTap(t, port, tapOptions{drop: isKMRequest})
+		tap := startKeyTapWith(t, port, tapOptions{drop: isKMRequest})
 		peer := Config{Mode: ModeCaller, Host: "127.0.0.1", Port: tap.port(), Passphrase: pass, KMRefreshRate: 2000, KMPreAnnounce: 500}
 		feed := "ffmpeg -nostdin -loglevel error -re -stream_loop -1 -i " + clip + " -c copy -muxrate 4400k -f mpegts -" // padded to 4.4 Mbit/s: ~380 packets/s
 		startProcess(t, "bash", "-c", feed+" | srt-live-transmit -q file://con '"+peer.URL(ToolLibSRT)+"'")

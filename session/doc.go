@@ -1,4 +1,83 @@
 // Package session opens SRT sessions over gosrt (caller, listener, sender),
 // samples trustworthy statistics once per second and reports events in words.
 // It never imports probe, app or Fyne: received TS bytes go to a Sink.
+//
+// # Drops a libsrt receiver would see
+//
+// A decoder behind libsrt (vMix, OBS, ffmpeg, Haivision) loses every
+// packet that is not in its receive buffer at its play time: TSBPD skips
+// it (TLPKTDROP) as soon as a later packet is due. gosrt v0.11.0 delivers
+// such packets anyway, for two reasons found here:
+//
+//   - Its play time is not libsrt's. libsrt sets the TSBPD base from the
+//     peer's conclusion handshake: base = its arrival - its timestamp, and
+//     plays a packet at base + timestamp + latency (+ drift). gosrt adds its
+//     time base to the play time and to the clock it compares with, where
+//     it cancels: a gosrt listener plays at the handshake's arrival +
+//     timestamp + latency, later than libsrt by the caller's handshake
+//     timestamp (the age of the caller's socket: a handshake round trip,
+//     plus 250 ms for every handshake lost; 1.6 s measured behind ffmpeg).
+//     Through heavy loss it therefore has hundreds of ms more to recover.
+//     (A gosrt caller plays earlier than libsrt instead, by the time its
+//     handshake took; its drift correction stays 0.)
+//   - Its arrival times are not exposed: a delivered packet carries only
+//     gosrt's play time, and is handed over at that time.
+//
+// So the Receiver puts an arrival tap (tap.go) in front of gosrt: an
+// in-process UDP forwarder that owns the public socket, notes each data
+// packet's arrival (sequence number, retransmitted flag, time) and passes
+// every datagram on unchanged over loopback. A listener's tap forwards
+// through one upstream socket per remote peer, so gosrt still tells peers
+// apart, and maps the addresses back for events and samples; a caller's
+// gosrt dials the tap, which forwards to the peer. gosrt's Listen and Dial
+// create their own sockets (no PacketConn can be injected) and its logger
+// hook would format a hex dump per packet, so a forwarder is the one way
+// that needs no copy of gosrt. It costs a receive and a send per datagram;
+// bench/watch_cpu.sh measures it against srt-live-transmit.
+//
+// For each delivered packet the read loop then takes the play time a
+// libsrt receiver would use: the TSBPD base is the shortest transit of any
+// original packet so far (arrival - gosrt's unwrapped timestamp), which is
+// what a handshake through the same path measures, plus timestamp plus
+// latency. A packet that arrived after that time counts in pkts_dropped
+// and pkts_late; gaps in the delivered sequence numbers (never delivered)
+// count in pkts_dropped. Each delivered retransmission's recovery margin,
+// play time minus arrival, feeds recovery_margin_min_ms and
+// recovery_margin_p5_ms per sample and the summary's histogram.
+//
+// # At risk
+//
+// Both receivers send a NAK on detecting a gap and then a periodic NAK
+// report of every missing packet every P = max((RTT + 4*RTTVar)/2, 20 ms)
+// (libsrt 1.5.1: sendCtrl UMSG_LOSSREPORT with LiveCC's NAK report
+// accelerator 2 and 20 ms minimum; gosrt: NAKInterval, checked on its
+// 10 ms tick), and the same libsrt sender answers both (with
+// SRTO_RETRANSMITALGO 1, the 1.5 default, it ignores a NAK for a packet
+// it retransmitted less than SRTT - 4*RTTVar ago, RTT figures being the
+// receiver's from its ACKs). Once play times are libsrt's (above), what
+// differs is the phase: the two receivers' NAK timers are not aligned
+// with a loss, so a retransmission that arrived here with margin m could
+// have come up to one period P later, or earlier, behind libsrt; a packet
+// recovered with m < P is lost to libsrt with probability (P - m)/P,
+// whose expected count is about the number of packets with m < P/2.
+// pkts_at_risk counts recovered packets with margin below
+// libsrtRecoveryNeeds = P/2 (RTTVar, which gosrt does not expose, taken as
+// RTT/16: 12.8 ms at a 41 ms RTT). Dropped + at risk is what the latency
+// wizard judges by.
+//
+// Measured with bench/drops_vs_libsrt.sh (srt-live-transmit's pktRcvDrop
+// against dropped + at risk, same libsrt sender, same seeded relay, 45 s).
+// With a whole repair cycle (2P, about 51 ms) instead, srtscope counted
+// 302 where libsrt dropped 134 (30% loss, 4x) and 32 against 19 (30%,
+// 8x): late packets alone (148 and 18) already matched libsrt, so the
+// rule keeps the phase term only. On a quiet machine (load 0.5..4), with
+// P/2, libsrt against srtscope: 10% loss 4x 5/5, 8x 1/0, 12x 0/0; 20% 4x
+// 32/62 (28 never delivered, 19 late, 15 at risk), 8x 4/3, 12x 1/0; 30%
+// 4x 132/185 (140 late, 41 at risk), 8x 17/10, 12x 1/3. Late plus never
+// delivered alone tracks libsrt (5/5, 47/32, 144/132, 10/17): the band
+// below P/2 mostly adds at 4x; a narrower one (about 5 ms, the tap's
+// timing uncertainty) would bring 30% 4x within 40% but is not measured
+// as a whole table yet. Drop counts on a shared 2-core machine swing with
+// load (libsrt at 10% loss, 8x RTT: 21, 104 and 1 in three runs); compare
+// the two receivers in the same quiet window and re-run outliers.
 package session

@@ -47,6 +47,10 @@ type hub struct {
 	// handshake is the last completed caller handshake not yet followed
 	// by its connected event, which then carries its time.
 	handshake *Event
+	// rewrite, when set before the hub is used, maps the addresses in each
+	// event's words to the ones the operator knows (the arrival tap puts
+	// loopback addresses between gosrt and the network).
+	rewrite func(string) string
 }
 
 func newHub() *hub { return &hub{subs: map[*Subscription]struct{}{}} }
@@ -109,6 +113,9 @@ func (h *hub) publishSample(s Sample) {
 func (h *hub) publishEvent(e Event) {
 	if e.Time.IsZero() {
 		e.Time = time.Now()
+	}
+	if h.rewrite != nil {
+		e.Detail, e.Remote = h.rewrite(e.Detail), h.rewrite(e.Remote)
 	}
 	h.mu.Lock()
 	defer h.mu.Unlock()

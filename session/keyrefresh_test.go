@@ -49,10 +49,10 @@ type tapOptions struct {
 }
 
 func startKeyTap(t *testing.T, upstreamPort int) *keyTap {
-	return startTap(t, upstreamPort, tapOptions{})
+	return startKeyTapWith(t, upstreamPort, tapOptions{})
 }
 
-func startTap(t *testing.T, upstreamPort int, opts tapOptions) *keyTap {
+func startKeyTapWith(t *testing.T, upstreamPort int, opts tapOptions) *keyTap {
 	t.Helper()
 	in, err := net.ListenUDP("udp", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
 	if err != nil {

@@ -28,6 +28,12 @@ type ReceiverOptions struct {
 	Sink             Sink          // optional consumer of the TS bytes
 	SinkQueuePackets int           // bounded queue towards the sink, default 4096 packets
 	IdleAfter        time.Duration // idle event after this long without data, default 2 s
+	// ArrivalTap receives through the arrival tap (tap.go), which times
+	// every data packet before gosrt sees it: that gives the late, at-risk,
+	// recovery-margin and receive-buffer figures. Off by default until its
+	// CPU cost and its judgement after long outages are settled (without
+	// it those figures stay 0 and drops are the sequence gaps, as before).
+	ArrivalTap bool
 }
 
 // Summary is the outcome of a whole receiving session: the last counters,
@@ -38,6 +44,8 @@ type Summary struct {
 	Reconnects int     `json:"reconnects"`
 	Rejections int     `json:"rejections"`
 	Events     []Event `json:"events"`
+	// RecoveryMargins counts every recovered packet by its recovery margin.
+	RecoveryMargins *MarginHistogram `json:"recovery_margins,omitempty"`
 }
 
 // Receiver receives one SRT feed as caller or listener, derives trustworthy
@@ -59,6 +67,10 @@ type Receiver struct {
 	pktsUnrecovered  atomic.Uint64 // gaps in delivered sequence numbers
 	sinkSkippedBytes atomic.Uint64
 	rttMicros        atomic.Int64
+	pktsLate         atomic.Uint64 // delivered after their play time
+	pktsAtRisk       atomic.Uint64 // recovered with less margin than libsrt needs
+	lastDelivered    atomic.Uint64 // sequence number << 32 | timestamp of the last delivered packet
+	rttWin           rttWindow
 	latencyMs        atomic.Int64
 	lastDataNano     atomic.Int64
 
@@ -73,6 +85,10 @@ type Receiver struct {
 	connBase       ConnCounters // the cumulative counters when the current connection began
 
 	sinkQueue chan packet.Packet // delivered packets on their way to the sink
+
+	arrivals *arrivals    // nil without the tap
+	tap      *arrivalTap  // set by Run before any connection
+	margins  *marginStats // recovery margins of delivered retransmissions
 }
 
 // NewReceiver validates cfg and returns a receiver ready to Run.
@@ -92,6 +108,10 @@ func NewReceiver(cfg Config, opts ReceiverOptions) (*Receiver, error) {
 	r := &Receiver{cfg: cfg.withDefaults(), opts: opts, hub: newHub(), state: StateConnecting}
 	r.gate = newListenerGate(r.cfg, r.hub)
 	r.gate.silentPeer, r.gate.evict = r.silentPeer, r.evict
+	r.margins = newMarginStats()
+	if opts.ArrivalTap {
+		r.arrivals = newArrivals()
+	}
 	if opts.Sink != nil {
 		r.sinkQueue = make(chan packet.Packet, opts.SinkQueuePackets)
 	}
@@ -112,6 +132,28 @@ func (r *Receiver) Run(ctx context.Context) error {
 	if !r.started.CompareAndSwap(false, true) {
 		return errors.New("session: Receiver.Run called twice")
 	}
+	// The tap first: the goroutines below read what it sets.
+	linkCfg := r.cfg
+	if r.arrivals != nil {
+		tap, inner, err := startTap(r.cfg, r.arrivals)
+		switch {
+		case err == nil:
+			r.tap, linkCfg = tap, inner
+			r.hub.rewrite = tap.rewrite
+			defer tap.Close()
+			r.tuneReceiveBuffer(tap.public.LocalAddr(), tap.public.RemoteAddr())
+		case r.cfg.Mode == ModeListener:
+			ce := explainListenError(err, r.cfg)
+			r.fail(EventError, ce)
+			r.hub.close()
+			return ce
+		default:
+			// The peer's name does not resolve (yet): gosrt dials and
+			// says so in words; there are no arrival times this time.
+			r.arrivals = nil
+		}
+	}
+
 	ctx, cancel := context.WithCancel(ctx)
 	var wg sync.WaitGroup
 	defer func() {
@@ -133,7 +175,7 @@ func (r *Receiver) Run(ctx context.Context) error {
 		}()
 	}
 
-	err := runLink(ctx, &wg, r.cfg, r.gate, r)
+	err := runLink(ctx, &wg, linkCfg, r.gate, r)
 	if r.sinkQueue != nil {
 		// Connections are served on this goroutine, so nothing queues
 		// any more: feedSink accounts for what is left and returns.
@@ -147,16 +189,18 @@ func (r *Receiver) Snapshot() Sample {
 	r.mu.Lock()
 	state, peer, base := r.state, r.peer, r.connBase
 	r.mu.Unlock()
-	recovered, unrecovered := r.pktsRecovered.Load(), r.pktsUnrecovered.Load()
+	c := r.counters()
 	s := Sample{
 		Time:             time.Now(),
 		State:            state,
 		Peer:             peer,
-		PktsRecv:         r.pktsRecv.Load(),
-		PktsLost:         recovered + unrecovered,
-		PktsRetrans:      recovered,
-		PktsDropped:      unrecovered,
-		BytesRecv:        r.bytesRecv.Load(),
+		PktsRecv:         c.PktsRecv,
+		PktsLost:         c.PktsLost,
+		PktsRetrans:      c.PktsRetrans,
+		PktsDropped:      c.PktsDropped,
+		PktsLate:         c.PktsLate,
+		PktsAtRisk:       c.PktsAtRisk,
+		BytesRecv:        c.BytesRecv,
 		SinkSkippedBytes: r.sinkSkippedBytes.Load(),
 	}
 	if state == StateConnected {
@@ -172,6 +216,8 @@ func (r *Receiver) Snapshot() Sample {
 			PktsRetrans: s.PktsRetrans - base.PktsRetrans,
 			PktsDropped: s.PktsDropped - base.PktsDropped,
 			BytesRecv:   s.BytesRecv - base.BytesRecv,
+			PktsLate:    s.PktsLate - base.PktsLate,
+			PktsAtRisk:  s.PktsAtRisk - base.PktsAtRisk,
 		}
 	}
 	return s
@@ -179,9 +225,9 @@ func (r *Receiver) Snapshot() Sample {
 
 // counters are the cumulative receive counters now.
 func (r *Receiver) counters() ConnCounters {
-	recovered, unrecovered := r.pktsRecovered.Load(), r.pktsUnrecovered.Load()
+	recovered, unrecovered, late := r.pktsRecovered.Load(), r.pktsUnrecovered.Load(), r.pktsLate.Load()
 	return ConnCounters{PktsRecv: r.pktsRecv.Load(), PktsLost: recovered + unrecovered, PktsRetrans: recovered,
-		PktsDropped: unrecovered, BytesRecv: r.bytesRecv.Load()}
+		PktsDropped: unrecovered + late, BytesRecv: r.bytesRecv.Load(), PktsLate: late, PktsAtRisk: r.pktsAtRisk.Load()}
 }
 
 // Summary returns the session's outcome so far; call it after Run returns
@@ -195,13 +241,18 @@ func (r *Receiver) Summary() Summary {
 	}
 	reconnects := max(r.connects-1, 0)
 	r.mu.Unlock()
-	return Summary{
+	sum := Summary{
 		Sample:     s,
 		ConnectedS: connected.Seconds(),
 		Reconnects: reconnects,
 		Rejections: r.gate.rejections(),
 		Events:     r.hub.events(),
 	}
+	if r.arrivals != nil {
+		h := r.margins.histogram()
+		sum.RecoveryMargins = &h
+	}
+	return sum
 }
 
 // LastError is the most recent connection failure in words, or nil.
@@ -306,6 +357,9 @@ func (r *Receiver) serve(ctx context.Context, conn srt.Conn) {
 	}
 	r.current = conn
 	peer := conn.RemoteAddr().String()
+	if r.tap != nil {
+		peer = r.tap.peerOf(peer)
+	}
 	r.peer = peer
 	r.state = StateConnected
 	r.connectedSince = time.Now()
@@ -320,6 +374,7 @@ func (r *Receiver) serve(ctx context.Context, conn srt.Conn) {
 	conn.Stats(&stats)
 	r.latencyMs.Store(int64(stats.Instantaneous.MsRecvTsbPdDelay))
 	r.rttMicros.Store(int64(stats.Instantaneous.MsRTT * 1000))
+	r.rttWin.add(stats.Instantaneous.MsRTT)
 	lastStats := time.Now()
 	r.lastDataNano.Store(lastStats.UnixNano())
 	detail := fmt.Sprintf("connected to %s, latency %d ms", peer, stats.Instantaneous.MsRecvTsbPdDelay)
@@ -334,6 +389,8 @@ func (r *Receiver) serve(ctx context.Context, conn srt.Conn) {
 	const seqMask = packet.MAX_SEQUENCENUMBER
 	var expected uint32
 	haveSeq := false
+	timing := newTSBPDState() // as a libsrt receiver would time this connection
+	r.lastDelivered.Store(0)
 	for {
 		p, err := conn.ReadPacket()
 		if err != nil {
@@ -345,6 +402,9 @@ func (r *Receiver) serve(ctx context.Context, conn srt.Conn) {
 			if gap := (seq - expected) & seqMask; gap != 0 && gap < seqMask/2 {
 				r.pktsUnrecovered.Add(uint64(gap))
 			}
+		}
+		if r.arrivals != nil {
+			r.timeDelivery(h, seq, &timing)
 		}
 		expected, haveSeq = (seq+1)&seqMask, true
 		if h.RetransmittedPacketFlag {
@@ -361,11 +421,15 @@ func (r *Receiver) serve(ctx context.Context, conn srt.Conn) {
 		if now.Sub(lastStats) >= 250*time.Millisecond {
 			conn.Stats(&stats)
 			r.rttMicros.Store(int64(stats.Instantaneous.MsRTT * 1000))
+			r.rttWin.add(stats.Instantaneous.MsRTT)
 			r.latencyMs.Store(int64(stats.Instantaneous.MsRecvTsbPdDelay))
 			lastStats = now
 		}
 	}
 	_ = conn.Close() // gosrt's Close always returns nil
+	if r.arrivals != nil {
+		r.judge(&timing, 0, 0)
+	}
 
 	silentFor := time.Since(time.Unix(0, r.lastDataNano.Load()))
 	r.mu.Lock()
@@ -431,7 +495,7 @@ func (r *Receiver) feedSink(ctx context.Context) {
 func (r *Receiver) sample(ctx context.Context) {
 	ticker := time.NewTicker(r.opts.Interval)
 	defer ticker.Stop()
-	prevBytes, prevTime := r.bytesRecv.Load(), time.Now()
+	prevBytes, prevPkts, prevTime := r.bytesRecv.Load(), r.pktsRecv.Load(), time.Now()
 	idleReported := false
 	for {
 		select {
@@ -441,8 +505,10 @@ func (r *Receiver) sample(ctx context.Context) {
 			s := r.Snapshot()
 			if elapsed := now.Sub(prevTime).Seconds(); elapsed > 0 {
 				s.RecvMbps = float64(s.BytesRecv-prevBytes) * 8 / elapsed / 1e6
+				s.RecvPktsPerS = float64(s.PktsRecv-prevPkts) / elapsed
 			}
-			prevBytes, prevTime = s.BytesRecv, now
+			prevBytes, prevPkts, prevTime = s.BytesRecv, s.PktsRecv, now
+			r.detail(&s)
 			r.hub.publishSample(s)
 			silent := now.Sub(time.Unix(0, r.lastDataNano.Load()))
 			switch {

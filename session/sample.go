@@ -27,8 +27,34 @@ type Sample struct {
 	PktsRecv      uint64    `json:"pkts_recv"`      // data packets delivered (cumulative)
 	PktsLost      uint64    `json:"pkts_lost"`      // detected missing: recovered + unrecovered (pktRcvLoss)
 	PktsRetrans   uint64    `json:"pkts_retrans"`   // retransmitted packets received (pktRcvRetrans)
-	PktsDropped   uint64    `json:"pkts_dropped"`   // never delivered: unrecovered (pktRcvDrop)
+	PktsDropped   uint64    `json:"pkts_dropped"`   // never delivered in time: unrecovered, or late (pktRcvDrop)
 	BytesRecv     uint64    `json:"bytes_recv"`     // payload bytes delivered (cumulative)
+
+	// PktsLate counts, of PktsDropped, the packets gosrt delivered after
+	// their play time: a libsrt receiver would have skipped them.
+	PktsLate uint64 `json:"pkts_late"`
+	// PktsAtRisk counts recovered packets whose retransmission arrived with
+	// less time to spare than a libsrt receiver's slower recovery needs
+	// (see the package doc): delivered here, likely dropped by a libsrt
+	// decoder. PktsDropped + PktsAtRisk is what latency advice judges by.
+	PktsAtRisk uint64 `json:"pkts_at_risk"`
+	// RecoveryMarginMinMs and RecoveryMarginP5Ms are the smallest and the
+	// 5th percentile recovery margin over this sample's window: the time
+	// left before its play time when a retransmitted packet arrived.
+	// Absent when nothing was recovered in the window.
+	RecoveryMarginMinMs *float64 `json:"recovery_margin_min_ms,omitempty"`
+	RecoveryMarginP5Ms  *float64 `json:"recovery_margin_p5_ms,omitempty"`
+
+	// Receiver detail: the receive buffer (arrived but not yet delivered,
+	// libsrt's msRcvBuf and pktRcvBuf), the RTT spread over the window,
+	// the rate of arriving packets and the time since the last one.
+	RcvBufMs          float64 `json:"rcv_buf_ms"`
+	RcvBufPkts        int     `json:"rcv_buf_pkts"`
+	RTTMinMs          float64 `json:"rtt_min_ms"`
+	RTTMaxMs          float64 `json:"rtt_max_ms"`
+	RTTVarMs          float64 `json:"rtt_var_ms"`
+	RecvPktsPerS      float64 `json:"recv_pkts_per_s"`
+	SinceLastPacketMs float64 `json:"since_last_packet_ms"`
 
 	// SinkSkippedBytes counts received bytes the payload sink (the probe)
 	// could not take in time; reception itself never waits for the sink.
@@ -48,8 +74,10 @@ type ConnCounters struct {
 	PktsRecv    uint64    `json:"pkts_recv"`    // data packets delivered
 	PktsLost    uint64    `json:"pkts_lost"`    // detected missing: recovered + unrecovered
 	PktsRetrans uint64    `json:"pkts_retrans"` // retransmitted packets received
-	PktsDropped uint64    `json:"pkts_dropped"` // never delivered: unrecovered
+	PktsDropped uint64    `json:"pkts_dropped"` // never delivered in time: unrecovered or late
 	BytesRecv   uint64    `json:"bytes_recv"`   // payload bytes delivered
+	PktsLate    uint64    `json:"pkts_late"`    // of PktsDropped, delivered after their play time
+	PktsAtRisk  uint64    `json:"pkts_at_risk"` // recovered with less margin than libsrt needs
 }
 
 // EventKind names what happened to a session.

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/srtscope/srtscope/app"
@@ -154,7 +155,10 @@ type sampleWriter struct {
 	enc    *json.Encoder
 }
 
-var csvHeader = []string{"time", "state", "peer", "rtt_ms", "latency_ms", "rtt_multiplier", "recv_mbps", "pkts_recv", "pkts_lost", "pkts_retrans", "pkts_dropped", "bytes_recv"}
+var csvHeader = []string{"time", "state", "peer", "rtt_ms", "latency_ms", "rtt_multiplier", "recv_mbps", "pkts_recv", "pkts_lost", "pkts_retrans", "pkts_dropped", "bytes_recv",
+	// Receiver detail, after the original columns so that readers by position keep working.
+	"pkts_late", "pkts_at_risk", "recovery_margin_min_ms", "recovery_margin_p5_ms", "rcv_buf_ms", "rcv_buf_pkts",
+	"rtt_min_ms", "rtt_max_ms", "rtt_var_ms", "recv_pkts_per_s", "since_last_packet_ms"}
 
 func newSampleWriter(format string, std IO) *sampleWriter {
 	w := &sampleWriter{format: format, std: std}
@@ -178,15 +182,17 @@ func (w *sampleWriter) sample(s session.Sample) {
 		_ = w.enc.Encode(s)
 	case "csv":
 		w.csv.Write([]string{s.Time.Format(time.RFC3339Nano), string(s.State), s.Peer, ftoa(s.RTTMs), strconv.Itoa(s.LatencyMs),
-			ftoa(s.RTTMultiplier), ftoa(s.RecvMbps), utoa(s.PktsRecv), utoa(s.PktsLost), utoa(s.PktsRetrans), utoa(s.PktsDropped), utoa(s.BytesRecv)})
+			ftoa(s.RTTMultiplier), ftoa(s.RecvMbps), utoa(s.PktsRecv), utoa(s.PktsLost), utoa(s.PktsRetrans), utoa(s.PktsDropped), utoa(s.BytesRecv),
+			utoa(s.PktsLate), utoa(s.PktsAtRisk), optMs(s.RecoveryMarginMinMs), optMs(s.RecoveryMarginP5Ms), ftoa(round(s.RcvBufMs, 1)), strconv.Itoa(s.RcvBufPkts),
+			ftoa(round(s.RTTMinMs, 3)), ftoa(round(s.RTTMaxMs, 3)), ftoa(round(s.RTTVarMs, 3)), ftoa(round(s.RecvPktsPerS, 1)), ftoa(round(s.SinceLastPacketMs, 1))})
 		w.csv.Flush()
 	default:
 		peer := s.Peer
 		if peer == "" {
 			peer = "-"
 		}
-		fmt.Fprintf(w.std.Stdout, "%s %-12s %-21s rtt %6.1f ms  latency %4d ms (x%.1f)  %6.2f Mbit/s  recv %d lost %d retrans %d dropped %d\n",
-			s.Time.Format("15:04:05"), s.State, peer, s.RTTMs, s.LatencyMs, s.RTTMultiplier, s.RecvMbps, s.PktsRecv, s.PktsLost, s.PktsRetrans, s.PktsDropped)
+		fmt.Fprintf(w.std.Stdout, "%s %-12s %-21s rtt %6.1f ms  latency %4d ms (x%.1f)  %6.2f Mbit/s  recv %d lost %d retrans %d dropped %d at risk %d%s\n",
+			s.Time.Format("15:04:05"), s.State, peer, s.RTTMs, s.LatencyMs, s.RTTMultiplier, s.RecvMbps, s.PktsRecv, s.PktsLost, s.PktsRetrans, s.PktsDropped, s.PktsAtRisk, marginText(s))
 	}
 }
 
@@ -232,3 +238,24 @@ func round(v float64, digits int) float64 {
 
 func ftoa(v float64) string { return strconv.FormatFloat(v, 'f', -1, 64) }
 func utoa(v uint64) string  { return strconv.FormatUint(v, 10) }
+
+// optMs formats an optional figure in ms; "" when absent.
+func optMs(v *float64) string {
+	if v == nil {
+		return ""
+	}
+	return ftoa(round(*v, 1))
+}
+
+// marginText is the text line's receiver detail: the smallest recovery
+// margin of the interval and the receive buffer, when known.
+func marginText(s session.Sample) string {
+	var b strings.Builder
+	if s.RecoveryMarginMinMs != nil {
+		fmt.Fprintf(&b, " margin %.0f ms", *s.RecoveryMarginMinMs)
+	}
+	if s.RcvBufPkts > 0 {
+		fmt.Fprintf(&b, " buffer %.0f ms", s.RcvBufMs)
+	}
+	return b.String()
+}

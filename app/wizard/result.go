@@ -42,9 +42,13 @@ type StepResult struct {
 	NegotiatedLatencyMs int     `json:"negotiated_latency_ms,omitempty"` // when the peer asked for more
 	BurstLoss           bool    `json:"burst_loss,omitempty"`
 	Reconnects          int     `json:"reconnects,omitempty"`
-	Clean               bool    `json:"clean"` // measured and dropped nothing
-	Failed              bool    `json:"failed,omitempty"`
-	Error               string  `json:"error,omitempty"` // why it failed
+	// PktsAtRisk: recovered, but with less margin than a libsrt
+	// receiver's recovery needs; RecoveryMarginMinMs: the smallest margin.
+	PktsAtRisk          uint64   `json:"pkts_at_risk"`
+	RecoveryMarginMinMs *float64 `json:"recovery_margin_min_ms,omitempty"`
+	Clean               bool     `json:"clean"` // measured: nothing dropped, nothing at risk
+	Failed              bool     `json:"failed,omitempty"`
+	Error               string   `json:"error,omitempty"` // why it failed
 }
 
 // Recommendation is a latency with the one sentence that explains it.
@@ -72,8 +76,13 @@ func (r Result) WriteText(w io.Writer) error {
 			switch {
 			case s.Failed:
 				verdict = "FAILED: " + s.Error
+			case !s.Clean && s.PktsDropped == 0:
+				verdict = fmt.Sprintf("%d packets at risk for libsrt decoders", s.PktsAtRisk)
 			case !s.Clean:
 				verdict = "dropped packets"
+			}
+			if s.RecoveryMarginMinMs != nil && !s.Failed {
+				verdict += fmt.Sprintf(", margin %.0f ms", *s.RecoveryMarginMinMs)
 			}
 			if s.BurstLoss && !s.Failed {
 				verdict += ", burst loss"

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"slices"
 	"time"
 
@@ -123,6 +124,7 @@ func (l *SRTLink) Measure(ctx context.Context, latencyMs int, d time.Duration) (
 	}
 	var lostPer []uint64
 	var rtts []float64
+	minMargin := math.Inf(1)
 	prevLost := start.PktsLost
 	reconnects := 0
 	soak := time.NewTimer(d)
@@ -143,6 +145,9 @@ soaking:
 			}
 			if s.Time.Before(began) {
 				continue
+			}
+			if s.RecoveryMarginMinMs != nil {
+				minMargin = math.Min(minMargin, *s.RecoveryMarginMinMs)
 			}
 			lostPer = append(lostPer, s.PktsLost-prevLost)
 			prevLost = s.PktsLost
@@ -170,8 +175,12 @@ soaking:
 		PktsLost:    end.PktsLost - start.PktsLost,
 		PktsRetrans: end.PktsRetrans - start.PktsRetrans,
 		PktsDropped: end.PktsDropped - start.PktsDropped,
+		PktsAtRisk:  end.PktsAtRisk - start.PktsAtRisk,
 		BurstLoss:   burstSeen(lostPer),
 		Reconnects:  reconnects,
+	}
+	if !math.IsInf(minMargin, 1) {
+		m.MinMarginMs, m.HasMargin = minMargin, true
 	}
 	// Recovered: lost packets that were delivered after all.
 	m.PktsRecovered = m.PktsLost - min(m.PktsDropped, m.PktsLost)

@@ -216,7 +216,10 @@ type Measurement struct {
 	PktsLost      uint64        // detected missing: recovered + unrecovered
 	PktsRecovered uint64        // lost, then recovered in time
 	PktsRetrans   uint64        // retransmitted packets received
-	PktsDropped   uint64        // never delivered: unrecovered
+	PktsDropped   uint64        // never delivered in time: unrecovered, or later than libsrt would play it
+	PktsAtRisk    uint64        // recovered with less margin than a libsrt receiver's recovery needs
+	MinMarginMs   float64       // smallest recovery margin seen, when HasMargin
+	HasMargin     bool          // something was recovered, so MinMarginMs means something
 	RecvMbps      float64       // received payload rate, Mbit/s (10^6)
 	BurstLoss     bool          // a burst of loss (an outage) was seen
 	Reconnects    int           // connection drops during the soak
@@ -516,7 +519,7 @@ func recommend(plan []PlannedStep, results []StepResult, burst bool, rtt float64
 		if r.Clean && first < 0 {
 			first = i
 		}
-		if fewest < 0 || r.PktsDropped < results[fewest].PktsDropped {
+		if fewest < 0 || r.PktsDropped+r.PktsAtRisk < results[fewest].PktsDropped+results[fewest].PktsAtRisk {
 			fewest = i
 		}
 	}
@@ -528,8 +531,8 @@ func recommend(plan []PlannedStep, results []StepResult, burst bool, rtt float64
 		f := results[fewest]
 		return Recommendation{
 			Multiplier: top.Multiplier, LatencyMs: top.LatencyMs, Tested: !results[len(results)-1].Failed,
-			Reason: fmt.Sprintf("No step was free of dropped packets (fewest: %d at %dx RTT), so the highest step, %dx RTT (%d ms), is recommended; more latency alone will not make this path clean: check the network.",
-				f.PktsDropped, f.Multiplier, top.Multiplier, top.LatencyMs),
+			Reason: fmt.Sprintf("No step was free of dropped packets (fewest: %d at %dx RTT), counting those at risk for libsrt decoders, so the highest step, %dx RTT (%d ms), is recommended; more latency alone will not make this path clean: check the network.",
+				f.PktsDropped+f.PktsAtRisk, f.Multiplier, top.Multiplier, top.LatencyMs),
 		}, nil
 	}
 	base := plan[first]
@@ -632,6 +635,7 @@ func stepResult(s PlannedStep, meas Measurement) StepResult {
 		PktsLost:      meas.PktsLost,
 		PktsRetrans:   meas.PktsRetrans,
 		PktsDropped:   meas.PktsDropped,
+		PktsAtRisk:    meas.PktsAtRisk,
 		RTTMs:         round2(meas.RTTMs),
 		PktsRecv:      meas.PktsRecv,
 		PktsRecovered: meas.PktsRecovered,
@@ -642,6 +646,12 @@ func stepResult(s PlannedStep, meas Measurement) StepResult {
 	if meas.LatencyMs != 0 && meas.LatencyMs != s.LatencyMs {
 		r.NegotiatedLatencyMs = meas.LatencyMs
 	}
-	r.Clean = meas.PktsDropped == 0
+	if meas.HasMargin {
+		m := round2(meas.MinMarginMs)
+		r.RecoveryMarginMinMs = &m
+	}
+	// Clean for a libsrt decoder too: nothing dropped, nothing recovered
+	// so narrowly that libsrt's slower recovery would have lost it.
+	r.Clean = meas.PktsDropped == 0 && meas.PktsAtRisk == 0
 	return r
 }

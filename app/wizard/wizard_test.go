@@ -27,6 +27,14 @@ func dropped(rtt float64, n uint64) Measurement {
 
 func burst(m Measurement) Measurement { m.BurstLoss = true; return m }
 
+// atRisk is a soak that dropped nothing but recovered n packets with less
+// margin than a libsrt receiver needs (smallest margin 3 ms).
+func atRisk(rtt float64, n uint64) Measurement {
+	m := clean(rtt)
+	m.PktsAtRisk, m.MinMarginMs, m.HasMargin = n, 3, true
+	return m
+}
+
 // negotiated is m as measured at the latency the session negotiated.
 func negotiated(m Measurement, ms int) Measurement { m.LatencyMs = ms; return m }
 
@@ -102,6 +110,11 @@ func TestMachine(t *testing.T) {
 		},
 		{
 			name: "drops at 4x, clean at 8x", s: script{baseline: baseline40, steps: map[int]outcome{4: {m: dropped(40, 90)}}},
+			wantPhase: PhaseDone, wantMult: 8, wantMs: 320, wantTested: true, wantSteps: 5,
+			wantReason: "8x RTT (320 ms) is the smallest step",
+		},
+		{
+			name: "at risk at 4x counts as not clean: libsrt decoders would drop", s: script{baseline: baseline40, steps: map[int]outcome{4: {m: atRisk(40, 5)}}},
 			wantPhase: PhaseDone, wantMult: 8, wantMs: 320, wantTested: true, wantSteps: 5,
 			wantReason: "8x RTT (320 ms) is the smallest step",
 		},

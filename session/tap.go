@@ -1,0 +1,394 @@
+package session
+
+import (
+	"errors"
+	"net"
+	"net/netip"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// arrivalRing is how many recent data packets the tap remembers, indexed
+// by sequence number: 65536 packets are 14 s at 50 Mbit/s, more than any
+// receive latency srtscope allows at that rate holds in its buffer.
+const arrivalRing = 1 << 16
+
+// arrival is what the tap saw of one data packet: when its original and
+// its first retransmission arrived. Both count: gosrt may discard a copy
+// (one that came before it accepted the connection) and deliver a later
+// one, and the delivered packet's retransmitted flag says which.
+type arrival struct {
+	orig   int64  // monoNow of the original's arrival, 0 = not seen
+	rexmit int64  // monoNow of the first retransmission's arrival, 0 = not seen
+	seq    uint32 // SRT sequence number
+	ts     uint32 // the sender's timestamp, µs
+}
+
+// latest is when the last of the copies seen arrived.
+func (e *arrival) latest() int64 { return max(e.orig, e.rexmit) }
+
+// arrivals records the arrival of each data packet before gosrt sees it.
+// The tap writes, the receiver's read loop and sampler read; a mutex
+// keeps it simple (one uncontended lock per packet).
+type arrivals struct {
+	mu       sync.Mutex
+	ring     []arrival
+	lastNano atomic.Int64 // arrival of the newest data packet
+	seen     atomic.Bool  // the tap has carried at least one data packet
+}
+
+func newArrivals() *arrivals { return &arrivals{ring: make([]arrival, arrivalRing)} }
+
+// record notes a data packet arriving at now (ns); later copies of an
+// original or of a retransmission already seen change nothing.
+func (a *arrivals) record(seq, ts uint32, retrans bool, now int64) {
+	a.mu.Lock()
+	e := &a.ring[seq&(arrivalRing-1)]
+	if e.seq != seq || e.latest() == 0 {
+		*e = arrival{seq: seq, ts: ts}
+	}
+	if retrans {
+		if e.rexmit == 0 {
+			e.rexmit = now
+		}
+	} else if e.orig == 0 {
+		e.orig = now
+	}
+	a.mu.Unlock()
+	a.lastNano.Store(now)
+	if !a.seen.Load() {
+		a.seen.Store(true)
+	}
+}
+
+// lookup returns the recorded arrival of seq.
+func (a *arrivals) lookup(seq uint32) (arrival, bool) {
+	a.mu.Lock()
+	e := a.ring[seq&(arrivalRing-1)]
+	a.mu.Unlock()
+	return e, e.latest() != 0 && e.seq == seq
+}
+
+// buffered counts the packets that arrived after seq last (the last one
+// delivered) within the last maxAge, and the span of their sender
+// timestamps from last's timestamp: libsrt's pktRcvBuf and msRcvBuf, as
+// arrived minus delivered.
+func (a *arrivals) buffered(last, lastTS uint32, now int64, maxAge time.Duration) (pkts int, span time.Duration) {
+	oldest := now - int64(maxAge)
+	var maxSpan uint32
+	a.mu.Lock()
+	for i := range a.ring {
+		e := &a.ring[i]
+		if e.latest() < oldest {
+			continue
+		}
+		if d := (e.seq - last) & seqMask31; d == 0 || d >= arrivalRing {
+			continue
+		}
+		pkts++
+		if s := e.ts - lastTS; s < 1<<31 && s > maxSpan {
+			maxSpan = s
+		}
+	}
+	a.mu.Unlock()
+	return pkts, time.Duration(maxSpan) * time.Microsecond
+}
+
+const seqMask31 = 1<<31 - 1
+
+// monoEpoch anchors monoNow: arrival and delivery times are compared on
+// the monotonic clock, which wall-clock steps do not move.
+var monoEpoch = time.Now()
+
+// monoNow is the monotonic time since monoEpoch, in ns.
+func monoNow() int64 { return int64(time.Since(monoEpoch)) }
+
+// parseData reads the SRT header of a datagram: whether it is a data
+// packet, and its sequence number, retransmitted flag and timestamp.
+func parseData(b []byte) (seq, ts uint32, retrans, ok bool) {
+	if len(b) < 16 || b[0]&0x80 != 0 {
+		return 0, 0, false, false
+	}
+	seq = uint32(b[0])<<24 | uint32(b[1])<<16 | uint32(b[2])<<8 | uint32(b[3])
+	ts = uint32(b[8])<<24 | uint32(b[9])<<16 | uint32(b[10])<<8 | uint32(b[11])
+	return seq & seqMask31, ts, b[4]&0x04 != 0, true
+}
+
+// Tap limits: how many peers a listener's tap forwards for at once, and
+// after how long without a datagram a peer's upstream socket may go.
+const (
+	tapMaxPeers = 256
+	tapPeerIdle = 10 * time.Second
+)
+
+// arrivalTap is an in-process UDP forwarder in front of gosrt's socket.
+// gosrt v0.11.0 opens its own UDP socket and gives no arrival times; the
+// tap owns the public socket instead, notes each data packet's arrival
+// (sequence, retransmitted flag, time) and passes every datagram on
+// unchanged, over loopback, in both directions.
+//
+// Listener: the tap binds the public port and forwards to gosrt listening
+// on a loopback port, through one upstream socket per remote peer, so
+// gosrt still tells peers apart; gosrt sees a peer as its upstream
+// socket's address, which peerOf maps back. Caller: gosrt dials the tap's
+// loopback socket and the tap forwards to the real peer.
+type arrivalTap struct {
+	rec    *arrivals
+	public *net.UDPConn // listener: the public port; caller: the socket to the peer
+	front  *net.UDPConn // caller: the loopback socket gosrt dials
+	inner  netip.AddrPort
+	mode   Mode
+	peer   string // caller: the real peer's address, as configured
+
+	mu    sync.Mutex
+	peers map[netip.AddrPort]*tapUpstream // listener: by remote address
+	names map[string]string               // gosrt-side address -> public address
+	wg    sync.WaitGroup
+
+	gosrtAddr atomic.Pointer[netip.AddrPort] // caller: gosrt's socket
+}
+
+// tapUpstream is a listener tap's socket towards gosrt for one peer.
+type tapUpstream struct {
+	conn     *net.UDPConn
+	peer     netip.AddrPort
+	lastNano atomic.Int64
+}
+
+// startTap opens the tap for cfg and returns it with the configuration
+// gosrt must use instead (the loopback side). A listener's error is what
+// listening on the public port gave (port in use, ...).
+func startTap(cfg Config, rec *arrivals) (*arrivalTap, Config, error) {
+	t := &arrivalTap{rec: rec, mode: cfg.Mode, peers: map[netip.AddrPort]*tapUpstream{}, names: map[string]string{}}
+	inner := cfg
+	inner.Host = "127.0.0.1"
+	if cfg.Mode == ModeListener {
+		pub, err := net.ListenUDP("udp", udpAddrOf(cfg))
+		if err != nil {
+			return nil, cfg, err
+		}
+		port, err := freeLoopbackPort()
+		if err != nil {
+			_ = pub.Close()
+			return nil, cfg, err
+		}
+		inner.Port = port
+		t.public = pub
+		t.inner = netip.AddrPortFrom(netip.AddrFrom4([4]byte{127, 0, 0, 1}), uint16(port))
+		t.names[inner.Address()] = pub.LocalAddr().String()
+		t.wg.Add(1)
+		go t.listenerLoop()
+		return t, inner, nil
+	}
+	raddr, err := net.ResolveUDPAddr("udp", cfg.Address())
+	if err != nil {
+		return nil, cfg, err
+	}
+	out, err := net.DialUDP("udp", nil, raddr)
+	if err != nil {
+		return nil, cfg, err
+	}
+	front, err := net.ListenUDP("udp", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
+	if err != nil {
+		_ = out.Close()
+		return nil, cfg, err
+	}
+	t.public, t.front, t.peer = out, front, cfg.Address()
+	inner.Port = front.LocalAddr().(*net.UDPAddr).Port
+	t.names[inner.Address()] = cfg.Address()
+	t.wg.Add(2)
+	go t.callerOut()
+	go t.callerIn()
+	return t, inner, nil
+}
+
+func udpAddrOf(cfg Config) *net.UDPAddr {
+	a := &net.UDPAddr{Port: cfg.Port}
+	if cfg.Host != "" {
+		if ip := net.ParseIP(cfg.Host); ip != nil {
+			a.IP = ip
+		} else if r, err := net.ResolveUDPAddr("udp", cfg.Address()); err == nil {
+			a = r
+		}
+	}
+	return a
+}
+
+func freeLoopbackPort() (int, error) {
+	c, err := net.ListenUDP("udp", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
+	if err != nil {
+		return 0, err
+	}
+	defer func() { _ = c.Close() }()
+	return c.LocalAddr().(*net.UDPAddr).Port, nil
+}
+
+// Close stops forwarding and waits for the tap's goroutines.
+func (t *arrivalTap) Close() {
+	_ = t.public.Close() // unblocks the forwarding reads
+	if t.front != nil {
+		_ = t.front.Close()
+	}
+	t.mu.Lock()
+	for _, u := range t.peers {
+		_ = u.conn.Close()
+	}
+	t.mu.Unlock()
+	t.wg.Wait()
+}
+
+// peerOf maps an address as gosrt sees it to the peer's real address.
+func (t *arrivalTap) peerOf(addr string) string {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if p, ok := t.names[addr]; ok {
+		return p
+	}
+	return addr
+}
+
+// rewrite replaces gosrt-side addresses in s with the public ones.
+func (t *arrivalTap) rewrite(s string) string {
+	if s == "" || !strings.Contains(s, "127.0.0.1:") {
+		return s
+	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	for from, to := range t.names {
+		s = strings.ReplaceAll(s, from, to)
+	}
+	return s
+}
+
+func (t *arrivalTap) note(b []byte, now int64) {
+	if seq, ts, retrans, ok := parseData(b); ok {
+		t.rec.record(seq, ts, retrans, now)
+	}
+}
+
+// listenerLoop reads the public port and forwards each datagram to gosrt
+// through its sender's upstream socket.
+func (t *arrivalTap) listenerLoop() {
+	defer t.wg.Done()
+	buf := make([]byte, 1600)
+	var last *tapUpstream
+	for {
+		n, from, err := t.public.ReadFromUDPAddrPort(buf)
+		if err != nil {
+			if errors.Is(err, net.ErrClosed) {
+				return
+			}
+			continue
+		}
+		now := monoNow()
+		t.note(buf[:n], now)
+		u := last
+		if u == nil || u.peer != from {
+			if u = t.upstream(from, now); u == nil {
+				continue
+			}
+			last = u
+		}
+		u.lastNano.Store(now)
+		_, _ = u.conn.Write(buf[:n])
+	}
+}
+
+// upstream returns the socket towards gosrt for peer, opening one when
+// there is room (evicting the longest idle peer past tapPeerIdle).
+func (t *arrivalTap) upstream(peer netip.AddrPort, now int64) *tapUpstream {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if u, ok := t.peers[peer]; ok {
+		return u
+	}
+	if len(t.peers) >= tapMaxPeers {
+		var idlest *tapUpstream
+		for _, u := range t.peers {
+			if idlest == nil || u.lastNano.Load() < idlest.lastNano.Load() {
+				idlest = u
+			}
+		}
+		if now-idlest.lastNano.Load() < int64(tapPeerIdle) {
+			return nil // full of live peers: this datagram is dropped
+		}
+		t.dropLocked(idlest)
+	}
+	c, err := net.DialUDP("udp", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)}, net.UDPAddrFromAddrPort(t.inner))
+	if err != nil {
+		return nil
+	}
+	_ = c.SetReadBuffer(udpReceiveBuffer)
+	u := &tapUpstream{conn: c, peer: peer}
+	u.lastNano.Store(now)
+	t.peers[peer] = u
+	t.names[c.LocalAddr().String()] = peer.String()
+	t.wg.Add(1)
+	go t.upstreamLoop(u)
+	return u
+}
+
+func (t *arrivalTap) dropLocked(u *tapUpstream) {
+	delete(t.peers, u.peer)
+	delete(t.names, u.conn.LocalAddr().String())
+	_ = u.conn.Close()
+}
+
+// upstreamLoop carries gosrt's datagrams for one peer back to it.
+func (t *arrivalTap) upstreamLoop(u *tapUpstream) {
+	defer t.wg.Done()
+	buf := make([]byte, 1600)
+	for {
+		n, err := u.conn.Read(buf)
+		if err != nil {
+			if errors.Is(err, net.ErrClosed) {
+				return
+			}
+			continue
+		}
+		_, _ = t.public.WriteToUDPAddrPort(buf[:n], u.peer)
+	}
+}
+
+// callerOut carries gosrt's datagrams to the peer.
+func (t *arrivalTap) callerOut() {
+	defer t.wg.Done()
+	buf := make([]byte, 1600)
+	var last netip.AddrPort
+	for {
+		n, from, err := t.front.ReadFromUDPAddrPort(buf)
+		if err != nil {
+			if errors.Is(err, net.ErrClosed) {
+				return
+			}
+			continue
+		}
+		if from != last { // a new dial opens a new gosrt socket
+			last = from
+			t.gosrtAddr.Store(&from)
+		}
+		_, _ = t.public.Write(buf[:n])
+	}
+}
+
+// callerIn carries the peer's datagrams to gosrt, noting data arrivals.
+func (t *arrivalTap) callerIn() {
+	defer t.wg.Done()
+	buf := make([]byte, 1600)
+	for {
+		n, err := t.public.Read(buf)
+		if err != nil {
+			if errors.Is(err, net.ErrClosed) {
+				return
+			}
+			continue
+		}
+		now := monoNow()
+		t.note(buf[:n], now)
+		if to := t.gosrtAddr.Load(); to != nil {
+			_, _ = t.front.WriteToUDPAddrPort(buf[:n], *to)
+		}
+	}
+}

@@ -1,0 +1,182 @@
+package session
+
+import (
+	"math"
+	"sync"
+	"time"
+
+	"github.com/datarhei/gosrt/packet"
+)
+
+// tsbpdState is the read loop's timing state for one connection.
+type tsbpdState struct {
+	base    int64 // TSBPD base on the tap's clock (see libsrtPlay); math.MaxInt64 = none yet
+	pending deliveredPkt
+}
+
+// deliveredPkt is a delivered packet whose verdict waits for the next one:
+// libsrt skips a missing packet only when a later one is due to play.
+type deliveredPkt struct {
+	ok      bool
+	p       int64 // PktTsbpdTime, ns (unwrapped timestamp + constant)
+	at      int64 // arrival of the delivered copy
+	retrans bool
+}
+
+func newTSBPDState() tsbpdState { return tsbpdState{base: math.MaxInt64} }
+
+// timeDelivery takes a delivered packet's arrival (from the tap) and
+// judges the packet before it (see judge).
+func (r *Receiver) timeDelivery(h *packet.PacketHeader, seq uint32, st *tsbpdState) {
+	r.lastDelivered.Store(uint64(seq)<<32 | uint64(h.Timestamp) | 1<<63)
+	p := int64(h.PktTsbpdTime) * 1000
+	a, ok := r.arrivals.lookup(seq)
+	if ok && a.orig != 0 && a.orig-p < st.base {
+		st.base = a.orig - p
+	}
+	at := a.orig
+	if h.RetransmittedPacketFlag {
+		at = a.rexmit
+	}
+	if !ok || at == 0 {
+		r.judge(st, 0, 0)
+		return
+	}
+	r.judge(st, p, at)
+	{
+		st.pending = deliveredPkt{ok: true, p: p, at: at, retrans: h.RetransmittedPacketFlag}
+	}
+}
+
+// judge compares the pending packet's arrival with the time a libsrt
+// receiver would have skipped it had it still been missing: libsrt drops
+// a missing packet (TLPKTDROP) once the next packet present is due to
+// play, so at the later of the next packet's play time and its arrival
+// (nextP, nextAt; 0 = unknown, then its own play time counts). A packet
+// later than that counts as dropped and late; a late packet with nothing
+// after it yet (a stalled sender's burst) is only played late by libsrt.
+// A retransmission's margin (own play time - arrival) goes to the margin
+// statistics and, when smaller than libsrt's recovery needs, to the
+// at-risk count.
+func (r *Receiver) judge(st *tsbpdState, nextP, nextAt int64) {
+	d := st.pending
+	st.pending = deliveredPkt{}
+	if !d.ok || st.base == math.MaxInt64 {
+		return
+	}
+	latency := time.Duration(r.latencyMs.Load()) * time.Millisecond
+	margin := time.Duration(d.p+st.base-d.at) + latency
+	skipAt := margin
+	if nextP > d.p && nextP-d.p < int64(time.Second) {
+		deadline := max(nextP+st.base+int64(latency), nextAt)
+		skipAt = time.Duration(deadline - d.at)
+	}
+	if skipAt < 0 {
+		r.pktsLate.Add(1)
+	}
+	if !d.retrans {
+		return
+	}
+	r.margins.add(margin)
+	rtt := time.Duration(r.rttMicros.Load()) * time.Microsecond
+	if skipAt >= 0 && skipAt < libsrtRecoveryNeeds(rtt, latency) {
+		r.pktsAtRisk.Add(1)
+	}
+}
+
+// libsrtPlay: the play time a libsrt receiver gives a packet is its TSBPD
+// base + timestamp + latency (+ drift), the base being the peer's
+// conclusion handshake's arrival minus its timestamp: the transit time
+// of a packet sent without delay. gosrt v0.11.0 plays at another time:
+// it adds its time base to the play time and to its clock alike, where it
+// cancels, so its play time is the handshake's arrival + timestamp +
+// latency, seconds late when the peer's socket was old at the handshake
+// (measured: 1.6 s behind a libsrt caller through 5% loss). Its drift
+// stays 0. So srtscope does not use gosrt's play time, only its unwrapped
+// timestamp (PktTsbpdTime, which gosrt keeps monotonic across the 32-bit
+// wrap, minus constants): the base is the shortest transit of any
+// original packet delivered so far (arrival - PktTsbpdTime, as seen by
+// the tap), which a handshake through the same path also takes, and a
+// packet plays at base + PktTsbpdTime + latency. Over a connection the
+// estimate only falls, towards the path's true transit.
+
+// libsrtRecoveryNeeds is the recovery margin below which a packet that
+// gosrt recovered may have been dropped by a libsrt receiver on the same
+// path: half a periodic NAK interval (see "At risk" in the package doc
+// for where it comes from and what was measured).
+func libsrtRecoveryNeeds(rtt, _ time.Duration) time.Duration {
+	return libsrtNAKPeriod(rtt) / 2
+}
+
+// libsrtNAKPeriod is libsrt's periodic NAK report interval, (RTT +
+// 4*RTTVar) / 2 but at least 20 ms. gosrt's statistics give no RTTVar;
+// a steady path's is a few ms, taken here as RTT/16 (its smoothed
+// deviation on the 40 ms test path is 2..3 ms).
+func libsrtNAKPeriod(rtt time.Duration) time.Duration {
+	return max((rtt+rtt/4)/2, 20*time.Millisecond)
+}
+
+// detail fills the receiver detail of a sample about to be published.
+func (r *Receiver) detail(s *Sample) {
+	if minRTT, maxRTT, dev, ok := r.rttWin.take(); ok {
+		s.RTTMinMs, s.RTTMaxMs, s.RTTVarMs = minRTT, maxRTT, dev
+	}
+	if minM, p5, ok := r.margins.takeWindow(); ok {
+		a, b := float64(minM)/1e6, float64(p5)/1e6
+		s.RecoveryMarginMinMs, s.RecoveryMarginP5Ms = &a, &b
+	}
+	last := r.lastDataNano.Load()
+	if s.State != StateConnected {
+		return
+	}
+	if r.arrivals == nil {
+		s.SinceLastPacketMs = float64(time.Now().UnixNano()-last) / 1e6
+		return
+	}
+	now := monoNow()
+	if at := r.arrivals.lastNano.Load(); at != 0 {
+		s.SinceLastPacketMs = float64(now-at) / 1e6
+	}
+	if ld := r.lastDelivered.Load(); ld != 0 {
+		keep := time.Duration(s.LatencyMs)*time.Millisecond + 2*time.Second
+		pkts, span := r.arrivals.buffered(uint32(ld>>32)&seqMask31, uint32(ld), now, keep)
+		s.RcvBufPkts, s.RcvBufMs = pkts, float64(span)/1e6
+	}
+}
+
+// rttWindow collects the RTT readings of one sample window.
+type rttWindow struct {
+	mu       sync.Mutex
+	readings []float64
+}
+
+func (w *rttWindow) add(ms float64) {
+	if ms <= 0 {
+		return
+	}
+	w.mu.Lock()
+	w.readings = append(w.readings, ms)
+	w.mu.Unlock()
+}
+
+// take returns the window's smallest and largest RTT reading and their
+// mean absolute deviation, and starts a new window.
+func (w *rttWindow) take() (minMs, maxMs, devMs float64, ok bool) {
+	w.mu.Lock()
+	rs := w.readings
+	w.readings = nil
+	w.mu.Unlock()
+	if len(rs) == 0 {
+		return 0, 0, 0, false
+	}
+	minMs, maxMs = math.Inf(1), math.Inf(-1)
+	var sum float64
+	for _, v := range rs {
+		minMs, maxMs, sum = math.Min(minMs, v), math.Max(maxMs, v), sum+v
+	}
+	mean := sum / float64(len(rs))
+	for _, v := range rs {
+		devMs += math.Abs(v - mean)
+	}
+	return minMs, maxMs, devMs / float64(len(rs)), true
+}
