@@ -47,6 +47,7 @@ func runWatch(ctx context.Context, args []string, std IO) int {
 	fs := newFlagSet("watch", watchUsage, std)
 	duration := relayDurationFlag(fs, "duration", "stop after `D`, e.g. 20s (default: until interrupted)")
 	format := fs.String("format", "text", "output: text, json (one object per line) or csv")
+	tap := fs.Bool("arrival-tap", false, "time every packet's arrival (late, at-risk, recovery margin and receive-buffer figures; experimental, costs CPU)")
 	inspect := fs.Bool("inspect", false, "also inspect the stream (programs, PIDs, codecs, TR 101 290, black/freeze/silence) and print the report after the summary")
 	pos, code, ok := parseFlags(fs, args, std)
 	if !ok {
@@ -74,7 +75,7 @@ func runWatch(ctx context.Context, args []string, std IO) int {
 		fmt.Fprintf(std.Stderr, "srtscope watch: note: %s\n", n)
 	}
 
-	opts := session.ReceiverOptions{}
+	opts := session.ReceiverOptions{ArrivalTap: *tap}
 	var ins *app.LiveInspection
 	if *inspect {
 		ins = newLiveInspection(ctx, false)
