@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/srtscope/srtscope/probe/ts"
 )
 
 func readFixture(t testing.TB, name string) []byte {
@@ -230,7 +232,7 @@ func TestPMTVersionChange(t *testing.T) {
 				s[j] = 0x03
 			}
 		}
-		c := crc32MPEG(s[:n-4])
+		c := ts.CRC32(s[:n-4])
 		s[n-4], s[n-3], s[n-2], s[n-1] = byte(c>>24), byte(c>>16), byte(c>>8), byte(c)
 		return p
 	})

@@ -76,7 +76,7 @@ func psiStream(section []byte, fix bool, pes []byte) []byte {
 }
 
 func appendCRC(b []byte) []byte {
-	c := crc32MPEG(b)
+	c := ts.CRC32(b)
 	return append(b, byte(c>>24), byte(c>>16), byte(c>>8), byte(c))
 }
 

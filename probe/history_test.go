@@ -37,7 +37,7 @@ func TestHistory(t *testing.T) {
 			s := p[ts.HeaderSize+1:] // one-packet PMT after pointer_field 0
 			s[5] = s[5]&^0x3e | 1<<1 // version_number 1
 			l := 3 + (int(s[1]&0x0f)<<8 | int(s[2]))
-			c := crc32MPEG(s[:l-4])
+			c := ts.CRC32(s[:l-4])
 			s[l-4], s[l-3], s[l-2], s[l-1] = byte(c>>24), byte(c>>16), byte(c>>8), byte(c)
 		}
 		out = append(out, p...)

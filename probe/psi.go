@@ -134,7 +134,7 @@ func (a *Analyzer) section(st *pidState, s []byte) {
 	}
 	n := len(s)
 	crc := uint32(s[n-4])<<24 | uint32(s[n-3])<<16 | uint32(s[n-2])<<8 | uint32(s[n-1])
-	if crc32MPEG(s[:n-4]) != crc {
+	if ts.CRC32(s[:n-4]) != crc {
 		a.tr(chkCRC)
 		return
 	}
@@ -446,28 +446,4 @@ func (a *Analyzer) note(s string) {
 	if len(a.notes) < 50 {
 		a.notes = append(a.notes, s)
 	}
-}
-
-var crcTable = func() (t [256]uint32) {
-	for i := range t {
-		c := uint32(i) << 24
-		for range 8 {
-			if c&0x80000000 != 0 {
-				c = c<<1 ^ 0x04c11db7
-			} else {
-				c <<= 1
-			}
-		}
-		t[i] = c
-	}
-	return
-}()
-
-// crc32MPEG is the CRC-32/MPEG-2 of PSI sections (ISO/IEC 13818-1 Annex A).
-func crc32MPEG(b []byte) uint32 {
-	c := uint32(0xffffffff)
-	for _, x := range b {
-		c = c<<8 ^ crcTable[byte(c>>24)^x]
-	}
-	return c
 }

@@ -9,7 +9,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/srtscope/srtscope/probe/scte35"
 	"github.com/srtscope/srtscope/probe/ts"
 )
 
@@ -73,7 +72,7 @@ func psiPacket(pid uint16, sec []byte) [ts.PacketSize]byte {
 	sec[2] = 0xB0 | byte(n>>8)
 	sec[3] = byte(n)
 	copy(p[ts.HeaderSize:], sec)
-	crc := scte35.CRC32(sec[1:])
+	crc := ts.CRC32(sec[1:])
 	binary.BigEndian.PutUint32(p[ts.HeaderSize+len(sec):], crc)
 	return p
 }

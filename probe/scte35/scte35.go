@@ -8,12 +8,14 @@
 // and from the descriptor loop the segmentation_descriptor's event id and
 // type. Other commands and descriptors are skipped by their lengths. A
 // section it cannot read returns an *Error naming the field. The package is
-// a leaf: it imports only the standard library.
+// a leaf but for probe/ts, the TS packet layer, whose section CRC it shares.
 package scte35
 
 import (
 	"errors"
 	"fmt"
+
+	"github.com/srtscope/srtscope/probe/ts"
 )
 
 // Section limits and identifiers.
@@ -195,7 +197,7 @@ func Parse(b []byte) (*Section, error) {
 		return nil, &Error{Field: "section_length", Got: int64(n - 3), Want: fmt.Sprintf("%d (the bytes given)", len(b)-3)}
 	}
 	crc := be32(b[n-4:])
-	if c := CRC32(b[:n-4]); c != crc {
+	if c := ts.CRC32(b[:n-4]); c != crc {
 		return nil, &Error{Field: "CRC_32", Got: int64(crc), Want: fmt.Sprintf("%d (computed)", c)}
 	}
 	s := &Section{CRC: crc}
@@ -485,32 +487,6 @@ func (r *reader) u32(field string) (uint32, error) {
 
 func be32(b []byte) uint32 {
 	return uint32(b[0])<<24 | uint32(b[1])<<16 | uint32(b[2])<<8 | uint32(b[3])
-}
-
-var crcTable = func() (t [256]uint32) {
-	for i := range t {
-		c := uint32(i) << 24
-		for range 8 {
-			if c&0x80000000 != 0 {
-				c = c<<1 ^ 0x04c11db7
-			} else {
-				c <<= 1
-			}
-		}
-		t[i] = c
-	}
-	return
-}()
-
-// CRC32 is the CRC-32/MPEG-2 of PSI sections (ISO/IEC 13818-1 Annex A):
-// polynomial 0x04C11DB7, initial value 0xFFFFFFFF, not reflected. The CRC of
-// a whole section including its CRC_32 is 0.
-func CRC32(b []byte) uint32 {
-	c := uint32(0xffffffff)
-	for _, x := range b {
-		c = c<<8 ^ crcTable[byte(c>>24)^x]
-	}
-	return c
 }
 
 // segmentationTypes names the segmentation_type_id values of ANSI/SCTE 35

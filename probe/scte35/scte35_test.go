@@ -5,6 +5,8 @@ import (
 	"errors"
 	"reflect"
 	"testing"
+
+	"github.com/srtscope/srtscope/probe/ts"
 )
 
 // The two sample cues of ANSI/SCTE 35 (2019) section 14, as base64, and
@@ -33,7 +35,7 @@ func section(adj int64, cmdType byte, cmd, desc []byte) []byte {
 	b = append(b, cmd...)
 	b = append(b, byte(len(desc)>>8), byte(len(desc)))
 	b = append(b, desc...)
-	c := CRC32(b)
+	c := ts.CRC32(b)
 	return append(b, byte(c>>24), byte(c>>16), byte(c>>8), byte(c))
 }
 
@@ -121,7 +123,7 @@ func TestParseErrors(t *testing.T) {
 		return b
 	}
 	recrc := func(b []byte) []byte {
-		c := CRC32(b[:len(b)-4])
+		c := ts.CRC32(b[:len(b)-4])
 		b[len(b)-4], b[len(b)-3], b[len(b)-2], b[len(b)-1] = byte(c>>24), byte(c>>16), byte(c>>8), byte(c)
 		return b
 	}
@@ -163,10 +165,10 @@ func TestParseErrors(t *testing.T) {
 
 func TestCRC32(t *testing.T) {
 	// CRC-32/MPEG-2 check value.
-	if got := CRC32([]byte("123456789")); got != 0x0376e6e7 {
-		t.Fatalf("CRC32(123456789) = %#x, want 0x0376e6e7", got)
+	if got := ts.CRC32([]byte("123456789")); got != 0x0376e6e7 {
+		t.Fatalf("ts.CRC32(123456789) = %#x, want 0x0376e6e7", got)
 	}
-	if got := CRC32(b64(t, sampleInsert)); got != 0 {
+	if got := ts.CRC32(b64(t, sampleInsert)); got != 0 {
 		t.Fatalf("CRC over a whole section = %#x, want 0", got)
 	}
 }
