@@ -11,7 +11,7 @@ import (
 
 // packagePrefixes are the prefixes srtscope's packages put on their errors
 // for logs; the window does not show them.
-var packagePrefixes = []string{"app: ", "preset: ", "record: ", "report: ", "session: ", "wizard: ", "probe: ", "media: "}
+var packagePrefixes = []string{"app: ", "preset: ", "record: ", "report: ", "session: ", "wizard: ", "probe: ", "media: ", "remote: ", "workspace: ", "linetest: "}
 
 // errorText is the one place the window turns an error into words. Typed
 // errors are worded from their fields; any other error shows its own text

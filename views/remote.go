@@ -98,7 +98,7 @@ func (f *connectForm) check() string {
 		return "URL: enter the service's address, e.g. http://venue-a.example:8080"
 	}
 	if _, err := remote.ParseURL(u); err != nil {
-		return "URL: " + strings.TrimPrefix(errorText(err), "remote: ")
+		return "URL: " + errorText(err)
 	}
 	if strings.ContainsAny(strings.TrimSpace(f.token.Text), " \t") {
 		return "Token: it may not contain spaces (paste the one line of the service's token file)"
@@ -133,7 +133,7 @@ func showConnect(w fyne.Window, connect func(url, token string) error, connected
 					defer f.settled()
 				}
 				if err != nil {
-					f.problem.SetText(strings.TrimPrefix(errorText(err), "remote: "))
+					f.problem.SetText(errorText(err))
 					return
 				}
 				d.Hide()
