@@ -53,17 +53,16 @@ func TestCallerHandshakeSurvivesLoss(t *testing.T) {
 	// (forward, reverse; X = dropped):
 	//   seed 1: XX .X X. ..  the induction lost, then its answer, then more
 	//   seed 8: .. X.        the first conclusion lost on its way
-	//   seed 7: .. .X        the listener's answer to the first conclusion lost
+	// (A lost answer to the conclusion, seed 7, is left to
+	// TestListenerAnswersRepeatedHandshake, which drops exactly that
+	// packet: through random loss the retries shift the pattern, and seed 7
+	// connected on attempt 2 now and then on a quiet machine.)
 	cases := []struct {
 		seed  int64
 		peers []string
 	}{
 		{1, []string{"srtscope", "srt-live-transmit"}},
 		{8, []string{"srtscope", "srt-live-transmit"}},
-		// srt-live-transmit serves the half-open first connection until
-		// its idle timeout (5 s), whatever the caller does from a new
-		// socket: only srtscope's listener is held to attempt 1 here.
-		{7, []string{"srtscope"}},
 	}
 	for _, c := range cases {
 		for _, peer := range c.peers {
