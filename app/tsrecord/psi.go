@@ -27,11 +27,11 @@ var videoStreamTypes = map[uint8]bool{
 // the latest PAT and of each PMT it lists, to start every segment with
 // them, and knows the video PIDs, to split where a decoder can start.
 type psiTracker struct {
-	pat     []byte              // the latest PAT section's packets
-	patSec  []byte              // the PAT section last parsed
-	pmts    []pmtCache          // one per PMT PID of the latest PAT, in its order
-	video   map[uint16]bool     // elementary PIDs of video streams
-	vbyPM   map[uint16][]uint16 // video PIDs per PMT PID
+	pat    []byte              // the latest PAT section's packets
+	patSec []byte              // the PAT section last parsed
+	pmts   []pmtCache          // one per PMT PID of the latest PAT, in its order
+	video  map[uint16]bool     // elementary PIDs of video streams
+	vbyPM  map[uint16][]uint16 // video PIDs per PMT PID
 }
 
 type pmtCache struct {

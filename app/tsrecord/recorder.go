@@ -52,10 +52,10 @@ type Stats struct {
 	// failed, or were still queued when it failed.
 	UnrecordedBytes int64 `json:"unrecorded_bytes"`
 
-	Current         *Segment  `json:"current,omitempty"`    // the live segment, if one is open
-	Segments        []Segment `json:"recordings"`           // finished segments, oldest first
+	Current         *Segment  `json:"current,omitempty"`          // the live segment, if one is open
+	Segments        []Segment `json:"recordings"`                 // finished segments, oldest first
 	SegmentsOmitted int       `json:"segments_omitted,omitempty"` // finished ones no longer listed
-	Recovered       []Segment `json:"recovered,omitempty"`  // left by a killed run, finished at start
+	Recovered       []Segment `json:"recovered,omitempty"`        // left by a killed run, finished at start
 }
 
 // Recorder records a feed's MPEG-TS into segment files. Write takes the
