@@ -68,8 +68,9 @@ type Recorder struct {
 	ran    atomic.Bool
 
 	mu      sync.Mutex
-	pending []byte // queued by Write, taken by Run
-	ended   bool   // Run has returned: Write only counts
+	pending  []byte // queued by Write, taken by Run
+	accepted int64  // bytes Write queued, ever
+	ended    bool   // Run has returned: Write only counts
 	st      Stats
 
 	spare []byte // Run's: the buffer the next take hands to Write
@@ -109,6 +110,7 @@ func (r *Recorder) Write(p []byte) (int, error) {
 		r.st.SkippedBytes += int64(len(p))
 	default:
 		r.pending = append(r.pending, p...)
+		r.accepted += int64(len(p))
 		if len(r.pending) >= r.wakeAt {
 			select {
 			case r.wake <- struct{}{}:
@@ -217,7 +219,9 @@ func (r *Recorder) end(err error) error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.ended = true
-	r.st.UnrecordedBytes += int64(len(r.pending))
+	// What was queued and is neither in a file nor discarded: still
+	// queued, or in the batch that failed.
+	r.st.UnrecordedBytes += r.accepted - r.w.input - r.w.discarded
 	r.pending = nil
 	r.spare = nil
 	if err != nil {

@@ -58,8 +58,8 @@ func TestSplitsBySizeAtRandomAccess(t *testing.T) {
 			if st.State != StateStopped || st.Current != nil || len(st.Segments) != 2 || len(files) != 2 {
 				t.Fatalf("stats %+v, files %q; want stopped with 2 finished segments", st, files)
 			}
-			if st.DiscardedBytes != int64(tt.junk) || st.SkippedBytes != 0 {
-				t.Errorf("discarded %d skipped %d, want %d and 0", st.DiscardedBytes, st.SkippedBytes, tt.junk)
+			if st.DiscardedBytes != int64(tt.junk) || st.SkippedBytes != 0 || st.UnrecordedBytes != 0 {
+				t.Errorf("discarded %d skipped %d unrecorded %d, want %d, 0 and 0", st.DiscardedBytes, st.SkippedBytes, st.UnrecordedBytes, tt.junk)
 			}
 			var joined []byte
 			var total int64

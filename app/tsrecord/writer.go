@@ -28,7 +28,9 @@ type writer struct {
 	psi   psiTracker
 	start []byte // scratch: a new segment's PAT and PMT
 
-	written   int64
+	written   int64 // bytes in segment files
+	input     int64 // of those, the stream's (not PAT/PMT copies)
+	lastCopy  bool  // the last write was PAT/PMT copies
 	discarded int64
 }
 
@@ -61,7 +63,7 @@ func (w *writer) packets(b []byte, now time.Time) (int, error) {
 	run, i := 0, 0 // b[run:i] are packets still to write
 	for i+ts.PacketSize <= len(b) {
 		if b[i] != ts.SyncByte {
-			if err := w.write(b[run:i], now); err != nil {
+			if err := w.write(b[run:i], now, false); err != nil {
 				return i, err
 			}
 			j := bytes.IndexByte(b[i+1:], ts.SyncByte)
@@ -76,7 +78,7 @@ func (w *writer) packets(b []byte, now time.Time) (int, error) {
 		}
 		p := b[i : i+ts.PacketSize]
 		if w.splitBefore(p, now) {
-			if err := w.write(b[run:i], now); err != nil {
+			if err := w.write(b[run:i], now, false); err != nil {
 				return i, err
 			}
 			if err := w.next(p, now); err != nil {
@@ -88,7 +90,7 @@ func (w *writer) packets(b []byte, now time.Time) (int, error) {
 		w.segLen += ts.PacketSize
 		i += ts.PacketSize
 	}
-	if err := w.write(b[run:i], now); err != nil {
+	if err := w.write(b[run:i], now, false); err != nil {
 		return i, err
 	}
 	if tail := b[i:]; len(tail) > 0 && tail[0] != ts.SyncByte {
@@ -148,17 +150,22 @@ func (w *writer) next(p []byte, now time.Time) error {
 	w.r.emit(SegmentOpened{Time: now, Path: w.seg.Path})
 	w.start = w.psi.appendPrefix(w.start[:0], p)
 	w.segLen = int64(len(w.start))
-	return w.write(w.start, now)
+	return w.write(w.start, now, true)
 }
 
-// write appends b to the live segment.
-func (w *writer) write(b []byte, now time.Time) error {
+// write appends b to the live segment; copies says b holds PAT/PMT
+// copies rather than the stream's own packets.
+func (w *writer) write(b []byte, now time.Time, copies bool) error {
 	if len(b) == 0 {
 		return nil
 	}
 	n, err := w.f.Write(b)
 	w.seg.Bytes += int64(n)
 	w.written += int64(n)
+	if !copies {
+		w.input += int64(n)
+	}
+	w.lastCopy = copies
 	w.seg.End = now
 	if err != nil {
 		return w.fail(now, fmt.Errorf("tsrecord: %w", err))
@@ -218,6 +225,9 @@ func (w *writer) fail(now time.Time, err error) error {
 			if terr := w.f.Truncate(w.seg.Bytes - cut); terr == nil {
 				w.seg.Bytes -= cut
 				w.written -= cut
+				if !w.lastCopy {
+					w.input -= cut
+				}
 			}
 		}
 		_ = w.f.Close() // the error that matters is err
