@@ -67,11 +67,11 @@ type Recorder struct {
 	wake   chan struct{}
 	ran    atomic.Bool
 
-	mu      sync.Mutex
+	mu       sync.Mutex
 	pending  []byte // queued by Write, taken by Run
 	accepted int64  // bytes Write queued, ever
 	ended    bool   // Run has returned: Write only counts
-	st      Stats
+	st       Stats
 
 	spare []byte // Run's: the buffer the next take hands to Write
 	w     writer // Run's
