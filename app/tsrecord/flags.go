@@ -68,7 +68,7 @@ func parseSize(s string) (b Bound, ok bool, err error) {
 		if whole == "" || !digits(whole) || dot && (frac == "" || len(frac) > 3 || !digits(frac)) {
 			return Bound{}, true, errForm
 		}
-		if len(whole) > 13 { // more than 1 TB in any unit
+		if len(strings.TrimLeft(whole, "0")) > 13 { // more than 1 TB in any unit
 			return Bound{}, true, errRange
 		}
 		w, err := strconv.ParseInt(whole, 10, 64)
