@@ -75,6 +75,8 @@ type Recorder struct {
 
 	spare []byte // Run's: the buffer the next take hands to Write
 	w     writer // Run's
+
+	afterStep func() // benchmarks wait on it; nil otherwise
 }
 
 // New checks opts (see Options for what is allowed; an error is an
@@ -194,6 +196,9 @@ func (r *Recorder) step(now time.Time) error {
 		err = r.w.syncIfDue(now)
 	}
 	r.publish()
+	if r.afterStep != nil {
+		r.afterStep()
+	}
 	return err
 }
 
