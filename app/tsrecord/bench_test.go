@@ -43,7 +43,7 @@ func BenchmarkWriteRun(b *testing.B) {
 					off = (off + payload) % len(src)
 				}
 				want += int64(perOp * payload)
-				r.wake <- struct{}{} // write it out now, not at the next tick
+				r.wake <- struct{}{}                // write it out now, not at the next tick
 				for r.Stats().BytesWritten < want { // PAT/PMT copies make it a few packets early
 					<-stepped
 				}
