@@ -58,7 +58,7 @@ func TestDiskFullStopsRecording(t *testing.T) {
 		t.Errorf("error %q, event %+v", err, ev)
 	}
 	st := r.Stats()
-	if st.State != StateFailed || st.Err != err || st.Cause != err.Error() || st.Current != nil || len(st.Segments) != 1 {
+	if st.State != StateFailed || !errors.Is(st.Err, dfe) || st.Cause != err.Error() || st.Current != nil || len(st.Segments) != 1 {
 		t.Fatalf("stats %+v, want failed with the error and one finished segment", st)
 	}
 	seg := st.Segments[0]

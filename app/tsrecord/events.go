@@ -11,29 +11,29 @@ import (
 // Events are told, in order, to Options.OnEvent on Run's goroutine.
 type Event interface{ event() }
 
-// SegmentOpened: a new segment is being written to Path's live name
-// (Path + LiveSuffix).
+// SegmentOpened says a new segment is being written, under Path's live
+// name (Path + LiveSuffix).
 type SegmentOpened struct {
 	Time time.Time
 	Path string // the name it gets when finished
 }
 
-// SegmentClosed: a segment was finished and has its final name.
+// SegmentClosed says a segment was finished and has its final name.
 type SegmentClosed struct {
 	Time    time.Time
 	Segment Segment
 }
 
-// SegmentRecovered: Run found a live segment of this feed left by a run
-// that was killed, and gave it its finished name with all its whole TS
-// packets.
+// SegmentRecovered says Run found a live segment of this feed left by a
+// run that was killed, and gave it its finished name with all its whole
+// TS packets.
 type SegmentRecovered struct {
 	Time    time.Time
 	Segment Segment
 	From    string // the live name it had
 }
 
-// RecoveryFailed: a live segment left by a killed run could not be
+// RecoveryFailed says a live segment left by a killed run could not be
 // renamed; it is left as it was and the recording goes on.
 type RecoveryFailed struct {
 	Time time.Time
@@ -41,7 +41,7 @@ type RecoveryFailed struct {
 	Err  error
 }
 
-// DiskFull: the disk filled up, so the recording stopped. Path is the
+// DiskFull says the disk filled up, so the recording stopped. Path is the
 // segment being written, which keeps what fitted (whole packets);
 // BytesWritten counts the whole recording.
 type DiskFull struct {
@@ -51,8 +51,8 @@ type DiskFull struct {
 	Err          *DiskFullError
 }
 
-// Failed: writing failed for another reason than a full disk, so the
-// recording stopped.
+// Failed says writing failed for another reason than a full disk, so
+// the recording stopped.
 type Failed struct {
 	Time time.Time
 	Err  error

@@ -173,13 +173,13 @@ func TestKilledProcessLeavesPlayableSegment(t *testing.T) {
 // 1316-byte payloads like SRT's, into dir, and prints "fed N" after each
 // payload handed to Write, until it is killed (or 20 s have passed).
 func killChild(dir string) {
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-	defer cancel()
 	r, err := New(Options{Dir: dir, Feed: "killed"})
 	if err != nil {
 		fmt.Println("error", err)
 		os.Exit(1)
 	}
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
 	go func() { _ = r.Run(ctx) }()
 	rate := float64(len(assets.DemoTS)) / demoSeconds
 	const payload = 1316

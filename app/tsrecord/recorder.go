@@ -3,6 +3,7 @@ package tsrecord
 import (
 	"context"
 	"fmt"
+	"io"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -78,6 +79,8 @@ type Recorder struct {
 
 	afterStep func() // benchmarks wait on it; nil otherwise
 }
+
+var _ io.Writer = (*Recorder)(nil) // a feed's outputs take the TS through Write
 
 // New checks opts (see Options for what is allowed; an error is an
 // *OptionError naming the field), creates the directory if needed and
@@ -156,7 +159,9 @@ func (r *Recorder) Run(ctx context.Context) error {
 	}
 	key := r.opts.Dir + "\x00" + r.opts.Feed
 	if _, busy := active.LoadOrStore(key, r); busy {
-		return r.end(fmt.Errorf("%w: %s in %s", ErrInUse, r.opts.Feed, r.opts.Dir))
+		err := fmt.Errorf("%w: %s in %s", ErrInUse, r.opts.Feed, r.opts.Dir)
+		r.emit(Failed{Time: time.Now(), Err: err})
+		return r.end(err)
 	}
 	defer active.Delete(key)
 

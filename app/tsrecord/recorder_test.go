@@ -287,7 +287,8 @@ func TestRunOnce(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	other, err := New(Options{Dir: dir, Feed: "cam1"})
+	otherEvs := make(events, 4)
+	other, err := New(Options{Dir: dir, Feed: "cam1", OnEvent: otherEvs.on})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -302,6 +303,10 @@ func TestRunOnce(t *testing.T) {
 	}
 	if st := other.Stats(); st.State != StateFailed || st.Cause != err.Error() {
 		t.Errorf("its stats %+v", st)
+	}
+	ev := otherEvs.wait(t, time.Second, "an event", func(Event) bool { return true })
+	if f, ok := ev.(Failed); !ok || !errors.Is(f.Err, ErrInUse) {
+		t.Errorf("its event %+v, want Failed with ErrInUse", ev)
 	}
 	if err := stop(); err != nil {
 		t.Fatal(err)

@@ -112,8 +112,9 @@ func (w *writer) splitBefore(p []byte, now time.Time) bool {
 		return true
 	}
 	if w.dueSince.IsZero() {
-		if !(w.o.Segment > 0 && now.Sub(w.seg.Start) >= w.o.Segment ||
-			w.o.SegmentBytes > 0 && w.segLen >= w.o.SegmentBytes) {
+		byTime := w.o.Segment > 0 && now.Sub(w.seg.Start) >= w.o.Segment
+		bySize := w.o.SegmentBytes > 0 && w.segLen >= w.o.SegmentBytes
+		if !byTime && !bySize {
 			return false
 		}
 		w.dueSince = now
