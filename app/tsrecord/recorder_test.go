@@ -128,7 +128,7 @@ func TestSplitsBySizeAtRandomAccess(t *testing.T) {
 func TestSplitsByDuration(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		dir := t.TempDir()
-		r, err := New(Options{Dir: dir, Feed: "cam1", Segment: 10 * time.Second})
+		r, err := New(Options{Dir: dir, Feed: "cam1", Segment: 10 * time.Second, SyncEvery: 3 * time.Second})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -310,5 +310,40 @@ func TestRunOnce(t *testing.T) {
 	}
 	if err := stop(); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestFailsWhenDirGoes: when the directory is removed under a recording,
+// finishing the segment fails: Run returns the error (not a disk full),
+// OnEvent hears Failed, the state is failed with the cause in words, and
+// Write still takes bytes.
+func TestFailsWhenDirGoes(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "rec")
+	evs := make(events, 16)
+	r, err := New(Options{Dir: dir, Feed: "cam1", SegmentBytes: MinSegmentBytes, OnEvent: evs.on})
+	if err != nil {
+		t.Fatal(err)
+	}
+	stop := start(t, r)
+	var g tsGen
+	_, _ = r.Write(g.gop(1000))
+	evs.wait(t, 10*time.Second, "SegmentOpened", func(e Event) bool { _, ok := e.(SegmentOpened); return ok })
+	if err := os.RemoveAll(dir); err != nil {
+		t.Fatal(err)
+	}
+	for range 8 { // past 1 MB: the segment is finished
+		_, _ = r.Write(g.gop(1000))
+	}
+	ev := evs.wait(t, 10*time.Second, "Failed", func(e Event) bool { _, ok := e.(Failed); return ok }).(Failed)
+	err = stop()
+	var dfe *DiskFullError
+	if err == nil || !errors.Is(err, ev.Err) || errors.As(err, &dfe) || !strings.Contains(err.Error(), "tsrecord: finishing a segment") {
+		t.Errorf("Run returned %v, event %v; want the same error about finishing the segment, not a full disk", err, ev.Err)
+	}
+	if st := r.Stats(); st.State != StateFailed || st.Cause != err.Error() {
+		t.Errorf("stats %+v", st)
+	}
+	if n, err := r.Write(g.gop(7)); n != 7*188 || err != nil {
+		t.Errorf("Write after the failure = %d, %v", n, err)
 	}
 }
