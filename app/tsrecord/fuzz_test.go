@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -119,6 +120,35 @@ func FuzzRecord(f *testing.F) {
 		}
 		if total != r.w.written {
 			t.Fatalf("files hold %d bytes, written %d", total, r.w.written)
+		}
+	})
+}
+
+// FuzzPSI feeds any packets (the sync byte forced, so every one is looked
+// at) to the PAT/PMT tracking that decides where segments split and what
+// they start with: it never panics, and a segment's start is whole
+// packets, each with the sync byte, no more than the sections it keeps.
+func FuzzPSI(f *testing.F) {
+	var g tsGen
+	f.Add(slices.Concat(g.pat(), g.pmt(), g.pes(videoPID, true), g.pes(audioPID, true)))
+	f.Add(assets.DemoTS[:32*188])
+	f.Fuzz(func(t *testing.T, data []byte) {
+		var tr psiTracker
+		var start []byte
+		for off := 0; off+ts.PacketSize <= len(data); off += ts.PacketSize {
+			p := slices.Clone(data[off : off+ts.PacketSize])
+			p[0] = ts.SyncByte
+			_ = tr.randomAccess(p)
+			start = tr.appendPrefix(start[:0], p)
+			tr.observe(p)
+			if len(start)%ts.PacketSize != 0 || len(start) > (1+len(tr.pmts))*maxPSIPackets*ts.PacketSize {
+				t.Fatalf("a segment would start with %d bytes of PSI (%d PMTs)", len(start), len(tr.pmts))
+			}
+			for i := 0; i < len(start); i += ts.PacketSize {
+				if start[i] != ts.SyncByte {
+					t.Fatalf("PSI copy without the sync byte at %d", i)
+				}
+			}
 		}
 	})
 }

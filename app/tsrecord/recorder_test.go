@@ -3,6 +3,7 @@ package tsrecord
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"os"
 	"path/filepath"
@@ -345,5 +346,23 @@ func TestFailsWhenDirGoes(t *testing.T) {
 	}
 	if n, err := r.Write(g.gop(7)); n != 7*188 || err != nil {
 		t.Errorf("Write after the failure = %d, %v", n, err)
+	}
+}
+
+// TestStatsJSON pins the field names the CLI summary and the API print.
+func TestStatsJSON(t *testing.T) {
+	t0 := time.Date(2026, 12, 7, 7, 30, 0, 0, time.UTC)
+	seg := Segment{Path: "/rec/cam1_2026-12-07T07-30-00Z.ts", Bytes: 1880, Start: t0, End: t0.Add(10 * time.Minute)}
+	st := Stats{State: StateFailed, Cause: "tsrecord: disk full: recording stopped: x (1880 bytes written)", Err: errors.New("x"),
+		Dir: "/rec", Feed: "cam1", BytesWritten: 1880, Segments: []Segment{seg}}
+	b, err := json.Marshal(st)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := `{"state":"failed","cause":"tsrecord: disk full: recording stopped: x (1880 bytes written)","dir":"/rec","feed":"cam1",` +
+		`"bytes_written":1880,"skipped_bytes":0,"discarded_bytes":0,"unrecorded_bytes":0,` +
+		`"recordings":[{"path":"/rec/cam1_2026-12-07T07-30-00Z.ts","bytes":1880,"start":"2026-12-07T07:30:00Z","end":"2026-12-07T07:40:00Z"}]}`
+	if string(b) != want {
+		t.Errorf("Stats as JSON:\n%s\nwant\n%s", b, want)
 	}
 }
