@@ -3,6 +3,8 @@ package tsrecord
 import (
 	"bytes"
 	"fmt"
+	"os"
+	"path/filepath"
 	"testing"
 
 	"github.com/srtscope/srtscope/assets"
@@ -63,6 +65,37 @@ func BenchmarkWriteRun(b *testing.B) {
 			if st.SkippedBytes != 0 {
 				b.Errorf("skipped %d bytes", st.SkippedBytes)
 			}
+		})
+	}
+}
+
+// BenchmarkPlainWrite is the yardstick for BenchmarkWriteRun, in the same
+// run: the same payloads written straight to one file with one write(2)
+// each, as a recorder on the feed's own goroutine would (it blocks the
+// feed whenever the disk does, and neither splits nor looks at packets).
+func BenchmarkPlainWrite(b *testing.B) {
+	const payload = 1316
+	src := bytes.Repeat(assets.DemoTS, payload/188)
+	for _, mbps := range []int{8, 50} {
+		b.Run(fmt.Sprintf("%dMbps", mbps), func(b *testing.B) {
+			perOp := mbps * 1_000_000 / 8 / payload
+			f, err := os.Create(filepath.Join(b.TempDir(), "plain.ts"))
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer func() { _ = f.Close() }()
+			b.SetBytes(int64(perOp * payload))
+			b.ReportAllocs()
+			off := 0
+			for b.Loop() {
+				for range perOp {
+					if _, err := f.Write(src[off : off+payload]); err != nil {
+						b.Fatal(err)
+					}
+					off = (off + payload) % len(src)
+				}
+			}
+			b.ReportMetric(float64(b.N)*1e9/float64(b.Elapsed().Nanoseconds()), "x-realtime")
 		})
 	}
 }
