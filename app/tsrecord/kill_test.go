@@ -21,6 +21,10 @@ import (
 // demoSeconds is the length of assets.DemoTS, a constant-rate clip.
 const demoSeconds = 10.24
 
+// killAt is how many seconds of media the child is fed before it is
+// killed: between two of its flushes (every 250 ms), not just after one.
+const killAt = 4.13
+
 // envKillChild makes the test binary the child of
 // TestKilledProcessLeavesPlayableSegment: it records into the directory
 // the variable names.
@@ -71,9 +75,10 @@ func needFFprobe(t testing.TB) {
 
 // TestKilledProcessLeavesPlayableSegment runs a Recorder in a child
 // process fed with the demo clip at its real-time pace, kills it with
-// SIGKILL after 4 s of media, and checks that the live segment it left
-// plays for what was fed less at most 1 s (ffprobe's duration and decoded
-// frames), then that the next Run recovers it with all its data.
+// SIGKILL after killAt (4.13 s) of media, and checks that the live
+// segment it left plays for what was fed less at most 1 s (ffprobe's
+// duration and decoded frames), then that the next Run recovers it with
+// all its data.
 func TestKilledProcessLeavesPlayableSegment(t *testing.T) {
 	if dir := os.Getenv(envKillChild); dir != "" {
 		killChild(dir)
@@ -110,7 +115,7 @@ func TestKilledProcessLeavesPlayableSegment(t *testing.T) {
 			continue
 		}
 		fed, _ = strconv.Atoi(n)
-		if !killed && float64(fed) >= 4*rate {
+		if !killed && float64(fed) >= killAt*rate {
 			if err := cmd.Process.Kill(); err != nil { // SIGKILL
 				t.Fatal(err)
 			}
@@ -118,7 +123,7 @@ func TestKilledProcessLeavesPlayableSegment(t *testing.T) {
 		}
 	}
 	wait()
-	if float64(fed) < 4*rate {
+	if float64(fed) < killAt*rate {
 		t.Fatalf("the child fed only %d bytes", fed)
 	}
 
