@@ -2,11 +2,14 @@ package app
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"path/filepath"
 	"strings"
 	"time"
 
 	"github.com/srtscope/srtscope/app/record"
+	"github.com/srtscope/srtscope/app/tsrecord"
 )
 
 // Recording retention defaults: what a fresh install keeps.
@@ -54,19 +57,54 @@ type PruneResult struct {
 	Deleted     []record.Summary // the sessions removed, oldest first
 	BytesBefore int64
 	BytesAfter  int64
+	// DeletedSegments are the TS recording segments removed, oldest
+	// first in each of the Pruner's SegmentDirs.
+	DeletedSegments []tsrecord.Segment
+	// SegmentBytesBefore and SegmentBytesAfter are what the segments in
+	// SegmentDirs use, live ones included.
+	SegmentBytesBefore int64
+	SegmentBytesAfter  int64
 }
+
+// maxNamed bounds the segments a PruneResult names in words.
+const maxNamed = 5
 
 // String says in words what was pruned, for the log and the settings dialog.
 func (r PruneResult) String() string {
-	if len(r.Deleted) == 0 {
-		return fmt.Sprintf("retention (%s): nothing to delete, recordings use %.1f MB", DescribeRetention(r.Retention), mb(r.BytesAfter))
+	var done []string
+	if len(r.Deleted) > 0 {
+		names := make([]string, 0, len(r.Deleted))
+		for _, s := range r.Deleted {
+			names = append(names, fmt.Sprintf("#%d %q of %s", s.ID, s.Name, s.Started.Local().Format("2006-01-02 15:04")))
+		}
+		done = append(done, fmt.Sprintf("deleted %d session(s): %s", len(r.Deleted), strings.Join(names, ", ")))
 	}
-	names := make([]string, 0, len(r.Deleted))
-	for _, s := range r.Deleted {
-		names = append(names, fmt.Sprintf("#%d %q of %s", s.ID, s.Name, s.Started.Local().Format("2006-01-02 15:04")))
+	if n := len(r.DeletedSegments); n > 0 {
+		var freed int64
+		names := make([]string, 0, min(n, maxNamed))
+		for i, s := range r.DeletedSegments {
+			freed += s.Bytes
+			if i < maxNamed {
+				names = append(names, filepath.Base(s.Path))
+			}
+		}
+		if n > maxNamed {
+			names = append(names, fmt.Sprintf("and %d more", n-maxNamed))
+		}
+		done = append(done, fmt.Sprintf("deleted %d TS segment(s) (%.1f MB): %s", n, mb(freed), strings.Join(names, ", ")))
 	}
-	return fmt.Sprintf("retention (%s): deleted %d session(s): %s; recordings now use %.1f MB (was %.1f MB)",
-		DescribeRetention(r.Retention), len(r.Deleted), strings.Join(names, ", "), mb(r.BytesAfter), mb(r.BytesBefore))
+	segments := ""
+	if r.SegmentBytesBefore > 0 {
+		segments = fmt.Sprintf(", TS segments use %.1f MB", mb(r.SegmentBytesAfter))
+		if len(r.DeletedSegments) > 0 {
+			segments = fmt.Sprintf(", TS segments now use %.1f MB (was %.1f MB)", mb(r.SegmentBytesAfter), mb(r.SegmentBytesBefore))
+		}
+	}
+	if len(done) == 0 {
+		return fmt.Sprintf("retention (%s): nothing to delete, recordings use %.1f MB%s", DescribeRetention(r.Retention), mb(r.BytesAfter), segments)
+	}
+	return fmt.Sprintf("retention (%s): %s; recordings now use %.1f MB (was %.1f MB)%s",
+		DescribeRetention(r.Retention), strings.Join(done, "; "), mb(r.BytesAfter), mb(r.BytesBefore), segments)
 }
 
 func mb(b int64) float64 { return float64(b) / (1 << 20) }
@@ -74,6 +112,13 @@ func mb(b int64) float64 { return float64(b) / (1 << 20) }
 // Pruner applies the recording retention: once at start-up and then every
 // Every while the app runs. It reads Retention before each pass, so a
 // changed setting applies at the next pass.
+//
+// The same retention applies to the TS recordings in SegmentDirs (see
+// tsrecord.Prune): finished segments that started longer ago than the
+// keep-days go, then the oldest finished ones until each directory's
+// segments use at most the max-MB; a live segment is never deleted. The
+// size limit counts each directory's segments apart from the sessions
+// database, which holds only statistics and stays small beside them.
 type Pruner struct {
 	DB        *record.DB
 	Retention func() record.Retention
@@ -81,6 +126,10 @@ type Pruner struct {
 	Log       func(line string)        // told what each pass did; may be nil
 	Now       func() time.Time         // nil means time.Now
 	OnPass    func(PruneResult, error) // called after every pass (tests wait on it); may be nil
+
+	// SegmentDirs lists the directories of TS recordings; may be nil.
+	// With a nil DB only the segments are pruned.
+	SegmentDirs func() []string
 }
 
 // Once runs one retention pass now.
@@ -90,14 +139,51 @@ func (p *Pruner) Once(ctx context.Context) (PruneResult, error) {
 		now = p.Now
 	}
 	res := PruneResult{Retention: p.Retention()}
+	if p.DB != nil {
+		if err := p.pruneDB(ctx, &res, now()); err != nil {
+			return res, err
+		}
+	}
+	if p.SegmentDirs == nil {
+		return res, nil
+	}
+	var errs []error
+	seen := map[string]bool{}
+	for _, dir := range p.SegmentDirs() {
+		if abs, err := filepath.Abs(dir); err == nil {
+			dir = abs
+		}
+		if seen[dir] { // feeds recording into one directory: prune it once
+			continue
+		}
+		seen[dir] = true
+		if ctx.Err() != nil {
+			return res, fmt.Errorf("app: retention: %w", ctx.Err())
+		}
+		r, err := tsrecord.Prune(dir, res.Retention.MaxAge, res.Retention.MaxBytes, now())
+		res.DeletedSegments = append(res.DeletedSegments, r.Deleted...)
+		res.SegmentBytesBefore += r.BytesBefore
+		res.SegmentBytesAfter += r.BytesAfter
+		if err != nil {
+			errs = append(errs, err)
+		}
+	}
+	if len(errs) > 0 {
+		return res, fmt.Errorf("app: retention: %w", errors.Join(errs...))
+	}
+	return res, nil
+}
+
+// pruneDB applies res.Retention to the session history.
+func (p *Pruner) pruneDB(ctx context.Context, res *PruneResult, now time.Time) error {
 	before, err := p.DB.Sessions(ctx)
 	if err != nil {
-		return res, fmt.Errorf("app: retention: %w", err)
+		return fmt.Errorf("app: retention: %w", err)
 	}
 	if res.BytesBefore, err = p.DB.UsedBytes(ctx); err != nil {
-		return res, fmt.Errorf("app: retention: %w", err)
+		return fmt.Errorf("app: retention: %w", err)
 	}
-	ids, err := p.DB.Prune(ctx, res.Retention, now())
+	ids, err := p.DB.Prune(ctx, res.Retention, now)
 	byID := map[int64]record.Summary{}
 	for _, s := range before {
 		byID[s.ID] = s
@@ -106,12 +192,12 @@ func (p *Pruner) Once(ctx context.Context) (PruneResult, error) {
 		res.Deleted = append(res.Deleted, byID[id])
 	}
 	if err != nil {
-		return res, fmt.Errorf("app: retention: %w", err)
+		return fmt.Errorf("app: retention: %w", err)
 	}
 	if res.BytesAfter, err = p.DB.UsedBytes(ctx); err != nil {
-		return res, fmt.Errorf("app: retention: %w", err)
+		return fmt.Errorf("app: retention: %w", err)
 	}
-	return res, nil
+	return nil
 }
 
 // Run prunes at once and then every Every until ctx is cancelled.

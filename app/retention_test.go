@@ -2,6 +2,8 @@ package app
 
 import (
 	"context"
+	"errors"
+	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -11,6 +13,7 @@ import (
 	"time"
 
 	"github.com/srtscope/srtscope/app/record"
+	"github.com/srtscope/srtscope/app/tsrecord"
 	"github.com/srtscope/srtscope/session"
 )
 
@@ -195,5 +198,100 @@ func TestFFmpegPathFuncAppliesToFeedsStartedAfterwards(t *testing.T) {
 	}
 	if _, err := FindFFmpeg("/nonexistent/ffmpeg"); err == nil || !strings.Contains(err.Error(), "/nonexistent/ffmpeg") {
 		t.Errorf("FindFFmpeg of a missing file: %v, want an error naming the path", err)
+	}
+}
+
+// TestPrunerPrunesSegments: the recordings' retention also prunes the TS
+// segments in the Pruner's SegmentDirs, on the real filesystem: by age and
+// by size, oldest finished first, never a live segment nor another file,
+// each directory once however many feeds record into it, with or without
+// a session history.
+func TestPrunerPrunesSegments(t *testing.T) {
+	now := time.Date(2026, 12, 7, 8, 0, 0, 0, time.UTC)
+	day := 24 * time.Hour
+	seg := func(feed string, age time.Duration, live bool) string {
+		n := tsrecord.Name{Feed: feed, Start: now.Add(-age), Live: live}
+		return n.String()
+	}
+	files := []struct {
+		name string
+		size int64
+	}{
+		{seg("cam1", 40*day, false), 1 << 20},
+		{seg("cam2", 20*day, false), 1 << 20},
+		{seg("cam1", 2*day, false), 1 << 20},
+		{seg("cam1", time.Minute, true), 1 << 20}, // live
+		{"notes.txt", 1 << 20},
+	}
+	tests := []struct {
+		name     string
+		keepDays int
+		maxMB    int
+		withDB   bool
+		deleted  []int // indexes into files, in order
+		log      string
+	}{
+		{"keep everything", 0, 0, true, nil, "nothing to delete, recordings use"},
+		{"keep 30 days", 30, 0, true, []int{0}, "deleted 1 session(s)"},
+		{"at most 2 MB", 0, 2, false, []int{0, 1}, "deleted 2 TS segment(s) (2.0 MB): " + files[0].name + ", " + files[1].name},
+		{"at most 1 MB: the live one stays", 0, 1, false, []int{0, 1, 2}, "TS segments now use 1.0 MB (was 4.0 MB)"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := t.TempDir()
+			for _, f := range files {
+				if err := os.WriteFile(filepath.Join(dir, f.name), nil, 0o644); err != nil {
+					t.Fatal(err)
+				}
+				if err := os.Truncate(filepath.Join(dir, f.name), f.size); err != nil {
+					t.Fatal(err)
+				}
+			}
+			p := &Pruner{Now: func() time.Time { return now },
+				Retention: func() record.Retention {
+					r, err := RetentionFor(tt.keepDays, tt.maxMB)
+					if err != nil {
+						t.Fatal(err)
+					}
+					return r
+				},
+				// Two feeds record into dir; a third into a folder not made yet.
+				SegmentDirs: func() []string { return []string{dir, dir + "/", filepath.Join(dir, "later")} }}
+			if tt.withDB {
+				db, err := record.Open(filepath.Join(t.TempDir(), record.FileName))
+				if err != nil {
+					t.Fatal(err)
+				}
+				defer func() { _ = db.Close() }()
+				recordSession(t, db, "old rehearsal", now.Add(-40*day), 5)
+				p.DB = db
+			}
+			res, err := p.Once(t.Context())
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got, want []string
+			for _, s := range res.DeletedSegments {
+				got = append(got, filepath.Base(s.Path))
+			}
+			for _, i := range tt.deleted {
+				want = append(want, files[i].name)
+			}
+			if !slices.Equal(got, want) {
+				t.Errorf("deleted %q, want %q", got, want)
+			}
+			if res.SegmentBytesBefore != 4<<20 || res.SegmentBytesAfter != int64(4-len(want))<<20 {
+				t.Errorf("segments used %d -> %d bytes", res.SegmentBytesBefore, res.SegmentBytesAfter)
+			}
+			if s := res.String(); !strings.Contains(s, tt.log) {
+				t.Errorf("String() = %q, want it to say %q", s, tt.log)
+			}
+			for i, f := range files {
+				_, err := os.Stat(filepath.Join(dir, f.name))
+				if gone := errors.Is(err, os.ErrNotExist); gone != slices.Contains(tt.deleted, i) {
+					t.Errorf("%s: gone %v", f.name, gone)
+				}
+			}
+		})
 	}
 }
