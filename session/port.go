@@ -31,9 +31,9 @@ type PortCaller struct {
 // PortRoute is a router's decision about one caller: exactly one of
 // Reject, Feed or Pull is set.
 type PortRoute struct {
-	// Reject refuses the caller with this code (REJX_NOTFOUND for an
-	// unknown name, ...); Reason says why in words, for the event.
-	Reject srt.RejectionReason
+	// Reject refuses the caller with this SRT reject code (RejectNotFound
+	// for an unknown name, ...); Reason says why in words, for the event.
+	Reject uint32
 	Reason string
 	// Passphrase is what the caller must have sent ("" = none) when it is
 	// accepted, for Feed or Pull. It is never printed.
@@ -42,8 +42,21 @@ type PortRoute struct {
 	// publisher's connection; its own rules refuse a second publisher.
 	Feed *Receiver
 	// Pull takes a puller's accepted connection and owns it from then on.
-	Pull func(conn srt.Conn)
+	Pull PullHandler
 }
+
+// PullHandler takes the accepted connection of a caller that pulls a feed
+// (m=request), for example an SRT listener output adding a puller; it owns
+// the connection from then on and must not block the Port for long.
+type PullHandler func(conn srt.Conn)
+
+// Reject codes a PortRouter answers with most (libsrt's names).
+const (
+	RejectNotFound  = uint32(srt.REJX_NOTFOUND)  // 1404: no such stream name here
+	RejectForbidden = uint32(srt.REJX_FORBIDDEN) // 1403: the name exists, this caller may not use it
+	RejectBadMode   = uint32(srt.REJX_BAD_MODE)  // 1405: the name does not serve this m=
+	RejectOverload  = uint32(srt.REJX_OVERLOAD)  // 1402: no room for another feed
+)
 
 // PortRouter decides what happens to each caller of a Port. Route is
 // called on the Port's accepting goroutine, one caller at a time: it must
@@ -257,7 +270,9 @@ func (p *Port) acceptOne(ln srt.Listener) (err error) {
 	route := p.router.Route(c)
 	switch {
 	case route.Reject != 0:
-		p.reject(req, remote, name, route.Reject, route.Reason)
+		p.reject(req, remote, name, srt.RejectionReason(route.Reject), route.Reason)
+	case route.Feed != nil && route.Feed.handed == nil:
+		p.reject(req, remote, name, srt.REJX_ISE, fmt.Sprintf("the feed for %q does not take connections from a port (not made with ReceiverOptions.Handed)", name))
 	case route.Feed != nil:
 		gate = route.Feed.gate
 		if code, words := checkRequest(req, Config{Passphrase: route.Passphrase}); code != 0 {
@@ -296,7 +311,7 @@ func (p *Port) acceptOne(ln srt.Listener) (err error) {
 func (p *Port) reject(req srt.ConnRequest, remote, name string, code srt.RejectionReason, words string) {
 	req.Reject(code)
 	p.rejects.publish(p.hub, Event{Kind: EventRejected, Remote: remote, Feed: name, Code: uint32(code),
-		Err: ExplainReject(uint32(code), false),
+		Err:    ExplainReject(uint32(code), false),
 		Detail: fmt.Sprintf("rejected caller %s with streamid name %q: %s (%s)", remote, name, words, RejectCodeName(uint32(code)))})
 }
 
