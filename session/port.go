@@ -48,7 +48,11 @@ type PortRoute struct {
 // PullHandler takes the accepted connection of a caller that pulls a feed
 // (m=request), for example an SRT listener output adding a puller; it owns
 // the connection from then on and must not block the Port for long.
-type PullHandler func(conn srt.Conn)
+type PullHandler func(conn SRTConn)
+
+// SRTConn is an accepted SRT connection (gosrt's Conn), as a PullHandler
+// gets it: packages above session name it without importing gosrt.
+type SRTConn = srt.Conn
 
 // Reject codes a PortRouter answers with most (libsrt's names).
 const (

@@ -24,11 +24,11 @@ func (f *portFeeds) Route(c PortCaller) PortRoute {
 	r, ok := f.feeds[c.Name]
 	switch {
 	case !ok:
-		return PortRoute{Reject: srt.REJX_NOTFOUND, Reason: fmt.Sprintf("no feed named %q on this port", c.Name)}
+		return PortRoute{Reject: RejectNotFound, Reason: fmt.Sprintf("no feed named %q on this port", c.Name)}
 	case c.Mode == PortRequest && f.pull != nil:
 		return PortRoute{Passphrase: f.pass[c.Name], Pull: func(conn srt.Conn) { f.pull(c.Name, conn) }}
 	case c.Mode == PortRequest:
-		return PortRoute{Reject: srt.REJX_NOTFOUND, Reason: "no output to pull from for " + c.Name}
+		return PortRoute{Reject: RejectNotFound, Reason: "no output to pull from for " + c.Name}
 	}
 	return PortRoute{Feed: r, Passphrase: f.pass[c.Name]}
 }
