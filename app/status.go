@@ -35,6 +35,9 @@ type FeedStatus struct {
 	// Listen is where a listener listens (":9000", "127.0.0.1:9000"); ""
 	// for a caller.
 	Listen string
+	// Stream is the stream name of a feed on a port shared by many feeds
+	// (its publisher's streamid), "" otherwise.
+	Stream string
 	// Remote is the peer a caller dials; Peer the peer connected now.
 	Remote, Peer string
 	// Attempt is a caller's attempt number since it was last connected.
@@ -60,10 +63,14 @@ func (s FeedStatus) Describe() string {
 		if s.Cause != nil {
 			return fmt.Sprintf("rejecting callers on %s: %s", s.Listen, failureWords(s.Cause, s.Rejections))
 		}
-		if s.EverConnected {
-			return "waiting for the encoder to call again on " + s.Listen
+		on := s.Listen
+		if s.Stream != "" {
+			on += " with streamid " + s.Stream
 		}
-		return "waiting for the encoder on " + s.Listen
+		if s.EverConnected {
+			return "waiting for the encoder to call again on " + on
+		}
+		return "waiting for the encoder on " + on
 	case PhaseConnecting, PhaseReconnecting:
 		what := "calling " + s.Remote
 		if s.Phase == PhaseReconnecting {
