@@ -172,6 +172,16 @@ func (c *Controller) Ports() []PortView {
 	return out
 }
 
+// hasPort reports whether a port is open at addr.
+func (c *Controller) hasPort(addr string) bool {
+	for _, p := range *c.ports.Load() {
+		if p.spec.Address() == addr {
+			return true
+		}
+	}
+	return false
+}
+
 // RemovePort closes the port at addr and removes its feeds.
 func (c *Controller) RemovePort(addr string) {
 	c.mu.Lock()
