@@ -1,0 +1,152 @@
+package views
+
+import (
+	"strings"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/widget"
+
+	"github.com/srtscope/srtscope/app"
+	"github.com/srtscope/srtscope/session"
+)
+
+// feedTitle is a feed's name as the wall, the list and the detail show it:
+// a feed on a port shared by many feeds says which port ("cam2 on :9000").
+func feedTitle(v app.FeedView) string {
+	if v.Spec.Port == "" {
+		return v.Spec.Name
+	}
+	return v.Spec.Name + " on " + v.Spec.Port
+}
+
+// portForm is the dialog that opens a port for many feeds.
+type portForm struct {
+	url        *field
+	names      *field
+	acceptNew  *widget.Check
+	passphrase *field
+	inspect    *widget.Check
+	media      *widget.Check
+	problem    *widget.Label
+	listen     *widget.Button
+	// settled, when set, is called on the UI goroutine once an attempt to
+	// open the port has ended either way (tests wait on it).
+	settled func()
+}
+
+func newPortForm() *portForm {
+	f := &portForm{url: newField(), names: newField(), passphrase: newPasswordField(), problem: widget.NewLabel("")}
+	f.url.SetPlaceHolder("srt://:9000?mode=listener&latency=200")
+	f.names.SetPlaceHolder("cam1, cam2 (the encoders' streamids)")
+	f.passphrase.SetPlaceHolder("the port's passphrase; empty for none")
+	f.acceptNew = widget.NewCheck("Accept new names (a new feed at a name's first publish)", func(on bool) {
+		if on {
+			f.names.Disable()
+		} else {
+			f.names.Enable()
+		}
+	})
+	f.inspect = widget.NewCheck("Look inside the streams (PIDs, codecs, TR 101 290)", nil)
+	f.inspect.SetChecked(true)
+	f.media = widget.NewCheck("Black / freeze / silence detection", nil)
+	f.media.SetChecked(true)
+	f.problem.Wrapping = fyne.TextWrapWord
+	f.problem.Importance = widget.DangerImportance
+	return f
+}
+
+// spec reads the form; the error names the field that is wrong.
+func (f *portForm) spec() (app.PortSpec, app.FeedSpec, error) {
+	u := strings.TrimSpace(f.url.Text)
+	if u == "" {
+		return app.PortSpec{}, app.FeedSpec{}, &app.FieldError{Field: "URL", Value: "(empty)", Allowed: "the port to listen on, e.g. srt://:9000?mode=listener"}
+	}
+	cfg, _, err := session.ParseURL(u)
+	if err != nil {
+		return app.PortSpec{}, app.FeedSpec{}, err
+	}
+	if cfg.Mode != session.ModeListener {
+		return app.PortSpec{}, app.FeedSpec{}, &app.FieldError{Field: "URL", Value: u, Allowed: "a listener, srt://:PORT?mode=listener: the encoders call this port"}
+	}
+	if p := f.passphrase.Text; p != "" {
+		cfg.Passphrase = p
+	}
+	spec := app.PortSpec{Config: cfg, AcceptNew: f.acceptNew.Checked}
+	if !spec.AcceptNew {
+		if strings.TrimSpace(f.names.Text) == "" {
+			return app.PortSpec{}, app.FeedSpec{}, &app.FieldError{Field: "Names", Value: "(empty)", Allowed: "the streamids to take, e.g. cam1, cam2, or tick Accept new names"}
+		}
+		if spec.Names, err = app.ParsePortNames(f.names.Text); err != nil {
+			return app.PortSpec{}, app.FeedSpec{}, err
+		}
+	}
+	if err := spec.Validate(); err != nil {
+		return app.PortSpec{}, app.FeedSpec{}, err
+	}
+	template := app.FeedSpec{Inspect: f.inspect.Checked, Media: f.media.Checked, LightMedia: f.media.Checked}
+	return spec, template, nil
+}
+
+// showPortForm opens File > Listen for many feeds on one port…; add runs
+// off the UI goroutine and its error is shown in the dialog.
+func showPortForm(w fyne.Window, add func(app.PortSpec, app.FeedSpec) error, added func()) *portForm {
+	f := newPortForm()
+	spinner := widget.NewProgressBarInfinite()
+	spinner.Hide()
+	var d dialog.Dialog
+	submit := func() {
+		spec, template, err := f.spec()
+		if err != nil {
+			f.problem.SetText(errorText(err))
+			return
+		}
+		f.problem.SetText("")
+		f.listen.Disable()
+		spinner.Show()
+		go func() {
+			err := add(spec, template)
+			fyne.Do(func() {
+				f.listen.Enable()
+				spinner.Hide()
+				if f.settled != nil {
+					defer f.settled()
+				}
+				if err != nil {
+					f.problem.SetText(errorText(err))
+					return
+				}
+				d.Hide()
+				added()
+			})
+		}()
+	}
+	f.listen = widget.NewButton("Listen", submit)
+	f.listen.Importance = widget.HighImportance
+	f.url.OnSubmitted = func(string) { submit() }
+	f.names.OnSubmitted = func(string) { submit() }
+	f.passphrase.OnSubmitted = func(string) { submit() }
+	cancel := widget.NewButton("Cancel", func() { d.Hide() })
+	form := widget.NewForm(widget.NewFormItem("URL", f.url), widget.NewFormItem("Names", f.names), widget.NewFormItem("", f.acceptNew),
+		widget.NewFormItem("Passphrase", f.passphrase), widget.NewFormItem("", f.inspect), widget.NewFormItem("", f.media))
+	note := widget.NewLabel("Every encoder calls this one port with its own streamid (#!::r=cam1,m=publish, or just cam1); each name is a tile of its own. Unknown names are refused, and so is a second encoder for a name that is live.")
+	note.Wrapping = fyne.TextWrapWord
+	body := container.NewBorder(nil, container.NewVBox(spinner, container.NewHBox(cancel, f.listen)), nil, nil,
+		container.NewVBox(form, note, f.problem))
+	d = dialog.NewCustomWithoutButtons("Listen for many feeds on one port", body, w)
+	d.Resize(dialogSize(w, fyne.NewSize(620, 440)))
+	showDialog(d, w, f.url)
+	return f
+}
+
+// listenPort is File > Listen for many feeds on one port….
+func (ui *mainUI) listenPort() {
+	showPortForm(ui.w, func(spec app.PortSpec, template app.FeedSpec) error {
+		_, err := ui.ctrl.AddPort(spec, template)
+		return err
+	}, func() {
+		ui.showWall()
+		ui.refresh()
+	})
+}

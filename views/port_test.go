@@ -1,0 +1,117 @@
+package views
+
+import (
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/test"
+
+	"github.com/srtscope/srtscope/app"
+	"github.com/srtscope/srtscope/session"
+	"github.com/srtscope/srtscope/session/sessiontest"
+)
+
+// TestPortForm: the port dialog names the wrong field, hides the
+// passphrase, and opens a port whose names become tiles titled "NAME on
+// PORT" on the wall.
+func TestPortForm(t *testing.T) {
+	port := sessiontest.FreeUDPPort(t)
+	url := "srt://127.0.0.1:" + strconv.Itoa(port) + "?mode=listener"
+	tests := []struct {
+		name, url, names, pass string
+		acceptNew              bool
+		want                   string // in the problem line; "" = opens
+		titles                 []string
+	}{
+		{name: "no URL", want: "URL (empty): use the port to listen on"},
+		{name: "a caller URL", url: "srt://192.0.2.1:9000", names: "cam1", want: "a listener"},
+		{name: "no names", url: url, want: "Names (empty): use the streamids to take"},
+		{name: "a name with a space", url: url, names: "cam 1, cam2", want: `stream name cam 1: use letters`},
+		{name: "a short passphrase", url: url, names: "cam1", pass: "short", want: "passphrase"},
+		{name: "names", url: url, names: "cam1, cam2", titles: []string{"cam1 on 127.0.0.1:" + strconv.Itoa(port), "cam2 on 127.0.0.1:" + strconv.Itoa(port)}},
+		{name: "accept new", url: url, acceptNew: true, titles: []string{}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			test.NewTempApp(t)
+			w := test.NewTempWindow(t, nil)
+			w.Resize(fyne.NewSize(1024, 700))
+			ctrl := app.NewController(t.Context(), app.ControllerOptions{})
+			t.Cleanup(ctrl.Close)
+			opened := false
+			form := showPortForm(w, func(spec app.PortSpec, template app.FeedSpec) error {
+				_, err := ctrl.AddPort(spec, template)
+				return err
+			}, func() { opened = true })
+			settled := make(chan struct{})
+			form.settled = func() { close(settled) }
+			c := w.Canvas()
+			if f, ok := c.Focused().(*field); !ok || f != form.url {
+				t.Fatalf("focus on %T, want the URL field", c.Focused())
+			}
+			if !form.passphrase.Password {
+				t.Error("the passphrase field shows what is typed")
+			}
+			test.Type(form.url, tt.url)
+			test.Type(form.names, tt.names)
+			test.Type(form.passphrase, tt.pass)
+			form.acceptNew.SetChecked(tt.acceptNew)
+			form.url.OnSubmitted(form.url.Text)
+			if tt.want != "" {
+				if !strings.Contains(form.problem.Text, tt.want) {
+					t.Errorf("problem %q, want %q", form.problem.Text, tt.want)
+				}
+				if tt.pass != "" && strings.Contains(form.problem.Text, tt.pass) {
+					t.Errorf("the problem line shows the passphrase: %q", form.problem.Text)
+				}
+				pressEsc(c)
+				if c.Overlays().Top() != nil {
+					t.Error("Esc did not close the dialog")
+				}
+				return
+			}
+			select {
+			case <-settled:
+			case <-time.After(10 * time.Second):
+				t.Fatal("opening the port did not end within 10 s")
+			}
+			if !opened {
+				t.Fatalf("not opened: %q", form.problem.Text)
+			}
+			var titles []string
+			for _, v := range ctrl.Feeds() {
+				titles = append(titles, tileStateOf(v).name)
+			}
+			if strings.Join(titles, "|") != strings.Join(tt.titles, "|") {
+				t.Errorf("tiles %q, want %q", titles, tt.titles)
+			}
+			if ports := ctrl.Ports(); len(ports) != 1 || ports[0].AcceptNew != tt.acceptNew {
+				t.Errorf("ports %+v", ports)
+			}
+		})
+	}
+}
+
+// TestFeedTitle: a feed on a port is titled with its port everywhere.
+func TestFeedTitle(t *testing.T) {
+	cfg := session.Config{Mode: session.ModeListener, Port: 9000, StreamID: "cam2"}
+	tests := []struct {
+		spec app.FeedSpec
+		want string
+	}{
+		{app.FeedSpec{Name: "cam2", Config: cfg, Port: ":9000"}, "cam2 on :9000"},
+		{app.FeedSpec{Name: "Stage left", Config: cfg}, "Stage left"},
+	}
+	for _, tt := range tests {
+		v := app.FeedView{Spec: tt.spec}
+		if got := feedTitle(v); got != tt.want {
+			t.Errorf("feedTitle = %q, want %q", got, tt.want)
+		}
+		if got := tileStateOf(v).name; got != tt.want {
+			t.Errorf("tile name = %q, want %q", got, tt.want)
+		}
+	}
+}
