@@ -259,14 +259,14 @@ func (f File) Validate() error {
 
 // checkSettings checks what feeds and ports share: media mode, one
 // passphrase source, key length, alarm thresholds.
-func (fd Feed) checkSettings(fail func(field, value, allowed string) error) error {
-	switch fd.Media {
+func (f Feed) checkSettings(fail func(field, value, allowed string) error) error {
+	switch f.Media {
 	case "", MediaOff, MediaLight, MediaFull:
 	default:
-		return fail("media", strconv.Quote(fd.Media), "off, light or full")
+		return fail("media", strconv.Quote(f.Media), "off, light or full")
 	}
 	n := 0
-	for _, set := range []bool{fd.PassphraseEnv != "", fd.PassphraseFile != "", fd.PassphraseKeychain, fd.PassphrasePrompt} {
+	for _, set := range []bool{f.PassphraseEnv != "", f.PassphraseFile != "", f.PassphraseKeychain, f.PassphrasePrompt} {
 		if set {
 			n++
 		}
@@ -274,13 +274,13 @@ func (fd Feed) checkSettings(fail func(field, value, allowed string) error) erro
 	if n > 1 {
 		return fail("passphrase", "(more than one source)", "one of passphrase_env, passphrase_file, passphrase_keychain or passphrase_prompt")
 	}
-	switch fd.KeyLength {
+	switch f.KeyLength {
 	case 0, 16, 24, 32:
 	default:
-		return fail("pbkeylen", strconv.Itoa(fd.KeyLength), "16, 24 or 32 (bytes)")
+		return fail("pbkeylen", strconv.Itoa(f.KeyLength), "16, 24 or 32 (bytes)")
 	}
-	if fd.Alarms != nil {
-		for _, a := range fd.Alarms.fields() {
+	if f.Alarms != nil {
+		for _, a := range f.Alarms.fields() {
 			if a.v != nil && (math.IsNaN(*a.v) || *a.v < 0 || *a.v > 86400) {
 				return fail("alarms."+a.name, strconv.FormatFloat(*a.v, 'g', -1, 64), "0 (off) to 86400")
 			}
