@@ -133,7 +133,7 @@ func TestControllerPort(t *testing.T) {
 		t.Errorf("a second port on the same UDP port: %v", err)
 	}
 	cam2 := waitFeed(t, c, ids[1], 5*time.Second, "cam2 waiting", func(v FeedView) bool { return v.Status.Phase == PhaseWaiting })
-	if got := cam2.Status.Describe(); got != fmt.Sprintf("waiting for the encoder on 127.0.0.1:%d with streamid cam2", port) {
+	if got := cam2.Status.Describe(); got != fmt.Sprintf("waiting for streamid cam2 on 127.0.0.1:%d", port) {
 		t.Errorf("cam2 says %q", got)
 	}
 

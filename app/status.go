@@ -63,14 +63,16 @@ func (s FeedStatus) Describe() string {
 		if s.Cause != nil {
 			return fmt.Sprintf("rejecting callers on %s: %s", s.Listen, failureWords(s.Cause, s.Rejections))
 		}
-		on := s.Listen
-		if s.Stream != "" {
-			on += " with streamid " + s.Stream
+		if s.Stream != "" { // short: the tile's title names the port
+			if s.EverConnected {
+				return "waiting for streamid " + s.Stream + " again on " + s.Listen
+			}
+			return "waiting for streamid " + s.Stream + " on " + s.Listen
 		}
 		if s.EverConnected {
-			return "waiting for the encoder to call again on " + on
+			return "waiting for the encoder to call again on " + s.Listen
 		}
-		return "waiting for the encoder on " + on
+		return "waiting for the encoder on " + s.Listen
 	case PhaseConnecting, PhaseReconnecting:
 		what := "calling " + s.Remote
 		if s.Phase == PhaseReconnecting {

@@ -204,6 +204,10 @@ func (p *Port) Run(ctx context.Context) error {
 	defer func() {
 		cancel()
 		wg.Wait()
+		// Accepting has stopped: nothing is suppressed after this count.
+		now := time.Now()
+		p.rejects.flushAll(p.hub, now)
+		p.malformed.flushAll(p.hub, now)
 	}()
 	wg.Add(2)
 	go func() {
@@ -325,16 +329,13 @@ func (p *Port) event(kind EventKind, remote, name, format string, a ...any) {
 }
 
 // flushLoop publishes the counts of suppressed events once their window is
-// over, and whatever is left when ctx ends.
+// over, until ctx ends (Run publishes what is left once it stops accepting).
 func (p *Port) flushLoop(ctx context.Context) {
 	t := time.NewTicker(time.Second)
 	defer t.Stop()
 	for {
 		select {
 		case <-ctx.Done():
-			now := time.Now()
-			p.rejects.flushAll(p.hub, now)
-			p.malformed.flushAll(p.hub, now)
 			return
 		case now := <-t.C:
 			p.rejects.flush(p.hub, now)

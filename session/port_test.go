@@ -246,7 +246,7 @@ func TestPortRejectFlood(t *testing.T) {
 		}
 	}
 	if shown > rejectBurst || shown+summarised != callers || p.Rejections() != callers {
-		t.Errorf("%d shown, %d summarised, %d counted; want at most %d shown and %d in all", shown, summarised, p.Rejections(), rejectBurst, callers)
+		t.Errorf("%d shown, %d summarised, %d counted; want at most %d shown and %d in all; events %+v", shown, summarised, p.Rejections(), rejectBurst, callers, p.Events())
 	}
 	if n := len(p.Events()); n > 2*rejectBurst+5 {
 		t.Errorf("%d events kept for %d callers", n, callers)
