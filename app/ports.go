@@ -239,3 +239,27 @@ func (p *portRun) loop(ctx context.Context) {
 	v.Log = appendBounded(v.Log, LogEntry{Time: time.Now(), Kind: "stopped", Detail: "the port stopped listening"}, LogLen)
 	p.publish(v)
 }
+
+// PresetPassphrases finds a passphrase of its own for each stream name in
+// the presets: a preset named like the stream, or whose streamid names it
+// ("#!::r=cam1,..." or "cam1"), with its passphrase in the keychain. Names
+// without one are left out (they use the port's passphrase). The result
+// goes into PortSpec.NamePassphrases; it is never printed.
+func (c *Controller) PresetPassphrases(names []string) map[string]string {
+	out := map[string]string{}
+	presets := c.Presets()
+	for _, n := range names {
+		for _, p := range presets {
+			stream, _, err := session.PortStreamName(p.StreamID)
+			if p.Name != n && (err != nil || stream != n) {
+				continue
+			}
+			a, err := c.ApplyPreset(p.Name, 0)
+			if pass := KeychainPassphrase(a); err == nil && pass != "" {
+				out[n] = pass
+				break
+			}
+		}
+	}
+	return out
+}

@@ -3,13 +3,16 @@ package app
 import (
 	"bytes"
 	"fmt"
+	"maps"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/srtscope/srtscope/app/preset"
 	"github.com/srtscope/srtscope/session"
 	"github.com/srtscope/srtscope/session/sessiontest"
 )
@@ -183,5 +186,32 @@ func TestControllerPort(t *testing.T) {
 	c.RemovePort(spec.Address())
 	if n := len(c.Feeds()); n != 0 || len(c.Ports()) != 0 {
 		t.Errorf("after RemovePort: %d feeds, ports %+v", n, c.Ports())
+	}
+}
+
+// TestPresetPassphrases: a name's passphrase comes from a preset named like
+// it or whose streamid names it, with the passphrase in the keychain.
+func TestPresetPassphrases(t *testing.T) {
+	kc := &preset.MemoryKeychain{}
+	c, err := Open(t.Context(), ControllerOptions{Stores: StoreOptions{Presets: true, ConfigDir: t.TempDir(), Keychain: kc}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(c.Close)
+	mk := func(name, streamid, pass string, remember bool) {
+		spec := FeedSpec{Name: name, Config: session.Config{Mode: session.ModeCaller, Host: "192.0.2.7", Port: 9001, StreamID: streamid, Passphrase: pass}}
+		p := PresetFromSpec(name, spec)
+		p.RememberPassphrase = remember
+		if _, err := c.CreatePreset(p, pass); err != nil {
+			t.Fatal(err)
+		}
+	}
+	mk("cam1", "", "cam1 passphrase", true)                           // by the preset's name
+	mk("Stage left", "#!::r=cam2,m=publish", "cam2 passphrase", true) // by its streamid
+	mk("cam3", "", "cam3 passphrase", false)                          // not in the keychain: typed each time
+	got := c.PresetPassphrases([]string{"cam1", "cam2", "cam3", "cam4"})
+	want := map[string]string{"cam1": "cam1 passphrase", "cam2": "cam2 passphrase"}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("passphrases for %d names, want cam1 and cam2 (%v)", len(got), slices.Sorted(maps.Keys(got)))
 	}
 }

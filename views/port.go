@@ -27,6 +27,7 @@ type portForm struct {
 	names      *field
 	acceptNew  *widget.Check
 	passphrase *field
+	presets    *widget.Check
 	inspect    *widget.Check
 	media      *widget.Check
 	problem    *widget.Label
@@ -48,6 +49,8 @@ func newPortForm() *portForm {
 			f.names.Enable()
 		}
 	})
+	f.presets = widget.NewCheck("A name with a preset of its own (named like it, or with its streamid) uses that preset's passphrase", nil)
+	f.presets.SetChecked(true)
 	f.inspect = widget.NewCheck("Look inside the streams (PIDs, codecs, TR 101 290)", nil)
 	f.inspect.SetChecked(true)
 	f.media = widget.NewCheck("Black / freeze / silence detection", nil)
@@ -91,7 +94,7 @@ func (f *portForm) spec() (app.PortSpec, app.FeedSpec, error) {
 
 // showPortForm opens File > Listen for many feeds on one port…; add runs
 // off the UI goroutine and its error is shown in the dialog.
-func showPortForm(w fyne.Window, add func(app.PortSpec, app.FeedSpec) error, added func()) *portForm {
+func showPortForm(w fyne.Window, add func(spec app.PortSpec, template app.FeedSpec, fromPresets bool) error, added func()) *portForm {
 	f := newPortForm()
 	spinner := widget.NewProgressBarInfinite()
 	spinner.Hide()
@@ -106,7 +109,7 @@ func showPortForm(w fyne.Window, add func(app.PortSpec, app.FeedSpec) error, add
 		f.listen.Disable()
 		spinner.Show()
 		go func() {
-			err := add(spec, template)
+			err := add(spec, template, f.presets.Checked)
 			fyne.Do(func() {
 				f.listen.Enable()
 				spinner.Hide()
@@ -129,7 +132,7 @@ func showPortForm(w fyne.Window, add func(app.PortSpec, app.FeedSpec) error, add
 	f.passphrase.OnSubmitted = func(string) { submit() }
 	cancel := widget.NewButton("Cancel", func() { d.Hide() })
 	form := widget.NewForm(widget.NewFormItem("URL", f.url), widget.NewFormItem("Names", f.names), widget.NewFormItem("", f.acceptNew),
-		widget.NewFormItem("Passphrase", f.passphrase), widget.NewFormItem("", f.inspect), widget.NewFormItem("", f.media))
+		widget.NewFormItem("Passphrase", f.passphrase), widget.NewFormItem("", f.presets), widget.NewFormItem("", f.inspect), widget.NewFormItem("", f.media))
 	note := widget.NewLabel("Every encoder calls this one port with its own streamid (#!::r=cam1,m=publish, or just cam1); each name is a tile of its own. Unknown names are refused, and so is a second encoder for a name that is live.")
 	note.Wrapping = fyne.TextWrapWord
 	body := container.NewBorder(nil, container.NewVBox(spinner, container.NewHBox(cancel, f.listen)), nil, nil,
@@ -142,7 +145,12 @@ func showPortForm(w fyne.Window, add func(app.PortSpec, app.FeedSpec) error, add
 
 // listenPort is File > Listen for many feeds on one port….
 func (ui *mainUI) listenPort() {
-	showPortForm(ui.w, func(spec app.PortSpec, template app.FeedSpec) error {
+	showPortForm(ui.w, func(spec app.PortSpec, template app.FeedSpec, fromPresets bool) error {
+		if fromPresets && len(spec.Names) > 0 {
+			if own := ui.ctrl.PresetPassphrases(spec.Names); len(own) > 0 {
+				spec.NamePassphrases = own
+			}
+		}
 		_, err := ui.ctrl.AddPort(spec, template)
 		return err
 	}, func() {

@@ -42,7 +42,7 @@ func TestPortForm(t *testing.T) {
 			ctrl := app.NewController(t.Context(), app.ControllerOptions{})
 			t.Cleanup(ctrl.Close)
 			opened := false
-			form := showPortForm(w, func(spec app.PortSpec, template app.FeedSpec) error {
+			form := showPortForm(w, func(spec app.PortSpec, template app.FeedSpec, _ bool) error {
 				_, err := ctrl.AddPort(spec, template)
 				return err
 			}, func() { opened = true })
