@@ -1,6 +1,8 @@
 package views
 
 import (
+	"errors"
+	"fmt"
 	"strings"
 
 	"fyne.io/fyne/v2"
@@ -157,4 +159,81 @@ func (ui *mainUI) listenPort() {
 		ui.showWall()
 		ui.refresh()
 	})
+}
+
+// portSummary says a port's state in one line: where, listening or why
+// not, its names, and how many callers it refused.
+func portSummary(v app.PortView) string {
+	state := "listening"
+	if !v.Listening {
+		state = "not listening"
+		if v.LastError != "" {
+			state += ": " + errorText(errors.New(v.LastError))
+		}
+	}
+	names := strings.Join(v.Names, ", ")
+	switch {
+	case v.AcceptNew && names == "":
+		names = "any name"
+	case v.AcceptNew:
+		names += ", and any new name"
+	}
+	lock := ""
+	if v.Encrypted {
+		lock = ", encrypted"
+	}
+	return fmt.Sprintf("%s: %s%s; names %s; refused %d callers", v.Address, state, lock, names, v.Rejections)
+}
+
+// portLogLines is how many of a port's latest events the Ports dialog shows.
+const portLogLines = 8
+
+// portsContent lists the open ports with their latest events (refused
+// callers name the streamid they asked for) and a Close button each.
+func portsContent(ports []app.PortView, closePort func(addr string)) fyne.CanvasObject {
+	if len(ports) == 0 {
+		return widget.NewLabel("No port is open. File > Listen for many feeds on one port… opens one.")
+	}
+	box := container.NewVBox()
+	for _, v := range ports {
+		head := widget.NewLabelWithStyle(portSummary(v), fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+		head.Wrapping = fyne.TextWrapWord
+		var lines []string
+		for _, l := range v.Log[max(0, len(v.Log)-portLogLines):] {
+			lines = append(lines, l.Time.Format("15:04:05")+" "+l.Detail)
+		}
+		log := widget.NewLabel(strings.Join(lines, "\n"))
+		log.Wrapping = fyne.TextWrapWord
+		addr := v.Address
+		closeBtn := widget.NewButton("Close port "+addr, func() { closePort(addr) })
+		box.Add(container.NewVBox(head, log, container.NewHBox(closeBtn), widget.NewSeparator()))
+	}
+	return container.NewVScroll(box)
+}
+
+// showPorts is File > Ports…: the open ports, what they refused, and
+// closing one (its feeds stop and leave the wall).
+func (ui *mainUI) showPorts() {
+	var d dialog.Dialog
+	closePort := func(addr string) {
+		n := 0
+		for _, v := range ui.ctrl.Feeds() {
+			if v.Spec.Port == addr {
+				n++
+			}
+		}
+		showConfirm("Close port", fmt.Sprintf("Close port %s? Its %d feeds stop and leave the wall; its encoders are refused from then on.", addr, n), func(ok bool) {
+			if !ok {
+				return
+			}
+			d.Hide()
+			go func() {
+				ui.ctrl.RemovePort(addr)
+				fyne.Do(ui.refresh)
+			}()
+		}, ui.w)
+	}
+	d = dialog.NewCustom("Ports", "Close", portsContent(ui.ctrl.Ports(), closePort), ui.w)
+	d.Resize(dialogSize(ui.w, fyne.NewSize(760, 520)))
+	showDialog(d, ui.w, nil)
 }

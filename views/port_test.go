@@ -7,7 +7,9 @@ import (
 	"time"
 
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/widget"
 
 	"github.com/srtscope/srtscope/app"
 	"github.com/srtscope/srtscope/session"
@@ -113,5 +115,67 @@ func TestFeedTitle(t *testing.T) {
 		if got := tileStateOf(v).name; got != tt.want {
 			t.Errorf("tile name = %q, want %q", got, tt.want)
 		}
+	}
+}
+
+// TestPortsContent: each open port says where it listens, its names, what
+// it refused (the refused streamid named in its log), and closes with its
+// button.
+func TestPortsContent(t *testing.T) {
+	test.NewTempApp(t)
+	at := time.Date(2026, 12, 7, 9, 0, 0, 0, time.UTC)
+	ports := []app.PortView{
+		{Address: ":9000", Names: []string{"cam1", "cam2"}, Listening: true, Encrypted: true, Rejections: 1,
+			Log: []app.LogEntry{{Time: at, Kind: "rejected", Detail: `rejected caller 192.0.2.4:5000 with streamid name "cam9": no feed named "cam9" on this port (it accepts cam1, cam2) (REJX_NOTFOUND)`}}},
+		{Address: ":9002", AcceptNew: true, LastError: "session: UDP port 9002 is already in use"},
+	}
+	tests := []struct {
+		v    app.PortView
+		want string
+	}{
+		{ports[0], ":9000: listening, encrypted; names cam1, cam2; refused 1 callers"},
+		{ports[1], ":9002: not listening: UDP port 9002 is already in use; names any name; refused 0 callers"},
+	}
+	for _, tt := range tests {
+		if got := portSummary(tt.v); got != tt.want {
+			t.Errorf("portSummary = %q, want %q", got, tt.want)
+		}
+	}
+	var closed []string
+	content := portsContent(ports, func(addr string) { closed = append(closed, addr) })
+	w := test.NewTempWindow(t, content)
+	w.Resize(fyne.NewSize(760, 520))
+	var texts []string
+	var buttons []*widget.Button
+	walk(content, func(o fyne.CanvasObject) {
+		switch o := o.(type) {
+		case *widget.Label:
+			texts = append(texts, o.Text)
+		case *widget.Button:
+			buttons = append(buttons, o)
+		}
+	})
+	if all := strings.Join(texts, "\n"); !strings.Contains(all, `09:00:00 rejected caller 192.0.2.4:5000 with streamid name "cam9"`) {
+		t.Errorf("the dialog does not show the refusal: %q", all)
+	}
+	if len(buttons) != 2 || buttons[1].Text != "Close port :9002" {
+		t.Fatalf("buttons %v", buttons)
+	}
+	test.Tap(buttons[1])
+	if strings.Join(closed, ",") != ":9002" {
+		t.Errorf("closed %v", closed)
+	}
+}
+
+// walk visits o and every object inside it.
+func walk(o fyne.CanvasObject, visit func(fyne.CanvasObject)) {
+	visit(o)
+	switch o := o.(type) {
+	case *fyne.Container:
+		for _, c := range o.Objects {
+			walk(c, visit)
+		}
+	case *container.Scroll:
+		walk(o.Content, visit)
 	}
 }
