@@ -182,7 +182,11 @@ func portSummary(v app.PortView) string {
 	if v.Encrypted {
 		lock = ", encrypted"
 	}
-	return fmt.Sprintf("%s: %s%s; names %s; refused %d callers", v.Address, state, lock, names, v.Rejections)
+	callers := "callers"
+	if v.Rejections == 1 {
+		callers = "caller"
+	}
+	return fmt.Sprintf("%s: %s%s; names %s; refused %d %s", v.Address, state, lock, names, v.Rejections, callers)
 }
 
 // portLogLines is how many of a port's latest events the Ports dialog shows.

@@ -133,7 +133,7 @@ func TestPortsContent(t *testing.T) {
 		v    app.PortView
 		want string
 	}{
-		{ports[0], ":9000: listening, encrypted; names cam1, cam2; refused 1 callers"},
+		{ports[0], ":9000: listening, encrypted; names cam1, cam2; refused 1 caller"},
 		{ports[1], ":9002: not listening: UDP port 9002 is already in use; names any name; refused 0 callers"},
 	}
 	for _, tt := range tests {
