@@ -3,6 +3,7 @@ package session
 import (
 	"errors"
 	"fmt"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -212,7 +213,8 @@ func TestPortSilentPublisherReplaced(t *testing.T) {
 }
 
 // TestPortRejectFlood: a flood of callers with unknown names shows as a few
-// events and a count, and the port's memory does not grow per caller.
+// events and a count, and the port's memory does not grow per caller: the
+// heap after 3N refused handshakes is about what it was after N.
 func TestPortRejectFlood(t *testing.T) {
 	port := sessiontest.FreeUDPPort(t)
 	p, err := NewPort(Config{Mode: ModeListener, Host: "127.0.0.1", Port: port}, &portFeeds{})
@@ -222,18 +224,41 @@ func TestPortRejectFlood(t *testing.T) {
 	psub := p.Subscribe(1024)
 	stop := sessiontest.RunInBackground(t, "port", p.Run)
 	waitEvent(t, psub, EventConnecting, 5*time.Second, "listening")
-	const callers = 60
-	for i := range callers {
-		cfg := Config{Mode: ModeCaller, Host: "127.0.0.1", Port: port, StreamID: fmt.Sprintf("#!::r=x%d,m=publish", i), ConnectTimeout: 2 * time.Second}
-		c, err := srt.Dial("srt", cfg.Address(), cfg.srtConfig())
-		if err == nil {
-			_ = c.Close()
-			t.Fatalf("caller %d was accepted", i)
+	const perRound, rounds = 100, 3
+	n := 0
+	round := func() {
+		for range perRound {
+			cfg := Config{Mode: ModeCaller, Host: "127.0.0.1", Port: port, StreamID: fmt.Sprintf("#!::r=x%d,m=publish", n), ConnectTimeout: 2 * time.Second}
+			n++
+			c, err := srt.Dial("srt", cfg.Address(), cfg.srtConfig())
+			if err == nil {
+				_ = c.Close()
+				t.Fatalf("caller %d was accepted", n)
+			}
 		}
+	}
+	heap := func() uint64 {
+		runtime.GC()
+		var m runtime.MemStats
+		runtime.ReadMemStats(&m)
+		return m.HeapInuse
+	}
+	began := time.Now()
+	round()
+	after1 := heap()
+	for range rounds - 1 {
+		round()
+	}
+	after3 := heap()
+	t.Logf("heap in use %d KB after %d refused callers, %d KB after %d", after1/1024, perRound, after3/1024, n)
+	if after3 > after1+after1/2+(4<<20) {
+		t.Errorf("heap grew from %d KB to %d KB over %d more refused callers", after1/1024, after3/1024, n-perRound)
 	}
 	if err := stop(); err != nil {
 		t.Fatal(err)
 	}
+	// A window of rejectWindow shows rejectBurst callers one by one.
+	windows := 1 + int(time.Since(began)/rejectWindow)
 	var shown, summarised int
 	for _, e := range p.Events() {
 		if e.Kind != EventRejected {
@@ -245,11 +270,11 @@ func TestPortRejectFlood(t *testing.T) {
 			shown++
 		}
 	}
-	if shown > rejectBurst || shown+summarised != callers || p.Rejections() != callers {
-		t.Errorf("%d shown, %d summarised, %d counted; want at most %d shown and %d in all; events %+v", shown, summarised, p.Rejections(), rejectBurst, callers, p.Events())
+	if shown > windows*rejectBurst || shown+summarised != n || p.Rejections() != n {
+		t.Errorf("%d shown, %d summarised, %d counted; want at most %d shown and %d in all; events %+v", shown, summarised, p.Rejections(), windows*rejectBurst, n, p.Events())
 	}
-	if n := len(p.Events()); n > 2*rejectBurst+5 {
-		t.Errorf("%d events kept for %d callers", n, callers)
+	if got := len(p.Events()); got > windows*(rejectBurst+1)+2 {
+		t.Errorf("%d events kept for %d callers", got, n)
 	}
 }
 
