@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -186,6 +187,6 @@ func writePortSummary(w *sampleWriter, addr string, port *session.Port, feeds []
 		w.csv.Write([]string{"", "port", addr, fmt.Sprint(port.Rejections()), fmt.Sprint(len(feeds)), fmt.Sprint(len(events))})
 		w.csv.Flush()
 	default:
-		fmt.Fprintf(w.std.Stdout, "port %s: %d feeds %v, refused %d callers, %d events\n", addr, len(feeds), feeds, port.Rejections(), len(events))
+		fmt.Fprintf(w.std.Stdout, "port %s: feeds %s; callers refused: %d; events: %d\n", addr, strings.Join(feeds, ", "), port.Rejections(), len(events))
 	}
 }

@@ -139,3 +139,59 @@ func TestWatchByStreamIDJSON(t *testing.T) {
 		t.Errorf("port line %+v", outcome)
 	}
 }
+
+// TestWatchByStreamIDFormats: in csv every row starts with the feed's name
+// (the header with "feed"), in text every line; --accept-new takes a name
+// it was not told.
+func TestWatchByStreamIDFormats(t *testing.T) {
+	needFFmpegCLI(t)
+	tests := []struct {
+		format string
+		check  func(t *testing.T, out string)
+	}{
+		{"csv", func(t *testing.T, out string) {
+			lines := strings.Split(strings.TrimSpace(out), "\n")
+			if !strings.HasPrefix(lines[0], "feed,time,state,peer,rtt_ms,") {
+				t.Errorf("header %q", lines[0])
+			}
+			samples, summary := 0, false
+			for _, l := range lines[1:] {
+				switch {
+				case strings.HasPrefix(l, "cam5,summary,"):
+					summary = true
+				case strings.HasPrefix(l, "cam5,"):
+					samples++
+				case strings.HasPrefix(l, ",port,"):
+				default:
+					t.Errorf("row of no feed: %q", l)
+				}
+			}
+			if samples < 3 || !summary {
+				t.Errorf("%d samples, summary %v:\n%s", samples, summary, out)
+			}
+		}},
+		{"text", func(t *testing.T, out string) {
+			for _, l := range strings.Split(strings.TrimSpace(out), "\n") {
+				if !strings.HasPrefix(l, "cam5 ") && !strings.HasPrefix(l, "port ") {
+					t.Errorf("line of no feed: %q", l)
+				}
+			}
+			if !strings.Contains(out, "cam5 summary: connected") || !strings.Contains(out, "event connected: connected to 127.0.0.1:") {
+				t.Errorf("no summary or connected event:\n%s", out)
+			}
+		}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.format, func(t *testing.T) {
+			port := sessiontest.FreeUDPPort(t)
+			run := startCLI(t, "watch", fmt.Sprintf("srt://127.0.0.1:%d?mode=listener", port), "--by-streamid", "--accept-new",
+				"--format", tc.format, "--duration", "8s")
+			waitFor(t, run.stderr, "taking any stream name (--accept-new)", 5*time.Second)
+			startPublisher(t, port, "cam5")
+			if code := run.wait(t, 40*time.Second); code != ExitOK {
+				t.Fatalf("exit %d; stderr %q", code, run.stderr.String())
+			}
+			tc.check(t, run.stdout.String())
+		})
+	}
+}
