@@ -1,6 +1,7 @@
 package app
 
 import (
+	"errors"
 	"fmt"
 	"slices"
 	"strconv"
@@ -156,12 +157,21 @@ func NewPortRouter(spec PortSpec, newFeed func(name string) error, pull func(nam
 	return r
 }
 
-// Attach makes rcv (made with ReceiverOptions.Handed) the receiver of name.
-func (r *PortRouter) Attach(name string, rcv *session.Receiver) {
+// ErrNameTaken is returned by Attach when another running feed has the name.
+var ErrNameTaken = errors.New("app: another running feed on the port has this stream name")
+
+// Attach makes rcv (made with ReceiverOptions.Handed) the receiver of name;
+// a name has one receiver at a time (a copy of a feed does not take over
+// its publisher).
+func (r *PortRouter) Attach(name string, rcv *session.Receiver) error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	if old, ok := r.feeds[name]; ok && old != rcv {
+		return fmt.Errorf("%w: %q", ErrNameTaken, name)
+	}
 	r.feeds[name] = rcv
 	r.known[name] = true
+	return nil
 }
 
 // Detach forgets rcv as the receiver of name, if it still is.

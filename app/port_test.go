@@ -76,10 +76,11 @@ func TestPortRouterRoute(t *testing.T) {
 				return refuseNew
 			}
 			made = append(made, name)
-			r.Attach(name, mk(name))
-			return nil
+			return r.Attach(name, mk(name))
 		}, pull)
-		r.Attach("cam1", mk("cam1")) // cam2 is declared but stopped
+		if err := r.Attach("cam1", mk("cam1")); err != nil { // cam2 is declared but stopped
+			t.Fatal(err)
+		}
 		return r, feeds, &made
 	}
 	pullable := func(name string) session.PullHandler {
@@ -153,10 +154,10 @@ func TestPortRouterFeedLimit(t *testing.T) {
 	var r *PortRouter
 	r = NewPortRouter(spec, func(name string) error {
 		rcv, err := session.NewReceiver(spec.FeedConfig(name), session.ReceiverOptions{Handed: true})
-		if err == nil {
-			r.Attach(name, rcv)
+		if err != nil {
+			return err
 		}
-		return err
+		return r.Attach(name, rcv)
 	}, nil)
 	for i := range MaxPortFeeds {
 		if got := r.Route(session.PortCaller{Name: fmt.Sprintf("cam%d", i), Mode: session.PortPublish}); got.Feed == nil {

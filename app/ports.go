@@ -66,6 +66,14 @@ func (c *Controller) AddPort(spec PortSpec, template FeedSpec) ([]FeedID, error)
 	if err := spec.Validate(); err != nil {
 		return nil, err
 	}
+	if err := c.portInUse(spec); err != nil {
+		return nil, err
+	}
+	for _, n := range spec.Names {
+		if err := c.nameFree(n); err != nil {
+			return nil, err
+		}
+	}
 	addr := spec.Address()
 	p := &portRun{spec: spec, template: template, done: make(chan struct{})}
 	p.router = NewPortRouter(spec, func(name string) error { return c.addPortFeed(p, name) }, func(name string) session.PullHandler { return c.pullPoint(addr, name) })
@@ -81,11 +89,9 @@ func (c *Controller) AddPort(spec PortSpec, template FeedSpec) ([]FeedID, error)
 		c.mu.Unlock()
 		return nil, fmt.Errorf("app: port %s not opened: srtscope is shutting down", addr)
 	}
-	for _, o := range *c.ports.Load() {
-		if o.spec.Config.Port == spec.Config.Port {
-			c.mu.Unlock()
-			return nil, fmt.Errorf("%w: UDP port %d serves %s", ErrPortOpen, spec.Config.Port, o.spec.Address())
-		}
+	if err := c.portInUse(spec); err != nil {
+		c.mu.Unlock()
+		return nil, err
 	}
 	ctx, cancel := context.WithCancel(c.ctx)
 	p.cancel = cancel
@@ -119,8 +125,12 @@ func (p PortSpec) encrypted() bool {
 }
 
 // startPortFeed adds a port's feed and starts it; Start attaches its
-// receiver to the port.
+// receiver to the port. A name another feed has is refused: the wall, the
+// API and the workspace tell feeds apart by name.
 func (c *Controller) startPortFeed(spec FeedSpec) (FeedID, error) {
+	if err := c.nameFree(spec.Name); err != nil {
+		return 0, err
+	}
 	id, err := c.Add(spec)
 	if err != nil {
 		return 0, err
@@ -152,7 +162,9 @@ func (c *Controller) attachToPort(spec FeedSpec, rcv *session.Receiver) (func(),
 	for _, p := range *c.ports.Load() {
 		if p.spec.Address() == spec.Port {
 			name := spec.Config.StreamID
-			p.router.Attach(name, rcv)
+			if err := p.router.Attach(name, rcv); err != nil {
+				return nil, fmt.Errorf("app: feed %q on port %s: %w", spec.Name, spec.Port, err)
+			}
 			return func() { p.router.Detach(name, rcv) }, nil
 		}
 	}
@@ -170,6 +182,26 @@ func (c *Controller) Ports() []PortView {
 		out = append(out, v)
 	}
 	return out
+}
+
+// portInUse refuses a second port on a UDP port that serves one already.
+func (c *Controller) portInUse(spec PortSpec) error {
+	for _, o := range *c.ports.Load() {
+		if o.spec.Config.Port == spec.Config.Port {
+			return fmt.Errorf("%w: UDP port %d serves %s", ErrPortOpen, spec.Config.Port, o.spec.Address())
+		}
+	}
+	return nil
+}
+
+// nameFree refuses a port feed's name that a feed already has.
+func (c *Controller) nameFree(name string) error {
+	for _, v := range c.Feeds() {
+		if v.Spec.Name == name {
+			return &FieldError{Field: "stream name", Value: name, Allowed: "a name no other feed has (rename that feed, or leave this name out)"}
+		}
+	}
+	return nil
 }
 
 // hasPort reports whether a port is open at addr.

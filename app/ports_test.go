@@ -2,6 +2,7 @@ package app
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"maps"
 	"os/exec"
@@ -167,7 +168,12 @@ func TestControllerPort(t *testing.T) {
 		return false
 	})
 	// A puller of cam1: there is no pull point yet.
-	startPeer(t, "srt-live-transmit", "-q", fmt.Sprintf("srt://127.0.0.1:%d?streamid=#!::r=cam1,m=request", port), "file:///dev/null")
+	puller := startPeer(t, "srt-live-transmit", fmt.Sprintf("srt://127.0.0.1:%d?streamid=#!::r=cam1,m=request", port), "file://con")
+	t.Cleanup(func() {
+		if t.Failed() {
+			t.Logf("srt-live-transmit said: %q", puller.String())
+		}
+	})
 	pv := waitPort(t, c, 15*time.Second, "the refused puller", func(v PortView) bool {
 		for _, l := range v.Log {
 			if l.Kind == "rejected" && strings.Contains(l.Detail, `"cam1": no output to pull from for cam1 (REJX_NOTFOUND)`) {
@@ -213,5 +219,35 @@ func TestPresetPassphrases(t *testing.T) {
 	want := map[string]string{"cam1": "cam1 passphrase", "cam2": "cam2 passphrase"}
 	if fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Errorf("passphrases for %d names, want cam1 and cam2 (%v)", len(got), slices.Sorted(maps.Keys(got)))
+	}
+}
+
+// TestPortFeedNames: a port refuses a name another feed has, and a copy of
+// a port's feed cannot take its publisher.
+func TestPortFeedNames(t *testing.T) {
+	c := NewController(t.Context(), ControllerOptions{})
+	t.Cleanup(c.Close)
+	other := session.Config{Mode: session.ModeListener, Host: "127.0.0.1", Port: sessiontest.FreeUDPPort(t)}
+	if _, err := c.Add(FeedSpec{Name: "cam1", Config: other}); err != nil {
+		t.Fatal(err)
+	}
+	spec := PortSpec{Config: session.Config{Mode: session.ModeListener, Host: "127.0.0.1", Port: sessiontest.FreeUDPPort(t)}, Names: []string{"cam1"}}
+	if _, err := c.AddPort(spec, FeedSpec{}); err == nil || !strings.Contains(err.Error(), "stream name") || !strings.Contains(err.Error(), "no other feed has") {
+		t.Fatalf("a port with the name of a feed: %v", err)
+	}
+	if len(c.Ports()) != 0 {
+		t.Errorf("the port opened anyway: %+v", c.Ports())
+	}
+	spec.Names = []string{"cam2"}
+	ids, err := c.AddPort(spec, FeedSpec{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	dup, err := c.Duplicate(ids[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Start(dup); !errors.Is(err, ErrNameTaken) {
+		t.Errorf("starting a copy of cam2: %v, want ErrNameTaken", err)
 	}
 }

@@ -70,11 +70,14 @@ func watchPort(ctx context.Context, spec app.PortSpec, d time.Duration, format s
 			return fmt.Errorf("cli: feed %q: %w", name, err)
 		}
 		f.rcv = rcv
+		if err := router.Attach(name, rcv); err != nil {
+			f.ins.Close()
+			return err
+		}
 		sub := rcv.Subscribe(0, 0)
 		mu.Lock()
 		feeds[name] = f
 		mu.Unlock()
-		router.Attach(name, rcv)
 		wg.Add(2)
 		go func() {
 			defer wg.Done()
