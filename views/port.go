@@ -158,6 +158,7 @@ func (ui *mainUI) listenPort() {
 	}, func() {
 		ui.showWall()
 		ui.refresh()
+		go ui.saveWorkspace() // a port taking new names has no feed yet to show it changed
 	})
 }
 
@@ -233,6 +234,7 @@ func (ui *mainUI) showPorts() {
 			d.Hide()
 			go func() {
 				ui.ctrl.RemovePort(addr)
+				ui.saveWorkspace()
 				fyne.Do(ui.refresh)
 			}()
 		}, ui.w)
