@@ -209,7 +209,8 @@ func (r *PortRouter) Route(c session.PortCaller) session.PortRoute {
 			h = r.pull(c.Name)
 		}
 		if h == nil {
-			return session.PortRoute{Reject: session.RejectNotFound, Reason: "no output to pull from for " + c.Name}
+			return session.PortRoute{Reject: session.RejectNotFound, Reason: "no output to pull from for " + c.Name +
+				" (the streamid asks to pull, with m=request or no m=; an encoder sending the feed needs m=publish)"}
 		}
 		return session.PortRoute{Pull: h, Passphrase: r.spec.passphraseFor(c.Name)}
 	}

@@ -176,7 +176,7 @@ func TestControllerPort(t *testing.T) {
 	})
 	pv := waitPort(t, c, 15*time.Second, "the refused puller", func(v PortView) bool {
 		for _, l := range v.Log {
-			if l.Kind == "rejected" && strings.Contains(l.Detail, `"cam1": no output to pull from for cam1 (REJX_NOTFOUND)`) {
+			if l.Kind == "rejected" && strings.Contains(l.Detail, `"cam1": no output to pull from for cam1 (the streamid asks to pull, with m=request or no m=; an encoder sending the feed needs m=publish) (REJX_NOTFOUND)`) {
 				return true
 			}
 		}
