@@ -26,6 +26,10 @@ type FeedSpec struct {
 	Inspect    bool // look inside the TS (PIDs, codecs, TR 101 290)
 	Media      bool // black / freeze / silence analysis with ffmpeg when available
 	LightMedia bool // decode video keyframes only
+	// Port, when set, is the address of the port (AddPort) whose callers
+	// with the stream name Config.StreamID are this feed's publisher: the
+	// feed then neither listens nor calls itself.
+	Port string
 }
 
 // LogEntry is one line of a feed's event log: a session event or an alarm.
@@ -93,7 +97,8 @@ type Controller struct {
 
 	mu    sync.Mutex // serialises changes to the list of feeds
 	next  FeedID
-	feeds atomic.Pointer[[]*feed] // in the order they were added; replaced, never changed
+	feeds atomic.Pointer[[]*feed]    // in the order they were added; replaced, never changed
+	ports atomic.Pointer[[]*portRun] // likewise, the ports serving many feeds
 
 	stores // lifetime, recordings, presets, retention, demos (stores.go)
 }
@@ -103,6 +108,7 @@ type Controller struct {
 func NewController(ctx context.Context, opts ControllerOptions) *Controller {
 	c := &Controller{opts: opts, next: 1}
 	c.feeds.Store(&[]*feed{})
+	c.ports.Store(&[]*portRun{})
 	c.ctx, c.cancel = context.WithCancel(ctx)
 	c.dbErr = errors.New("app: recordings were not asked for")
 	c.presetsErr = errors.New("app: presets were not asked for")
@@ -141,7 +147,7 @@ func (c *Controller) Add(spec FeedSpec) (FeedID, error) {
 	c.next++
 	old := *c.feeds.Load()
 	// A new slice: readers may still hold the old one.
-	list := slices.Concat(old, []*feed{newFeed(c.ctx, id, spec, &c.opts)})
+	list := slices.Concat(old, []*feed{newFeed(c.ctx, id, spec, &c.opts, c.attachToPort)})
 	c.feeds.Store(&list)
 	return id, nil
 }
@@ -309,7 +315,11 @@ func (c *Controller) Close() {
 	c.mu.Lock()
 	c.cancel()
 	list := *c.feeds.Load()
+	ports := *c.ports.Load()
 	c.mu.Unlock()
+	for _, p := range ports {
+		<-p.done
+	}
 	for _, f := range list {
 		f.close()
 	}

@@ -48,9 +48,9 @@ type command struct {
 type answer func(error)
 
 // newFeed starts the loop of a stopped feed.
-func newFeed(ctx context.Context, id FeedID, spec FeedSpec, opts *ControllerOptions) *feed {
+func newFeed(ctx context.Context, id FeedID, spec FeedSpec, opts *ControllerOptions, attach portAttacher) *feed {
 	f := &feed{id: id, cmds: make(chan command), quit: make(chan struct{}), done: make(chan struct{})}
-	st := &feedState{f: f, ctx: ctx, opts: opts, spec: spec, alarms: NewAlarms(spec.Thresholds),
+	st := &feedState{f: f, ctx: ctx, opts: opts, attach: attach, spec: spec, alarms: NewAlarms(spec.Thresholds),
 		status: FeedStatus{Phase: PhaseStopped, Since: time.Now()}}
 	st.publish()
 	go f.loop(ctx, st)
@@ -107,6 +107,7 @@ type feedRun struct {
 	ended   chan error // Run's result
 	media   chan mediaMsg
 	insp    *LiveInspection // nil when the feed is not inspected
+	detach  func()          // a feed on a port: lets go of the port's router
 }
 
 // mediaMsg is a media analyser callback carried to the loop: an event,
@@ -119,9 +120,10 @@ type mediaMsg struct {
 
 // feedState is what the loop owns. Only the loop goroutine touches it.
 type feedState struct {
-	f    *feed
-	ctx  context.Context
-	opts *ControllerOptions
+	f      *feed
+	ctx    context.Context
+	opts   *ControllerOptions
+	attach portAttacher // hands the receiver of a feed on a port to the port
 
 	spec           FeedSpec
 	alarms         *Alarms
@@ -300,7 +302,7 @@ func (st *feedState) startRun() error {
 	st.loudness = nil
 	st.mediaAnalysis, st.mediaNote = "", ""
 	st.ongoing = map[string]time.Time{}
-	ropts := session.ReceiverOptions{}
+	ropts := session.ReceiverOptions{Handed: spec.Port != ""}
 	if spec.Inspect || spec.Media {
 		// The analyser's callbacks run on its own goroutine: they hand
 		// their news to the loop, and give up once the run is over.
@@ -332,6 +334,16 @@ func (st *feedState) startRun() error {
 		st.mediaAnalysis, st.mediaNote = "", ""
 		return err
 	}
+	if spec.Port != "" {
+		detach, err := st.attach(spec, rcv)
+		if err != nil {
+			cancel()
+			r.insp.Close()
+			st.mediaAnalysis, st.mediaNote = "", ""
+			return err
+		}
+		r.detach = detach
+	}
 	sub := rcv.Subscribe(16, 256)
 	r.rcv, r.samples, r.events = rcv, sub.Samples, sub.Events
 	st.run = r
@@ -340,6 +352,7 @@ func (st *feedState) startRun() error {
 	st.lastBytes = 0
 	st.recFailed = false
 	st.status = startStatus(spec.Config, st.started)
+	st.status.Stream = spec.portStream()
 	st.alarms = NewAlarms(spec.Thresholds)
 	st.lastInspection = time.Time{}
 	go func() { r.ended <- rcv.Run(runCtx) }()
@@ -369,6 +382,9 @@ func (st *feedState) stopRun(closeRec bool) {
 func (st *feedState) endRun(err error, closeRec bool) {
 	r := st.run
 	r.cancel()
+	if r.detach != nil {
+		r.detach()
+	}
 	// Run closes the subscription when it returns: take in what is left.
 	if r.samples != nil {
 		for s := range r.samples {

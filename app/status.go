@@ -35,6 +35,9 @@ type FeedStatus struct {
 	// Listen is where a listener listens (":9000", "127.0.0.1:9000"); ""
 	// for a caller.
 	Listen string
+	// Stream is the stream name of a feed on a port shared by many feeds
+	// (its publisher's streamid), "" otherwise.
+	Stream string
 	// Remote is the peer a caller dials; Peer the peer connected now.
 	Remote, Peer string
 	// Attempt is a caller's attempt number since it was last connected.
@@ -59,6 +62,12 @@ func (s FeedStatus) Describe() string {
 	case PhaseWaiting:
 		if s.Cause != nil {
 			return fmt.Sprintf("rejecting callers on %s: %s", s.Listen, failureWords(s.Cause, s.Rejections))
+		}
+		if s.Stream != "" { // short: the tile's title names the port
+			if s.EverConnected {
+				return "waiting for streamid " + s.Stream + " again on " + s.Listen
+			}
+			return "waiting for streamid " + s.Stream + " on " + s.Listen
 		}
 		if s.EverConnected {
 			return "waiting for the encoder to call again on " + s.Listen

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"time"
 
 	"github.com/srtscope/srtscope/app/preset"
@@ -48,7 +49,7 @@ func (c *Controller) Workspace() workspace.File {
 	c.demoMu.Unlock()
 	var f workspace.File
 	for _, v := range c.Feeds() {
-		if demos[v.ID] {
+		if demos[v.ID] || v.Spec.Port != "" { // a port's feeds come with their port
 			continue
 		}
 		spec := v.Spec
@@ -69,7 +70,38 @@ func (c *Controller) Workspace() workspace.File {
 		fd.Alarms = workspaceAlarms(spec.Thresholds)
 		f.Feeds = append(f.Feeds, fd)
 	}
+	for _, p := range *c.ports.Load() {
+		f.Ports = append(f.Ports, c.workspacePort(p))
+	}
 	return f
+}
+
+// workspacePort describes an open port for the workspace file; its
+// passphrases go to the keychain as a feed's do ("port ADDRESS" for the
+// port's, the name for a name's own).
+func (c *Controller) workspacePort(p *portRun) workspace.Port {
+	cfg := p.spec.Config
+	wp := workspace.Port{Names: slices.Clone(p.spec.Names), AcceptNew: p.spec.AcceptNew, Inspect: p.template.Inspect,
+		Media: mediaMode(p.template), Alarms: workspaceAlarms(p.template.Thresholds)}
+	if cfg.Passphrase != "" {
+		wp.KeyLength = cfg.PBKeyLen
+		if err := c.keychain().Set(workspaceKeyPrefix+"port "+p.spec.Address(), cfg.Passphrase); err == nil {
+			wp.PassphraseKeychain = true
+		} else {
+			wp.PassphrasePrompt = true
+		}
+		cfg.Passphrase, cfg.PBKeyLen = "", 0
+	}
+	for _, n := range p.spec.Names {
+		if pass, ok := p.spec.NamePassphrases[n]; ok && pass != "" {
+			// Without a keychain the name's passphrase is asked for when
+			// the workspace opens again.
+			_ = c.keychain().Set(workspaceKeyPrefix+n, pass)
+			wp.KeychainNames = append(wp.KeychainNames, n)
+		}
+	}
+	wp.URL = cfg.URL(session.ToolLibSRT)
+	return wp
 }
 
 // SaveWorkspace writes the Controller's feeds to path, whole or not at all.
@@ -115,7 +147,55 @@ func (c *Controller) AddWorkspace(f workspace.File, ask PassphraseAsker) ([]Feed
 			errs = append(errs, fmt.Errorf("app: feed %q: %w", fd.Name, err))
 		}
 	}
+	for _, wp := range f.Ports {
+		spec, template, err := c.portFromWorkspace(wp, ask)
+		if err == nil {
+			var pids []FeedID
+			pids, err = c.AddPort(spec, template)
+			ids = append(ids, pids...)
+		}
+		if err != nil {
+			errs = append(errs, fmt.Errorf("app: port %s: %w", wp.URL, err))
+		}
+	}
 	return ids, errors.Join(errs...)
+}
+
+// portFromWorkspace turns a workspace port into a port's settings and the
+// template of its feeds, with the passphrases from where the file says.
+func (c *Controller) portFromWorkspace(wp workspace.Port, ask PassphraseAsker) (PortSpec, FeedSpec, error) {
+	cfg, _, err := session.ParseURL(wp.URL)
+	if err != nil {
+		return PortSpec{}, FeedSpec{}, err
+	}
+	template, err := c.specFromWorkspace(wp.Feed(cfg.Address()), ask)
+	if err != nil {
+		return PortSpec{}, FeedSpec{}, err
+	}
+	spec := PortSpec{Config: template.Config, Names: wp.Names, AcceptNew: wp.AcceptNew}
+	for _, n := range wp.KeychainNames {
+		pass, err := c.keychain().Get(workspaceKeyPrefix + n)
+		if err != nil || pass == "" {
+			typed, ok := "", false
+			if ask != nil {
+				typed, ok = ask(n)
+			}
+			if !ok || typed == "" {
+				reason := "the keychain has none for it"
+				if err != nil {
+					reason += " (" + err.Error() + ")"
+				}
+				return PortSpec{}, FeedSpec{}, fmt.Errorf("%w: %q on this port has its own passphrase and %s", ErrNoPassphrase, n, reason)
+			}
+			pass = typed
+		}
+		if spec.NamePassphrases == nil {
+			spec.NamePassphrases = map[string]string{}
+		}
+		spec.NamePassphrases[n] = pass
+	}
+	template.Config = session.Config{}
+	return spec, template, nil
 }
 
 // specFromWorkspace turns a workspace feed into a feed's settings, with its

@@ -3,12 +3,14 @@ package app
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"reflect"
 	"slices"
 	"strings"
 	"sync"
 
 	"github.com/srtscope/srtscope/app/workspace"
+	"github.com/srtscope/srtscope/session"
 )
 
 // WorkspaceRunner keeps a Controller's feeds in step with a workspace file:
@@ -26,7 +28,8 @@ type WorkspaceRunner struct {
 	ask PassphraseAsker
 
 	mu    sync.Mutex
-	feeds map[string]runnerFeed // by name
+	feeds map[string]runnerFeed     // by name
+	ports map[string]workspace.Port // open ports by URL, as the file said
 }
 
 type runnerFeed struct {
@@ -37,7 +40,7 @@ type runnerFeed struct {
 // NewWorkspaceRunner returns a runner over c; ask is passed to AddWorkspace
 // (nil for a service: feeds whose passphrase must be typed are refused).
 func NewWorkspaceRunner(c *Controller, ask PassphraseAsker) *WorkspaceRunner {
-	return &WorkspaceRunner{c: c, ask: ask, feeds: map[string]runnerFeed{}}
+	return &WorkspaceRunner{c: c, ask: ask, feeds: map[string]runnerFeed{}, ports: map[string]workspace.Port{}}
 }
 
 // ReloadResult says what Apply did, by feed name, in the file's order
@@ -66,9 +69,11 @@ func (r ReloadResult) String() string {
 	return strings.Join(parts, ", ")
 }
 
-// Apply makes the Controller run the feeds of f. Feeds removed or changed
-// are stopped first, so that a feed moved to another feed's port finds it
-// free. A feed that cannot be added is named in the error (wrapping the
+// Apply makes the Controller run the feeds and ports of f. Feeds and ports
+// removed or changed are stopped first, so that a feed moved to another
+// feed's port finds it free. A port is matched by its URL and named
+// "port URL" in the result; a changed port is closed with its feeds and
+// opened again. A feed that cannot be added is named in the error (wrapping the
 // reason, such as ErrNoPassphrase) and tried again at the next Apply; the
 // others run.
 func (r *WorkspaceRunner) Apply(f workspace.File) (ReloadResult, error) {
@@ -98,6 +103,7 @@ func (r *WorkspaceRunner) Apply(f workspace.File) (ReloadResult, error) {
 			restart = append(restart, name)
 		}
 	}
+	restart = append(restart, r.stopPortsLocked(f, &res)...)
 	var errs []error
 	for _, fd := range f.Feeds {
 		if _, ok := r.feeds[fd.Name]; ok {
@@ -118,7 +124,68 @@ func (r *WorkspaceRunner) Apply(f workspace.File) (ReloadResult, error) {
 			res.Added = append(res.Added, fd.Name)
 		}
 	}
+	errs = append(errs, r.openPortsLocked(f, restart, &res)...)
 	return res, errors.Join(errs...)
+}
+
+// stopPortsLocked closes the ports gone from f or changed in it, and
+// returns the names of the changed ones, to be opened again.
+func (r *WorkspaceRunner) stopPortsLocked(f workspace.File, res *ReloadResult) (restart []string) {
+	want := map[string]workspace.Port{}
+	for _, wp := range f.Ports {
+		want[wp.URL] = wp
+	}
+	for _, url := range slices.Sorted(maps.Keys(r.ports)) {
+		wp, kept := want[url]
+		if kept && reflect.DeepEqual(r.ports[url], wp) {
+			continue
+		}
+		r.c.RemovePort(portAddress(url))
+		delete(r.ports, url)
+		if kept {
+			restart = append(restart, "port "+url)
+		} else {
+			res.Removed = append(res.Removed, "port "+url)
+		}
+	}
+	return restart
+}
+
+// openPortsLocked opens the ports of f that are not open, each named
+// "port URL" in the result.
+func (r *WorkspaceRunner) openPortsLocked(f workspace.File, restart []string, res *ReloadResult) []error {
+	var errs []error
+	for _, wp := range f.Ports {
+		name := "port " + wp.URL
+		if _, ok := r.ports[wp.URL]; ok {
+			res.Unchanged = append(res.Unchanged, name)
+			continue
+		}
+		_, err := r.c.AddWorkspace(workspace.File{Ports: []workspace.Port{wp}}, r.ask)
+		if r.c.hasPort(portAddress(wp.URL)) {
+			r.ports[wp.URL] = wp // open, even if one of its feeds failed
+		}
+		switch {
+		case err != nil:
+			errs = append(errs, err)
+			res.Failed = append(res.Failed, name)
+		case slices.Contains(restart, name):
+			res.Restarted = append(res.Restarted, name)
+		default:
+			res.Added = append(res.Added, name)
+		}
+	}
+	return errs
+}
+
+// portAddress is the address of a workspace port's URL, "" when it does
+// not parse (Validate has checked it).
+func portAddress(url string) string {
+	cfg, _, err := session.ParseURL(url)
+	if err != nil {
+		return ""
+	}
+	return cfg.Address()
 }
 
 // namesLocked lists the running feeds' names in the order they were added.

@@ -35,6 +35,9 @@ type listenerGate struct {
 	// the port until the idle timeout.
 	silentPeer func() (peer string, silent time.Duration, ok bool)
 	evict      func(by string)
+	// busyWords, when set, words why a second caller is refused while a
+	// peer is connected (a feed on a Port names its stream).
+	busyWords func() string
 
 	mu   sync.Mutex
 	held int // accepted connections not yet released: 0, 1, or 2 during a takeover
@@ -162,6 +165,16 @@ func (g *listenerGate) acceptOne(ln srt.Listener) (conn srt.Conn, err error) {
 		g.reject(remote, code, words)
 		return nil, nil
 	}
+	return g.admit(req, remote, &claimed), nil
+}
+
+// admit applies the one-peer rule to a request that passed the passphrase
+// and streamid checks, and accepts it: while a peer is connected, a new
+// caller is refused as busy unless the peer has gone silent or is a
+// half-open leftover of the same host, which it then replaces. It returns
+// nil for a refused request. *claimed is set once the gate is held for the
+// request, so that a panic in the SRT library can give it back.
+func (g *listenerGate) admit(req srt.ConnRequest, remote string, claimed *bool) srt.Conn {
 	takeover, old := false, ""
 	var halfOpen acceptedConn
 	if !g.claim(false) {
@@ -175,8 +188,12 @@ func (g *listenerGate) acceptOne(ln srt.Listener) (conn srt.Conn, err error) {
 		}
 		if !takeover || !g.claim(true) {
 			req.Reject(srt.REJX_CONFLICT)
-			g.reject(remote, srt.REJX_CONFLICT, "another caller is already connected (peer busy)")
-			return nil, nil
+			words := "another caller is already connected (peer busy)"
+			if g.busyWords != nil {
+				words = g.busyWords()
+			}
+			g.reject(remote, srt.REJX_CONFLICT, words)
+			return nil
 		}
 		if replace {
 			g.hub.publishEvent(Event{Time: now, Kind: EventConnecting, Remote: remote, Detail: fmt.Sprintf(
@@ -187,12 +204,12 @@ func (g *listenerGate) acceptOne(ln srt.Listener) (conn srt.Conn, err error) {
 				"caller %s takes the place of %s, which has sent nothing for %.1f s", remote, old, silent.Seconds())})
 		}
 	}
-	claimed = true
-	conn, err = req.Accept()
+	*claimed = true
+	conn, err := req.Accept()
 	if err != nil {
 		g.release()
 		g.hub.publishEvent(Event{Time: time.Now(), Kind: EventError, Detail: fmt.Sprintf("accepting caller %s failed: %v", remote, err), Remote: remote})
-		return nil, nil
+		return nil
 	}
 	g.mu.Lock()
 	g.last = acceptedConn{conn: conn, host: hostOf(remote), at: time.Now()}
@@ -204,7 +221,7 @@ func (g *listenerGate) acceptOne(ln srt.Listener) (conn srt.Conn, err error) {
 		// Closing it ends its owner's serveConn, which releases the gate.
 		_ = halfOpen.conn.Close()
 	}
-	return conn, nil
+	return conn
 }
 
 // claim takes the gate for a new connection: when it is free, or with
@@ -221,8 +238,14 @@ func (g *listenerGate) claim(takeover bool) bool {
 
 // reject publishes a rate-limited rejection event.
 func (g *listenerGate) reject(remote string, code srt.RejectionReason, words string) {
+	g.rejectFor(remote, code, words, g.cfg.Passphrase != "")
+}
+
+// rejectFor is reject when the passphrase the caller was checked against
+// is not the gate's own (a Port's router names one per caller).
+func (g *listenerGate) rejectFor(remote string, code srt.RejectionReason, words string, havePassphrase bool) {
 	g.rejects.publish(g.hub, Event{Kind: EventRejected, Remote: remote, Code: uint32(code),
-		Err: ExplainReject(uint32(code), g.cfg.Passphrase != ""), Detail: fmt.Sprintf("rejected caller %s: %s (%s)", remote, words, RejectCodeName(uint32(code)))})
+		Err: ExplainReject(uint32(code), havePassphrase), Detail: fmt.Sprintf("rejected caller %s: %s (%s)", remote, words, RejectCodeName(uint32(code)))})
 }
 
 // release gives back what one accepted connection held, when it ends.

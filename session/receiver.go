@@ -34,6 +34,15 @@ type ReceiverOptions struct {
 	// CPU cost and its judgement after long outages are settled (without
 	// it those figures stay 0 and drops are the sequence gaps, as before).
 	ArrivalTap bool
+	// Handed makes a receiver whose connections a Port hands to it (a
+	// feed on a port shared by many feeds, routed by streamid) instead of
+	// dialling or listening itself. Its Config then describes that port
+	// (mode listener and its port number), the passphrase of this feed, and
+	// in StreamID the name the feed is published under. Samples, events,
+	// reconnect counting, the sink and the one-publisher rule (a silent or
+	// half-open publisher is replaced, a live one is not) are those of a
+	// listener. The arrival tap needs a socket of its own, so it is off.
+	Handed bool
 }
 
 // Summary is the outcome of a whole receiving session: the last counters,
@@ -85,6 +94,7 @@ type Receiver struct {
 	connBase       ConnCounters // the cumulative counters when the current connection began
 
 	sinkQueue chan packet.Packet // delivered packets on their way to the sink
+	handed    chan srt.Conn      // Handed: connections from the Port, at most 2 (a takeover)
 
 	arrivals *arrivals    // nil without the tap
 	tap      *arrivalTap  // set by Run before any connection
@@ -109,7 +119,10 @@ func NewReceiver(cfg Config, opts ReceiverOptions) (*Receiver, error) {
 	r.gate = newListenerGate(r.cfg, r.hub)
 	r.gate.silentPeer, r.gate.evict = r.silentPeer, r.evict
 	r.margins = newMarginStats()
-	if opts.ArrivalTap {
+	if opts.Handed {
+		r.handed = make(chan srt.Conn, 2)
+		r.gate.busyWords = r.busyWords
+	} else if opts.ArrivalTap {
 		r.arrivals = newArrivals()
 	}
 	if opts.Sink != nil {
@@ -175,7 +188,12 @@ func (r *Receiver) Run(ctx context.Context) error {
 		}()
 	}
 
-	err := runLink(ctx, &wg, linkCfg, r.gate, r)
+	var err error
+	if r.handed != nil {
+		err = r.handedLoop(ctx, &wg)
+	} else {
+		err = runLink(ctx, &wg, linkCfg, r.gate, r)
+	}
 	if r.sinkQueue != nil {
 		// Connections are served on this goroutine, so nothing queues
 		// any more: feedSink accounts for what is left and returns.

@@ -103,6 +103,9 @@ type Event struct {
 	Kind   EventKind `json:"kind"`
 	Detail string    `json:"detail"`
 	Remote string    `json:"remote,omitempty"` // the peer's address, when there is one
+	// Feed is the stream name a Port's caller asked for (its streamid's
+	// r= or the plain streamid), on the Port's own events; "" otherwise.
+	Feed string `json:"feed,omitempty"`
 
 	// Code is the SRT reject code (REJ_*, REJX_*) of a rejection or a
 	// failed connection attempt, 0 otherwise.

@@ -80,10 +80,12 @@ func TestStreamIDAllowed(t *testing.T) {
 }
 
 func FuzzParseStreamID(f *testing.F) {
-	for _, seed := range []string{"#!::r=cam1,m=publish,u=alice", "#!::", "#!::r=,m=", "plain", "#!::x=1,r=2", "#!::t=file,h=a=b"} {
+	for _, seed := range []string{"#!::r=cam1,m=publish,u=alice", "#!::", "#!::r=,m=", "plain", "#!::x=1,r=2", "#!::t=file,h=a=b",
+		"#!::r=cam1,m=request", "#!::r=cam1", "#!::m=publish", "#!::r=cam1,m=bidirectional", ""} {
 		f.Add(seed)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
+		checkPortStreamName(t, s)
 		ac, err := ParseStreamID(s)
 		if err != nil {
 			var fe *FieldError
@@ -101,4 +103,32 @@ func FuzzParseStreamID(f *testing.F) {
 			t.Fatalf("round trip %q -> %q -> %+v, %v; want %+v", s, built, again, err, ac)
 		}
 	})
+}
+
+// checkPortStreamName holds PortStreamName to its contract on any input: a
+// *FieldError, or a non-empty name with the mode publish or request, the
+// whole streamid for a plain one and its r= for the access-control form.
+func checkPortStreamName(t *testing.T, s string) {
+	t.Helper()
+	name, mode, err := PortStreamName(s)
+	if err != nil {
+		var fe *FieldError
+		if !errors.As(err, &fe) {
+			t.Fatalf("PortStreamName(%q) error %v is not a *FieldError", s, err)
+		}
+		return
+	}
+	if name == "" || (mode != PortPublish && mode != PortRequest) {
+		t.Fatalf("PortStreamName(%q) = %q, %q", s, name, mode)
+	}
+	if !IsAccessControl(s) {
+		if name != s || mode != PortPublish {
+			t.Fatalf("plain %q gave %q, %q", s, name, mode)
+		}
+		return
+	}
+	ac, err := ParseStreamID(s)
+	if err != nil || ac.Resource != name {
+		t.Fatalf("PortStreamName(%q) = %q but ParseStreamID gives %+v, %v", s, name, ac, err)
+	}
 }

@@ -150,7 +150,7 @@ func (d *feedDetail) update(v app.FeedView, ok bool) {
 	}
 	d.placeholder.Hide()
 	d.body.Show()
-	d.title.SetText(v.Spec.Name)
+	d.title.SetText(feedTitle(v))
 	word, pc := phaseLook(v)
 	c := pc
 	if v.Running && len(v.Alarms) > 0 {

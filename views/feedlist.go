@@ -65,7 +65,7 @@ func newFeedList(onSelect func(app.FeedID)) *feedList {
 			light := row.Objects[1].(*fyne.Container).Objects[0].(*fyne.Container).Objects[0].(*canvas.Circle)
 			name := texts.Objects[0].(*widget.Label)
 			line := texts.Objects[1].(*widget.Label)
-			name.SetText(v.Spec.Name)
+			name.SetText(feedTitle(v))
 			line.SetText(feedLine(v))
 			c := tileStateOf(v).frame // the wall's colour: phase, or the worst alarm
 			if light.FillColor != c {

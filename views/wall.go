@@ -61,7 +61,7 @@ type tileFigure struct {
 
 // tileStateOf works out what the tile of v shows (without its thumbnail).
 func tileStateOf(v app.FeedView) tileState {
-	t := tileState{id: v.ID, name: v.Spec.Name, hadAlarm: v.HadAlarm, connected: v.Running && v.Status.Phase == app.PhaseConnected}
+	t := tileState{id: v.ID, name: feedTitle(v), hadAlarm: v.HadAlarm, connected: v.Running && v.Status.Phase == app.PhaseConnected}
 	t.state, t.stateColor = stateWords(v)
 	t.frame = t.stateColor
 	if len(v.Alarms) > 0 {

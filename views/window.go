@@ -292,6 +292,8 @@ func (l *minSizeLayout) MinSize([]fyne.CanvasObject) fyne.Size { return l.min }
 func (ui *mainUI) menu() *fyne.MainMenu {
 	file := fyne.NewMenu("File",
 		fyne.NewMenuItem("New session…", ui.newSession),
+		fyne.NewMenuItem("Listen for many feeds on one port…", ui.listenPort),
+		fyne.NewMenuItem("Ports…", ui.showPorts),
 		fyne.NewMenuItem("Tune latency…", ui.tuneLatency),
 		fyne.NewMenuItem("Export report…", ui.exportReport),
 		fyne.NewMenuItem("Session history…", ui.showHistory),

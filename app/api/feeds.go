@@ -31,6 +31,9 @@ type Feed struct {
 	Tuning  bool   `json:"tuning"`
 	Inspect bool   `json:"inspect"`
 	Media   string `json:"media"` // off, light or full
+	// Port is the port shared by many feeds this feed's publisher comes
+	// through (by streamid), "" otherwise.
+	Port string `json:"port,omitempty"`
 
 	Status         Status         `json:"status"`
 	Health         string         `json:"health"` // green, amber or red: the worst active alarm
@@ -53,6 +56,7 @@ type Status struct {
 	Description string    `json:"description"` // in words, with the cause
 	Since       time.Time `json:"since"`
 	Listen      string    `json:"listen,omitempty"`
+	Stream      string    `json:"stream,omitempty"` // a feed on a shared port: its streamid name
 	Remote      string    `json:"remote,omitempty"`
 	Peer        string    `json:"peer,omitempty"`
 	Attempt     int       `json:"attempt,omitempty"`
@@ -114,12 +118,12 @@ func FeedOf(v app.FeedView) Feed {
 	f := Feed{
 		ID: v.ID, Name: v.Spec.Name, Sample: s,
 		URL: v.Spec.Config.RedactedURL(), Mode: string(v.Spec.Config.Mode), Role: RoleInput,
-		Running: v.Running, Tuning: v.Tuning, Inspect: v.Spec.Inspect, Media: mediaMode(v.Spec),
+		Running: v.Running, Tuning: v.Tuning, Inspect: v.Spec.Inspect, Media: mediaMode(v.Spec), Port: v.Spec.Port,
 		Health: v.Health.String(), Unacknowledged: v.Unacknowledged, HadAlarm: v.HadAlarm,
 		Alarms: []Alarm{}, LastError: v.LastError,
 	}
 	st := v.Status
-	f.Status = Status{Phase: st.Phase, Description: st.Describe(), Since: st.Since, Listen: st.Listen, Remote: st.Remote,
+	f.Status = Status{Phase: st.Phase, Description: st.Describe(), Since: st.Since, Listen: st.Listen, Stream: st.Stream, Remote: st.Remote,
 		Peer: st.Peer, Attempt: st.Attempt, Rejections: st.Rejections, WrongPassphrase: st.WrongPassphrase()}
 	if st.Cause != nil {
 		f.Status.Cause = st.Cause.Error()

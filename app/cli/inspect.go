@@ -386,34 +386,39 @@ func mbps(bps float64) string {
 // summary: the inspect text report, or csv rows tagged inspection, stream,
 // pid and event. In json it is part of the summary line (see summary).
 func (w *sampleWriter) inspection(target string, r probe.Report) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
 	switch w.format {
 	case "json":
 	case "csv":
 		t := r.TR101290
-		w.csv.Write([]string{"inspection", "duration_s", "media_analysis", "ts_sync_loss", "sync_byte_error", "pat_error", "cc_error", "pmt_error", "pid_error",
-			"transport_error", "crc_error", "pcr_repetition_error", "pcr_discontinuity_error", "pts_error", "problems"})
-		w.csv.Write([]string{"inspection", ftoa(round(r.DurationS, 3)), r.MediaAnalysis, utoa(t.TSSyncLoss), utoa(t.SyncByteError), utoa(t.PATError), utoa(t.CCError),
+		w.csv.Write(w.row([]string{"inspection", "duration_s", "media_analysis", "ts_sync_loss", "sync_byte_error", "pat_error", "cc_error", "pmt_error", "pid_error",
+			"transport_error", "crc_error", "pcr_repetition_error", "pcr_discontinuity_error", "pts_error", "problems"}))
+		w.csv.Write(w.row([]string{"inspection", ftoa(round(r.DurationS, 3)), r.MediaAnalysis, utoa(t.TSSyncLoss), utoa(t.SyncByteError), utoa(t.PATError), utoa(t.CCError),
 			utoa(t.PMTError), utoa(t.PIDError), utoa(t.TransportError), utoa(t.CRCError), utoa(t.PCRRepetitionError), utoa(t.PCRDiscontinuityError), utoa(t.PTSError),
-			strings.Join(r.Problems, "; ")})
-		w.csv.Write([]string{"stream", "program", "pmt_pid", "pid", "stream_type", "kind", "codec", "width", "height", "fps", "interlaced", "profile", "level", "sample_rate", "channels"})
+			strings.Join(r.Problems, "; ")}))
+		w.csv.Write(w.row([]string{"stream", "program", "pmt_pid", "pid", "stream_type", "kind", "codec", "width", "height", "fps", "interlaced", "profile", "level", "sample_rate", "channels"}))
 		for _, p := range r.Programs {
 			for _, s := range p.Streams {
-				w.csv.Write([]string{"stream", strconv.Itoa(int(p.Number)), strconv.Itoa(int(p.PMTPID)), strconv.Itoa(int(s.PID)), strconv.Itoa(int(s.StreamType)),
+				w.csv.Write(w.row([]string{"stream", strconv.Itoa(int(p.Number)), strconv.Itoa(int(p.PMTPID)), strconv.Itoa(int(s.PID)), strconv.Itoa(int(s.StreamType)),
 					s.Kind, s.Codec, strconv.Itoa(s.Width), strconv.Itoa(s.Height), ftoa(s.FPS), strconv.FormatBool(s.Interlaced), s.Profile, s.Level,
-					strconv.Itoa(s.SampleRate), strconv.Itoa(s.Channels)})
+					strconv.Itoa(s.SampleRate), strconv.Itoa(s.Channels)}))
 			}
 		}
-		w.csv.Write([]string{"pid", "pid", "packets", "bitrate_bps", "cc_errors", "label"})
+		w.csv.Write(w.row([]string{"pid", "pid", "packets", "bitrate_bps", "cc_errors", "label"}))
 		for _, p := range r.PIDs {
-			w.csv.Write([]string{"pid", strconv.Itoa(int(p.PID)), utoa(p.Packets), ftoa(round(p.BitrateBps, 0)), utoa(p.CCErrors), p.Label})
+			w.csv.Write(w.row([]string{"pid", strconv.Itoa(int(p.PID)), utoa(p.Packets), ftoa(round(p.BitrateBps, 0)), utoa(p.CCErrors), p.Label}))
 		}
-		w.csv.Write([]string{"event", "kind", "pid", "start_s", "end_s"})
+		w.csv.Write(w.row([]string{"event", "kind", "pid", "start_s", "end_s"}))
 		for _, e := range r.Events {
-			w.csv.Write([]string{"event", e.Kind, strconv.Itoa(int(e.PID)), ftoa(e.StartS), ftoa(e.EndS)})
+			w.csv.Write(w.row([]string{"event", e.Kind, strconv.Itoa(int(e.PID)), ftoa(e.StartS), ftoa(e.EndS)}))
 		}
 		w.csv.Flush()
 	default:
 		fmt.Fprintln(w.std.Stdout)
+		if w.feed != "" {
+			target = w.feed + " (" + target + ")"
+		}
 		writeInspectText(w.std.Stdout, target, r)
 	}
 }

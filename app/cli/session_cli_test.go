@@ -57,6 +57,15 @@ func TestSessionCommandsBadInput(t *testing.T) {
 		{"watch duration no unit", []string{"watch", "srt://:9000", "--duration", "20"}, []string{`invalid value "20" for flag -duration`, "allowed a duration like 20ms, 1.5s or 2m"}},
 		{"watch format", []string{"watch", "srt://:9000", "--format", "xml"}, []string{`--format "xml"`, "allowed text, json or csv"}},
 		{"watch unknown flag", []string{"watch", "srt://:9000", "--latency", "200"}, []string{"-latency"}},
+		// watch --by-streamid: one port, many feeds
+		{"watch accept without by-streamid", []string{"watch", "srt://:9000", "--accept", "cam1,cam2"}, []string{`--accept "cam1,cam2" needs --by-streamid`}},
+		{"watch accept-new without by-streamid", []string{"watch", "srt://:9000", "--accept-new"}, []string{"--accept-new needs --by-streamid"}},
+		{"watch accept and accept-new", []string{"watch", "srt://:9000", "--by-streamid", "--accept", "cam1", "--accept-new"}, []string{"--accept and --accept-new together", "allowed one of them"}},
+		{"watch by-streamid caller", []string{"watch", "srt://127.0.0.1:9000", "--by-streamid"}, []string{"--by-streamid with the caller URL", "127.0.0.1:9000", "allowed a listener URL"}},
+		{"watch by-streamid tap", []string{"watch", "srt://:9000", "--by-streamid", "--arrival-tap"}, []string{"--arrival-tap with --by-streamid", "allowed only for a single feed"}},
+		{"watch accept empty name", []string{"watch", "srt://:9000", "--by-streamid", "--accept", "cam1,,cam2"}, []string{`--accept "cam1,,cam2"`, `stream name ""`, "allowed a name such as cam1"}},
+		{"watch accept twice", []string{"watch", "srt://:9000", "--by-streamid", "--accept", "cam1,cam1"}, []string{`--accept "cam1,cam1"`, `"cam1"`, "each name once"}},
+		{"watch accept comma-free", []string{"watch", "srt://:9000", "--by-streamid", "--accept", "cam 1"}, []string{`--accept "cam 1"`, "without spaces"}},
 
 		// send
 		{"send no URL", []string{"send", "--demo"}, []string{"one URL", "got 0 arguments"}},

@@ -5,9 +5,11 @@ import (
 	"encoding/csv"
 	"encoding/json"
 	"errors"
+	"flag"
 	"fmt"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/srtscope/srtscope/app"
@@ -16,6 +18,7 @@ import (
 )
 
 const watchUsage = `URL [--duration D] [--format text|json|csv] [--inspect]
+       srtscope watch "srt://:PORT?mode=listener" --by-streamid [--accept NAME,NAME | --accept-new] [--duration D] [--format text|json|csv] [--inspect]
 
 Receive from an SRT URL as caller (srt://HOST:PORT) or listener (srt://:PORT,
 or mode=listener) and print one sample per second, then a summary. Counters
@@ -31,14 +34,25 @@ fields) beside "summary" in the same last line,
 csv as rows after the summary rows, first column inspection, stream, pid or
 event.
 
+--by-streamid listens on one port for many feeds and routes each caller by
+its streamid, "#!::r=NAME,m=publish" or a plain NAME: --accept takes the
+listed names only, --accept-new (the default) any name at its first
+publish. A second publisher of a live name is refused (REJX_CONFLICT), an
+unknown name with REJX_NOTFOUND; every rejection is an event naming the
+streamid. Every line names its feed: "feed":"NAME" in json (samples and one
+summary per feed; the port's own line, with the callers it refused, has
+"feed":"" and "port"), a first column in csv, a first word in text.
+
 Examples:
   srtscope watch srt://:9000 --duration 20s
+  srtscope watch "srt://:9000?mode=listener" --by-streamid --accept cam1,cam2 --format json
   srtscope watch "srt://192.0.2.10:9000?latency=200&passphrase=..." --format json
   srtscope watch srt://:9000 --duration 30s --inspect --format json`
 
 // watchSummary is the last JSON line of watch --format json; Inspection is
 // there with --inspect.
 type watchSummary struct {
+	Feed       string          `json:"feed,omitempty"` // with --by-streamid: the feed's name
 	Summary    session.Summary `json:"summary"`
 	Inspection *probe.Report   `json:"inspection,omitempty"`
 }
@@ -49,12 +63,27 @@ func runWatch(ctx context.Context, args []string, std IO) int {
 	format := fs.String("format", "text", "output: text, json (one object per line) or csv")
 	tap := fs.Bool("arrival-tap", false, "time every packet's arrival (late, at-risk, recovery margin and receive-buffer figures; experimental, costs CPU)")
 	inspect := fs.Bool("inspect", false, "also inspect the stream (programs, PIDs, codecs, TR 101 290, black/freeze/silence) and print the report after the summary")
+	byStreamID := fs.Bool("by-streamid", false, "listen for many feeds on one port, routed by the callers' streamids")
+	accept := fs.String("accept", "", "with --by-streamid: the stream `NAMES` to take, comma-separated (cam1,cam2)")
+	acceptNew := fs.Bool("accept-new", false, "with --by-streamid: take any stream name, a new feed at its first publish (the default)")
 	pos, code, ok := parseFlags(fs, args, std)
 	if !ok {
 		return code
 	}
 	if len(pos) != 1 {
 		return usageError(std, "watch", "expected one URL (srt://[host]:port?...), got %d arguments", len(pos))
+	}
+	acceptSet := false
+	fs.Visit(func(f *flag.Flag) { acceptSet = acceptSet || f.Name == "accept" })
+	switch {
+	case acceptSet && !*byStreamID:
+		return usageError(std, "watch", "--accept %q needs --by-streamid: allowed only when routing callers by streamid", *accept)
+	case *acceptNew && !*byStreamID:
+		return usageError(std, "watch", "--accept-new needs --by-streamid: allowed only when routing callers by streamid")
+	case acceptSet && *acceptNew:
+		return usageError(std, "watch", "--accept and --accept-new together: allowed one of them (the listed names, or any name)")
+	case *byStreamID && *tap:
+		return usageError(std, "watch", "--arrival-tap with --by-streamid: allowed only for a single feed (the tap needs the port to itself)")
 	}
 	if *duration < 0 {
 		return usageError(std, "watch", "--duration %s: allowed a positive duration such as 20s", *duration)
@@ -73,6 +102,23 @@ func runWatch(ctx context.Context, args []string, std IO) int {
 	}
 	for _, n := range notes {
 		fmt.Fprintf(std.Stderr, "srtscope watch: note: %s\n", n)
+	}
+	if *byStreamID {
+		if cfg.Mode != session.ModeListener {
+			return usageError(std, "watch", "--by-streamid with the caller URL %q: allowed a listener URL, srt://:PORT?mode=listener", cfg.RedactedURL())
+		}
+		spec := app.PortSpec{Config: cfg, AcceptNew: !acceptSet}
+		if acceptSet {
+			names, err := app.ParsePortNames(*accept)
+			var fe *app.FieldError
+			if errors.As(err, &fe) {
+				return usageError(std, "watch", "--accept %q: stream name %q not allowed: allowed %s", *accept, fe.Value, fe.Allowed)
+			} else if err != nil {
+				return usageError(std, "watch", "--accept %q: %v", *accept, err)
+			}
+			spec.Names = names
+		}
+		return watchPort(ctx, spec, *duration, *format, *inspect, std)
 	}
 
 	opts := session.ReceiverOptions{ArrivalTap: *tap}
@@ -149,11 +195,21 @@ func stopAfter(d time.Duration) string {
 }
 
 // sampleWriter prints samples, events and the summary in one format.
+// With --by-streamid each feed has its own, made by forFeed: it names the
+// feed on every line and shares the output (and its lock) with the others.
 type sampleWriter struct {
 	format string
 	std    IO
 	csv    *csv.Writer
 	enc    *json.Encoder
+	feed   string      // "" for a single feed
+	mu     *sync.Mutex // serialises the lines of concurrent feeds
+}
+
+// feedSample is a JSON sample line that names its feed.
+type feedSample struct {
+	Feed string `json:"feed"`
+	session.Sample
 }
 
 var csvHeader = []string{"time", "state", "peer", "rtt_ms", "latency_ms", "rtt_multiplier", "recv_mbps", "pkts_recv", "pkts_lost", "pkts_retrans", "pkts_dropped", "bytes_recv",
@@ -162,11 +218,21 @@ var csvHeader = []string{"time", "state", "peer", "rtt_ms", "latency_ms", "rtt_m
 	"rtt_min_ms", "rtt_max_ms", "rtt_var_ms", "recv_pkts_per_s", "since_last_packet_ms"}
 
 func newSampleWriter(format string, std IO) *sampleWriter {
-	w := &sampleWriter{format: format, std: std}
+	return newSampleWriterHeader(format, std, csvHeader)
+}
+
+// newPortSampleWriter is the writer of watch --by-streamid, whose CSV
+// rows start with the feed's name.
+func newPortSampleWriter(format string, std IO) *sampleWriter {
+	return newSampleWriterHeader(format, std, append([]string{"feed"}, csvHeader...))
+}
+
+func newSampleWriterHeader(format string, std IO, header []string) *sampleWriter {
+	w := &sampleWriter{format: format, std: std, mu: &sync.Mutex{}}
 	switch format {
 	case "csv":
 		w.csv = csv.NewWriter(std.Stdout)
-		w.csv.Write(csvHeader)
+		w.csv.Write(header)
 		w.csv.Flush()
 	case "json":
 		w.enc = json.NewEncoder(std.Stdout)
@@ -174,41 +240,74 @@ func newSampleWriter(format string, std IO) *sampleWriter {
 	return w
 }
 
+// forFeed returns the writer of one feed of a port.
+func (w *sampleWriter) forFeed(name string) *sampleWriter {
+	c := *w
+	c.feed = name
+	return &c
+}
+
+// row is a CSV row, after the feed's name when there is one.
+func (w *sampleWriter) row(cols []string) []string {
+	if w.feed == "" {
+		return cols
+	}
+	return append([]string{w.feed}, cols...)
+}
+
+// prefix is the text lines' feed name and a space, "" for a single feed.
+func (w *sampleWriter) prefix() string {
+	if w.feed == "" {
+		return ""
+	}
+	return w.feed + " "
+}
+
 func (w *sampleWriter) sample(s session.Sample) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
 	s.RTTMs = round(s.RTTMs, 3)
 	s.RTTMultiplier = round(s.RTTMultiplier, 2)
 	s.RecvMbps = round(s.RecvMbps, 3)
 	switch w.format {
 	case "json":
+		if w.feed != "" {
+			_ = w.enc.Encode(feedSample{Feed: w.feed, Sample: s})
+			return
+		}
 		_ = w.enc.Encode(s)
 	case "csv":
-		w.csv.Write([]string{s.Time.Format(time.RFC3339Nano), string(s.State), s.Peer, ftoa(s.RTTMs), strconv.Itoa(s.LatencyMs),
+		w.csv.Write(w.row([]string{s.Time.Format(time.RFC3339Nano), string(s.State), s.Peer, ftoa(s.RTTMs), strconv.Itoa(s.LatencyMs),
 			ftoa(s.RTTMultiplier), ftoa(s.RecvMbps), utoa(s.PktsRecv), utoa(s.PktsLost), utoa(s.PktsRetrans), utoa(s.PktsDropped), utoa(s.BytesRecv),
 			utoa(s.PktsLate), utoa(s.PktsAtRisk), optMs(s.RecoveryMarginMinMs), optMs(s.RecoveryMarginP5Ms), ftoa(round(s.RcvBufMs, 1)), strconv.Itoa(s.RcvBufPkts),
-			ftoa(round(s.RTTMinMs, 3)), ftoa(round(s.RTTMaxMs, 3)), ftoa(round(s.RTTVarMs, 3)), ftoa(round(s.RecvPktsPerS, 1)), ftoa(round(s.SinceLastPacketMs, 1))})
+			ftoa(round(s.RTTMinMs, 3)), ftoa(round(s.RTTMaxMs, 3)), ftoa(round(s.RTTVarMs, 3)), ftoa(round(s.RecvPktsPerS, 1)), ftoa(round(s.SinceLastPacketMs, 1))}))
 		w.csv.Flush()
 	default:
 		peer := s.Peer
 		if peer == "" {
 			peer = "-"
 		}
-		fmt.Fprintf(w.std.Stdout, "%s %-12s %-21s rtt %6.1f ms  latency %4d ms (x%.1f)  %6.2f Mbit/s  recv %d lost %d retrans %d dropped %d at risk %d%s\n",
-			s.Time.Format("15:04:05"), s.State, peer, s.RTTMs, s.LatencyMs, s.RTTMultiplier, s.RecvMbps, s.PktsRecv, s.PktsLost, s.PktsRetrans, s.PktsDropped, s.PktsAtRisk, marginText(s))
+		fmt.Fprintf(w.std.Stdout, "%s%s %-12s %-21s rtt %6.1f ms  latency %4d ms (x%.1f)  %6.2f Mbit/s  recv %d lost %d retrans %d dropped %d at risk %d%s\n",
+			w.prefix(), s.Time.Format("15:04:05"), s.State, peer, s.RTTMs, s.LatencyMs, s.RTTMultiplier, s.RecvMbps, s.PktsRecv, s.PktsLost, s.PktsRetrans, s.PktsDropped, s.PktsAtRisk, marginText(s))
 	}
 }
 
 // event prints an event: inline in text output, on stderr otherwise so
 // that stdout stays one record per line.
 func (w *sampleWriter) event(e session.Event) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
 	dst := w.std.Stderr
 	if w.format == "text" {
 		dst = w.std.Stdout
 	}
-	fmt.Fprintf(dst, "%s event %s: %s\n", e.Time.Format("15:04:05"), e.Kind, e.Detail)
+	fmt.Fprintf(dst, "%s%s event %s: %s\n", w.prefix(), e.Time.Format("15:04:05"), e.Kind, e.Detail)
 }
 
 // summary prints the summary; rep, when not nil, joins it in the JSON line.
 func (w *sampleWriter) summary(sum session.Summary, rep *probe.Report) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
 	sum.RTTMs = round(sum.RTTMs, 3)
 	sum.RTTMultiplier = round(sum.RTTMultiplier, 2)
 	sum.ConnectedS = round(sum.ConnectedS, 3)
@@ -217,15 +316,15 @@ func (w *sampleWriter) summary(sum session.Summary, rep *probe.Report) {
 	}
 	switch w.format {
 	case "json":
-		_ = w.enc.Encode(watchSummary{Summary: sum, Inspection: rep})
+		_ = w.enc.Encode(watchSummary{Feed: w.feed, Summary: sum, Inspection: rep})
 	case "csv":
-		w.csv.Write([]string{"summary", "connected_s", "reconnects", "rejections", "pkts_recv", "pkts_lost", "pkts_retrans", "pkts_dropped", "bytes_recv", "events"})
-		w.csv.Write([]string{"summary", ftoa(sum.ConnectedS), strconv.Itoa(sum.Reconnects), strconv.Itoa(sum.Rejections), utoa(sum.PktsRecv),
-			utoa(sum.PktsLost), utoa(sum.PktsRetrans), utoa(sum.PktsDropped), utoa(sum.BytesRecv), strconv.Itoa(len(sum.Events))})
+		w.csv.Write(w.row([]string{"summary", "connected_s", "reconnects", "rejections", "pkts_recv", "pkts_lost", "pkts_retrans", "pkts_dropped", "bytes_recv", "events"}))
+		w.csv.Write(w.row([]string{"summary", ftoa(sum.ConnectedS), strconv.Itoa(sum.Reconnects), strconv.Itoa(sum.Rejections), utoa(sum.PktsRecv),
+			utoa(sum.PktsLost), utoa(sum.PktsRetrans), utoa(sum.PktsDropped), utoa(sum.BytesRecv), strconv.Itoa(len(sum.Events))}))
 		w.csv.Flush()
 	default:
-		fmt.Fprintf(w.std.Stdout, "summary: connected %.1f s, reconnects %d, rejections %d, recv %d lost %d retrans %d dropped %d (%d bytes), %d events\n",
-			sum.ConnectedS, sum.Reconnects, sum.Rejections, sum.PktsRecv, sum.PktsLost, sum.PktsRetrans, sum.PktsDropped, sum.BytesRecv, len(sum.Events))
+		fmt.Fprintf(w.std.Stdout, "%ssummary: connected %.1f s, reconnects %d, rejections %d, recv %d lost %d retrans %d dropped %d (%d bytes), %d events\n",
+			w.prefix(), sum.ConnectedS, sum.Reconnects, sum.Rejections, sum.PktsRecv, sum.PktsLost, sum.PktsRetrans, sum.PktsDropped, sum.BytesRecv, len(sum.Events))
 	}
 }
 

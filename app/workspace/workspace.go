@@ -13,6 +13,18 @@
 // passphrase_file (a file only its owner can read) or passphrase_keychain
 // (the OS keychain, under the feed's name). Every error names the feed, the
 // field, the value and what is allowed.
+//
+// One UDP port can serve many feeds, routing each caller by its streamid
+// ("#!::r=NAME,m=publish" or a plain NAME); each name is a feed of its own:
+//
+//	[[port]]
+//	url = "srt://:9000?mode=listener&latency=200"
+//	names = ["cam1", "cam2"]   # the streamids it takes
+//	accept_new = false         # true: any name, a new feed at its first publish
+//	inspect = true
+//	media = "light"
+//	passphrase_env = "PORT_PASS"   # the port's passphrase (same sources as a feed)
+//	keychain_names = ["cam2"]      # names with their own, in the keychain under the name
 package workspace
 
 import (
@@ -24,6 +36,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -50,7 +63,45 @@ const (
 // File is a whole workspace.
 type File struct {
 	Feeds []Feed `toml:"feed"`
+	Ports []Port `toml:"port,omitempty"`
 }
+
+// Port is a UDP port serving many feeds, by streamid, as the file states it.
+type Port struct {
+	// URL is the listener's SRT URL without a passphrase.
+	URL       string   `toml:"url"`
+	Names     []string `toml:"names,omitempty"`
+	AcceptNew bool     `toml:"accept_new,omitempty"`
+	Inspect   bool     `toml:"inspect"`
+	Media     string   `toml:"media,omitempty"` // off | light | full for every feed of the port
+
+	// Where the port's passphrase comes from, as for a feed; keychain and
+	// prompt use the name "port ADDRESS" (e.g. "port :9000").
+	PassphraseEnv      string `toml:"passphrase_env,omitempty"`
+	PassphraseFile     string `toml:"passphrase_file,omitempty"`
+	PassphraseKeychain bool   `toml:"passphrase_keychain,omitempty"`
+	PassphrasePrompt   bool   `toml:"passphrase_prompt,omitempty"`
+	KeyLength          int    `toml:"pbkeylen,omitempty"`
+	// KeychainNames have a passphrase of their own, in the keychain under
+	// the name (as a feed of that name keeps it); the others use the port's.
+	KeychainNames []string `toml:"keychain_names,omitempty"`
+
+	Alarms *Alarms `toml:"alarms,omitempty"`
+}
+
+// Feed is a port's settings as a feed's: the passphrase source and the
+// rest, named "port ADDRESS", for the checks and lookups they share.
+func (p Port) Feed(address string) Feed {
+	return Feed{Name: "port " + address, URL: p.URL, Inspect: p.Inspect, Media: p.Media,
+		PassphraseEnv: p.PassphraseEnv, PassphraseFile: p.PassphraseFile, PassphraseKeychain: p.PassphraseKeychain,
+		PassphrasePrompt: p.PassphrasePrompt, KeyLength: p.KeyLength, Alarms: p.Alarms}
+}
+
+// MaxPortNames bounds the names a port lists; MaxNameLen a stream name.
+const (
+	MaxPortNames = 64
+	MaxNameLen   = 64
+)
 
 // Feed is one feed as the file states it.
 type Feed struct {
@@ -148,7 +199,7 @@ func Parse(r io.Reader) (File, error) {
 	}
 	if und := md.Undecoded(); len(und) > 0 {
 		return File{}, &Error{Field: "key", Value: strconv.Quote(und[0].String()),
-			Allowed: "not a workspace setting (feeds are [[feed]] tables with name, url, inspect, media, start, passphrase_env, passphrase_file, passphrase_keychain, passphrase_prompt, pbkeylen and [feed.alarms])"}
+			Allowed: "not a workspace setting (feeds are [[feed]] tables with name, url, inspect, media, start, passphrase_env, passphrase_file, passphrase_keychain, passphrase_prompt, pbkeylen and [feed.alarms]; ports are [[port]] tables with url, names, accept_new, inspect, media, the same passphrase keys, keychain_names and [port.alarms])"}
 	}
 	if err := f.Validate(); err != nil {
 		return File{}, err
@@ -199,34 +250,105 @@ func (f File) Validate() error {
 		if cfg.Passphrase != "" {
 			return fail("url", "(has a passphrase)", "passphrases are not stored in workspace files: use passphrase_env, passphrase_file, passphrase_keychain or passphrase_prompt")
 		}
-		switch fd.Media {
-		case "", MediaOff, MediaLight, MediaFull:
-		default:
-			return fail("media", strconv.Quote(fd.Media), "off, light or full")
+		if err := fd.checkSettings(fail); err != nil {
+			return err
 		}
-		n := 0
-		for _, set := range []bool{fd.PassphraseEnv != "", fd.PassphraseFile != "", fd.PassphraseKeychain, fd.PassphrasePrompt} {
-			if set {
-				n++
-			}
+	}
+	return f.validatePorts(seen)
+}
+
+// checkSettings checks what feeds and ports share: media mode, one
+// passphrase source, key length, alarm thresholds.
+func (f Feed) checkSettings(fail func(field, value, allowed string) error) error {
+	switch f.Media {
+	case "", MediaOff, MediaLight, MediaFull:
+	default:
+		return fail("media", strconv.Quote(f.Media), "off, light or full")
+	}
+	n := 0
+	for _, set := range []bool{f.PassphraseEnv != "", f.PassphraseFile != "", f.PassphraseKeychain, f.PassphrasePrompt} {
+		if set {
+			n++
 		}
-		if n > 1 {
-			return fail("passphrase", "(more than one source)", "one of passphrase_env, passphrase_file, passphrase_keychain or passphrase_prompt")
-		}
-		switch fd.KeyLength {
-		case 0, 16, 24, 32:
-		default:
-			return fail("pbkeylen", strconv.Itoa(fd.KeyLength), "16, 24 or 32 (bytes)")
-		}
-		if fd.Alarms != nil {
-			for _, a := range fd.Alarms.fields() {
-				if a.v != nil && (math.IsNaN(*a.v) || *a.v < 0 || *a.v > 86400) {
-					return fail("alarms."+a.name, strconv.FormatFloat(*a.v, 'g', -1, 64), "0 (off) to 86400")
-				}
+	}
+	if n > 1 {
+		return fail("passphrase", "(more than one source)", "one of passphrase_env, passphrase_file, passphrase_keychain or passphrase_prompt")
+	}
+	switch f.KeyLength {
+	case 0, 16, 24, 32:
+	default:
+		return fail("pbkeylen", strconv.Itoa(f.KeyLength), "16, 24 or 32 (bytes)")
+	}
+	if f.Alarms != nil {
+		for _, a := range f.Alarms.fields() {
+			if a.v != nil && (math.IsNaN(*a.v) || *a.v < 0 || *a.v > 86400) {
+				return fail("alarms."+a.name, strconv.FormatFloat(*a.v, 'g', -1, 64), "0 (off) to 86400")
 			}
 		}
 	}
 	return nil
+}
+
+// validatePorts checks every port: a listener URL without a passphrase, a
+// UDP port no other port uses, names or accept_new, names that are valid
+// streamid names and no feed's name (feeds is the feed names so far),
+// keychain_names among the names, and the settings feeds have.
+func (f File) validatePorts(feeds map[string]bool) error {
+	ports := map[int]bool{}
+	for i, p := range f.Ports {
+		where := fmt.Sprintf("port %d", i+1)
+		fail := func(field, value, allowed string) error {
+			return &Error{Feed: where, Field: field, Value: value, Allowed: allowed}
+		}
+		cfg, _, err := session.ParseURL(p.URL)
+		if err != nil {
+			var fe *session.FieldError
+			if errors.As(err, &fe) {
+				return &Error{Feed: where, Field: "url " + fe.Field, Value: fe.Value, Allowed: fe.Allowed, Err: err}
+			}
+			return &Error{Feed: where, Field: "url", Value: strconv.Quote(p.URL), Allowed: "an SRT URL", Err: err}
+		}
+		where = "port " + cfg.Address()
+		switch {
+		case cfg.Mode != session.ModeListener:
+			return fail("url", strconv.Quote(p.URL), "a listener URL (srt://:PORT?mode=listener): callers come to a port")
+		case cfg.Passphrase != "":
+			return fail("url", "(has a passphrase)", "passphrases are not stored in workspace files: use passphrase_env, passphrase_file, passphrase_keychain or passphrase_prompt")
+		case ports[cfg.Port]:
+			return fail("url", strconv.Quote(p.URL), fmt.Sprintf("another port uses UDP port %d", cfg.Port))
+		case len(p.Names) == 0 && !p.AcceptNew:
+			return fail("names", "[]", "at least one stream name, or accept_new = true")
+		case len(p.Names) > MaxPortNames:
+			return fail("names", fmt.Sprintf("(%d names)", len(p.Names)), fmt.Sprintf("at most %d", MaxPortNames))
+		}
+		ports[cfg.Port] = true
+		for _, n := range p.Names {
+			switch {
+			case n == "" || len(n) > MaxNameLen || strings.ContainsAny(n, ",= \t\r\n") || strings.HasPrefix(n, "#!::"):
+				return fail("names", strconv.Quote(truncate(n, MaxNameLen)), fmt.Sprintf("stream names of 1..%d bytes without spaces, commas or '='", MaxNameLen))
+			case feeds[n]:
+				return fail("names", strconv.Quote(n), "names must differ: a feed or another port's name has it")
+			}
+			feeds[n] = true
+		}
+		for _, n := range p.KeychainNames {
+			if !slices.Contains(p.Names, n) {
+				return fail("keychain_names", strconv.Quote(truncate(n, MaxNameLen)), "names the port lists in names")
+			}
+		}
+		if err := p.Feed(cfg.Address()).checkSettings(fail); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// truncate shortens s to at most n bytes for a message.
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n] + "…"
 }
 
 type alarmField struct {

@@ -19,6 +19,18 @@ inspect = true
 media = "light"   # off | light | full
 `
 
+// portMinimal is a port serving two names, as the package doc shows it.
+const portMinimal = `
+[[port]]
+url = "srt://:9000?mode=listener&latency=200"
+names = ["cam1", "cam2"]
+accept_new = false
+inspect = true
+media = "light"
+passphrase_env = "PORT_PASS"
+keychain_names = ["cam2"]
+`
+
 func TestParse(t *testing.T) {
 	tests := []struct {
 		name    string
@@ -62,6 +74,30 @@ rtt_above_ms = 0
 		{name: "unknown key", in: "[[feed]]\nname = \"x\"\nurl = \"srt://:9000\"\nlatency = 200\n", want: []string{`key "feed.latency"`, "not a workspace setting"}},
 		{name: "not TOML names the line", in: "[[feed]]\nname = \"x\"\nurl = srt://:9000\n", want: []string{"line 3", "not valid TOML"}},
 		{name: "wrong type", in: "[[feed]]\nname = 3\nurl = \"srt://:9000\"\n", want: []string{"workspace:"}},
+		// One port, many feeds.
+		{name: "a port with names", in: portMinimal, feeds: 0, checkFn: func(t *testing.T, f File) {
+			if len(f.Ports) != 1 {
+				t.Fatalf("ports %+v", f.Ports)
+			}
+			p := f.Ports[0]
+			if strings.Join(p.Names, ",") != "cam1,cam2" || p.AcceptNew || !p.Inspect || p.Media != MediaLight || p.PassphraseEnv != "PORT_PASS" || strings.Join(p.KeychainNames, ",") != "cam2" {
+				t.Errorf("port %+v", p)
+			}
+		}},
+		{name: "a port taking new names", in: "[[port]]\nurl = \"srt://:9000\"\naccept_new = true\n", checkFn: func(t *testing.T, f File) {
+			if !f.Ports[0].AcceptNew || len(f.Ports[0].Names) != 0 {
+				t.Errorf("port %+v", f.Ports[0])
+			}
+		}},
+		{name: "a port without names", in: "[[port]]\nurl = \"srt://:9000\"\n", want: []string{"port :9000", "names []", "at least one stream name, or accept_new = true"}},
+		{name: "a caller port", in: "[[port]]\nurl = \"srt://192.0.2.1:9000\"\nnames = [\"cam1\"]\n", want: []string{"port 192.0.2.1:9000", "a listener URL"}},
+		{name: "a port with a passphrase in the URL", in: "[[port]]\nurl = \"srt://:9000?passphrase=0123456789abc\"\nnames = [\"cam1\"]\n", want: []string{"port :9000", "url (has a passphrase)", "not stored"}},
+		{name: "two ports on one UDP port", in: "[[port]]\nurl = \"srt://:9000\"\nnames = [\"a\"]\n[[port]]\nurl = \"srt://127.0.0.1:9000?mode=listener\"\nnames = [\"b\"]\n", want: []string{"another port uses UDP port 9000"}},
+		{name: "a port name with a comma", in: "[[port]]\nurl = \"srt://:9000\"\nnames = [\"cam1,cam2\"]\n", want: []string{`names "cam1,cam2"`, "without spaces, commas"}},
+		{name: "a port name that is a feed's", in: minimal + "[[port]]\nurl = \"srt://:9001\"\nnames = [\"cam1\"]\n", want: []string{"port :9001", `names "cam1"`, "names must differ"}},
+		{name: "a keychain name not listed", in: "[[port]]\nurl = \"srt://:9000\"\nnames = [\"cam1\"]\nkeychain_names = [\"cam9\"]\n", want: []string{`keychain_names "cam9"`, "names the port lists"}},
+		{name: "a port with two passphrase sources", in: "[[port]]\nurl = \"srt://:9000\"\naccept_new = true\npassphrase_env = \"A\"\npassphrase_prompt = true\n", want: []string{"port :9000", "more than one source"}},
+		{name: "a port's unknown key", in: "[[port]]\nurl = \"srt://:9000\"\naccept = [\"cam1\"]\n", want: []string{`key "port.accept"`, "ports are [[port]] tables"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -99,6 +135,9 @@ func TestSaveLoadRoundTrip(t *testing.T) {
 		{Name: "cam1", URL: "srt://:9000?mode=listener&latency=200", Inspect: true, Media: MediaLight},
 		{Name: "studio", URL: "srt://192.0.2.1:9001?mode=caller&latency=300", PassphraseKeychain: true, KeyLength: 24, Start: &no,
 			Alarms: &Alarms{NoDataS: &five}},
+	}, Ports: []Port{
+		{URL: "srt://:9002?mode=listener&latency=200", Names: []string{"cam2", "cam3"}, Inspect: true, PassphraseKeychain: true, KeychainNames: []string{"cam3"}},
+		{URL: "srt://:9003?mode=listener&latency=120", AcceptNew: true, Media: MediaFull, Alarms: &Alarms{NoDataS: &five}},
 	}}
 	if err := Save(path, in); err != nil {
 		t.Fatal(err)
@@ -153,6 +192,8 @@ func FuzzParse(f *testing.F) {
 	f.Add(minimal)
 	f.Add("[[feed]]\nname = \"x\"\nurl = \"srt://h:1?latency=20\"\npassphrase_file = \"/p\"\n[feed.alarms]\nno_data_s = 1e308\n")
 	f.Add("[[feed]]\n[[feed]]\nname = '''\n'''\n")
+	f.Add(portMinimal)
+	f.Add("[[port]]\nurl = \"srt://:9000\"\naccept_new = true\n[port.alarms]\nno_data_s = 3\n")
 	f.Fuzz(func(t *testing.T, in string) {
 		file, err := Parse(strings.NewReader(in))
 		if err != nil {
@@ -171,8 +212,8 @@ func FuzzParse(f *testing.F) {
 		if err != nil {
 			t.Fatalf("re-parsing what Encode wrote: %v\n%s", err, b.String())
 		}
-		if len(again.Feeds) != len(file.Feeds) {
-			t.Fatalf("round trip changed the feed count %d -> %d", len(file.Feeds), len(again.Feeds))
+		if len(again.Feeds) != len(file.Feeds) || len(again.Ports) != len(file.Ports) {
+			t.Fatalf("round trip changed the feed count %d -> %d or the port count %d -> %d", len(file.Feeds), len(again.Feeds), len(file.Ports), len(again.Ports))
 		}
 	})
 }
