@@ -204,7 +204,7 @@ func (d *lineTestDialog) config() (lineTestInput, error) {
 	}
 	rates, err := linetest.ParseRates(d.rates.Text)
 	if err != nil {
-		return lineTestInput{}, fmt.Errorf("%s %q: %s", "Rates", d.rates.Text, strings.TrimPrefix(err.Error(), linetest.ErrRates.Error()+": "))
+		return lineTestInput{}, err // worded by errorText
 	}
 	text := strings.TrimSpace(d.duration.Text)
 	dur, err := time.ParseDuration(text)
@@ -243,7 +243,7 @@ func redactedInput(raw string) string {
 func (d *lineTestDialog) validate() bool {
 	in, err := d.config()
 	if err != nil {
-		setLabel(d.problem, err.Error())
+		setLabel(d.problem, errorText(err))
 		setLabel(d.estimate, "")
 		d.startBtn.Disable()
 		return false

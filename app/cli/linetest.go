@@ -62,7 +62,11 @@ func runLinetest(ctx context.Context, args []string, std IO) int {
 	}
 	rateList, err := linetest.ParseRates(*rates)
 	if err != nil {
-		return bad("--rates %q: %s", *rates, strings.TrimPrefix(err.Error(), linetest.ErrRates.Error()+": "))
+		var re *linetest.RatesError
+		if errors.As(err, &re) {
+			return bad("--rates %q: %s: allowed %s", re.Value, re.Problem, re.Allowed)
+		}
+		return bad("--rates %q: %v", *rates, err)
 	}
 	if *stepDur == 0 {
 		*stepDur = linetest.DefaultStepDuration

@@ -50,11 +50,33 @@ const (
 // ErrRates is wrapped by every ParseRates error.
 var ErrRates = errors.New("linetest: invalid rates")
 
+// RatesAllowed says in words what ParseRates accepts.
+var RatesAllowed = fmt.Sprintf("increasing Mbit/s figures %g..%g separated by commas, e.g. 2,4,8,12", MinRateMbps, float64(MaxRateMbps))
+
+// RatesError is ParseRates' error: Field is "rates", Value the whole list
+// as given, Problem what is wrong with it ("\"x\" is not a number"),
+// Allowed what would be accepted. Adapters word it from the fields (the
+// command line names its flag, the window its label); it wraps ErrRates.
+type RatesError struct {
+	Field   string
+	Value   string
+	Problem string
+	Allowed string
+}
+
+func (e *RatesError) Error() string {
+	return fmt.Sprintf("%v: %s: allowed %s", ErrRates, e.Problem, e.Allowed)
+}
+
+// Unwrap makes errors.Is(err, ErrRates) hold.
+func (e *RatesError) Unwrap() error { return ErrRates }
+
 // ParseRates reads a comma-separated list of rates in Mbit/s ("2,4,8,12"),
 // strictly increasing, each MinRateMbps..MaxRateMbps, at most MaxRates.
+// Its errors are *RatesError.
 func ParseRates(s string) ([]float64, error) {
 	bad := func(format string, a ...any) error {
-		return fmt.Errorf("%w: %s: allowed increasing Mbit/s figures %g..%g separated by commas, e.g. 2,4,8,12", ErrRates, fmt.Sprintf(format, a...), MinRateMbps, float64(MaxRateMbps))
+		return &RatesError{Field: "rates", Value: s, Problem: fmt.Sprintf(format, a...), Allowed: RatesAllowed}
 	}
 	if strings.TrimSpace(s) == "" {
 		return nil, bad("no rates")

@@ -57,6 +57,10 @@ func FuzzParseRates(f *testing.F) {
 			if !errors.Is(err, ErrRates) {
 				t.Fatalf("error %v does not wrap ErrRates", err)
 			}
+			var re *RatesError
+			if !errors.As(err, &re) || re.Field != "rates" || re.Value != s || re.Problem == "" || re.Allowed != RatesAllowed {
+				t.Fatalf("%q: error %#v is not a complete *RatesError", s, err)
+			}
 			return
 		}
 		if len(rates) == 0 || len(rates) > MaxRates {
