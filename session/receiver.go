@@ -184,6 +184,25 @@ func (r *Receiver) Run(ctx context.Context) error {
 	return err
 }
 
+// ErrNotConnected is wrapped by Reply's error when no peer is connected.
+var ErrNotConnected = errors.New("session: not connected")
+
+// Reply sends msg (at most 1316 bytes) back to the connected peer as one
+// data packet: SRT carries data both ways, and a sender that reads what
+// comes back (SenderOptions.Replies) gets it. Safe from any goroutine.
+func (r *Receiver) Reply(msg []byte) error {
+	r.mu.Lock()
+	conn := r.current
+	r.mu.Unlock()
+	if conn == nil {
+		return fmt.Errorf("session: reply: %w", ErrNotConnected)
+	}
+	if _, err := conn.Write(msg); err != nil {
+		return fmt.Errorf("session: reply to %s: %w", conn.RemoteAddr(), err)
+	}
+	return nil
+}
+
 // Snapshot returns the current statistics with cumulative counters.
 func (r *Receiver) Snapshot() Sample {
 	r.mu.Lock()

@@ -126,7 +126,7 @@ func newLineTestDialog(ctx context.Context, w fyne.Window, defURL string,
 	})
 	intro := wrapped("Sends generated TS (no encoder needed) to an SRT receiver at stepped rates, one connection per step, until a step fails " +
 		"(retransmission overhead above SRT's 25% default, or packets dropped), then tries rates between. " +
-		"The far end: \"srtscope linetest --receive URL\" or srt-live-transmit. The figures are the sender's. The feeds are not touched. " +
+		"The far end: \"srtscope linetest --receive URL\" or srt-live-transmit. Loss and drops are the receiver's when it is srtscope, else the sender's. The feeds are not touched. " +
 		"Add &passphrase=… to the URL if the far end needs one.")
 	form := widget.NewForm(
 		widget.NewFormItem("URL", d.url),
@@ -352,6 +352,9 @@ func (d *lineTestDialog) cell(row, col int) string {
 	case 5:
 		return fmt.Sprintf("%.1f ms", s.RTTMaxMs)
 	case 6:
+		if s.FiguresFrom == linetest.FromReceiver {
+			return strconv.FormatUint(s.PktsDropped, 10) + " at receiver"
+		}
 		return strconv.FormatUint(s.PktsDropped, 10)
 	case 7:
 		if s.Passed() {

@@ -104,7 +104,8 @@ func ParseRates(s string) ([]float64, error) {
 }
 
 // Measurement is what a Link measured over one step, from the sender's
-// side: counts are of this step only.
+// side (counts are of this step only), and the far end's own report of the
+// step when it sent one.
 type Measurement struct {
 	PktsSent        uint64  // data packets sent, retransmissions included
 	PktsUnique      uint64  // data packets sent the first time
@@ -116,47 +117,74 @@ type Measurement struct {
 	RTTMaxMs        float64
 	SendMbps        float64 // sent over the step, retransmissions and headers included
 	LatencyMs       int     // negotiated latency
+	// Receiver is the far end's view of the step when it is an srtscope
+	// receiver (linetest --receive) that reported it back over the
+	// connection; nil for a libsrt receiver, which reports nothing.
+	Receiver *ReceiverStep
 }
+
+// Whose figures a step's loss and drops are (Step.FiguresFrom).
+const (
+	FromReceiver = "receiver"
+	FromSender   = "sender"
+)
 
 // Step is one rate's result. The JSON names are the command-line contract.
 type Step struct {
 	Mbps float64 `json:"mbps"`
-	// LossPct is the share of packets on the wire the receiver reported
-	// lost, seen from the sender: retransmissions it asked for / packets
-	// sent (retransmissions included).
+	// LossPct is the share of packets lost on the way: the receiver's
+	// lost / (delivered + dropped) when it reported the step, else seen
+	// from the sender, retransmissions it was asked for / packets sent
+	// (retransmissions included).
 	LossPct float64 `json:"loss_pct"`
 	// OverheadPct is retransmitted packets / original packets sent.
 	OverheadPct float64 `json:"overhead_pct"`
 	RTTMs       float64 `json:"rtt_ms"`
 	RTTMaxMs    float64 `json:"rtt_max_ms"`
-	// PktsDropped is what the sender dropped as too late to be played:
-	// what the receiver also lost for good. (Packets the receiver dropped
-	// on its own are in its view: see Receive.)
+	// PktsDropped is what never played at the far end: the receiver's own
+	// count (never delivered in time) when it reported the step, else what
+	// the sender dropped as too late to be played.
 	PktsDropped uint64 `json:"pkts_dropped"`
+	// FiguresFrom says whose LossPct and PktsDropped are: FromReceiver or
+	// FromSender.
+	FiguresFrom string `json:"figures_from"`
+	// Receiver is the far end's report, when it sent one.
+	Receiver *ReceiverStep `json:"receiver,omitempty"`
 
 	M Measurement `json:"-"` // the raw figures behind the step
 }
 
-// StepFrom turns a measurement at mbps into a Step.
+// StepFrom turns a measurement at mbps into a Step: the receiver's loss
+// and drops when it reported them, the sender's otherwise.
 func StepFrom(mbps float64, m Measurement) Step {
-	s := Step{Mbps: mbps, RTTMs: round1(m.RTTMs), RTTMaxMs: round1(m.RTTMaxMs), PktsDropped: m.PktsSendDropped, M: m}
+	s := Step{Mbps: mbps, RTTMs: round1(m.RTTMs), RTTMaxMs: round1(m.RTTMaxMs), PktsDropped: m.PktsSendDropped, FiguresFrom: FromSender, M: m}
 	if m.PktsSent > 0 {
 		s.LossPct = round2(100 * float64(m.PktsRetrans) / float64(m.PktsSent))
 	}
 	if m.PktsUnique > 0 {
 		s.OverheadPct = round2(100 * float64(m.PktsRetrans) / float64(m.PktsUnique))
 	}
+	if r := m.Receiver; r != nil {
+		rc := *r
+		s.Receiver = &rc
+		s.FiguresFrom = FromReceiver
+		s.LossPct = r.LossPct
+		s.PktsDropped = r.PktsDropped
+	}
 	return s
 }
 
 // Failure says in words why the step does not fit the path, "" when it
-// does: retransmissions above SRT's default overhead, or packets dropped.
+// does: retransmissions above SRT's default overhead, or packets dropped
+// (at the receiver when it reported them, else by the sender).
 func (s Step) Failure() string {
 	switch {
 	case s.M.PktsUnique == 0:
 		return "nothing was sent"
 	case s.OverheadPct > SRTDefaultOverheadPct:
 		return fmt.Sprintf("the overhead (%s%%) exceeded the %d%% SRT default", pct(s.OverheadPct), SRTDefaultOverheadPct)
+	case s.PktsDropped > 0 && s.FiguresFrom == FromReceiver:
+		return fmt.Sprintf("the receiver dropped %d packets it did not get in time (%s%% loss, %s%% overhead)", s.PktsDropped, pct(s.LossPct), pct(s.OverheadPct))
 	case s.PktsDropped > 0:
 		return fmt.Sprintf("the sender dropped %d packets too late to play (%s%% overhead)", s.PktsDropped, pct(s.OverheadPct))
 	}
