@@ -140,6 +140,7 @@ type Step struct {
 	// OverheadPct is retransmitted packets / original packets sent.
 	OverheadPct float64 `json:"overhead_pct"`
 	RTTMs       float64 `json:"rtt_ms"`
+	RTTMinMs    float64 `json:"rtt_min_ms"`
 	RTTMaxMs    float64 `json:"rtt_max_ms"`
 	// PktsDropped is what never played at the far end: the receiver's own
 	// count (never delivered in time) when it reported the step, else what
@@ -150,6 +151,8 @@ type Step struct {
 	FiguresFrom string `json:"figures_from"`
 	// Receiver is the far end's report, when it sent one.
 	Receiver *ReceiverStep `json:"receiver,omitempty"`
+	// Outcome is "carried", or Failure's words when the step failed.
+	Outcome string `json:"outcome"`
 
 	M Measurement `json:"-"` // the raw figures behind the step
 }
@@ -157,7 +160,8 @@ type Step struct {
 // StepFrom turns a measurement at mbps into a Step: the receiver's loss
 // and drops when it reported them, the sender's otherwise.
 func StepFrom(mbps float64, m Measurement) Step {
-	s := Step{Mbps: mbps, RTTMs: round1(m.RTTMs), RTTMaxMs: round1(m.RTTMaxMs), PktsDropped: m.PktsSendDropped, FiguresFrom: FromSender, M: m}
+	s := Step{Mbps: mbps, RTTMs: round1(m.RTTMs), RTTMinMs: round1(m.RTTMinMs), RTTMaxMs: round1(m.RTTMaxMs),
+		PktsDropped: m.PktsSendDropped, FiguresFrom: FromSender, M: m}
 	if m.PktsSent > 0 {
 		s.LossPct = round2(100 * float64(m.PktsRetrans) / float64(m.PktsSent))
 	}
@@ -170,6 +174,10 @@ func StepFrom(mbps float64, m Measurement) Step {
 		s.FiguresFrom = FromReceiver
 		s.LossPct = r.LossPct
 		s.PktsDropped = r.PktsDropped
+	}
+	s.Outcome = "carried"
+	if f := s.Failure(); f != "" {
+		s.Outcome = f
 	}
 	return s
 }
@@ -262,7 +270,7 @@ type Result struct {
 	MaxMbps float64 `json:"max_mbps"` // the highest rate the path carried, 0 if none
 	Verdict string  `json:"verdict"`
 	// LatencyMs is the latency the test ran at.
-	LatencyMs int `json:"-"`
+	LatencyMs int `json:"latency_ms"`
 }
 
 // Judge builds the Result of steps run at latencyMs.
