@@ -55,7 +55,7 @@ type Summary struct {
 	Interrupted bool         `json:"interrupted"` // never closed: the app crashed or was killed
 	Samples     int          `json:"samples"`
 	Worst       Severity     `json:"worst_alarm,omitempty"`
-	Alarms      []AlarmCount `json:"alarms"` // worst first
+	Alarms      []AlarmCount `json:"alarms"`     // worst first
 	LineTests   int          `json:"line_tests"` // line test results recorded
 }
 
