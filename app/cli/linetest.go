@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/srtscope/srtscope/app"
 	"github.com/srtscope/srtscope/app/linetest"
 	"github.com/srtscope/srtscope/session"
 )
@@ -107,32 +108,47 @@ func runLinetest(ctx context.Context, args []string, std IO) int {
 		return runLinetestReceive(ctx, scfg, *duration, *format, std)
 	}
 
-	link, err := linetest.NewSRTLink(scfg)
-	if err != nil {
+	if _, err := linetest.NewSRTLink(scfg); err != nil {
 		return bad("URL %v", err)
 	}
 	out := std.Stdout
 	if *format == "json" {
 		out = std.Stderr
 	}
+	// The run is recorded like a feed (srtscope sessions, report); without
+	// the recordings it still runs.
+	ctrl, err := openRecordings(ctx)
+	if err != nil {
+		fmt.Fprintf(std.Stderr, "srtscope linetest: note: not recording this line test: %v\n", err)
+		ctrl = app.NewController(ctx, app.ControllerOptions{})
+	}
+	defer ctrl.Close()
 	fmt.Fprintf(out, "srtscope linetest: %s at %d ms latency, rates %s Mbit/s, %v each (loss and drops are the receiver's when it is srtscope, else the sender's)\n",
 		scfg.RedactedURL(), scfg.LatencyMs, *rates, *stepDur)
-	link.OnEvent = func(e session.Event) {
-		switch e.Kind {
-		case session.EventRejected, session.EventError:
-			fmt.Fprintf(std.Stderr, "srtscope linetest: %s\n", e.Detail)
-		}
-	}
-	res, runErr := linetest.Run(ctx, link, linetest.Config{Rates: rateList, StepDuration: *stepDur, LatencyMs: scfg.LatencyMs},
-		func(p linetest.Progress) {
-			if p.Step == nil || *format == "json" {
-				return
-			}
-			s := p.Step
-			fmt.Fprintf(out, "step %d  %5s Mbit/s  loss %5.2f%%  overhead %5.2f%%  RTT %5.1f ms (max %5.1f)  dropped %d (%s)  retransmitted %d of %d  NAKs %d  %s\n",
-				p.StepNumber, strconv.FormatFloat(s.Mbps, 'f', -1, 64), s.LossPct, s.OverheadPct, s.RTTMs, s.RTTMaxMs,
-				s.PktsDropped, s.FiguresFrom, s.M.PktsRetrans, s.M.PktsUnique, s.M.NaksRecv, passWord(*s))
+	run, runErr := ctrl.RunLineTestWith(ctx, pos[0], linetest.Config{Rates: rateList, StepDuration: *stepDur, LatencyMs: scfg.LatencyMs},
+		app.LineTestOptions{
+			OnEvent: func(e session.Event) {
+				switch e.Kind {
+				case session.EventRejected, session.EventError:
+					fmt.Fprintf(std.Stderr, "srtscope linetest: %s\n", e.Detail)
+				}
+			},
+			Progress: func(p linetest.Progress) {
+				if p.Step == nil || *format == "json" {
+					return
+				}
+				s := p.Step
+				fmt.Fprintf(out, "step %d  %5s Mbit/s  loss %5.2f%%  overhead %5.2f%%  RTT %5.1f ms (%.1f..%.1f)  dropped %d (%s)  retransmitted %d of %d  NAKs %d  %s\n",
+					p.StepNumber, strconv.FormatFloat(s.Mbps, 'f', -1, 64), s.LossPct, s.OverheadPct, s.RTTMs, s.RTTMinMs, s.RTTMaxMs,
+					s.PktsDropped, s.FiguresFrom, s.M.PktsRetrans, s.M.PktsUnique, s.M.NaksRecv, passWord(*s))
+			},
 		})
+	res := run.Result
+	if run.SessionID != 0 {
+		fmt.Fprintf(std.Stderr, "srtscope linetest: recorded as session %d (srtscope report --session %d)\n", run.SessionID, run.SessionID)
+	} else if ctrl.RecordingsPath() != "" {
+		fmt.Fprintf(std.Stderr, "srtscope linetest: note: not recorded: %v\n", run.NotRecorded)
+	}
 	if *format == "json" {
 		line, _ := json.Marshal(res)
 		fmt.Fprintf(std.Stdout, "%s\n", line)

@@ -186,6 +186,14 @@ func build(s *record.Session, o Options) (content, Summary) {
 	if len(sum.Wizard) > 0 {
 		c.Sections = append(c.Sections, wizardSection(sum))
 	}
+	if len(sum.LineTests) > 0 {
+		c.Sections = append(c.Sections, lineTestSection(sum))
+		if sum.Samples == 0 { // a line test's own session: its verdict is the point
+			lt := sum.LineTests[len(sum.LineTests)-1]
+			c.Title = "SRT line test report"
+			c.Verdict, c.VerdictOK = "Line test: "+lt.Verdict, lt.MaxMbps > 0
+		}
+	}
 	return c, sum
 }
 
@@ -414,6 +422,38 @@ func wizardSection(sum Summary) section {
 		} else if w.Error != "" {
 			t.Note = "No recommendation: " + strings.TrimPrefix(w.Error, "wizard: ")
 		}
+		sec.Tables = append(sec.Tables, t)
+	}
+	return sec
+}
+
+// lineTestSection has a table per line test: each step's rate, loss,
+// retransmission overhead, RTT and its spread, drops and outcome, with the
+// verdict sentence as its note.
+func lineTestSection(sum Summary) section {
+	sec := section{Title: "Line test",
+		Note: "Generated TS sent at stepped rates, one connection per step. Loss and dropped are the receiver's own figures when it was srtscope (linetest --receive), else the sender's; overhead is retransmissions ÷ original packets, and a step fails above SRT's 25% default or with packets dropped."}
+	for _, lt := range sum.LineTests {
+		t := table{
+			Title:  fmt.Sprintf("Run ended %s at %d ms latency: carries %s Mbit/s", fmtTime(lt.Time), lt.LatencyMs, fmtF(lt.MaxMbps, -1)),
+			Header: []string{"Rate", "Loss", "Overhead", "RTT (min–max)", "Dropped", "Result"},
+			Num:    []bool{true, true, true, true, true, false},
+			Widths: []float64{1, 1, 1.1, 1.7, 1.3, 3.6},
+		}
+		if lt.MaxMbps == 0 {
+			t.Title = fmt.Sprintf("Run ended %s at %d ms latency: no rate carried", fmtTime(lt.Time), lt.LatencyMs)
+		}
+		for _, st := range lt.Steps {
+			drop := fmtInt(st.PktsDropped)
+			if st.FiguresFrom != "" {
+				drop += " (" + st.FiguresFrom + ")"
+			}
+			outcome := orDash(st.Outcome)
+			t.Rows = append(t.Rows, []string{fmtF(st.Mbps, -1) + " Mbit/s", fmtF(st.LossPct, 2) + "%", fmtF(st.OverheadPct, 1) + "%",
+				fmt.Sprintf("%s ms (%s–%s)", fmtF(st.RTTMs, 1), fmtF(st.RTTMinMs, 1), fmtF(st.RTTMaxMs, 1)), drop, outcome})
+			t.Bad = append(t.Bad, st.Outcome != "carried")
+		}
+		t.Note = "Verdict: " + lt.Verdict
 		sec.Tables = append(sec.Tables, t)
 	}
 	return sec
