@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"net"
+	"strconv"
 	"time"
 
 	"github.com/srtscope/srtscope/app/linetest"
@@ -77,10 +79,14 @@ func (c *Controller) RunLineTestWith(ctx context.Context, url string, cfg linete
 	}
 	var run LineTestRun
 	var rec *record.Recorder
+	peer := ""
+	if scfg.Mode == session.ModeCaller {
+		peer = net.JoinHostPort(scfg.Host, strconv.Itoa(scfg.Port))
+	}
 	if db, dbErr := c.recordings(); dbErr != nil {
 		run.NotRecorded = dbErr
 	} else if rec, err = db.Start(ctx, record.NewSession{Name: LineTestName, URL: scfg.RedactedURL(), Mode: string(scfg.Mode),
-		LatencyMs: scfg.LatencyMs}, record.Options{}); err != nil {
+		Peer: peer, LatencyMs: scfg.LatencyMs}, record.Options{}); err != nil {
 		run.NotRecorded, rec = err, nil
 	} else {
 		run.SessionID = rec.ID()

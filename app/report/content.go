@@ -47,6 +47,9 @@ type content struct {
 	VerdictOK bool
 	Groups    []group
 	Sections  []section
+	// NoCharts: the session received nothing to chart (a line test's own
+	// session), so the charts are left out.
+	NoCharts bool
 }
 
 // section is a titled part after the charts, made of tables.
@@ -189,9 +192,7 @@ func build(s *record.Session, o Options) (content, Summary) {
 	if len(sum.LineTests) > 0 {
 		c.Sections = append(c.Sections, lineTestSection(sum))
 		if sum.Samples == 0 { // a line test's own session: its verdict is the point
-			lt := sum.LineTests[len(sum.LineTests)-1]
-			c.Title = "SRT line test report"
-			c.Verdict, c.VerdictOK = "Line test: "+lt.Verdict, lt.MaxMbps > 0
+			lineTestCover(&c, sum)
 		}
 	}
 	return c, sum
@@ -427,12 +428,49 @@ func wizardSection(sum Summary) section {
 	return sec
 }
 
+// lineTestCover makes the cover of a line test's own session: the last
+// run's verdict, and in place of the receiving figures (there are none:
+// it sent) the line test's, with its steps' connections not counted as
+// reconnects.
+func lineTestCover(c *content, sum Summary) {
+	lt := sum.LineTests[len(sum.LineTests)-1]
+	c.Title = "SRT line test report"
+	c.Verdict, c.VerdictOK = "Line test: "+lt.Verdict, lt.MaxMbps > 0
+	c.NoCharts = true
+	failed := 0
+	for _, st := range lt.Steps {
+		if st.Outcome != "carried" {
+			failed++
+		}
+	}
+	var kept []group
+	for _, g := range c.Groups {
+		switch g.Title {
+		case "Feed":
+			kept = append(kept, g)
+		case "Time":
+			g.Rows = []kv{{Key: "Start", Value: fmtTime(sum.Start)}, {Key: "End", Value: fmtTime(sum.End)}, {Key: "Duration", Value: fmtDur(sum.Duration)}}
+			kept = append(kept, g)
+		}
+	}
+	carried := fmtF(lt.MaxMbps, -1) + " Mbit/s"
+	if lt.MaxMbps == 0 {
+		carried = "no rate"
+	}
+	c.Groups = append(kept, group{"Line test", []kv{
+		{Key: "Carried", Value: carried, Bad: lt.MaxMbps == 0},
+		{Key: "Latency", Value: fmt.Sprintf("%d ms", lt.LatencyMs)},
+		{Key: "RTT at the first step", Value: fmtF(lt.RTTMs, 1) + " ms"},
+		{Key: "Steps", Value: fmt.Sprintf("%d, %d failed", len(lt.Steps), failed)},
+	}})
+}
+
 // lineTestSection has a table per line test: each step's rate, loss,
 // retransmission overhead, RTT and its spread, drops and outcome, with the
 // verdict sentence as its note.
 func lineTestSection(sum Summary) section {
 	sec := section{Title: "Line test",
-		Note: "Generated TS sent at stepped rates, one connection per step. Loss and dropped are the receiver's own figures when it was srtscope (linetest --receive), else the sender's; overhead is retransmissions ÷ original packets, and a step fails above SRT's 25% default or with packets dropped."}
+		Note: "Generated TS sent at stepped rates, one connection per step. Loss and dropped are the receiver's own figures when the far end was srtscope's line-test receiver, else the sender's; overhead is retransmissions ÷ original packets, and a step fails above SRT's 25% default or with packets dropped."}
 	for _, lt := range sum.LineTests {
 		t := table{
 			Title:  fmt.Sprintf("Run ended %s at %d ms latency: carries %s Mbit/s", fmtTime(lt.Time), lt.LatencyMs, fmtF(lt.MaxMbps, -1)),

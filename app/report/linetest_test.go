@@ -57,6 +57,13 @@ func TestLineTestSection(t *testing.T) {
 	if c.Title != "SRT line test report" || !strings.HasPrefix(c.Verdict, "Line test: this path carries 4 Mbit/s") || !c.VerdictOK {
 		t.Errorf("cover %q %q ok=%v", c.Title, c.Verdict, c.VerdictOK)
 	}
+	var titles []string
+	for _, g := range c.Groups {
+		titles = append(titles, g.Title)
+	}
+	if strings.Join(titles, ",") != "Feed,Time,Line test" || !c.NoCharts {
+		t.Errorf("cover groups %q, no charts %v; want Feed, Time, Line test and no charts", titles, c.NoCharts)
+	}
 	var sec *section
 	for i := range c.Sections {
 		if c.Sections[i].Title == "Line test" {
@@ -85,7 +92,7 @@ func TestLineTestSection(t *testing.T) {
 		has    []string
 	}{
 		{PDF, []string{"%PDF-"}},
-		{HTML, []string{"SRT line test report", "Line test", "RTT (min–max)", "24.1 ms (21.7–44.2)", "9 (receiver)", "Verdict: this path carries 4 Mbit/s"}},
+		{HTML, []string{"SRT line test report", "Carried", "2, 1 failed", "Line test", "RTT (min–max)", "24.1 ms (21.7–44.2)", "9 (receiver)", "Verdict: this path carries 4 Mbit/s"}},
 		{CSV, []string{"# line test ended 2025-06-14T17:00:50Z at 120 ms latency, max_mbps=4: this path carries 4 Mbit/s",
 			"# mbps,loss_pct,overhead_pct,rtt_ms,rtt_min_ms,rtt_max_ms,pkts_dropped,figures_from,outcome\n",
 			"# 8,6.13,11.4,24.1,21.7,44.2,9,receiver,\"the receiver dropped 9 packets it did not get in time (6% loss, 11% overhead)\"\n"}},
