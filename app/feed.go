@@ -456,6 +456,7 @@ func (st *feedState) onSample(s session.Sample) {
 		Cause: st.status.Cause, Rejections: st.status.Rejections}
 	if rep != nil {
 		obs.CCErrors = rep.TR101290.CCError
+		obs.PIDRates = pidRates(rep)
 		st.inspection = rep
 	}
 	now := time.Now()
