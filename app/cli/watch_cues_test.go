@@ -31,8 +31,8 @@ func TestWatchCuesLive(t *testing.T) {
 	}
 	// Ground truth, in the event's words.
 	want := map[string]bool{
-		"SCTE-35 cue: splice_insert OUT event 101, 1.5 s, pre-roll 0.5 s": true,
-		"SCTE-35 cue: splice_insert IN event 102, pre-roll 0.9 s":         true,
+		"SCTE-35 cue: splice_insert OUT event 101, 1.5 s, pre-roll 0.5 s":                                      true,
+		"SCTE-35 cue: splice_insert IN event 102, pre-roll 0.9 s":                                              true,
 		"SCTE-35 cue: time_signal OUT event 201 (Provider Placement Opportunity Start), 0.5 s, pre-roll 0.2 s": true,
 	}
 	for _, row := range truthRows(t, "command", file) {
