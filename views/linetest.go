@@ -51,11 +51,7 @@ type lineTestDialog struct {
 	shown   int
 
 	// Filled by the test's goroutine, read by draw and cell.
-	mu        sync.Mutex
-	rows      []linetest.Step
-	last      linetest.Progress
-	lastDraw  time.Time
-	drawQueue bool
+	prog steppedRun[linetest.Progress, linetest.Step]
 
 	// busy counts the run until its result is shown; tests wait on it.
 	busy sync.WaitGroup
@@ -264,9 +260,7 @@ func (d *lineTestDialog) start() {
 		return
 	}
 	in, _ := d.config()
-	d.mu.Lock()
-	d.rows, d.last, d.lastDraw, d.drawQueue = nil, linetest.Progress{}, time.Time{}, false
-	d.mu.Unlock()
+	d.prog.reset()
 	d.shown = 0
 	d.bar.SetValue(0)
 	d.bar.Show()
@@ -292,28 +286,14 @@ func (d *lineTestDialog) start() {
 // asks for a redraw at most every wizardRedrawEvery while a step sends
 // (every step's end is drawn).
 func (d *lineTestDialog) onProgress(p linetest.Progress) {
-	d.mu.Lock()
-	if p.Step != nil {
-		d.rows = append(d.rows, *p.Step)
-	}
-	d.last = p
-	due := !p.Tick || time.Since(d.lastDraw) >= wizardRedrawEvery
-	queue := due && !d.drawQueue
-	if queue {
-		d.drawQueue = true
-	}
-	d.mu.Unlock()
-	if queue {
+	if d.prog.add(p, p.Step, p.Tick) {
 		fyne.Do(d.draw)
 	}
 }
 
 // draw shows the latest progress (UI goroutine).
 func (d *lineTestDialog) draw() {
-	d.mu.Lock()
-	p, n := d.last, len(d.rows)
-	d.lastDraw, d.drawQueue = time.Now(), false
-	d.mu.Unlock()
+	p, n := d.prog.take()
 	if !d.running {
 		return
 	}
@@ -332,12 +312,10 @@ func (d *lineTestDialog) draw() {
 
 // cell is the text of one table cell.
 func (d *lineTestDialog) cell(row, col int) string {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	if row < 0 || row >= len(d.rows) {
+	s, ok := d.prog.row(row)
+	if !ok {
 		return ""
 	}
-	s := d.rows[row]
 	switch col {
 	case 0:
 		return strconv.Itoa(row + 1)
@@ -367,10 +345,8 @@ func (d *lineTestDialog) cell(row, col int) string {
 
 // failures says why steps failed (the table only says FAILED).
 func (d *lineTestDialog) failures() string {
-	d.mu.Lock()
-	defer d.mu.Unlock()
 	var lines []string
-	for _, s := range d.rows {
+	for _, s := range d.prog.steps() {
 		if f := s.Failure(); f != "" {
 			lines = append(lines, fmt.Sprintf("%s Mbit/s failed: %s", strconv.FormatFloat(s.Mbps, 'f', -1, 64), f))
 		}
@@ -391,10 +367,7 @@ func (d *lineTestDialog) cancelRun() {
 
 // finish shows the verdict (UI goroutine).
 func (d *lineTestDialog) finish(res linetest.Result, err error) {
-	d.mu.Lock()
-	d.rows = append([]linetest.Step(nil), res.Steps...)
-	d.shown = len(d.rows)
-	d.mu.Unlock()
+	d.shown = d.prog.setSteps(res.Steps)
 	d.table.Refresh()
 	setLabel(d.notes, d.failures())
 	d.setRunning(false)
