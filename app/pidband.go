@@ -11,7 +11,7 @@ import (
 	"github.com/srtscope/srtscope/probe"
 )
 
-// AlarmPIDBitrate: an elementary stream's bitrate has been outside its
+// AlarmPIDBitrate is the per-PID bitrate alarm: an elementary stream's bitrate has been outside its
 // band (Thresholds.PIDBands) for PIDBandHold: an encoder that fell back to
 // a lower rate, a stream that stopped, or one that is far too fat.
 const AlarmPIDBitrate AlarmKind = "pid-bitrate"

@@ -457,12 +457,13 @@ func lineTestCover(c *content, sum Summary) {
 	if lt.MaxMbps == 0 {
 		carried = "no rate"
 	}
-	c.Groups = append(kept, group{"Line test", []kv{
+	kept = append(kept, group{"Line test", []kv{
 		{Key: "Carried", Value: carried, Bad: lt.MaxMbps == 0},
 		{Key: "Latency", Value: fmt.Sprintf("%d ms", lt.LatencyMs)},
 		{Key: "RTT at the first step", Value: fmtF(lt.RTTMs, 1) + " ms"},
 		{Key: "Steps", Value: fmt.Sprintf("%d, %d failed", len(lt.Steps), failed)},
 	}})
+	c.Groups = kept
 }
 
 // lineTestSection has a table per line test: each step's rate, loss,

@@ -36,7 +36,7 @@ func TestWithTicks(t *testing.T) {
 					close(release)
 				}
 			})
-			if err != tt.wantErr || v != 42 {
+			if !errors.Is(err, tt.wantErr) || v != 42 {
 				t.Fatalf("WithTicks = %d, %v; want 42, %v", v, err, tt.wantErr)
 			}
 			if len(got) < tt.ticks {
