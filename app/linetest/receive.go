@@ -75,7 +75,10 @@ func (m *markerSink) look(pkt []byte) {
 // closes without one. onEvent, when set, gets every session event.
 func Receive(ctx context.Context, cfg session.Config, onStep func(ReceiverStep), onEvent func(session.Event)) error {
 	sink := &markerSink{ends: make(chan int, 4)}
-	r, err := session.NewReceiver(cfg, session.ReceiverOptions{Sink: sink})
+	// The arrival tap times every packet as a libsrt receiver would: what
+	// gosrt hands over after its play time counts as dropped, as it would
+	// be lost to a decoder behind libsrt.
+	r, err := session.NewReceiver(cfg, session.ReceiverOptions{Sink: sink, ArrivalTap: true})
 	if err != nil {
 		return err
 	}

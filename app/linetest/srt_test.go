@@ -180,7 +180,8 @@ func TestCLIUsage(t *testing.T) {
 // 5% loss and 20 ms each way at a 20 ms latency to srtscope's receiver
 // (linetest.Receive): the overhead fits SRT's 25%, but a repair takes a
 // round trip (40 ms) plus the gap's detection, more than the latency, so
-// the receiver drops packets. Each step must carry the receiver's report (sent back
+// the receiver, timing packets as libsrt would (arrival tap), drops what
+// was lost: gosrt would hand it over after its play time. Each step must carry the receiver's report (sent back
 // over the connection), take its drops and loss from it, and fail on
 // them, though the sender dropped none.
 func TestLineTestJudgesReceiverDrops(t *testing.T) {
