@@ -87,6 +87,7 @@ type Receiver struct {
 	sinkQueue chan packet.Packet // delivered packets on their way to the sink
 
 	arrivals *arrivals    // nil without the tap
+	replyMu  sync.Mutex   // Reply's writes take turns
 	tap      *arrivalTap  // set by Run before any connection
 	margins  *marginStats // recovery margins of delivered retransmissions
 }
@@ -189,8 +190,11 @@ var ErrNotConnected = errors.New("session: not connected")
 
 // Reply sends msg (at most 1316 bytes) back to the connected peer as one
 // data packet: SRT carries data both ways, and a sender that reads what
-// comes back (SenderOptions.Replies) gets it. Safe from any goroutine.
+// comes back (SenderOptions.Replies) gets it. Safe from any goroutine:
+// gosrt's Write is not, so replies take turns.
 func (r *Receiver) Reply(msg []byte) error {
+	r.replyMu.Lock()
+	defer r.replyMu.Unlock()
 	r.mu.Lock()
 	conn := r.current
 	r.mu.Unlock()
