@@ -70,6 +70,10 @@ type Thresholds struct {
 	LoudnessTargetLUFS  float64       `json:"loudness_target_lufs"`
 	LoudnessToleranceLU float64       `json:"loudness_tolerance_lu"`
 	LoudnessWindow      time.Duration `json:"loudness_window"`
+
+	// PIDBands are optional per-PID bitrate bands (issue 16): a PID out of
+	// its band for PIDBandHold raises AlarmPIDBitrate. Empty: no rule.
+	PIDBands PIDBands `json:"pid_bands"`
 }
 
 // LoudnessStandard is a named loudness target an operator picks from.
@@ -139,6 +143,8 @@ var severity = map[AlarmKind]Health{
 	AlarmCCErrors: HealthAmber,
 	AlarmTooLoud:  HealthAmber,
 	AlarmTooQuiet: HealthAmber,
+
+	AlarmPIDBitrate: HealthAmber,
 }
 
 // Observation is what the alarm rules look at, once per sample.
@@ -153,6 +159,9 @@ type Observation struct {
 	// loudness, when HasLoudness (the first audio PID of the analysis).
 	ShortTermLUFS float64
 	HasLoudness   bool
+	// PIDRates are each PID's bitrate over the last second, with its
+	// codec, from the inspection (nil without one).
+	PIDRates []PIDRate
 	// EverConnected: the session has had a peer since the operator
 	// started it. A listener still waiting for its first caller has no
 	// data to miss: it waits, it does not alarm.
@@ -177,6 +186,9 @@ type AlarmChange struct {
 	Count uint64        // dropped packets, continuity errors or rejected callers so far
 	For   time.Duration // how long the condition has lasted (no data, black, frozen, silent)
 	Cause error         // no data: the connection failure behind it, nil when none is known
+	PID   uint16        // per-PID bitrate: the PID (Count: how many more are out of band)
+	Codec string        // per-PID bitrate: its codec, "" when unknown
+	Above bool          // per-PID bitrate: above the band's maximum, not below its minimum
 
 	Detail string // Describe(), in words
 }
@@ -210,6 +222,8 @@ func (c AlarmChange) Describe() string {
 	case AlarmTooLoud:
 		return fmt.Sprintf("too loud: %.1f LUFS over the last %s, %.1f LU above the %.0f LUFS target: turn the programme down",
 			c.Value, c.For.Round(time.Second), c.Value-c.Limit, c.Limit)
+	case AlarmPIDBitrate:
+		return describePIDBitrate(c)
 	case AlarmTooQuiet:
 		return fmt.Sprintf("too quiet: %.1f LUFS over the last %s, %.1f LU below the %.0f LUFS target: turn the programme up",
 			c.Value, c.For.Round(time.Second), c.Limit-c.Value, c.Limit)
@@ -270,6 +284,7 @@ type Alarms struct {
 	ccAt        time.Time
 	loud        []loudReading // short-term loudness within the window, oldest first
 	loudSince   time.Time     // first reading of the current unbroken run
+	pidBands    pidBandState
 }
 
 // loudReading is one short-term loudness reading as energy (10^(L/10)).
@@ -379,6 +394,10 @@ func (a *Alarms) Observe(o Observation) []AlarmChange {
 		}
 	}
 
+	if c, ok := a.pidBands.observe(now, a.th.PIDBands, o.PIDRates); ok && connected {
+		raise(c)
+	}
+
 	var changes []AlarmChange
 	for _, k := range alarmOrder {
 		c, on := want[k]
@@ -465,7 +484,8 @@ func (a *Alarms) History() []AlarmRecord {
 	return append([]AlarmRecord(nil), a.history...)
 }
 
-var alarmOrder = []AlarmKind{AlarmNoData, AlarmDropped, AlarmBlack, AlarmFreeze, AlarmSilence, AlarmRTT, AlarmBitrate, AlarmCCErrors, AlarmTooLoud, AlarmTooQuiet}
+var alarmOrder = []AlarmKind{AlarmNoData, AlarmDropped, AlarmBlack, AlarmFreeze, AlarmSilence, AlarmRTT, AlarmBitrate, AlarmCCErrors, AlarmTooLoud, AlarmTooQuiet,
+	AlarmPIDBitrate}
 
 // Active returns the alarms now on, in a fixed order, with their details.
 func (a *Alarms) Active() []AlarmChange {

@@ -108,6 +108,7 @@ type feedRun struct {
 	media   chan mediaMsg
 	insp    *LiveInspection // nil when the feed is not inspected
 	detach  func()          // a feed on a port: lets go of the port's router
+	cues    CueTracker      // the SCTE-35 cues of insp already logged
 }
 
 // mediaMsg is a media analyser callback carried to the loop: an event,
@@ -472,7 +473,9 @@ func (st *feedState) onSample(s session.Sample) {
 		Cause: st.status.Cause, Rejections: st.status.Rejections}
 	if rep != nil {
 		obs.CCErrors = rep.TR101290.CCError
+		obs.PIDRates = pidRates(rep)
 		st.inspection = rep
+		st.cueEvents(*rep, s.Time)
 	}
 	now := time.Now()
 	for kind, onset := range st.ongoing {
@@ -507,6 +510,19 @@ func programmeLoudness(m map[uint16]media.Loudness) (float64, bool) {
 		}
 	}
 	return first.ShortTermLUFS, ok
+}
+
+// cueEvents logs and records each SCTE-35 cue of rep not seen before.
+func (st *feedState) cueEvents(rep probe.Report, at time.Time) {
+	if st.run == nil {
+		return
+	}
+	for _, e := range st.run.cues.New(rep, at) {
+		st.appendLog(LogEntry{Time: e.Time, Kind: string(e.Kind), Detail: e.Detail})
+		if st.rec != nil {
+			st.rec.Event(e)
+		}
+	}
 }
 
 // alarmChanges logs alarms raised and cleared, records the raised ones and

@@ -14,7 +14,7 @@ import (
 // PresetFromSpec turns a feed's settings into a preset called name. The
 // passphrase is not part of a preset: pass spec.Config.Passphrase to the
 // store with it. Alarm limits the preset format knows (RTT, bitrate, no
-// packets) are copied.
+// packets, per-PID bitrate bands) are copied.
 func PresetFromSpec(name string, spec FeedSpec) preset.Preset {
 	c := spec.Config
 	p := preset.Preset{
@@ -26,6 +26,9 @@ func PresetFromSpec(name string, spec FeedSpec) preset.Preset {
 	}
 	t := spec.Thresholds
 	p.Alarms = preset.Thresholds{MaxRTTMs: t.RTTAboveMs, MinMbps: t.BitrateBelow, NoPacketsS: t.NoDataFor.Seconds()}
+	for _, b := range t.PIDBands.List() {
+		p.Alarms.PIDBands = append(p.Alarms.PIDBands, preset.PIDBand(b))
+	}
 	return p
 }
 
@@ -68,6 +71,13 @@ func ThresholdsFromPreset(pt preset.Thresholds) Thresholds {
 	}
 	if pt.NoPacketsS > 0 {
 		t.NoDataFor = time.Duration(pt.NoPacketsS * float64(time.Second))
+	}
+	bands := make([]PIDBand, 0, len(pt.PIDBands))
+	for _, b := range pt.PIDBands {
+		bands = append(bands, PIDBand(b))
+	}
+	if pb, err := NewPIDBands(bands); err == nil { // a hand-edited presets file may hold bad ones: no bands then
+		t.PIDBands = pb
 	}
 	return t
 }

@@ -296,7 +296,17 @@ func workspaceAlarms(t Thresholds) *workspace.Alarms {
 		FreezeS:         secs(t.FreezeFor.Seconds(), d.FreezeFor.Seconds()),
 		SilenceS:        secs(t.SilenceFor.Seconds(), d.SilenceFor.Seconds()),
 		CCErrorsWindowS: secs(t.CCErrorsWindow.Seconds(), d.CCErrorsWindow.Seconds()),
+		PIDBands:        workspaceBands(t.PIDBands),
 	}
+}
+
+// workspaceBands are the per-PID bands as the file states them.
+func workspaceBands(p PIDBands) []workspace.PIDBand {
+	var out []workspace.PIDBand
+	for _, b := range p.List() {
+		out = append(out, workspace.PIDBand{PID: int(b.PID), MinMbps: b.MinMbps, MaxMbps: b.MaxMbps})
+	}
+	return out
 }
 
 // thresholdsFromWorkspace starts from the defaults and applies what the
@@ -324,5 +334,13 @@ func thresholdsFromWorkspace(a *workspace.Alarms) Thresholds {
 	setDur(&t.FreezeFor, a.FreezeS)
 	setDur(&t.SilenceFor, a.SilenceS)
 	setDur(&t.CCErrorsWindow, a.CCErrorsWindowS)
+	// The file's bands were validated with the same limits (File.Validate).
+	var bands []PIDBand
+	for _, b := range a.PIDBands {
+		bands = append(bands, PIDBand{PID: uint16(b.PID), MinMbps: b.MinMbps, MaxMbps: b.MaxMbps})
+	}
+	if pb, err := NewPIDBands(bands); err == nil {
+		t.PIDBands = pb
+	}
 	return t
 }

@@ -28,6 +28,11 @@ func TestWorkspaceRoundTrip(t *testing.T) {
 	c := workspaceController(t, kc)
 	th := DefaultThresholds()
 	th.NoDataFor = 7 * time.Second
+	bands, err := NewPIDBands([]PIDBand{{PID: 256, MinMbps: 2, MaxMbps: 8}, {PID: 257, MinMbps: 0.1}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	th.PIDBands = bands
 	specs := []FeedSpec{
 		{Name: "cam1", Config: session.Config{Mode: session.ModeListener, Port: 9000, LatencyMs: 200}, Inspect: true, Media: true, LightMedia: true},
 		{Name: "studio", Config: session.Config{Mode: session.ModeCaller, Host: "192.0.2.1", Port: 9001, LatencyMs: 300,
@@ -48,6 +53,9 @@ func TestWorkspaceRoundTrip(t *testing.T) {
 	}
 	if strings.Contains(string(raw), "the-studio-passphrase") {
 		t.Fatalf("the workspace file holds the passphrase:\n%s", raw)
+	}
+	if !strings.Contains(string(raw), "pid_bands") {
+		t.Fatalf("the workspace file lacks the PID bands:\n%s", raw)
 	}
 
 	c2 := workspaceController(t, kc)

@@ -97,6 +97,7 @@ type Receiver struct {
 	handed    chan srt.Conn      // Handed: connections from the Port, at most 2 (a takeover)
 
 	arrivals *arrivals    // nil without the tap
+	replyMu  sync.Mutex   // Reply's writes take turns
 	tap      *arrivalTap  // set by Run before any connection
 	margins  *marginStats // recovery margins of delivered retransmissions
 }
@@ -200,6 +201,28 @@ func (r *Receiver) Run(ctx context.Context) error {
 		close(r.sinkQueue)
 	}
 	return err
+}
+
+// ErrNotConnected is wrapped by Reply's error when no peer is connected.
+var ErrNotConnected = errors.New("session: not connected")
+
+// Reply sends msg (at most 1316 bytes) back to the connected peer as one
+// data packet: SRT carries data both ways, and a sender that reads what
+// comes back (SenderOptions.Replies) gets it. Safe from any goroutine:
+// gosrt's Write is not, so replies take turns.
+func (r *Receiver) Reply(msg []byte) error {
+	r.replyMu.Lock()
+	defer r.replyMu.Unlock()
+	r.mu.Lock()
+	conn := r.current
+	r.mu.Unlock()
+	if conn == nil {
+		return fmt.Errorf("session: reply: %w", ErrNotConnected)
+	}
+	if _, err := conn.Write(msg); err != nil {
+		return fmt.Errorf("session: reply to %s: %w", conn.RemoteAddr(), err)
+	}
+	return nil
 }
 
 // Snapshot returns the current statistics with cumulative counters.

@@ -23,6 +23,16 @@ type SenderOptions struct {
 	Loop        bool          // start again at the end of the input
 	FallbackBps float64       // pace for input without PCRs, default 5 Mbit/s
 	Interval    time.Duration // SenderSample interval, default 1 s
+	// Replies, when set, gets each message the peer sends back on the
+	// connection (SRT carries data both ways), from a goroutine of the
+	// sender's, while a connection is up. The line test's far end reports
+	// its own figures this way.
+	Replies func(msg []byte)
+	// Epilogue, when set, runs at the end of the input, after the drain
+	// and before the connection closes: write sends msg to the peer as one
+	// more data packet (at most 1316 bytes). It should return within a
+	// few seconds; ctx ends when the sender stops.
+	Epilogue func(ctx context.Context, write func(msg []byte) error)
 }
 
 // sendStatsEvery is how often the send loop reads gosrt's statistics into
@@ -288,9 +298,11 @@ func (s *Sender) serve(ctx context.Context, conn srt.Conn, pos int64) (next int6
 	var writes [writeRing]time.Time // write time of packet n at n % writeRing
 	var written uint64              // packets written on this connection
 	lastStats := time.Time{}
+	replies := s.readReplies(conn)
 	defer func() {
 		s.readStats(conn, &stats, &writes, written)
 		_ = conn.Close()
+		<-replies
 		s.mu.Lock()
 		s.current = nil
 		s.done = s.done.plus(s.cur)
@@ -312,6 +324,14 @@ func (s *Sender) serve(ctx context.Context, conn srt.Conn, pos int64) (next int6
 		off := pos % s.size
 		if !s.opts.Loop && pos >= s.size {
 			s.drain(ctx, conn)
+			if s.opts.Epilogue != nil {
+				s.opts.Epilogue(ctx, func(msg []byte) error {
+					if _, err := conn.Write(msg); err != nil {
+						return fmt.Errorf("session: writing to %s: %w", peer, err)
+					}
+					return nil
+				})
+			}
 			s.event(EventDisconnected, peer, "end of input after %d bytes: closing the connection to %s", s.bytesSent.Load(), peer)
 			return pos, true
 		}
@@ -350,6 +370,30 @@ func (s *Sender) serve(ctx context.Context, conn srt.Conn, pos int64) (next int6
 			lastStats = now
 		}
 	}
+}
+
+// readReplies reads what the peer sends back on conn and hands it to
+// opts.Replies until conn closes; the channel closes when it has stopped
+// (at once without Replies).
+func (s *Sender) readReplies(conn srt.Conn) <-chan struct{} {
+	done := make(chan struct{})
+	if s.opts.Replies == nil {
+		close(done)
+		return done
+	}
+	go func() {
+		defer close(done)
+		for {
+			p, err := conn.ReadPacket()
+			if err != nil {
+				return
+			}
+			msg := append([]byte(nil), p.Data()...)
+			p.Decommission()
+			s.opts.Replies(msg)
+		}
+	}()
+	return done
 }
 
 // readStats reads gosrt's statistics of conn into the snapshot, deriving

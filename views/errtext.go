@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/srtscope/srtscope/app"
+	"github.com/srtscope/srtscope/app/linetest"
 	"github.com/srtscope/srtscope/session"
 )
 
@@ -24,6 +25,10 @@ func errorText(err error) string {
 	var fe *app.FieldError
 	if errors.As(err, &fe) {
 		return fmt.Sprintf("%s %s: use %s", fe.Field, fe.Value, fe.Allowed)
+	}
+	var re *linetest.RatesError
+	if errors.As(err, &re) {
+		return fmt.Sprintf("Rates %q: %s: allowed %s", re.Value, re.Problem, re.Allowed)
 	}
 	var sfe *session.FieldError
 	if errors.As(err, &sfe) {

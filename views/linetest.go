@@ -51,11 +51,7 @@ type lineTestDialog struct {
 	shown   int
 
 	// Filled by the test's goroutine, read by draw and cell.
-	mu        sync.Mutex
-	rows      []linetest.Step
-	last      linetest.Progress
-	lastDraw  time.Time
-	drawQueue bool
+	prog steppedRun[linetest.Progress, linetest.Step]
 
 	// busy counts the run until its result is shown; tests wait on it.
 	busy sync.WaitGroup
@@ -126,7 +122,7 @@ func newLineTestDialog(ctx context.Context, w fyne.Window, defURL string,
 	})
 	intro := wrapped("Sends generated TS (no encoder needed) to an SRT receiver at stepped rates, one connection per step, until a step fails " +
 		"(retransmission overhead above SRT's 25% default, or packets dropped), then tries rates between. " +
-		"The far end: \"srtscope linetest --receive URL\" or srt-live-transmit. The figures are the sender's. The feeds are not touched. " +
+		"The far end: \"srtscope linetest --receive URL\" or srt-live-transmit. Loss and drops are the receiver's when it is srtscope, else the sender's. The feeds are not touched. " +
 		"Add &passphrase=… to the URL if the far end needs one.")
 	form := widget.NewForm(
 		widget.NewFormItem("URL", d.url),
@@ -204,7 +200,7 @@ func (d *lineTestDialog) config() (lineTestInput, error) {
 	}
 	rates, err := linetest.ParseRates(d.rates.Text)
 	if err != nil {
-		return lineTestInput{}, fmt.Errorf("%s %q: %s", "Rates", d.rates.Text, strings.TrimPrefix(err.Error(), linetest.ErrRates.Error()+": "))
+		return lineTestInput{}, err // worded by errorText
 	}
 	text := strings.TrimSpace(d.duration.Text)
 	dur, err := time.ParseDuration(text)
@@ -243,7 +239,7 @@ func redactedInput(raw string) string {
 func (d *lineTestDialog) validate() bool {
 	in, err := d.config()
 	if err != nil {
-		setLabel(d.problem, err.Error())
+		setLabel(d.problem, errorText(err))
 		setLabel(d.estimate, "")
 		d.startBtn.Disable()
 		return false
@@ -264,9 +260,7 @@ func (d *lineTestDialog) start() {
 		return
 	}
 	in, _ := d.config()
-	d.mu.Lock()
-	d.rows, d.last, d.lastDraw, d.drawQueue = nil, linetest.Progress{}, time.Time{}, false
-	d.mu.Unlock()
+	d.prog.reset()
 	d.shown = 0
 	d.bar.SetValue(0)
 	d.bar.Show()
@@ -292,28 +286,14 @@ func (d *lineTestDialog) start() {
 // asks for a redraw at most every wizardRedrawEvery while a step sends
 // (every step's end is drawn).
 func (d *lineTestDialog) onProgress(p linetest.Progress) {
-	d.mu.Lock()
-	if p.Step != nil {
-		d.rows = append(d.rows, *p.Step)
-	}
-	d.last = p
-	due := !p.Tick || time.Since(d.lastDraw) >= wizardRedrawEvery
-	queue := due && !d.drawQueue
-	if queue {
-		d.drawQueue = true
-	}
-	d.mu.Unlock()
-	if queue {
+	if d.prog.add(p, p.Step, p.Tick) {
 		fyne.Do(d.draw)
 	}
 }
 
 // draw shows the latest progress (UI goroutine).
 func (d *lineTestDialog) draw() {
-	d.mu.Lock()
-	p, n := d.last, len(d.rows)
-	d.lastDraw, d.drawQueue = time.Now(), false
-	d.mu.Unlock()
+	p, n := d.prog.take()
 	if !d.running {
 		return
 	}
@@ -332,12 +312,10 @@ func (d *lineTestDialog) draw() {
 
 // cell is the text of one table cell.
 func (d *lineTestDialog) cell(row, col int) string {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	if row < 0 || row >= len(d.rows) {
+	s, ok := d.prog.row(row)
+	if !ok {
 		return ""
 	}
-	s := d.rows[row]
 	switch col {
 	case 0:
 		return strconv.Itoa(row + 1)
@@ -352,6 +330,9 @@ func (d *lineTestDialog) cell(row, col int) string {
 	case 5:
 		return fmt.Sprintf("%.1f ms", s.RTTMaxMs)
 	case 6:
+		if s.FiguresFrom == linetest.FromReceiver {
+			return strconv.FormatUint(s.PktsDropped, 10) + " at receiver"
+		}
 		return strconv.FormatUint(s.PktsDropped, 10)
 	case 7:
 		if s.Passed() {
@@ -364,10 +345,8 @@ func (d *lineTestDialog) cell(row, col int) string {
 
 // failures says why steps failed (the table only says FAILED).
 func (d *lineTestDialog) failures() string {
-	d.mu.Lock()
-	defer d.mu.Unlock()
 	var lines []string
-	for _, s := range d.rows {
+	for _, s := range d.prog.steps() {
 		if f := s.Failure(); f != "" {
 			lines = append(lines, fmt.Sprintf("%s Mbit/s failed: %s", strconv.FormatFloat(s.Mbps, 'f', -1, 64), f))
 		}
@@ -388,10 +367,7 @@ func (d *lineTestDialog) cancelRun() {
 
 // finish shows the verdict (UI goroutine).
 func (d *lineTestDialog) finish(res linetest.Result, err error) {
-	d.mu.Lock()
-	d.rows = append([]linetest.Step(nil), res.Steps...)
-	d.shown = len(d.rows)
-	d.mu.Unlock()
+	d.shown = d.prog.setSteps(res.Steps)
 	d.table.Refresh()
 	setLabel(d.notes, d.failures())
 	d.setRunning(false)

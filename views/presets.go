@@ -642,6 +642,7 @@ type presetEditor struct {
 	maxRTT     *field
 	minMbps    *field
 	noPackets  *field
+	pidBands   *field // per-PID bitrate bands, "256: 2-8, 257: 0.1-"
 	notes      *field
 	problem    *widget.Label
 }
@@ -691,6 +692,13 @@ func newPresetEditor(p preset.Preset, passphrase string, existing bool) *presetE
 	setNum(e.maxRTT, p.Alarms.MaxRTTMs, fmt.Sprintf("default %g", d.RTTAboveMs))
 	setNum(e.minMbps, p.Alarms.MinMbps, fmt.Sprintf("default %g", d.BitrateBelow))
 	setNum(e.noPackets, p.Alarms.NoPacketsS, fmt.Sprintf("default %g", d.NoDataFor.Seconds()))
+	e.pidBands = newField()
+	bands := make([]app.PIDBand, 0, len(p.Alarms.PIDBands))
+	for _, b := range p.Alarms.PIDBands {
+		bands = append(bands, app.PIDBand(b))
+	}
+	e.pidBands.SetText(app.FormatPIDBands(bands))
+	e.pidBands.SetPlaceHolder("none; e.g. 256: 2-8, 257: 0.1-")
 	e.notes = newMultiLineField()
 	e.notes.SetText(p.Notes)
 	e.notes.SetMinRowsVisible(2)
@@ -719,6 +727,7 @@ func (e *presetEditor) content() fyne.CanvasObject {
 		widget.NewFormItem("Alarm: RTT above (ms)", e.maxRTT),
 		widget.NewFormItem("Alarm: bitrate below (Mbit/s)", e.minMbps),
 		widget.NewFormItem("Alarm: no packets for (s)", e.noPackets),
+		widget.NewFormItem("Alarm: PID bitrate bands (Mbit/s)", e.pidBands),
 		widget.NewFormItem("Notes", e.notes),
 	)
 	form.Refresh()
@@ -757,6 +766,14 @@ func (e *presetEditor) read() (p preset.Preset, pass string, clearPass bool, err
 	}
 	if p.Alarms.NoPacketsS, err = num(e.noPackets, "alarm no packets"); err != nil {
 		return p, "", false, err
+	}
+	bands, err := app.ParsePIDBands(e.pidBands.Text)
+	if err != nil {
+		return p, "", false, err
+	}
+	p.Alarms.PIDBands = nil
+	for _, b := range bands {
+		p.Alarms.PIDBands = append(p.Alarms.PIDBands, preset.PIDBand(b))
 	}
 	p.StreamID = e.streamID.Text
 	p.Notes = strings.TrimSpace(e.notes.Text)

@@ -140,6 +140,7 @@ func TestPresetManagerCreateRenameDuplicateDelete(t *testing.T) {
 	}
 	m.editor.name.SetText("Stadium")
 	m.editor.latency.SetText("4x RTT")
+	m.editor.pidBands.SetText("256: 2-8, 257: 0.1-")
 	test.Tap(m.editorSave)
 	wait("create")
 	p, err := presetNamed(ctrl, "Stadium")
@@ -148,6 +149,9 @@ func TestPresetManagerCreateRenameDuplicateDelete(t *testing.T) {
 	}
 	if p.Latency.RTTMultiplier != 4 || p.Port != 9001 || p.KeyLength != 24 || p.Passphrase != preset.PassKeychain {
 		t.Errorf("stored preset %+v: want 4x RTT, port 9001, 24-byte key, passphrase in the keychain", p)
+	}
+	if b := p.Alarms.PIDBands; len(b) != 2 || b[0] != (preset.PIDBand{PID: 256, MinMbps: 2, MaxMbps: 8}) || b[1] != (preset.PIDBand{PID: 257, MinMbps: 0.1}) {
+		t.Errorf("stored PID bands %+v; want 256: 2-8 and 257: 0.1-", b)
 	}
 	if !strings.Contains(m.status.Text, "keychain") {
 		t.Errorf("status %q should say where the passphrase is", m.status.Text)
@@ -164,6 +168,12 @@ func TestPresetManagerCreateRenameDuplicateDelete(t *testing.T) {
 	test.Tap(m.editorSave) // checked at once, nothing stored
 	if !strings.Contains(m.editor.problem.Text, "70000") {
 		t.Errorf("a bad port says %q, want the value named", m.editor.problem.Text)
+	}
+	m.editor.port.SetText("9002")
+	m.editor.pidBands.SetText("256: 8-2")
+	test.Tap(m.editorSave)
+	if got := m.editor.problem.Text; !strings.Contains(got, "PID bitrate band 256: 8-2") || !strings.Contains(got, "above the minimum") {
+		t.Errorf("a bad PID band says %q, want the band named and what is allowed", got)
 	}
 	tapOverlayButton(t, w, "Cancel")
 

@@ -76,11 +76,7 @@ type wizardDialog struct {
 	shown  int // table rows drawn
 
 	// Filled by the wizard's goroutine, read by draw.
-	mu        sync.Mutex
-	rows      []wizard.StepResult // baseline (Multiplier 0) first
-	last      wizard.Progress
-	lastDraw  time.Time
-	drawQueue bool
+	prog steppedRun[wizard.Progress, wizard.StepResult] // baseline (Multiplier 0) first
 
 	// busy counts the dialog's goroutines (the run, Apply, Save as
 	// preset) until their result is shown; tests wait on it.
@@ -319,9 +315,7 @@ func (d *wizardDialog) start() {
 	}
 	cfg, _ := d.config()
 	d.cfg = cfg
-	d.mu.Lock()
-	d.rows, d.last, d.lastDraw, d.drawQueue = nil, wizard.Progress{}, time.Time{}, false
-	d.mu.Unlock()
+	d.prog.reset()
 	d.result = wizard.Result{}
 	d.shown = 0
 	d.bar.SetValue(0)
@@ -347,28 +341,18 @@ func (d *wizardDialog) start() {
 // and asks for a redraw at most every wizardRedrawEvery while a step soaks
 // (every step start and end is drawn).
 func (d *wizardDialog) onProgress(p wizard.Progress) {
-	d.mu.Lock()
-	if p.Step != nil && p.Action.Kind != wizard.ActionFinish {
-		d.rows = append(d.rows, *p.Step)
+	step := p.Step
+	if p.Action.Kind == wizard.ActionFinish {
+		step = nil // the result's steps are set by finish
 	}
-	d.last = p
-	due := !p.Tick || time.Since(d.lastDraw) >= wizardRedrawEvery
-	queue := due && !d.drawQueue
-	if queue {
-		d.drawQueue = true
-	}
-	d.mu.Unlock()
-	if queue {
+	if d.prog.add(p, step, p.Tick) {
 		fyne.Do(d.draw)
 	}
 }
 
 // draw shows the latest progress (UI goroutine).
 func (d *wizardDialog) draw() {
-	d.mu.Lock()
-	p, n := d.last, len(d.rows)
-	d.lastDraw, d.drawQueue = time.Now(), false
-	d.mu.Unlock()
+	p, n := d.prog.take()
 	if d.state != wizardRunning {
 		return
 	}
@@ -411,12 +395,10 @@ func phaseWords(p wizard.Progress) string {
 
 // cell is the text of one table cell; row 0 is the baseline.
 func (d *wizardDialog) cell(row, col int) string {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	if row < 0 || row >= len(d.rows) {
+	s, ok := d.prog.row(row)
+	if !ok {
 		return ""
 	}
-	s := d.rows[row]
 	if s.Failed && col >= 2 && col < len(wizardColumns)-1 {
 		return "–"
 	}
@@ -460,11 +442,9 @@ func (d *wizardDialog) cell(row, col int) string {
 // stepNotes lists why steps failed (the table only says FAILED) and
 // says when the peer's latency overrode a step's.
 func (d *wizardDialog) stepNotes() string {
-	d.mu.Lock()
-	defer d.mu.Unlock()
 	var b strings.Builder
 	peer := 0
-	for _, s := range d.rows {
+	for _, s := range d.prog.steps() {
 		if s.Failed {
 			fmt.Fprintf(&b, "%d ms failed: %s\n", s.LatencyMs, s.Error)
 		}
@@ -492,15 +472,11 @@ func (d *wizardDialog) cancelRun() {
 // finish shows how the wizard ended (UI goroutine).
 func (d *wizardDialog) finish(res wizard.Result, err error) {
 	d.result = res
-	d.mu.Lock()
-	d.rows = nil
+	var rows []wizard.StepResult
 	if res.Baseline != nil {
-		d.rows = append(d.rows, *res.Baseline)
+		rows = append(rows, *res.Baseline)
 	}
-	d.rows = append(d.rows, res.Steps...)
-	n := len(d.rows)
-	d.mu.Unlock()
-	d.shown = n
+	d.shown = d.prog.setSteps(append(rows, res.Steps...))
 	d.table.Refresh()
 	setLabel(d.notes, d.stepNotes())
 	if res.Guidance != nil {

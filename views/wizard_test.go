@@ -228,11 +228,11 @@ func TestWizardDialogCancel(t *testing.T) {
 
 func TestWizardTableCells(t *testing.T) {
 	d, _, _ := newTestWizard(t, wizardTestFeed)
-	d.rows = []wizard.StepResult{
+	d.prog.setSteps([]wizard.StepResult{
 		{LatencyMs: 200, PktsLost: 3, PktsRecovered: 3, PktsRetrans: 4, RTTMs: 31.04, RecvMbps: 0.6, Clean: true},
 		{Multiplier: 4, LatencyMs: 124, NegotiatedLatencyMs: 200, PktsLost: 2, PktsRecovered: 2, PktsRetrans: 2, RTTMs: 31, RecvMbps: 0.6, Clean: true},
 		{Multiplier: 8, LatencyMs: 248, Failed: true, Error: "no caller connected within 15s"},
-	}
+	})
 	tests := []struct {
 		row  int
 		want string

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/srtscope/srtscope/app"
 	"github.com/srtscope/srtscope/app/linetest"
 	"github.com/srtscope/srtscope/session"
 )
@@ -20,18 +21,21 @@ const linetestUsage = `URL [--rates 2,4,8,12,16,20] [--step-duration D] [--laten
 Line test before doors open: sends generated TS (no encoder needed) to an
 SRT receiver at stepped rates (Mbit/s, --step-duration each, default 20s),
 one connection per step, until a step fails (retransmission overhead above
-SRT's 25% default, or packets dropped by the sender), then tries rates
+SRT's 25% default, or packets dropped), then tries rates
 between the last that passed and the first that failed. Per step it prints
 loss %, retransmission overhead, RTT and its spread and dropped packets, and
 at the end a verdict in words.
 
-The figures are the SENDER's: loss_pct is the share of packets on the wire
-the receiver asked to have resent, overhead_pct retransmissions / original
-packets, pkts_dropped what the sender dropped as too late. Packets the
-receiver dropped on its own are only seen at the far end: run
-"srtscope linetest --receive URL" there to print its view of each step.
-The far end can also be srt-live-transmit (e.g. srt-live-transmit
-"srt://:9000?mode=listener" null://).
+A step fails when the receiver dropped packets (never delivered in time).
+When the far end is srtscope ("srtscope linetest --receive URL" there), it
+reports its own figures of each step back over the connection, and loss_pct
+and pkts_dropped are the RECEIVER's (figures_from "receiver", its whole
+report under "receiver"). A libsrt receiver such as srt-live-transmit (e.g.
+srt-live-transmit "srt://:9000?mode=listener" null://) reports nothing: then
+they are the SENDER's (figures_from "sender"): loss_pct the share of
+packets on the wire the receiver asked to have resent, pkts_dropped what the
+sender dropped as too late. overhead_pct is always retransmissions /
+original packets sent, and the RTT the sender's.
 
 Examples:
   srtscope linetest "srt://venue-uplink.example:9000?mode=caller" --latency 200
@@ -62,7 +66,11 @@ func runLinetest(ctx context.Context, args []string, std IO) int {
 	}
 	rateList, err := linetest.ParseRates(*rates)
 	if err != nil {
-		return bad("--rates %q: %s", *rates, strings.TrimPrefix(err.Error(), linetest.ErrRates.Error()+": "))
+		var re *linetest.RatesError
+		if errors.As(err, &re) {
+			return bad("--rates %q: %s: allowed %s", re.Value, re.Problem, re.Allowed)
+		}
+		return bad("--rates %q: %v", *rates, err)
 	}
 	if *stepDur == 0 {
 		*stepDur = linetest.DefaultStepDuration
@@ -100,32 +108,47 @@ func runLinetest(ctx context.Context, args []string, std IO) int {
 		return runLinetestReceive(ctx, scfg, *duration, *format, std)
 	}
 
-	link, err := linetest.NewSRTLink(scfg)
-	if err != nil {
+	if _, err := linetest.NewSRTLink(scfg); err != nil {
 		return bad("URL %v", err)
 	}
 	out := std.Stdout
 	if *format == "json" {
 		out = std.Stderr
 	}
-	fmt.Fprintf(out, "srtscope linetest: %s at %d ms latency, rates %s Mbit/s, %v each (the numbers are the sender's)\n",
-		scfg.RedactedURL(), scfg.LatencyMs, *rates, *stepDur)
-	link.OnEvent = func(e session.Event) {
-		switch e.Kind {
-		case session.EventRejected, session.EventError:
-			fmt.Fprintf(std.Stderr, "srtscope linetest: %s\n", e.Detail)
-		}
+	// The run is recorded like a feed (srtscope sessions, report); without
+	// the recordings it still runs.
+	ctrl, err := openRecordings(ctx)
+	if err != nil {
+		fmt.Fprintf(std.Stderr, "srtscope linetest: note: not recording this line test: %v\n", err)
+		ctrl = app.NewController(ctx, app.ControllerOptions{})
 	}
-	res, runErr := linetest.Run(ctx, link, linetest.Config{Rates: rateList, StepDuration: *stepDur, LatencyMs: scfg.LatencyMs},
-		func(p linetest.Progress) {
-			if p.Step == nil || *format == "json" {
-				return
-			}
-			s := p.Step
-			fmt.Fprintf(out, "step %d  %5s Mbit/s  loss %5.2f%%  overhead %5.2f%%  RTT %5.1f ms (max %5.1f)  dropped %d  retransmitted %d of %d  NAKs %d  %s\n",
-				p.StepNumber, strconv.FormatFloat(s.Mbps, 'f', -1, 64), s.LossPct, s.OverheadPct, s.RTTMs, s.RTTMaxMs,
-				s.PktsDropped, s.M.PktsRetrans, s.M.PktsUnique, s.M.NaksRecv, passWord(*s))
+	defer ctrl.Close()
+	fmt.Fprintf(out, "srtscope linetest: %s at %d ms latency, rates %s Mbit/s, %v each (loss and drops are the receiver's when it is srtscope, else the sender's)\n",
+		scfg.RedactedURL(), scfg.LatencyMs, *rates, *stepDur)
+	run, runErr := ctrl.RunLineTestWith(ctx, pos[0], linetest.Config{Rates: rateList, StepDuration: *stepDur, LatencyMs: scfg.LatencyMs},
+		app.LineTestOptions{
+			OnEvent: func(e session.Event) {
+				switch e.Kind {
+				case session.EventRejected, session.EventError:
+					fmt.Fprintf(std.Stderr, "srtscope linetest: %s\n", e.Detail)
+				}
+			},
+			Progress: func(p linetest.Progress) {
+				if p.Step == nil || *format == "json" {
+					return
+				}
+				s := p.Step
+				fmt.Fprintf(out, "step %d  %5s Mbit/s  loss %5.2f%%  overhead %5.2f%%  RTT %5.1f ms (%.1f..%.1f)  dropped %d (%s)  retransmitted %d of %d  NAKs %d  %s\n",
+					p.StepNumber, strconv.FormatFloat(s.Mbps, 'f', -1, 64), s.LossPct, s.OverheadPct, s.RTTMs, s.RTTMinMs, s.RTTMaxMs,
+					s.PktsDropped, s.FiguresFrom, s.M.PktsRetrans, s.M.PktsUnique, s.M.NaksRecv, passWord(*s))
+			},
 		})
+	res := run.Result
+	if run.SessionID != 0 {
+		fmt.Fprintf(std.Stderr, "srtscope linetest: recorded as session %d (srtscope report --session %d)\n", run.SessionID, run.SessionID)
+	} else if ctrl.RecordingsPath() != "" {
+		fmt.Fprintf(std.Stderr, "srtscope linetest: note: not recorded: %v\n", run.NotRecorded)
+	}
 	if *format == "json" {
 		line, _ := json.Marshal(res)
 		fmt.Fprintf(std.Stdout, "%s\n", line)

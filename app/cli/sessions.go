@@ -28,6 +28,7 @@ type sessionLine struct {
 	Samples     int              `json:"samples"`
 	WorstAlarm  app.Severity     `json:"worst_alarm"`
 	Alarms      []app.AlarmCount `json:"alarms"`
+	LineTests   int              `json:"line_tests"` // line test results in the session
 }
 
 func runSessions(ctx context.Context, args []string, std IO) int {
@@ -57,7 +58,7 @@ func runSessions(ctx context.Context, args []string, std IO) int {
 		enc.SetEscapeHTML(false)
 		for _, s := range list {
 			l := sessionLine{ID: s.ID, Name: s.Name, Peer: s.Peer, Mode: s.Mode, URL: s.URL, Started: s.Started,
-				DurationS: s.Duration().Seconds(), Interrupted: s.Interrupted, Samples: s.Samples, WorstAlarm: s.Worst, Alarms: s.Alarms}
+				DurationS: s.Duration().Seconds(), Interrupted: s.Interrupted, Samples: s.Samples, WorstAlarm: s.Worst, Alarms: s.Alarms, LineTests: s.LineTests}
 			if !s.Ended.IsZero() {
 				e := s.Ended
 				l.Ended = &e
@@ -87,6 +88,7 @@ func runSessions(ctx context.Context, args []string, std IO) int {
 		case s.Interrupted:
 			d += " (interrupted)"
 		}
+
 		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%s\n", s.ID, s.Started.Local().Format("2006-01-02 15:04:05"), d,
 			dash(s.Name), dash(s.Peer), dash(s.Mode), alarmText(s.Alarms))
 	}

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -143,6 +144,8 @@ func runWatch(ctx context.Context, args []string, std IO) int {
 	fmt.Fprintf(std.Stderr, "srtscope watch: %s as %s (%s)\n", cfg.RedactedURL(), cfg.Mode, stopAfter(*duration))
 
 	out := newSampleWriter(*format, std)
+	var cues app.CueTracker // SCTE-35 cues as they arrive, with --inspect
+	var cueEvents []session.Event
 	samples, events := sub.Samples, sub.Events
 	for samples != nil || events != nil {
 		select {
@@ -152,6 +155,12 @@ func runWatch(ctx context.Context, args []string, std IO) int {
 				continue
 			}
 			out.sample(s)
+			if ins != nil {
+				for _, e := range cues.New(ins.Report(), s.Time) {
+					out.event(e)
+					cueEvents = append(cueEvents, e)
+				}
+			}
 		case e, ok := <-events:
 			if !ok {
 				events = nil
@@ -166,6 +175,11 @@ func runWatch(ctx context.Context, args []string, std IO) int {
 	if ins != nil {
 		final := ins.Finish()
 		rep = &final
+		for _, e := range cues.New(final, time.Now()) { // the last second's
+			out.event(e)
+			cueEvents = append(cueEvents, e)
+		}
+		sum.Events = mergeEvents(sum.Events, cueEvents)
 	}
 	out.summary(sum, rep)
 	if rep != nil {
@@ -184,6 +198,13 @@ func runWatch(ctx context.Context, args []string, std IO) int {
 		return failure(std, "watch", fmt.Errorf("never connected to %s within %s: check the address and port and that the listener is running", cfg.Address(), *duration))
 	}
 	return ExitOK
+}
+
+// mergeEvents adds the cue events to the session's, in time order.
+func mergeEvents(events, cues []session.Event) []session.Event {
+	out := append(append([]session.Event(nil), events...), cues...)
+	sort.SliceStable(out, func(i, j int) bool { return out[i].Time.Before(out[j].Time) })
+	return out
 }
 
 // stopAfter says how the command ends.

@@ -50,11 +50,33 @@ const (
 // ErrRates is wrapped by every ParseRates error.
 var ErrRates = errors.New("linetest: invalid rates")
 
+// RatesAllowed says in words what ParseRates accepts.
+var RatesAllowed = fmt.Sprintf("increasing Mbit/s figures %g..%g separated by commas, e.g. 2,4,8,12", MinRateMbps, float64(MaxRateMbps))
+
+// RatesError is ParseRates' error: Field is "rates", Value the whole list
+// as given, Problem what is wrong with it ("\"x\" is not a number"),
+// Allowed what would be accepted. Adapters word it from the fields (the
+// command line names its flag, the window its label); it wraps ErrRates.
+type RatesError struct {
+	Field   string
+	Value   string
+	Problem string
+	Allowed string
+}
+
+func (e *RatesError) Error() string {
+	return fmt.Sprintf("%v: %s: allowed %s", ErrRates, e.Problem, e.Allowed)
+}
+
+// Unwrap makes errors.Is(err, ErrRates) hold.
+func (e *RatesError) Unwrap() error { return ErrRates }
+
 // ParseRates reads a comma-separated list of rates in Mbit/s ("2,4,8,12"),
 // strictly increasing, each MinRateMbps..MaxRateMbps, at most MaxRates.
+// Its errors are *RatesError.
 func ParseRates(s string) ([]float64, error) {
 	bad := func(format string, a ...any) error {
-		return fmt.Errorf("%w: %s: allowed increasing Mbit/s figures %g..%g separated by commas, e.g. 2,4,8,12", ErrRates, fmt.Sprintf(format, a...), MinRateMbps, float64(MaxRateMbps))
+		return &RatesError{Field: "rates", Value: s, Problem: fmt.Sprintf(format, a...), Allowed: RatesAllowed}
 	}
 	if strings.TrimSpace(s) == "" {
 		return nil, bad("no rates")
@@ -82,7 +104,8 @@ func ParseRates(s string) ([]float64, error) {
 }
 
 // Measurement is what a Link measured over one step, from the sender's
-// side: counts are of this step only.
+// side (counts are of this step only), and the far end's own report of the
+// step when it sent one.
 type Measurement struct {
 	PktsSent        uint64  // data packets sent, retransmissions included
 	PktsUnique      uint64  // data packets sent the first time
@@ -94,47 +117,82 @@ type Measurement struct {
 	RTTMaxMs        float64
 	SendMbps        float64 // sent over the step, retransmissions and headers included
 	LatencyMs       int     // negotiated latency
+	// Receiver is the far end's view of the step when it is an srtscope
+	// receiver (linetest --receive) that reported it back over the
+	// connection; nil for a libsrt receiver, which reports nothing.
+	Receiver *ReceiverStep
 }
+
+// Whose figures a step's loss and drops are (Step.FiguresFrom).
+const (
+	FromReceiver = "receiver"
+	FromSender   = "sender"
+)
 
 // Step is one rate's result. The JSON names are the command-line contract.
 type Step struct {
 	Mbps float64 `json:"mbps"`
-	// LossPct is the share of packets on the wire the receiver reported
-	// lost, seen from the sender: retransmissions it asked for / packets
-	// sent (retransmissions included).
+	// LossPct is the share of packets lost on the way: the receiver's
+	// lost / (delivered + dropped) when it reported the step, else seen
+	// from the sender, retransmissions it was asked for / packets sent
+	// (retransmissions included).
 	LossPct float64 `json:"loss_pct"`
 	// OverheadPct is retransmitted packets / original packets sent.
 	OverheadPct float64 `json:"overhead_pct"`
 	RTTMs       float64 `json:"rtt_ms"`
+	RTTMinMs    float64 `json:"rtt_min_ms"`
 	RTTMaxMs    float64 `json:"rtt_max_ms"`
-	// PktsDropped is what the sender dropped as too late to be played:
-	// what the receiver also lost for good. (Packets the receiver dropped
-	// on its own are in its view: see Receive.)
+	// PktsDropped is what never played at the far end: the receiver's own
+	// count (never delivered in time) when it reported the step, else what
+	// the sender dropped as too late to be played.
 	PktsDropped uint64 `json:"pkts_dropped"`
+	// FiguresFrom says whose LossPct and PktsDropped are: FromReceiver or
+	// FromSender.
+	FiguresFrom string `json:"figures_from"`
+	// Receiver is the far end's report, when it sent one.
+	Receiver *ReceiverStep `json:"receiver,omitempty"`
+	// Outcome is "carried", or Failure's words when the step failed.
+	Outcome string `json:"outcome"`
 
 	M Measurement `json:"-"` // the raw figures behind the step
 }
 
-// StepFrom turns a measurement at mbps into a Step.
+// StepFrom turns a measurement at mbps into a Step: the receiver's loss
+// and drops when it reported them, the sender's otherwise.
 func StepFrom(mbps float64, m Measurement) Step {
-	s := Step{Mbps: mbps, RTTMs: round1(m.RTTMs), RTTMaxMs: round1(m.RTTMaxMs), PktsDropped: m.PktsSendDropped, M: m}
+	s := Step{Mbps: mbps, RTTMs: round1(m.RTTMs), RTTMinMs: round1(m.RTTMinMs), RTTMaxMs: round1(m.RTTMaxMs),
+		PktsDropped: m.PktsSendDropped, FiguresFrom: FromSender, M: m}
 	if m.PktsSent > 0 {
 		s.LossPct = round2(100 * float64(m.PktsRetrans) / float64(m.PktsSent))
 	}
 	if m.PktsUnique > 0 {
 		s.OverheadPct = round2(100 * float64(m.PktsRetrans) / float64(m.PktsUnique))
 	}
+	if r := m.Receiver; r != nil {
+		rc := *r
+		s.Receiver = &rc
+		s.FiguresFrom = FromReceiver
+		s.LossPct = r.LossPct
+		s.PktsDropped = r.PktsDropped
+	}
+	s.Outcome = "carried"
+	if f := s.Failure(); f != "" {
+		s.Outcome = f
+	}
 	return s
 }
 
 // Failure says in words why the step does not fit the path, "" when it
-// does: retransmissions above SRT's default overhead, or packets dropped.
+// does: retransmissions above SRT's default overhead, or packets dropped
+// (at the receiver when it reported them, else by the sender).
 func (s Step) Failure() string {
 	switch {
 	case s.M.PktsUnique == 0:
 		return "nothing was sent"
 	case s.OverheadPct > SRTDefaultOverheadPct:
 		return fmt.Sprintf("the overhead (%s%%) exceeded the %d%% SRT default", pct(s.OverheadPct), SRTDefaultOverheadPct)
+	case s.PktsDropped > 0 && s.FiguresFrom == FromReceiver:
+		return fmt.Sprintf("the receiver dropped %d packets it did not get in time (%s%% loss, %s%% overhead)", s.PktsDropped, pct(s.LossPct), pct(s.OverheadPct))
 	case s.PktsDropped > 0:
 		return fmt.Sprintf("the sender dropped %d packets too late to play (%s%% overhead)", s.PktsDropped, pct(s.OverheadPct))
 	}
@@ -212,7 +270,7 @@ type Result struct {
 	MaxMbps float64 `json:"max_mbps"` // the highest rate the path carried, 0 if none
 	Verdict string  `json:"verdict"`
 	// LatencyMs is the latency the test ran at.
-	LatencyMs int `json:"-"`
+	LatencyMs int `json:"latency_ms"`
 }
 
 // Judge builds the Result of steps run at latencyMs.

@@ -57,6 +57,10 @@ func FuzzParseRates(f *testing.F) {
 			if !errors.Is(err, ErrRates) {
 				t.Fatalf("error %v does not wrap ErrRates", err)
 			}
+			var re *RatesError
+			if !errors.As(err, &re) || re.Field != "rates" || re.Value != s || re.Problem == "" || re.Allowed != RatesAllowed {
+				t.Fatalf("%q: error %#v is not a complete *RatesError", s, err)
+			}
 			return
 		}
 		if len(rates) == 0 || len(rates) > MaxRates {
@@ -76,12 +80,23 @@ func meas(n, retrans, drops uint64, rtt float64) Measurement {
 	return Measurement{PktsSent: n + retrans, PktsUnique: n, PktsRetrans: retrans, PktsSendDropped: drops, RTTMs: rtt, RTTMaxMs: rtt + 2}
 }
 
+// withReceiver adds an srtscope receiver's report to m: recv delivered,
+// lost detected missing (recovered + unrecovered), dropped never delivered.
+func withReceiver(m Measurement, recv, lost, dropped uint64) Measurement {
+	r := &ReceiverStep{Step: 1, Mbps: 8, PktsRecv: recv, PktsLost: lost, PktsRetrans: lost - dropped, PktsDropped: dropped}
+	r.LossPct = round2(100 * float64(lost) / float64(recv+dropped))
+	m.Receiver = r
+	return m
+}
+
 func TestStepJudgement(t *testing.T) {
 	tests := []struct {
 		name     string
 		m        Measurement
 		overhead float64
 		loss     float64
+		dropped  uint64 // with from set; else the sender's send drops
+		from     string // FromReceiver, or "" for the sender's figures
 		failure  string
 	}{
 		{name: "clean", m: meas(1000, 0, 0, 40)},
@@ -90,12 +105,30 @@ func TestStepJudgement(t *testing.T) {
 		{name: "over 25% fails", m: meas(1000, 260, 0, 40), overhead: 26, loss: 20.63, failure: "the overhead (26%) exceeded the 25% SRT default"},
 		{name: "drops fail", m: meas(1000, 30, 5, 40), overhead: 3, loss: 2.91, failure: "the sender dropped 5 packets too late to play (3% overhead)"},
 		{name: "nothing sent", m: Measurement{}, failure: "nothing was sent"},
+		{name: "receiver drops fail though the sender dropped none", m: withReceiver(meas(1000, 30, 0, 40), 970, 31, 4),
+			overhead: 3, loss: 3.18, dropped: 4, from: FromReceiver,
+			failure: "the receiver dropped 4 packets it did not get in time (3% loss, 3% overhead)"},
+		{name: "a clean receiver report passes", m: withReceiver(meas(1000, 30, 0, 40), 1000, 30, 0),
+			overhead: 3, loss: 3, from: FromReceiver},
+		{name: "the receiver's drops replace the sender's", m: withReceiver(meas(1000, 30, 2, 40), 990, 32, 2),
+			overhead: 3, loss: 3.23, dropped: 2, from: FromReceiver,
+			failure: "the receiver dropped 2 packets it did not get in time (3% loss, 3% overhead)"},
+		{name: "overhead is judged before drops", m: withReceiver(meas(1000, 300, 0, 40), 990, 300, 10),
+			overhead: 30, loss: 30, dropped: 10, from: FromReceiver,
+			failure: "the overhead (30%) exceeded the 25% SRT default"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			s := StepFrom(8, tc.m)
 			if s.OverheadPct != tc.overhead || s.LossPct != tc.loss {
 				t.Errorf("overhead %v loss %v; want %v, %v", s.OverheadPct, s.LossPct, tc.overhead, tc.loss)
+			}
+			wantFrom, wantDropped := tc.from, tc.dropped
+			if wantFrom == "" {
+				wantFrom, wantDropped = FromSender, tc.m.PktsSendDropped
+			}
+			if s.FiguresFrom != wantFrom || s.PktsDropped != wantDropped || (s.Receiver != nil) != (wantFrom == FromReceiver) {
+				t.Errorf("figures from %q, dropped %d, receiver %v; want %q, %d", s.FiguresFrom, s.PktsDropped, s.Receiver, wantFrom, wantDropped)
 			}
 			if got := s.Failure(); got != tc.failure {
 				t.Errorf("Failure() = %q; want %q", got, tc.failure)

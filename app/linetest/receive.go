@@ -2,7 +2,9 @@ package linetest
 
 import (
 	"context"
+	"fmt"
 	"sync/atomic"
+	"time"
 
 	"github.com/srtscope/srtscope/probe/ts"
 	"github.com/srtscope/srtscope/session"
@@ -24,11 +26,13 @@ type ReceiverStep struct {
 	RTTMs       float64 `json:"rtt_ms"`
 }
 
-// markerSink reads the step marker out of the delivered TS.
+// markerSink reads the step marker and the END packet out of the
+// delivered TS.
 type markerSink struct {
 	step atomic.Int64
 	mbps atomic.Uint64 // rate x 1000
 	part []byte        // a packet split across writes
+	ends chan int      // the steps whose END packet was delivered
 }
 
 func (m *markerSink) Write(p []byte) (int, error) {
@@ -54,15 +58,27 @@ func (m *markerSink) look(pkt []byte) {
 	if st, r, ok := ParseMarker(pkt); ok {
 		m.step.Store(int64(st))
 		m.mbps.Store(uint64(r * 1000))
+		return
+	}
+	if st, ok := ParseEnd(pkt); ok {
+		select {
+		case m.ends <- st:
+		default: // the loop has not taken the last one: a report is lost, the step still ends
+		}
 	}
 }
 
 // Receive receives line-test streams on cfg (usually a listener) until
-// ctx ends and calls onStep with its view of each step when the sender's
-// connection for it closes. onEvent, when set, gets every session event.
+// ctx ends and calls onStep with its view of each step: when the sender's
+// END packet for it is delivered (the view then also goes back to the
+// sender over the connection, see backchannel.go), or when the connection
+// closes without one. onEvent, when set, gets every session event.
 func Receive(ctx context.Context, cfg session.Config, onStep func(ReceiverStep), onEvent func(session.Event)) error {
-	sink := &markerSink{}
-	r, err := session.NewReceiver(cfg, session.ReceiverOptions{Sink: sink})
+	sink := &markerSink{ends: make(chan int, 4)}
+	// The arrival tap times every packet as a libsrt receiver would: what
+	// gosrt hands over after its play time counts as dropped, as it would
+	// be lost to a decoder behind libsrt.
+	r, err := session.NewReceiver(cfg, session.ReceiverOptions{Sink: sink, ArrivalTap: true})
 	if err != nil {
 		return err
 	}
@@ -71,6 +87,22 @@ func Receive(ctx context.Context, cfg session.Config, onStep func(ReceiverStep),
 	go func() { done <- r.Run(ctx) }()
 	var base session.Sample
 	var lastRTT float64
+	reported := false // this connection's step was reported at its END packet
+	view := func() ReceiverStep {
+		now := r.Snapshot()
+		st := ReceiverStep{
+			Step: int(sink.step.Load()), Mbps: float64(sink.mbps.Load()) / 1000, RTTMs: round1(lastRTT),
+			PktsRecv: now.PktsRecv - base.PktsRecv, PktsLost: now.PktsLost - base.PktsLost,
+			PktsRetrans: now.PktsRetrans - base.PktsRetrans, PktsDropped: now.PktsDropped - base.PktsDropped,
+		}
+		if dt := now.Time.Sub(base.Time).Seconds(); dt > 0 {
+			st.RecvMbps = round2(float64(now.BytesRecv-base.BytesRecv) * 8 / dt / 1e6)
+		}
+		if all := st.PktsRecv + st.PktsDropped; all > 0 {
+			st.LossPct = round2(100 * float64(st.PktsLost) / float64(all))
+		}
+		return st
+	}
 	for {
 		select {
 		case err := <-done:
@@ -78,6 +110,19 @@ func Receive(ctx context.Context, cfg session.Config, onStep func(ReceiverStep),
 		case smp, ok := <-sub.Samples:
 			if ok && smp.RTTMs > 0 {
 				lastRTT = smp.RTTMs
+			}
+		case n := <-sink.ends:
+			st := view()
+			if reported || st.Step != n || st.Step == 0 {
+				continue // an END of another connection's step, or a repeat
+			}
+			reported = true
+			if err := r.Reply(reportMsg(st)); err != nil && onEvent != nil {
+				onEvent(session.Event{Time: time.Now(), Kind: session.EventError,
+					Detail: fmt.Sprintf("could not report step %d back to the sender: %v", n, err)})
+			}
+			if onStep != nil {
+				onStep(st)
 			}
 		case e, ok := <-sub.Events:
 			if !ok {
@@ -90,22 +135,15 @@ func Receive(ctx context.Context, cfg session.Config, onStep func(ReceiverStep),
 			case session.EventConnected:
 				base = r.Snapshot()
 				sink.step.Store(0)
+				reported = false
+				// Tell the sender this end reports (it waits for the
+				// report only then); if this is lost, it judges alone.
+				_ = r.Reply([]byte(helloMsg))
 			case session.EventDisconnected:
-				now := r.Snapshot()
-				st := ReceiverStep{
-					Step: int(sink.step.Load()), Mbps: float64(sink.mbps.Load()) / 1000, RTTMs: round1(lastRTT),
-					PktsRecv: now.PktsRecv - base.PktsRecv, PktsLost: now.PktsLost - base.PktsLost,
-					PktsRetrans: now.PktsRetrans - base.PktsRetrans, PktsDropped: now.PktsDropped - base.PktsDropped,
-				}
-				if dt := now.Time.Sub(base.Time).Seconds(); dt > 0 {
-					st.RecvMbps = round2(float64(now.BytesRecv-base.BytesRecv) * 8 / dt / 1e6)
-				}
-				if all := st.PktsRecv + st.PktsDropped; all > 0 {
-					st.LossPct = round2(100 * float64(st.PktsLost) / float64(all))
-				}
-				if st.Step > 0 && onStep != nil {
+				if st := view(); !reported && st.Step > 0 && onStep != nil {
 					onStep(st)
 				}
+				reported = false
 			}
 		}
 	}

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"time"
+
+	"github.com/srtscope/srtscope/app/stepped"
 )
 
 // Link is what the line test drives: a path it can send a generated stream
@@ -107,26 +109,7 @@ func Run(ctx context.Context, link Link, cfg Config, progress func(Progress)) (R
 }
 
 // measure runs link.Measure on its own goroutine and calls tick while it
-// runs. It always waits for Measure to return.
+// runs (stepped.WithTicks). It always waits for Measure to return.
 func measure(ctx context.Context, link Link, step int, mbps float64, d time.Duration, tick func(time.Duration)) (Measurement, error) {
-	type answer struct {
-		m   Measurement
-		err error
-	}
-	done := make(chan answer, 1)
-	go func() {
-		m, err := link.Measure(ctx, step, mbps, d)
-		done <- answer{m, err}
-	}()
-	t := time.NewTicker(progressTick)
-	defer t.Stop()
-	began := time.Now()
-	for {
-		select {
-		case ans := <-done:
-			return ans.m, ans.err
-		case <-t.C:
-			tick(time.Since(began))
-		}
-	}
+	return stepped.WithTicks(progressTick, func() (Measurement, error) { return link.Measure(ctx, step, mbps, d) }, tick)
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/srtscope/srtscope/session"
@@ -18,7 +19,9 @@ const connectWait = 15 * time.Second
 // of a session.Sender sending the step's generated stream, paced by its
 // PCRs. The figures are the sender's own (session.SenderSample): it sees
 // the retransmissions it sent, the NAKs it got, what it dropped as too
-// late, and the RTT; it cannot see what the receiver dropped on its own.
+// late, and the RTT. What the receiver dropped on its own only the far end
+// sees: an srtscope receiver (Receive) sends its report of the step back
+// over the connection (backchannel.go), and the Measurement carries it.
 type SRTLink struct {
 	cfg session.Config
 	// OnEvent, when set, gets every session event (connected, rejected,
@@ -37,7 +40,43 @@ func NewSRTLink(cfg session.Config) (*SRTLink, error) {
 // Measure implements Link.
 func (l *SRTLink) Measure(ctx context.Context, step int, mbps float64, d time.Duration) (Measurement, error) {
 	stream := NewStream(step, mbps, d)
-	snd, err := session.NewSender(l.cfg, stream, stream.Size(), session.SenderOptions{Interval: 250 * time.Millisecond})
+	var hello atomic.Bool
+	reports := make(chan ReceiverStep, 1)
+	var report *ReceiverStep // set by the epilogue, on snd.Run's goroutine
+	opts := session.SenderOptions{
+		Interval: 250 * time.Millisecond,
+		Replies: func(msg []byte) {
+			r, ok := ParseReply(msg)
+			switch {
+			case !ok:
+			case r.Hello:
+				hello.Store(true)
+			case r.Report.Step == step:
+				select {
+				case reports <- *r.Report:
+				default:
+				}
+			}
+		},
+		Epilogue: func(ctx context.Context, write func([]byte) error) {
+			if !hello.Load() {
+				return // a libsrt receiver: it reports nothing
+			}
+			end := EndPacket(step)
+			if write(end[:]) != nil {
+				return
+			}
+			t := time.NewTimer(reportWait(l.cfg.LatencyMs))
+			defer t.Stop()
+			select {
+			case r := <-reports:
+				report = &r
+			case <-t.C:
+			case <-ctx.Done():
+			}
+		},
+	}
+	snd, err := session.NewSender(l.cfg, stream, stream.Size(), opts)
 	if err != nil {
 		return Measurement{}, err
 	}
@@ -110,7 +149,7 @@ func (l *SRTLink) Measure(ctx context.Context, step int, mbps float64, d time.Du
 	m := Measurement{
 		PktsSent: final.PktsSent, PktsUnique: final.PktsUniqueSent, PktsRetrans: final.PktsRetransSent,
 		NaksRecv: final.NaksRecv, PktsSendDropped: final.PktsSendDropped, LatencyMs: latency,
-		SendMbps: float64(final.BytesSent) * 8 / d.Seconds() / 1e6,
+		SendMbps: float64(final.BytesSent) * 8 / d.Seconds() / 1e6, Receiver: report,
 	}
 	mu.Lock()
 	defer mu.Unlock()

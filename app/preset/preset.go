@@ -53,6 +53,15 @@ type Thresholds struct {
 	MinMbps      float64 `json:"min_mbps,omitempty"`       // bitrate below this
 	NoPacketsS   float64 `json:"no_packets_s,omitempty"`   // no packets for this many seconds
 	MinHeadroomX float64 `json:"min_headroom_x,omitempty"` // latency ÷ RTT below this
+	// PIDBands are optional per-PID bitrate bands (Mbit/s, 0 = open side).
+	PIDBands []PIDBand `json:"pid_bands,omitempty"`
+}
+
+// PIDBand is one PID's bitrate band in a preset.
+type PIDBand struct {
+	PID     uint16  `json:"pid"`
+	MinMbps float64 `json:"min_mbps,omitempty"`
+	MaxMbps float64 `json:"max_mbps,omitempty"`
 }
 
 // Preset is one named connection setup.

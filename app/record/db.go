@@ -1,6 +1,6 @@
 // Package record is srtscope's crash-safe session recorder and history. Every
-// session's samples, events, alarms, stream inspection snapshots and wizard
-// results go to an embedded SQLite database (modernc.org/sqlite, WAL,
+// session's samples, events, alarms, stream inspection snapshots, wizard
+// and line-test results go to an embedded SQLite database (modernc.org/sqlite, WAL,
 // synchronous=NORMAL) as they arrive, in short transactions, so that a crash
 // or a kill -9 of the app loses at most the last second.
 package record
@@ -121,6 +121,12 @@ CREATE TABLE IF NOT EXISTS wizard_results (
 	result     TEXT    NOT NULL
 );
 CREATE INDEX IF NOT EXISTS wizard_by_session ON wizard_results(session_id, t);
+CREATE TABLE IF NOT EXISTS linetest_results (
+	session_id INTEGER NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,
+	t          INTEGER NOT NULL,
+	result     TEXT    NOT NULL
+);
+CREATE INDEX IF NOT EXISTS linetest_by_session ON linetest_results(session_id, t);
 `
 
 // Open opens (creating it and its folder when needed) the recordings database

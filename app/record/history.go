@@ -55,7 +55,8 @@ type Summary struct {
 	Interrupted bool         `json:"interrupted"` // never closed: the app crashed or was killed
 	Samples     int          `json:"samples"`
 	Worst       Severity     `json:"worst_alarm,omitempty"`
-	Alarms      []AlarmCount `json:"alarms"` // worst first
+	Alarms      []AlarmCount `json:"alarms"`     // worst first
+	LineTests   int          `json:"line_tests"` // line test results recorded
 }
 
 const infoCols = `id, name, url, encrypted, mode, peer, started, ended, last_seen, latency_ms`
@@ -122,6 +123,25 @@ func (d *DB) Sessions(ctx context.Context) ([]Summary, error) {
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("record: counting samples: %w", err)
 	}
+	rows, err = d.sql.QueryContext(ctx, `SELECT session_id, COUNT(*) FROM linetest_results GROUP BY session_id`)
+	if err != nil {
+		return nil, fmt.Errorf("record: counting line tests: %w", err)
+	}
+	for rows.Next() {
+		var id int64
+		var n int
+		if err := rows.Scan(&id, &n); err != nil {
+			_ = rows.Close()
+			return nil, fmt.Errorf("record: counting line tests: %w", err)
+		}
+		if k, ok := byID[id]; ok {
+			out[k].LineTests = n
+		}
+	}
+	_ = rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("record: counting line tests: %w", err)
+	}
 	rows, err = d.sql.QueryContext(ctx, `SELECT session_id, severity, kind, COUNT(*) FROM alarms GROUP BY session_id, severity, kind`)
 	if err != nil {
 		return nil, fmt.Errorf("record: counting alarms: %w", err)
@@ -187,6 +207,7 @@ type Session struct {
 	Alarms        []Alarm          `json:"alarms"`
 	Inspections   []Inspection     `json:"inspections"`
 	WizardResults []WizardResult   `json:"wizard_results"`
+	LineTests     []LineTestResult `json:"line_tests"`
 }
 
 // Load reads one whole session.
@@ -200,7 +221,7 @@ func (d *DB) Load(ctx context.Context, id int64) (*Session, error) {
 		return nil, fmt.Errorf("record: reading session %d: %w", id, err)
 	}
 	s := &Session{Info: info, Samples: []session.Sample{}, Events: []session.Event{}, Alarms: []Alarm{},
-		Inspections: []Inspection{}, WizardResults: []WizardResult{}}
+		Inspections: []Inspection{}, WizardResults: []WizardResult{}, LineTests: []LineTestResult{}}
 	wrap := func(what string, err error) error {
 		return fmt.Errorf("record: reading the %s of session %d: %w", what, id, err)
 	}
@@ -284,6 +305,21 @@ func (d *DB) Load(ctx context.Context, id int64) (*Session, error) {
 		})
 	if err != nil {
 		return nil, wrap("wizard results", err)
+	}
+	err = d.each(ctx, `SELECT t, result FROM linetest_results WHERE session_id=? ORDER BY t, rowid`, id,
+		func(rows *sql.Rows) error {
+			var l LineTestResult
+			var t int64
+			var js string
+			if err := rows.Scan(&t, &js); err != nil {
+				return err
+			}
+			l.Time, l.Result = fromNanos(t), json.RawMessage(js)
+			s.LineTests = append(s.LineTests, l)
+			return nil
+		})
+	if err != nil {
+		return nil, wrap("line test results", err)
 	}
 	return s, nil
 }

@@ -64,6 +64,13 @@ type WizardResult struct {
 	Result json.RawMessage `json:"result"`
 }
 
+// LineTestResult is one line test run, stored as the line test's own JSON
+// (the object printed by `srtscope linetest --format json`).
+type LineTestResult struct {
+	Time   time.Time       `json:"time"`
+	Result json.RawMessage `json:"result"`
+}
+
 // NewSession describes a session about to be recorded.
 type NewSession struct {
 	Name      string    // what the operator called the feed
@@ -109,6 +116,7 @@ type item struct {
 	alarm  *Alarm
 	insp   *Inspection
 	wizard *WizardResult
+	line   *LineTestResult
 }
 
 // Start creates a session row and returns its recorder.
@@ -167,6 +175,13 @@ func (r *Recorder) Inspection(t time.Time, rep probe.Report) {
 func (r *Recorder) WizardResult(t time.Time, result json.RawMessage) {
 	cp := append(json.RawMessage(nil), result...)
 	r.add(item{wizard: &WizardResult{Time: t, Result: cp}})
+}
+
+// LineTestResult records one line test result (its JSON object); any
+// passphrase in it is masked.
+func (r *Recorder) LineTestResult(t time.Time, result json.RawMessage) {
+	cp := json.RawMessage(Scrub(string(result), r.secrets))
+	r.add(item{line: &LineTestResult{Time: t, Result: cp}})
 }
 
 func (r *Recorder) add(it item) {
@@ -278,7 +293,7 @@ func (r *Recorder) write(batch []item) (err error) {
 			_ = tx.Rollback()
 		}
 	}()
-	var stmts [5]*sql.Stmt
+	var stmts [6]*sql.Stmt
 	prep := func(i int, q string) (*sql.Stmt, error) {
 		if stmts[i] == nil {
 			s, err := tx.Prepare(q)
@@ -345,6 +360,12 @@ func (r *Recorder) write(batch []item) (err error) {
 			}
 			t = it.wizard.Time
 			_, err = st.Exec(r.id, nanos(t), string(it.wizard.Result))
+		case it.line != nil:
+			if st, err = prep(5, `INSERT INTO linetest_results VALUES(?,?,?)`); err != nil {
+				break
+			}
+			t = it.line.Time
+			_, err = st.Exec(r.id, nanos(t), string(it.line.Result))
 		}
 		if err != nil {
 			return fmt.Errorf("record: writing session %d: %w", r.id, err)

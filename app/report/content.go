@@ -47,6 +47,9 @@ type content struct {
 	VerdictOK bool
 	Groups    []group
 	Sections  []section
+	// NoCharts: the session received nothing to chart (a line test's own
+	// session), so the charts are left out.
+	NoCharts bool
 }
 
 // section is a titled part after the charts, made of tables.
@@ -185,6 +188,12 @@ func build(s *record.Session, o Options) (content, Summary) {
 	c.Sections = append(c.Sections, logSection(s))
 	if len(sum.Wizard) > 0 {
 		c.Sections = append(c.Sections, wizardSection(sum))
+	}
+	if len(sum.LineTests) > 0 {
+		c.Sections = append(c.Sections, lineTestSection(sum))
+		if sum.Samples == 0 { // a line test's own session: its verdict is the point
+			lineTestCover(&c, sum)
+		}
 	}
 	return c, sum
 }
@@ -414,6 +423,76 @@ func wizardSection(sum Summary) section {
 		} else if w.Error != "" {
 			t.Note = "No recommendation: " + strings.TrimPrefix(w.Error, "wizard: ")
 		}
+		sec.Tables = append(sec.Tables, t)
+	}
+	return sec
+}
+
+// lineTestCover makes the cover of a line test's own session: the last
+// run's verdict, and in place of the receiving figures (there are none:
+// it sent) the line test's, with its steps' connections not counted as
+// reconnects.
+func lineTestCover(c *content, sum Summary) {
+	lt := sum.LineTests[len(sum.LineTests)-1]
+	c.Title = "SRT line test report"
+	c.Verdict, c.VerdictOK = "Line test: "+lt.Verdict, lt.MaxMbps > 0
+	c.NoCharts = true
+	failed := 0
+	for _, st := range lt.Steps {
+		if st.Outcome != "carried" {
+			failed++
+		}
+	}
+	var kept []group
+	for _, g := range c.Groups {
+		switch g.Title {
+		case "Feed":
+			kept = append(kept, g)
+		case "Time":
+			g.Rows = []kv{{Key: "Start", Value: fmtTime(sum.Start)}, {Key: "End", Value: fmtTime(sum.End)}, {Key: "Duration", Value: fmtDur(sum.Duration)}}
+			kept = append(kept, g)
+		}
+	}
+	carried := fmtF(lt.MaxMbps, -1) + " Mbit/s"
+	if lt.MaxMbps == 0 {
+		carried = "no rate"
+	}
+	kept = append(kept, group{"Line test", []kv{
+		{Key: "Carried", Value: carried, Bad: lt.MaxMbps == 0},
+		{Key: "Latency", Value: fmt.Sprintf("%d ms", lt.LatencyMs)},
+		{Key: "RTT at the first step", Value: fmtF(lt.RTTMs, 1) + " ms"},
+		{Key: "Steps", Value: fmt.Sprintf("%d, %d failed", len(lt.Steps), failed)},
+	}})
+	c.Groups = kept
+}
+
+// lineTestSection has a table per line test: each step's rate, loss,
+// retransmission overhead, RTT and its spread, drops and outcome, with the
+// verdict sentence as its note.
+func lineTestSection(sum Summary) section {
+	sec := section{Title: "Line test",
+		Note: "Generated TS sent at stepped rates, one connection per step. Loss and dropped are the receiver's own figures when the far end was srtscope's line-test receiver, else the sender's; overhead is retransmissions ÷ original packets, and a step fails above SRT's 25% default or with packets dropped."}
+	for _, lt := range sum.LineTests {
+		t := table{
+			Title:  fmt.Sprintf("Run ended %s at %d ms latency: carries %s Mbit/s", fmtTime(lt.Time), lt.LatencyMs, fmtF(lt.MaxMbps, -1)),
+			Header: []string{"Rate", "Loss", "Overhead", "RTT (min–max)", "Dropped", "Result"},
+			Num:    []bool{true, true, true, true, true, false},
+			Widths: []float64{1, 1, 1.1, 1.7, 1.3, 3.6},
+		}
+		if lt.MaxMbps == 0 {
+			t.Title = fmt.Sprintf("Run ended %s at %d ms latency: no rate carried", fmtTime(lt.Time), lt.LatencyMs)
+		}
+		for _, st := range lt.Steps {
+			drop := fmtInt(st.PktsDropped)
+			if st.FiguresFrom != "" {
+				drop += " (" + st.FiguresFrom + ")"
+			}
+			outcome := orDash(st.Outcome)
+			t.Rows = append(t.Rows, []string{fmtF(st.Mbps, -1) + " Mbit/s", fmtF(st.LossPct, 2) + "%", fmtF(st.OverheadPct, 1) + "%",
+				fmt.Sprintf("%s ms (%s–%s)", fmtF(st.RTTMs, 1), fmtF(st.RTTMinMs, 1), fmtF(st.RTTMaxMs, 1)), drop, outcome})
+			t.Bad = append(t.Bad, st.Outcome != "carried")
+		}
+		t.Note = "Verdict: " + lt.Verdict
 		sec.Tables = append(sec.Tables, t)
 	}
 	return sec

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/srtscope/srtscope/app/record"
@@ -63,6 +64,35 @@ func writeCSV(w io.Writer, s *record.Session, o Options) error {
 	}
 	cw.Flush()
 	if err := cw.Error(); err != nil {
+		return fmt.Errorf("report: csv: %w", err)
+	}
+	return writeLineTestsCSV(w, sum.LineTests)
+}
+
+// writeLineTestsCSV appends the line tests after the samples as comment
+// lines (so a reader of the sample table skips them): per run a verdict
+// line, then a header and a CSV row per step behind "# ".
+func writeLineTestsCSV(w io.Writer, tests []LineTest) error {
+	var b strings.Builder
+	for _, lt := range tests {
+		fmt.Fprintf(&b, "# line test ended %s at %d ms latency, max_mbps=%s: %s\n", lt.Time.Format(time.RFC3339), lt.LatencyMs,
+			strconv.FormatFloat(lt.MaxMbps, 'f', -1, 64), strings.ReplaceAll(lt.Verdict, "\n", " "))
+		var rows strings.Builder
+		cw := csv.NewWriter(&rows)
+		cw.Write([]string{"mbps", "loss_pct", "overhead_pct", "rtt_ms", "rtt_min_ms", "rtt_max_ms", "pkts_dropped", "figures_from", "outcome"})
+		f := func(v float64) string { return strconv.FormatFloat(v, 'f', -1, 64) }
+		for _, st := range lt.Steps {
+			cw.Write([]string{f(st.Mbps), f(st.LossPct), f(st.OverheadPct), f(st.RTTMs), f(st.RTTMinMs), f(st.RTTMaxMs),
+				strconv.FormatUint(st.PktsDropped, 10), st.FiguresFrom, st.Outcome})
+		}
+		cw.Flush()
+		for _, line := range strings.SplitAfter(rows.String(), "\n") {
+			if line != "" {
+				b.WriteString("# " + line)
+			}
+		}
+	}
+	if _, err := io.WriteString(w, b.String()); err != nil {
 		return fmt.Errorf("report: csv: %w", err)
 	}
 	return nil

@@ -55,10 +55,10 @@ footer{margin-top:32px;color:#6b7380;font-size:12px}
 {{range .Rows}}<tr{{if .Bad}} class="bad"{{end}}><td>{{.Key}}</td><td>{{.Value}}</td></tr>
 {{end}}</table>
 {{end}}</div>
-<h2>Charts</h2>
+{{if not .C.NoCharts}}<h2>Charts</h2>
 <p class="note">Shaded red: the feed was off air.</p>
 {{range .Charts}}<figure>{{.}}</figure>
-{{end}}
+{{end}}{{end}}
 {{range .C.Sections}}<h2>{{.Title}}</h2>
 {{if .Note}}<p class="note">{{.Note}}</p>{{end}}
 {{range .Tables}}{{if .Title}}<h3>{{.Title}}</h3>{{end}}

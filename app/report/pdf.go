@@ -285,37 +285,39 @@ func writePDF(w io.Writer, s *record.Session, o Options) error {
 	doc.note("Lost = packets detected missing (recovered + dropped); recovered = retransmitted in time; dropped = never delivered to the decoder. Loss % is of packets sent (received + dropped). Mbit/s are 10^6 bit/s.")
 	o.progress(0.2)
 
-	// Charts: all four (five with the loudness) on one page.
-	doc.AddPage()
-	doc.SetY(margin)
-	doc.heading("Charts over the whole session")
-	doc.note("Shaded red: the feed was off air.")
-	// One canvas for the charts so that plot.Align lines up their
-	// plotting areas (tick labels of different widths would not).
-	plots := make([][]*plot.Plot, len(chart.Kinds))
-	for i, k := range chart.Kinds {
-		p, err := chart.Build(k, s.Samples, chart.Window{}, chart.Options{})
-		if err != nil && !errors.Is(err, chart.ErrEmpty) {
+	if !c.NoCharts {
+		// Charts: all four (five with the loudness) on one page.
+		doc.AddPage()
+		doc.SetY(margin)
+		doc.heading("Charts over the whole session")
+		doc.note("Shaded red: the feed was off air.")
+		// One canvas for the charts so that plot.Align lines up their
+		// plotting areas (tick labels of different widths would not).
+		plots := make([][]*plot.Plot, len(chart.Kinds))
+		for i, k := range chart.Kinds {
+			p, err := chart.Build(k, s.Samples, chart.Window{}, chart.Options{})
+			if err != nil && !errors.Is(err, chart.ErrEmpty) {
+				return fmt.Errorf("report: pdf: %w", err)
+			}
+			plots[i] = []*plot.Plot{p}
+		}
+		if sum := Summarize(s); len(sum.LoudnessTrend) > 0 {
+			p, err := chart.BuildLoudness(loudnessChartPoints(sum), ReferenceLUFS, sessionWindow(s), chart.Options{})
+			if err != nil && !errors.Is(err, chart.ErrEmpty) {
+				return fmt.Errorf("report: pdf: %w", err)
+			}
+			plots = append(plots, []*plot.Plot{p})
+		}
+		y = doc.GetY() // drawing text moves fpdf's cursor: keep our own
+		cv := newPDFCanvas(doc.Fpdf, doc.fonts, margin, y, bodyW, bottomY-y)
+		tiles := draw.Tiles{Rows: len(plots), Cols: 1, PadY: vg.Millimeter * 4}
+		for i, dc := range plot.Align(plots, tiles, draw.New(cv)) {
+			plots[i][0].Draw(dc[0])
+			o.progress(0.2 + 0.6*float64(i+1)/float64(len(plots)))
+		}
+		if err := cv.done(); err != nil {
 			return fmt.Errorf("report: pdf: %w", err)
 		}
-		plots[i] = []*plot.Plot{p}
-	}
-	if sum := Summarize(s); len(sum.LoudnessTrend) > 0 {
-		p, err := chart.BuildLoudness(loudnessChartPoints(sum), ReferenceLUFS, sessionWindow(s), chart.Options{})
-		if err != nil && !errors.Is(err, chart.ErrEmpty) {
-			return fmt.Errorf("report: pdf: %w", err)
-		}
-		plots = append(plots, []*plot.Plot{p})
-	}
-	y = doc.GetY() // drawing text moves fpdf's cursor: keep our own
-	cv := newPDFCanvas(doc.Fpdf, doc.fonts, margin, y, bodyW, bottomY-y)
-	tiles := draw.Tiles{Rows: len(plots), Cols: 1, PadY: vg.Millimeter * 4}
-	for i, dc := range plot.Align(plots, tiles, draw.New(cv)) {
-		plots[i][0].Draw(dc[0])
-		o.progress(0.2 + 0.6*float64(i+1)/float64(len(plots)))
-	}
-	if err := cv.done(); err != nil {
-		return fmt.Errorf("report: pdf: %w", err)
 	}
 
 	// Inspection, media, log, wizard.

@@ -79,6 +79,9 @@ type Summary struct {
 	MediaEvents []MediaInterval         `json:"media_events"`
 	Inspection  *record.Inspection      `json:"-"`
 	Wizard      []Wizard                `json:"-"`
+	// LineTests are the line tests recorded in the session (usually a
+	// session of its own, named "Line test"), as run.
+	LineTests []LineTest `json:"line_tests,omitempty"`
 
 	// Loudness is the EBU R128 summary per audio PID of the last recorded
 	// inspection: integrated loudness and range since the analysis began,
@@ -102,6 +105,27 @@ type LoudnessPoint struct {
 type MediaInterval struct {
 	probe.MediaEvent
 	At time.Time `json:"at,omitempty"`
+}
+
+// LineTest is a line test result as printed by `srtscope linetest --format
+// json` (DESIGN.md section 8), with when it ended.
+type LineTest struct {
+	Time      time.Time `json:"time"`
+	RTTMs     float64   `json:"rtt_ms"`
+	LatencyMs int       `json:"latency_ms"`
+	MaxMbps   float64   `json:"max_mbps"`
+	Verdict   string    `json:"verdict"`
+	Steps     []struct {
+		Mbps        float64 `json:"mbps"`
+		LossPct     float64 `json:"loss_pct"`
+		OverheadPct float64 `json:"overhead_pct"`
+		RTTMs       float64 `json:"rtt_ms"`
+		RTTMinMs    float64 `json:"rtt_min_ms"`
+		RTTMaxMs    float64 `json:"rtt_max_ms"`
+		PktsDropped uint64  `json:"pkts_dropped"`
+		FiguresFrom string  `json:"figures_from"` // "receiver" or "sender"
+		Outcome     string  `json:"outcome"`      // "carried" or why not
+	} `json:"steps"`
 }
 
 // Wizard is a latency wizard result as printed by `srtscope wizard
@@ -294,6 +318,13 @@ func Summarize(s *record.Session) Summary {
 		if json.Unmarshal(w.Result, &wz) == nil {
 			wz.Time = w.Time
 			sum.Wizard = append(sum.Wizard, wz)
+		}
+	}
+	for _, l := range s.LineTests {
+		var lt LineTest
+		if json.Unmarshal(l.Result, &lt) == nil {
+			lt.Time = l.Time
+			sum.LineTests = append(sum.LineTests, lt)
 		}
 	}
 	return sum

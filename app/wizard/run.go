@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"time"
+
+	"github.com/srtscope/srtscope/app/stepped"
 )
 
 // Link is what the wizard drives: a session it can (re)connect at a given
@@ -107,28 +109,9 @@ func finishMessage(r Result) string {
 }
 
 // measure runs link.Measure on its own goroutine and calls tick while it
-// runs. It always waits for Measure to return.
+// runs (stepped.WithTicks). It always waits for Measure to return.
 func measure(ctx context.Context, link Link, a Action, tick func(time.Duration)) (Measurement, error) {
-	type answer struct {
-		m   Measurement
-		err error
-	}
-	done := make(chan answer, 1)
-	go func() {
-		m, err := link.Measure(ctx, a.LatencyMs, a.Duration)
-		done <- answer{m, err}
-	}()
-	t := time.NewTicker(progressTick)
-	defer t.Stop()
-	began := time.Now()
-	for {
-		select {
-		case ans := <-done:
-			return ans.m, ans.err
-		case <-t.C:
-			tick(time.Since(began))
-		}
-	}
+	return stepped.WithTicks(progressTick, func() (Measurement, error) { return link.Measure(ctx, a.LatencyMs, a.Duration) }, tick)
 }
 
 // fractionOf estimates where action a starts in the whole wizard and how

@@ -140,6 +140,56 @@ type Alarms struct {
 	FreezeS         *float64 `toml:"freeze_s,omitempty"`
 	SilenceS        *float64 `toml:"silence_s,omitempty"`
 	CCErrorsWindowS *float64 `toml:"cc_errors_window_s,omitempty"`
+	// PIDBands are optional per-PID bitrate bands (Mbit/s), e.g.
+	// pid_bands = [{pid = 256, min_mbps = 2, max_mbps = 8}]: a PID out of
+	// its band for a few seconds raises an alarm.
+	PIDBands []PIDBand `toml:"pid_bands,omitempty"`
+}
+
+// PIDBand is one PID's bitrate band: 0 (or left out) leaves a side open,
+// but one side must be set.
+type PIDBand struct {
+	PID     int     `toml:"pid"`
+	MinMbps float64 `toml:"min_mbps,omitempty"`
+	MaxMbps float64 `toml:"max_mbps,omitempty"`
+}
+
+// Limits of the per-PID bands (the same as app's).
+const (
+	MaxPIDBands = 8
+	minBandPID  = 0x0010
+	maxBandPID  = 0x1FFE
+	maxBandMbps = 1000.0
+)
+
+// validateBands checks the bands of one feed; the error names the band
+// by its place, e.g. alarms.pid_bands[2].min_mbps.
+func validateBands(bands []PIDBand, fail func(field, value, allowed string) error) error {
+	if len(bands) > MaxPIDBands {
+		return fail("alarms.pid_bands", fmt.Sprintf("(%d bands)", len(bands)), fmt.Sprintf("at most %d PIDs with a bitrate band", MaxPIDBands))
+	}
+	num := func(v float64) string { return strconv.FormatFloat(v, 'g', -1, 64) }
+	for i, b := range bands {
+		at := fmt.Sprintf("alarms.pid_bands[%d].", i+1)
+		switch {
+		case b.PID < minBandPID || b.PID > maxBandPID:
+			return fail(at+"pid", strconv.Itoa(b.PID), fmt.Sprintf("a PID %d..%d", minBandPID, maxBandPID))
+		case math.IsNaN(b.MinMbps) || b.MinMbps < 0 || b.MinMbps > maxBandMbps:
+			return fail(at+"min_mbps", num(b.MinMbps), "0 (no minimum) to 1000 Mbit/s")
+		case math.IsNaN(b.MaxMbps) || b.MaxMbps < 0 || b.MaxMbps > maxBandMbps:
+			return fail(at+"max_mbps", num(b.MaxMbps), "0 (no maximum) to 1000 Mbit/s")
+		case b.MinMbps == 0 && b.MaxMbps == 0:
+			return fail(at+"min_mbps", "0", "a min_mbps or a max_mbps (or both) for the band")
+		case b.MaxMbps > 0 && b.MinMbps >= b.MaxMbps:
+			return fail(at+"max_mbps", num(b.MaxMbps), "above min_mbps "+num(b.MinMbps))
+		}
+		for j, o := range bands[:i] {
+			if o.PID == b.PID {
+				return fail(at+"pid", strconv.Itoa(b.PID), fmt.Sprintf("each PID once (pid_bands[%d] has it)", j+1))
+			}
+		}
+	}
+	return nil
 }
 
 // Encrypted reports whether the feed names a passphrase source.
@@ -199,7 +249,7 @@ func Parse(r io.Reader) (File, error) {
 	}
 	if und := md.Undecoded(); len(und) > 0 {
 		return File{}, &Error{Field: "key", Value: strconv.Quote(und[0].String()),
-			Allowed: "not a workspace setting (feeds are [[feed]] tables with name, url, inspect, media, start, passphrase_env, passphrase_file, passphrase_keychain, passphrase_prompt, pbkeylen and [feed.alarms]; ports are [[port]] tables with url, names, accept_new, inspect, media, the same passphrase keys, keychain_names and [port.alarms])"}
+			Allowed: "not a workspace setting (feeds are [[feed]] tables with name, url, inspect, media, start, passphrase_env, passphrase_file, passphrase_keychain, passphrase_prompt, pbkeylen and [feed.alarms] with pid_bands; ports are [[port]] tables with url, names, accept_new, inspect, media, the same passphrase keys, keychain_names and [port.alarms])"}
 	}
 	if err := f.Validate(); err != nil {
 		return File{}, err
@@ -284,6 +334,9 @@ func (f Feed) checkSettings(fail func(field, value, allowed string) error) error
 			if a.v != nil && (math.IsNaN(*a.v) || *a.v < 0 || *a.v > 86400) {
 				return fail("alarms."+a.name, strconv.FormatFloat(*a.v, 'g', -1, 64), "0 (off) to 86400")
 			}
+		}
+		if err := validateBands(f.Alarms.PIDBands, fail); err != nil {
+			return err
 		}
 	}
 	return nil

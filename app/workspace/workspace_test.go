@@ -56,10 +56,14 @@ start = false
 [feed.alarms]
 no_data_s = 5
 rtt_above_ms = 0
+pid_bands = [{pid = 256, min_mbps = 2, max_mbps = 8}, {pid = 257, min_mbps = 0.1}]
 `, checkFn: func(t *testing.T, f File) {
 			fd := f.Feeds[0]
 			if !fd.Encrypted() || fd.StartsOpen() || fd.KeyLength != 32 || *fd.Alarms.NoDataS != 5 || *fd.Alarms.RTTAboveMs != 0 || fd.Alarms.BlackS != nil {
 				t.Errorf("feed %+v alarms %+v", fd, fd.Alarms)
+			}
+			if b := fd.Alarms.PIDBands; len(b) != 2 || b[0] != (PIDBand{PID: 256, MinMbps: 2, MaxMbps: 8}) || b[1] != (PIDBand{PID: 257, MinMbps: 0.1}) {
+				t.Errorf("pid bands %+v", b)
 			}
 		}},
 		{name: "no name", in: "[[feed]]\nurl = \"srt://:9000\"\n", want: []string{"feed 1", "name", "every feed needs a name"}},
@@ -71,6 +75,16 @@ rtt_above_ms = 0
 		{name: "two passphrase sources", in: "[[feed]]\nname = \"x\"\nurl = \"srt://:9000\"\npassphrase_env = \"A\"\npassphrase_keychain = true\n", want: []string{"more than one source"}},
 		{name: "bad key length", in: "[[feed]]\nname = \"x\"\nurl = \"srt://:9000\"\npbkeylen = 20\n", want: []string{"pbkeylen 20", "16, 24 or 32"}},
 		{name: "negative threshold", in: "[[feed]]\nname = \"x\"\nurl = \"srt://:9000\"\n[feed.alarms]\nblack_s = -1\n", want: []string{"alarms.black_s -1", "0 (off) to 86400"}},
+		{name: "PID band below the table", in: "[[feed]]\nname = \"x\"\nurl = \"srt://:9000\"\n[feed.alarms]\npid_bands = [{pid = 256, min_mbps = 2}, {pid = 15, max_mbps = 1}]\n",
+			want: []string{"x: alarms.pid_bands[2].pid 15", "a PID 16..8190"}},
+		{name: "PID band min above max", in: "[[feed]]\nname = \"x\"\nurl = \"srt://:9000\"\n[feed.alarms]\npid_bands = [{pid = 256, min_mbps = 8, max_mbps = 2}]\n",
+			want: []string{"alarms.pid_bands[1].max_mbps 2", "above min_mbps 8"}},
+		{name: "PID band with no limit", in: "[[feed]]\nname = \"x\"\nurl = \"srt://:9000\"\n[feed.alarms]\npid_bands = [{pid = 256}]\n",
+			want: []string{"alarms.pid_bands[1].min_mbps 0", "a min_mbps or a max_mbps"}},
+		{name: "PID band twice", in: "[[feed]]\nname = \"x\"\nurl = \"srt://:9000\"\n[feed.alarms]\npid_bands = [{pid = 256, min_mbps = 1}, {pid = 256, max_mbps = 9}]\n",
+			want: []string{"alarms.pid_bands[2].pid 256", "each PID once"}},
+		{name: "PID band unknown key", in: "[[feed]]\nname = \"x\"\nurl = \"srt://:9000\"\n[feed.alarms]\npid_bands = [{pid = 256, min = 1}]\n",
+			want: []string{`key "feed.alarms.pid_bands.min"`}},
 		{name: "unknown key", in: "[[feed]]\nname = \"x\"\nurl = \"srt://:9000\"\nlatency = 200\n", want: []string{`key "feed.latency"`, "not a workspace setting"}},
 		{name: "not TOML names the line", in: "[[feed]]\nname = \"x\"\nurl = srt://:9000\n", want: []string{"line 3", "not valid TOML"}},
 		{name: "wrong type", in: "[[feed]]\nname = 3\nurl = \"srt://:9000\"\n", want: []string{"workspace:"}},
@@ -134,7 +148,7 @@ func TestSaveLoadRoundTrip(t *testing.T) {
 	in := File{Feeds: []Feed{
 		{Name: "cam1", URL: "srt://:9000?mode=listener&latency=200", Inspect: true, Media: MediaLight},
 		{Name: "studio", URL: "srt://192.0.2.1:9001?mode=caller&latency=300", PassphraseKeychain: true, KeyLength: 24, Start: &no,
-			Alarms: &Alarms{NoDataS: &five}},
+			Alarms: &Alarms{NoDataS: &five, PIDBands: []PIDBand{{PID: 256, MinMbps: 2, MaxMbps: 8}}}},
 	}, Ports: []Port{
 		{URL: "srt://:9002?mode=listener&latency=200", Names: []string{"cam2", "cam3"}, Inspect: true, PassphraseKeychain: true, KeychainNames: []string{"cam3"}},
 		{URL: "srt://:9003?mode=listener&latency=120", AcceptNew: true, Media: MediaFull, Alarms: &Alarms{NoDataS: &five}},
