@@ -35,6 +35,9 @@ type listenerGate struct {
 	// the port until the idle timeout.
 	silentPeer func() (peer string, silent time.Duration, ok bool)
 	evict      func(by string)
+	// multi admits any number of callers at once (a listener output's
+	// pullers); the peer-busy, half-open and takeover rules are then moot.
+	multi bool
 
 	mu   sync.Mutex
 	held int // accepted connections not yet released: 0, 1, or 2 during a takeover
@@ -212,7 +215,7 @@ func (g *listenerGate) acceptOne(ln srt.Listener) (conn srt.Conn, err error) {
 func (g *listenerGate) claim(takeover bool) bool {
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	if g.held == 0 || (takeover && g.held == 1) {
+	if g.multi || g.held == 0 || (takeover && g.held == 1) {
 		g.held++
 		return true
 	}
