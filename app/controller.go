@@ -26,6 +26,9 @@ type FeedSpec struct {
 	Inspect    bool // look inside the TS (PIDs, codecs, TR 101 290)
 	Media      bool // black / freeze / silence analysis with ffmpeg when available
 	LightMedia bool // decode video keyframes only
+	// Outputs forward the received TS unchanged (SRT caller, SRT listener
+	// that decoders pull from, UDP); they start and stop with the feed.
+	Outputs []session.OutputConfig
 }
 
 // LogEntry is one line of a feed's event log: a session event or an alarm.
@@ -60,6 +63,7 @@ type FeedView struct {
 	Loudness       []media.Loudness // latest EBU R128 reading per audio PID, by PID
 	Thumbnail      []byte           // latest JPEG, nil when none
 	LastError      string
+	Outputs        []OutputView // each output as last sampled, in the spec's order
 }
 
 // History and log limits per feed: an hour of samples at 1 Hz.
