@@ -57,6 +57,15 @@ func TestSessionCommandsBadInput(t *testing.T) {
 		{"watch duration no unit", []string{"watch", "srt://:9000", "--duration", "20"}, []string{`invalid value "20" for flag -duration`, "allowed a duration like 20ms, 1.5s or 2m"}},
 		{"watch format", []string{"watch", "srt://:9000", "--format", "xml"}, []string{`--format "xml"`, "allowed text, json or csv"}},
 		{"watch unknown flag", []string{"watch", "srt://:9000", "--latency", "200"}, []string{"-latency"}},
+		// watch --forward
+		{"forward no scheme", []string{"watch", "srt://:9000", "--forward", "127.0.0.1:9001"}, []string{`--forward "127.0.0.1:9001"`, "invalid output URL", "allowed srt://HOST:PORT (call), srt://:PORT (let decoders pull) or udp://HOST:PORT"}},
+		{"forward rtmp", []string{"watch", "srt://:9000", "--forward", "rtmp://x:1935/live"}, []string{"--forward", `invalid output URL scheme "rtmp"`, "allowed srt:// or udp://"}},
+		{"forward udp no host", []string{"watch", "srt://:9000", "--forward", "udp://:5000"}, []string{`--forward "udp://:5000"`, "invalid host", "allowed an IP address or host name"}},
+		{"forward udp ttl", []string{"watch", "srt://:9000", "--forward", "udp://239.1.1.1:5000?ttl=999"}, []string{"--forward", `invalid ttl "999"`, "allowed 1..255"}},
+		{"forward udp option", []string{"watch", "srt://:9000", "--forward", "udp://239.1.1.1:5000?buffer=9"}, []string{"--forward", `invalid option "buffer"`, "allowed ttl=N or pkt_size=1316"}},
+		{"forward srt port", []string{"watch", "srt://:9000", "--forward", "srt://127.0.0.1:0"}, []string{"--forward", `invalid port "0"`, "allowed 1..65535"}},
+		{"forward passphrase short", []string{"watch", "srt://:9000", "--forward", "srt://127.0.0.1:9001?passphrase=" + secret}, []string{"--forward", "passphrase=(4 characters)", "invalid passphrase (4 characters)"}},
+		{"forward input port", []string{"watch", "srt://:9000", "--forward", "srt://:9000"}, []string{"--forward srt://:9000?mode=listener", "port 9000 is the input's own", "allowed another port"}},
 
 		// send
 		{"send no URL", []string{"send", "--demo"}, []string{"one URL", "got 0 arguments"}},
