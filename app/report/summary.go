@@ -87,6 +87,10 @@ type Summary struct {
 	// at each recorded inspection, about every 10 s, for the chart.
 	Loudness      []probe.Loudness `json:"loudness,omitempty"`
 	LoudnessTrend []LoudnessPoint  `json:"-"`
+
+	// Outputs are where the feed was forwarded, one per output and per
+	// puller of a listener output.
+	Outputs []OutputSummary `json:"outputs,omitempty"`
 }
 
 // LoudnessPoint is the programme's loudness at one recorded inspection.
@@ -296,6 +300,7 @@ func Summarize(s *record.Session) Summary {
 			sum.Wizard = append(sum.Wizard, wz)
 		}
 	}
+	sum.Outputs = summarizeOutputs(s.Outputs)
 	return sum
 }
 
