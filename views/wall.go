@@ -43,7 +43,7 @@ type tileState struct {
 	// colour (outColor); "" when every output is healthy.
 	outBadge string
 	outColor color.Color
-	hadAlarm  bool     // an alarm cleared that nobody acknowledged yet
+	hadAlarm bool // an alarm cleared that nobody acknowledged yet
 
 	// rms and peak are the first two audio channels in dBFS; nil when the
 	// feed has no levels.
