@@ -422,6 +422,10 @@ func (st *feedState) endRun(err error, closeRec bool) {
 	}
 	r.outWG.Wait()
 	st.outputs = sampleOutputs(r.outs, time.Now())
+	for i := range st.outputs {
+		// Stopped with the feed, whatever it was doing.
+		st.outputs[i].State, st.outputs[i].Pullers = session.StateDisconnected, nil
+	}
 	if err != nil {
 		st.appendLog(LogEntry{Time: time.Now(), Kind: "error", Detail: err.Error()})
 	}

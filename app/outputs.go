@@ -74,7 +74,11 @@ func (v OutputView) Health() (Health, string) {
 		worse(HealthRed, fmt.Sprintf("the sender dropped %d packets too late to play in the last second: raise the output's latency or its bandwidth", v.SendDroppedPerS))
 	}
 	if v.SkippedPerS > 0 && v.State == session.StateConnected {
-		worse(HealthRed, fmt.Sprintf("skipped %d bytes in the last second: the output cannot keep up with the input", v.SkippedPerS))
+		w := "the output cannot keep up with the input"
+		if v.LastError != "" {
+			w = v.LastError
+		}
+		worse(HealthRed, fmt.Sprintf("skipped %d bytes in the last second: %s", v.SkippedPerS, w))
 	}
 	if v.LatencyMs > 0 && v.SndBufMs >= float64(v.LatencyMs) {
 		worse(HealthAmber, fmt.Sprintf("send buffer %.0f ms at or above the latency %d ms: not enough bandwidth to the destination", v.SndBufMs, v.LatencyMs))

@@ -2,6 +2,7 @@ package session
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sync/atomic"
 	"time"
@@ -39,7 +40,7 @@ type OutputSample struct {
 	SenderSample
 	SkippedBytes uint64         `json:"skipped_bytes"`
 	Attempt      int            `json:"attempt,omitempty"` // caller: the connection attempt under way
-	LastError    string         `json:"last_error,omitempty"`
+	LastError    string         `json:"last_error,omitempty"` // the latest failure in words, "" once it works again
 	Pullers      []OutputSample `json:"pullers,omitempty"`
 }
 
@@ -184,6 +185,16 @@ func pump(ctx context.Context, conn srt.Conn, q *outQueue, meter *sendMeter, byt
 			}
 		}
 	}
+}
+
+// errorWords is err for a person: a *ConnectError's words without the
+// package prefix.
+func errorWords(err error) string {
+	var ce *ConnectError
+	if errors.As(err, &ce) {
+		return ce.Detail
+	}
+	return err.Error()
 }
 
 // clonePayload copies p for the queues: the receiver's buffer goes back

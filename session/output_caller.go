@@ -95,7 +95,7 @@ func (o *CallerOutput) Snapshot() OutputSample {
 		s.Attempt = o.attempt
 	}
 	if o.lastErr != nil {
-		s.LastError = o.lastErr.Error()
+		s.LastError = errorWords(o.lastErr)
 	}
 	return s
 }

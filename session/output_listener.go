@@ -260,7 +260,7 @@ func (o *ListenerOutput) Snapshot() OutputSample {
 	s.NaksRecv, s.PktsSendDropped = total.naks, total.dropped
 	s.BytesSent, s.SendMbps, s.Connects = bytes, mbps, connects
 	if lastErr != nil {
-		s.LastError = lastErr.Error()
+		s.LastError = errorWords(lastErr)
 	}
 	return s
 }

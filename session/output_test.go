@@ -362,3 +362,38 @@ func TestDeadOutputsDoNotSlowInput(t *testing.T) {
 }
 
 func itoa(n int) string { return strconv.Itoa(n) }
+
+// TestUDPOutputRefused: unicast datagrams to a port nobody listens on come
+// back refused; the output counts them as skipped, says why in words and
+// publishes one warning when it starts, not one a second.
+func TestUDPOutputRefused(t *testing.T) {
+	out, sub := startOutput(t, "udp://127.0.0.1:"+itoa(sessiontest.FreeUDPPort(t)))
+	waitEvent(t, sub, EventConnected, 5*time.Second)
+	stop := make(chan struct{})
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		payload := make([]byte, 1316)
+		tick := time.NewTicker(5 * time.Millisecond)
+		defer tick.Stop()
+		for {
+			select {
+			case <-stop:
+				return
+			case <-tick.C:
+				_, _ = out.Write(payload)
+			}
+		}
+	}()
+	defer func() { close(stop); <-done }()
+	e := waitEvent(t, sub, EventWarning, 10*time.Second, "refused", "nothing listens")
+	if !strings.Contains(e.Detail, "datagrams to 127.0.0.1:") {
+		t.Errorf("warning %q does not name the destination", e.Detail)
+	}
+	s := waitOutputSample(t, out, 5*time.Second, "the refusal in words", func(s OutputSample) bool {
+		return strings.Contains(s.LastError, "nothing listens") && s.SkippedBytes > 0
+	})
+	if strings.HasPrefix(s.LastError, "session:") {
+		t.Errorf("last error %q keeps the package prefix", s.LastError)
+	}
+}

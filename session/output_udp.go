@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -86,10 +87,22 @@ func (o *UDPOutput) Run(ctx context.Context) error {
 			}
 			o.mu.Unlock()
 			prev, prevT = b, now
+			// Refusals are news when they start, and words beside the
+			// figures while they last.
+			var refused error
 			if e := o.errs.Load(); e > errsSeen {
-				o.event(EventWarning, cfg.Address(), "%d datagrams to %s refused in the last %s: nothing listens on that port (check the receiver's address and port)", e-errsSeen, cfg.Address(), o.opts.Interval)
+				refused = fmt.Errorf("session: %d datagrams to %s refused in the last %s: nothing listens on that port (check the receiver's address and port)", e-errsSeen, cfg.Address(), o.opts.Interval)
+				o.mu.Lock()
+				was := o.lastErr
+				o.mu.Unlock()
+				if was == nil {
+					o.publish(Event{Time: now, Kind: EventWarning, Remote: cfg.Address(), Err: refused, Detail: strings.TrimPrefix(refused.Error(), "session: ")})
+				}
 				errsSeen = e
 			}
+			o.mu.Lock()
+			o.lastErr = refused
+			o.mu.Unlock()
 			o.checkSkips("the socket is slower than the input")
 		case p := <-o.q.ch:
 			if _, err := conn.Write(p); err != nil {
@@ -154,7 +167,7 @@ func (o *UDPOutput) Snapshot() OutputSample {
 	}
 	s.PktsSent, s.PktsUniqueSent, s.BytesSent, s.SendMbps = o.pkts.Load(), o.pkts.Load(), o.bytesSent.Load(), o.mbps
 	if o.lastErr != nil {
-		s.LastError = o.lastErr.Error()
+		s.LastError = strings.TrimPrefix(o.lastErr.Error(), "session: ")
 	}
 	return s
 }

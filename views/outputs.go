@@ -91,7 +91,7 @@ func (p *outputsPanel) update(v app.FeedView) {
 		lines = append(lines, line{key: rowKey(o, ""), out: o, title: outputTitle(o), stats: outputStats(o, v.Running), h: h, why: why, isOut: true})
 		for _, pl := range o.Pullers {
 			ph, pwhy := pl.Health()
-			lines = append(lines, line{key: rowKey(o, pl.Peer), out: pl, title: "      ↳ puller " + pl.Peer, stats: "      " + outputStats(pl, v.Running), h: ph, why: pwhy})
+			lines = append(lines, line{key: rowKey(o, pl.Peer), out: pl, title: "      · puller " + pl.Peer, stats: "      " + outputStats(pl, v.Running), h: ph, why: pwhy})
 		}
 	}
 	showIf(p.note, len(lines) == 0)
