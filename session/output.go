@@ -39,7 +39,7 @@ type OutputSample struct {
 	Kind OutputKind `json:"kind"`
 	SenderSample
 	SkippedBytes uint64         `json:"skipped_bytes"`
-	Attempt      int            `json:"attempt,omitempty"` // caller: the connection attempt under way
+	Attempt      int            `json:"attempt,omitempty"`    // caller: the connection attempt under way
 	LastError    string         `json:"last_error,omitempty"` // the latest failure in words, "" once it works again
 	Pullers      []OutputSample `json:"pullers,omitempty"`
 }
