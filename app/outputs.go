@@ -259,8 +259,8 @@ type deadOutput struct {
 	kind session.OutputKind
 }
 
-func (d deadOutput) Write(p []byte) (int, error)   { return len(p), nil }
-func (d deadOutput) Run(ctx context.Context) error { return nil }
+func (d deadOutput) Write(p []byte) (int, error) { return len(p), nil }
+func (d deadOutput) Run(context.Context) error   { return nil }
 func (d deadOutput) Snapshot() session.OutputSample {
 	s := session.OutputSample{URL: d.url, Kind: d.kind}
 	s.State = session.StateDisconnected

@@ -299,7 +299,7 @@ func TestListenerOutputPullers(t *testing.T) {
 	go func() { ffDone <- ff.Wait() }()
 	t.Cleanup(func() {
 		_ = ff.Process.Kill()
-		<-ffDone
+		t.Logf("ffmpeg ended: %v", <-ffDone) // killed, if it still ran
 	})
 	_, _ = startProcess(t, "srt-live-transmit", "-a", "no", caller.URL(ToolLibSRT), "udp://127.0.0.1:"+itoa(sessiontest.FreeUDPPort(t)))
 	waitOutputSample(t, out, 10*time.Second, "two pullers", func(s OutputSample) bool { return len(s.Pullers) == 2 })

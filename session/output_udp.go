@@ -63,7 +63,7 @@ func (o *UDPOutput) Run(ctx context.Context) error {
 		o.hub.publishEvent(Event{Time: time.Now(), Kind: EventError, Err: err, Remote: cfg.Address(), Detail: err.Error()})
 		return err
 	}
-	defer conn.Close()
+	defer func() { _ = conn.Close() }() // a UDP socket's close reports nothing useful
 	o.sending.Store(true)
 	defer o.sending.Store(false)
 	o.event(EventConnected, cfg.Address(), "sending UDP to %s from %s", cfg.Address(), conn.LocalAddr())
