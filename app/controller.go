@@ -132,7 +132,7 @@ func withDefaults(spec FeedSpec) FeedSpec {
 
 // Add registers a feed without starting it.
 func (c *Controller) Add(spec FeedSpec) (FeedID, error) {
-	if err := spec.Config.Validate(); err != nil {
+	if err := validateSpec(spec); err != nil {
 		return 0, err
 	}
 	spec = withDefaults(spec)
@@ -152,7 +152,7 @@ func (c *Controller) Add(spec FeedSpec) (FeedID, error) {
 
 // Update replaces a stopped feed's settings.
 func (c *Controller) Update(id FeedID, spec FeedSpec) error {
-	if err := spec.Config.Validate(); err != nil {
+	if err := validateSpec(spec); err != nil {
 		return err
 	}
 	f, err := c.get(id)
@@ -175,7 +175,7 @@ func (c *Controller) Update(id FeedID, spec FeedSpec) error {
 // and started again in one step of its loop (it reconnects); a stopped one
 // stays stopped. Refused while the latency wizard has the feed.
 func (c *Controller) ApplySpec(id FeedID, spec FeedSpec) error {
-	if err := spec.Config.Validate(); err != nil {
+	if err := validateSpec(spec); err != nil {
 		return err
 	}
 	f, err := c.get(id)

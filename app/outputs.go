@@ -299,6 +299,23 @@ func recordOutput(v OutputView) record.OutputSample {
 // the uplink.
 const MaxOutputs = 16
 
+// validateSpec checks a feed's input and outputs; an output's error names
+// its number.
+func validateSpec(spec FeedSpec) error {
+	if err := spec.Config.Validate(); err != nil {
+		return err
+	}
+	if len(spec.Outputs) > MaxOutputs {
+		return fmt.Errorf("app: %d outputs: at most %d per feed", len(spec.Outputs), MaxOutputs)
+	}
+	for i, o := range spec.Outputs {
+		if err := o.Validate(); err != nil {
+			return fmt.Errorf("app: output %d (%s): %w", i+1, o.RedactedURL(), err)
+		}
+	}
+	return nil
+}
+
 // AddOutput gives a feed one more output; a running feed starts it at once
 // (the input carries on). The URL is validated as session.ParseOutputURL
 // does.
@@ -311,6 +328,9 @@ func (c *Controller) AddOutput(id FeedID, cfg session.OutputConfig) error {
 		return err
 	}
 	return f.do(func(st *feedState) error {
+		if st.tune != nil {
+			return errTuning(st.spec.Name)
+		}
 		if len(st.spec.Outputs) >= MaxOutputs {
 			return fmt.Errorf("app: feed %q has %d outputs, the most allowed: remove one first", st.spec.Name, MaxOutputs)
 		}
@@ -339,6 +359,9 @@ func (c *Controller) RemoveOutput(id FeedID, index int) error {
 		return err
 	}
 	return f.do(func(st *feedState) error {
+		if st.tune != nil {
+			return errTuning(st.spec.Name)
+		}
 		if index < 1 || index > len(st.spec.Outputs) {
 			return fmt.Errorf("app: output %d: feed %q has outputs 1..%d", index, st.spec.Name, len(st.spec.Outputs))
 		}

@@ -142,3 +142,35 @@ func TestFeedOutputs(t *testing.T) {
 		t.Errorf("recording has %d UDP and %d caller output samples and %d output events", udpRows, deadRows, outEvents)
 	}
 }
+
+// TestSpecOutputsValidated: a feed's outputs are checked when it is added
+// or changed, and the error names the output.
+func TestSpecOutputsValidated(t *testing.T) {
+	c := NewController(t.Context(), ControllerOptions{})
+	t.Cleanup(c.Close)
+	in := session.Config{Mode: session.ModeListener, Port: 9000}
+	good := session.OutputConfig{Kind: session.OutputUDP, UDP: session.UDPConfig{Host: "127.0.0.1", Port: 5000}}
+	tests := []struct {
+		name string
+		outs []session.OutputConfig
+		want string // "" = accepted
+	}{
+		{"none", nil, ""},
+		{"one UDP", []session.OutputConfig{good}, ""},
+		{"bad ttl", []session.OutputConfig{good, {Kind: session.OutputUDP, UDP: session.UDPConfig{Host: "h", Port: 5000, TTL: 300}}}, "output 2"},
+		{"caller without host", []session.OutputConfig{{Kind: session.OutputSRTCaller, SRT: session.Config{Mode: session.ModeCaller, Port: 9000}}}, "invalid host"},
+		{"listener kind, caller mode", []session.OutputConfig{{Kind: session.OutputSRTListener, SRT: session.Config{Mode: session.ModeCaller, Host: "h", Port: 9000}}}, "listener for a srt-listener output"},
+		{"too many", make([]session.OutputConfig, MaxOutputs+1), "at most 16"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := c.Add(FeedSpec{Name: tc.name, Config: in, Outputs: tc.outs})
+			switch {
+			case tc.want == "" && err != nil:
+				t.Fatalf("refused: %v", err)
+			case tc.want != "" && (err == nil || !strings.Contains(err.Error(), tc.want)):
+				t.Fatalf("error %v, want %q", err, tc.want)
+			}
+		})
+	}
+}

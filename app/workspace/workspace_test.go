@@ -173,6 +173,7 @@ func FuzzParse(f *testing.F) {
 	f.Add(minimal)
 	f.Add("[[feed]]\nname = \"x\"\nurl = \"srt://h:1?latency=20\"\npassphrase_file = \"/p\"\n[feed.alarms]\nno_data_s = 1e308\n")
 	f.Add("[[feed]]\n[[feed]]\nname = '''\n'''\n")
+	f.Add(minimal + "[[feed.output]]\nurl = \"udp://239.1.1.1:5000?ttl=4\"\n[[feed.output]]\nurl = \"srt://h:9000?streamid=x\"\npassphrase_env = \"P\"\npbkeylen = 32\n")
 	f.Fuzz(func(t *testing.T, in string) {
 		file, err := Parse(strings.NewReader(in))
 		if err != nil {
