@@ -127,7 +127,7 @@ func outputView(index int, s session.OutputSample, prev OutputView) OutputView {
 
 // runningOutput is one output started with a feed's run.
 type runningOutput struct {
-	cfg    session.OutputConfig
+	url    string // how the log names it: a URL without its passphrase, or a path
 	out    Output
 	cancel context.CancelFunc
 	done   chan struct{} // closed when Run has returned
@@ -183,13 +183,14 @@ func startOutput(ctx context.Context, cfg session.OutputConfig, events chan<- ou
 	if err != nil {
 		return nil, fmt.Errorf("app: output %s: %w", cfg.RedactedURL(), err)
 	}
-	return runOutput(ctx, cfg, out, events, wg), nil
+	return runOutput(ctx, cfg.RedactedURL(), out, events, wg), nil
 }
 
-// runOutput runs out on its own goroutine with a context of its own.
-func runOutput(ctx context.Context, cfg session.OutputConfig, out Output, events chan<- outputEvent, wg *sync.WaitGroup) *runningOutput {
+// runOutput runs out on its own goroutine with a context of its own; url
+// names it in the log. Any Output runs this way (a TS recording too).
+func runOutput(ctx context.Context, url string, out Output, events chan<- outputEvent, wg *sync.WaitGroup) *runningOutput {
 	octx, cancel := context.WithCancel(ctx)
-	ro := &runningOutput{cfg: cfg, out: out, cancel: cancel, done: make(chan struct{})}
+	ro := &runningOutput{url: url, out: out, cancel: cancel, done: make(chan struct{})}
 	if src, ok := out.(eventSource); ok {
 		sub := src.Subscribe(256)
 		wg.Add(1)
@@ -248,7 +249,7 @@ func sampleOutputs(outs []*runningOutput, now time.Time) []OutputView {
 // failedOutput stands for an output that could not be created, so that the
 // feed's outputs keep their positions.
 func failedOutput(cfg session.OutputConfig, err error) *runningOutput {
-	ro := &runningOutput{cfg: cfg, out: deadOutput{url: cfg.RedactedURL(), kind: cfg.Kind}, cancel: func() {}, done: make(chan struct{}), err: err}
+	ro := &runningOutput{url: cfg.RedactedURL(), out: deadOutput{url: cfg.RedactedURL(), kind: cfg.Kind}, cancel: func() {}, done: make(chan struct{}), err: err}
 	close(ro.done)
 	return ro
 }
@@ -278,7 +279,7 @@ func (st *feedState) onOutputEvent(oe outputEvent) {
 		return // removed meanwhile
 	}
 	e := oe.e
-	line := outputLine(idx, oe.out.cfg.RedactedURL(), e)
+	line := outputLine(idx, oe.out.url, e)
 	st.appendLog(LogEntry{Time: e.Time, Kind: outputLogKind(e), Detail: line})
 	if st.rec != nil {
 		rec := e
