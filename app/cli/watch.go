@@ -41,7 +41,7 @@ input. JSON sample lines and the summary gain "outputs":[{"url":..,"kind":..,
 "peer":..,"state":..,"rtt_ms":..,"send_mbps":..,"pkts_sent":..,
 "pkts_retrans_sent":..,"naks_recv":..,"pkts_send_dropped":..,"snd_buf_ms":..,
 "flight_pkts":..,"skipped_bytes":..}], one row per output and per puller of
-a listener output; text shows a line per output.
+a listener output; text shows a line per output; csv keeps its columns.
 
 Examples:
   srtscope watch srt://:9000 --duration 20s
