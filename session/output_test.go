@@ -397,3 +397,74 @@ func TestUDPOutputRefused(t *testing.T) {
 		t.Errorf("last error %q keeps the package prefix", s.LastError)
 	}
 }
+
+// TestAddPullerFromAnotherListener: a connection accepted elsewhere (as a
+// port that routes callers by streamid would) is handed to a listener
+// output with AddPuller and receives the feed like its own pullers; before
+// Run, AddPuller refuses and closes the connection.
+func TestAddPullerFromAnotherListener(t *testing.T) {
+	needTools(t, "ffmpeg")
+	_, data := clipTS(t)
+	cfg, _, err := ParseOutputURL("srt://127.0.0.1:" + itoa(sessiontest.FreeUDPPort(t)) + "?mode=listener")
+	if err != nil {
+		t.Fatal(err)
+	}
+	o, err := NewOutput(cfg, OutputOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	lo := o.(*ListenerOutput)
+	sub := lo.Subscribe(256)
+
+	// The router: a plain listener of its own.
+	routerCfg := Config{Mode: ModeListener, Host: "127.0.0.1", Port: sessiontest.FreeUDPPort(t)}
+	ln, err := listenSRT(routerCfg.withDefaults())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(ln.Close)
+	accepted := make(chan error, 2)
+	accept := func() {
+		req, err := ln.Accept2()
+		if err != nil {
+			accepted <- err
+			return
+		}
+		conn, err := req.Accept()
+		if err != nil {
+			accepted <- err
+			return
+		}
+		accepted <- lo.AddPuller(conn)
+	}
+	// Not running yet: refused.
+	go accept()
+	_, _, stopEarly := startReceiver(t, Config{Mode: ModeCaller, Host: "127.0.0.1", Port: routerCfg.Port, StreamID: "#!::r=cam1,m=request"}, ReceiverOptions{})
+	if err := <-accepted; err == nil || !strings.Contains(err.Error(), "not running") {
+		t.Fatalf("AddPuller before Run: %v", err)
+	}
+	if err := stopEarly(); err != nil {
+		t.Fatal(err)
+	}
+
+	sessiontest.RunInBackground(t, "listener output", lo.Run)
+	waitEvent(t, sub, EventConnecting, 5*time.Second, "listening")
+	go accept()
+	puller, psub, _ := startReceiver(t, Config{Mode: ModeCaller, Host: "127.0.0.1", Port: routerCfg.Port, StreamID: "#!::r=cam1,m=request"}, ReceiverOptions{})
+	if err := <-accepted; err != nil {
+		t.Fatalf("AddPuller while running: %v", err)
+	}
+	e := waitEvent(t, sub, EventPullerJoined, 5*time.Second, "started pulling", "m=request")
+	if e.Remote == "" {
+		t.Error("puller-joined event without the peer")
+	}
+	startInput(t, data, true, lo)
+	waitSample(t, psub, 15*time.Second, "the routed puller receiving", func(s Sample) bool { return s.PktsRecv > 200 })
+	s := lo.Snapshot()
+	if len(s.Pullers) != 1 || s.Pullers[0].PktsSent < 200 {
+		t.Errorf("output rows %+v", s.Pullers)
+	}
+	if in := puller.Snapshot(); in.PktsDropped != 0 {
+		t.Errorf("the puller dropped %d packets", in.PktsDropped)
+	}
+}
