@@ -184,7 +184,9 @@ func TestCollectorLint(t *testing.T) {
 var exported = []string{MetricFeedUp, MetricFeedRunning, MetricFeedHealth, MetricRTT, MetricLatency, MetricRTTMultiplier,
 	MetricAdvisedMultiplier, MetricAdvisedLatency, MetricBitrate, MetricReceivedPackets, MetricLostPackets,
 	MetricRetransmittedPackets, MetricDroppedPackets, MetricReceivedBytes, MetricSinkSkippedBytes, MetricTR101290Errors,
-	MetricMediaBlack, MetricMediaFrozen, MetricMediaSilent, MetricAlarmActive, MetricAlarmUnacknowledged, MetricBuildInfo}
+	MetricMediaBlack, MetricMediaFrozen, MetricMediaSilent, MetricAlarmActive, MetricAlarmUnacknowledged, MetricBuildInfo,
+	MetricOutputUp, MetricOutputHealth, MetricOutputPullers, MetricOutputRTT, MetricOutputBitrate, MetricOutputSentPackets,
+	MetricOutputRetransmitted, MetricOutputNAKs, MetricOutputSendDropped, MetricOutputSendBuffer, MetricOutputFlight, MetricOutputSkippedBytes}
 
 // TestDeployFilesUseExportedMetrics: the shipped alert rules, their tests
 // and the Grafana dashboard name only metrics the collector exports, and
