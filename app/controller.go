@@ -30,6 +30,9 @@ type FeedSpec struct {
 	// with the stream name Config.StreamID are this feed's publisher: the
 	// feed then neither listens nor calls itself.
 	Port string
+	// Outputs forward the received TS unchanged (SRT caller, SRT listener
+	// that decoders pull from, UDP); they start and stop with the feed.
+	Outputs []session.OutputConfig
 }
 
 // LogEntry is one line of a feed's event log: a session event or an alarm.
@@ -64,6 +67,7 @@ type FeedView struct {
 	Loudness       []media.Loudness // latest EBU R128 reading per audio PID, by PID
 	Thumbnail      []byte           // latest JPEG, nil when none
 	LastError      string
+	Outputs        []OutputView // each output as last sampled, in the spec's order
 }
 
 // History and log limits per feed: an hour of samples at 1 Hz.
@@ -134,7 +138,7 @@ func withDefaults(spec FeedSpec) FeedSpec {
 
 // Add registers a feed without starting it.
 func (c *Controller) Add(spec FeedSpec) (FeedID, error) {
-	if err := spec.Config.Validate(); err != nil {
+	if err := validateSpec(spec); err != nil {
 		return 0, err
 	}
 	spec = withDefaults(spec)
@@ -154,7 +158,7 @@ func (c *Controller) Add(spec FeedSpec) (FeedID, error) {
 
 // Update replaces a stopped feed's settings.
 func (c *Controller) Update(id FeedID, spec FeedSpec) error {
-	if err := spec.Config.Validate(); err != nil {
+	if err := validateSpec(spec); err != nil {
 		return err
 	}
 	f, err := c.get(id)
@@ -177,7 +181,7 @@ func (c *Controller) Update(id FeedID, spec FeedSpec) error {
 // and started again in one step of its loop (it reconnects); a stopped one
 // stays stopped. Refused while the latency wizard has the feed.
 func (c *Controller) ApplySpec(id FeedID, spec FeedSpec) error {
-	if err := spec.Config.Validate(); err != nil {
+	if err := validateSpec(spec); err != nil {
 		return err
 	}
 	f, err := c.get(id)

@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"slices"
 	"strings"
@@ -100,6 +101,7 @@ func (f *feed) close() {
 
 // feedRun is one start..stop span of the feed's receiver.
 type feedRun struct {
+	ctx     context.Context // the run's: ended by cancel
 	cancel  context.CancelFunc
 	rcv     *session.Receiver
 	samples <-chan session.Sample
@@ -109,6 +111,14 @@ type feedRun struct {
 	insp    *LiveInspection // nil when the feed is not inspected
 	detach  func()          // a feed on a port: lets go of the port's router
 	cues    CueTracker      // the SCTE-35 cues of insp already logged
+
+	// The outputs, in the order of the spec's Outputs, fed by tee; their
+	// events reach the loop through outEvents, carried by goroutines
+	// counted in outWG.
+	tee       *outputTee
+	outs      []*runningOutput
+	outEvents chan outputEvent
+	outWG     sync.WaitGroup
 }
 
 // mediaMsg is a media analyser callback carried to the loop: an event,
@@ -151,6 +161,7 @@ type feedState struct {
 	ongoing       map[string]time.Time      // media condition -> wall-clock onset
 	inspection    *probe.Report
 	thumbnail     []byte
+	outputs       []OutputView // as last sampled
 }
 
 // detectorLag is how long a condition has lasted when the analyser first
@@ -174,9 +185,10 @@ func (f *feed) loop(ctx context.Context, st *feedState) {
 			ended   <-chan error
 			mediaIn <-chan mediaMsg
 			wiz     <-chan wizardMsg
+			outEvs  <-chan outputEvent
 		)
 		if r := st.run; r != nil {
-			samples, events, ended, mediaIn = r.samples, r.events, r.ended, r.media
+			samples, events, ended, mediaIn, outEvs = r.samples, r.events, r.ended, r.media, r.outEvents
 		}
 		if t := st.tune; t != nil {
 			wiz = t.msgs
@@ -204,6 +216,8 @@ func (f *feed) loop(ctx context.Context, st *feedState) {
 			st.endRun(err, true)
 		case m := <-mediaIn:
 			st.onMedia(m)
+		case oe := <-outEvs:
+			st.onOutputEvent(oe)
 		case m := <-wiz:
 			st.onWizard(m)
 		}
@@ -240,6 +254,7 @@ func (st *feedState) publish() {
 		Started: st.started, ConnectedSince: st.connectedSince, Inspection: st.inspection,
 		MediaAnalysis: st.mediaAnalysis, MediaNote: st.mediaNote, Levels: st.levels,
 		Thumbnail: st.thumbnail, LastError: st.lastError, Loudness: loudnessByPID(st.loudness),
+		Outputs: st.outputs,
 	}
 	st.f.snap.Store(v)
 }
@@ -297,7 +312,7 @@ func (st *feedState) startRun() error {
 	}
 	spec := st.spec
 	runCtx, cancel := context.WithCancel(st.ctx)
-	r := &feedRun{cancel: cancel, ended: make(chan error, 1), media: make(chan mediaMsg, 64)}
+	r := &feedRun{ctx: runCtx, cancel: cancel, ended: make(chan error, 1), media: make(chan mediaMsg, 64), outEvents: make(chan outputEvent, 256)}
 
 	st.levels, st.inspection, st.thumbnail = nil, nil, nil
 	st.loudness = nil
@@ -326,8 +341,14 @@ func (st *feedState) startRun() error {
 		if spec.Media {
 			st.mediaAnalysis, st.mediaNote = r.insp.MediaAnalysis()
 		}
-		ropts.Sink = r.insp.Sink()
 	}
+	// The receiver's one sink is a tee to the inspection and every output.
+	var insp io.Writer
+	if r.insp != nil {
+		insp = r.insp.Sink()
+	}
+	r.tee = newOutputTee(insp)
+	ropts.Sink = r.tee
 	rcv, err := session.NewReceiver(spec.Config, ropts)
 	if err != nil {
 		cancel()
@@ -356,6 +377,18 @@ func (st *feedState) startRun() error {
 	st.status.Stream = spec.portStream()
 	st.alarms = NewAlarms(spec.Thresholds)
 	st.lastInspection = time.Time{}
+	st.outputs = nil
+	for i, oc := range spec.Outputs {
+		ro, err := startOutput(runCtx, oc, r.outEvents, &r.outWG)
+		if err != nil {
+			// Validated when added: only a hand-edited workspace gets here.
+			st.appendLog(LogEntry{Time: time.Now(), Kind: "output error", Detail: fmt.Sprintf("output %d not started: %v", i+1, err)})
+			ro = failedOutput(oc, err)
+		}
+		r.outs = append(r.outs, ro)
+	}
+	r.tee.set(r.outs)
+	st.outputs = sampleOutputs(r.outs, time.Now())
 	go func() { r.ended <- rcv.Run(runCtx) }()
 	return nil
 }
@@ -400,6 +433,16 @@ func (st *feedState) endRun(err error, closeRec bool) {
 	// Close waits for the media analyser, whose callbacks give up now that
 	// the run's context is cancelled.
 	r.insp.Close()
+	// The receiver has returned: nothing writes to the outputs any more.
+	for _, o := range r.outs {
+		o.stop()
+	}
+	r.outWG.Wait()
+	st.outputs = sampleOutputs(r.outs, time.Now())
+	for i := range st.outputs {
+		// Stopped with the feed, whatever it was doing.
+		st.outputs[i].State, st.outputs[i].Pullers = session.StateDisconnected, nil
+	}
 	if err != nil {
 		st.appendLog(LogEntry{Time: time.Now(), Kind: "error", Detail: err.Error()})
 	}
@@ -463,6 +506,9 @@ func (st *feedState) onSample(s session.Sample) {
 	}
 	st.sample = s
 	st.history = appendBounded(st.history, s, HistoryLen)
+	if r := st.run; r != nil && len(r.outs) > 0 {
+		st.outputs = sampleOutputs(r.outs, s.Time)
+	}
 	st.refreshLastError()
 	if s.BytesRecv > st.lastBytes {
 		st.status.onData()
@@ -492,6 +538,12 @@ func (st *feedState) onSample(s session.Sample) {
 	obs.ShortTermLUFS, obs.HasLoudness = programmeLoudness(st.loudness)
 	if rec := st.rec; rec != nil {
 		rec.Sample(s)
+		for _, o := range st.outputs {
+			rec.Output(recordOutput(o))
+			for _, p := range o.Pullers {
+				rec.Output(recordOutput(p))
+			}
+		}
 		if rep != nil && s.Time.Sub(st.lastInspection) >= 10*time.Second {
 			rec.Inspection(s.Time, *rep)
 			st.lastInspection = s.Time

@@ -68,6 +68,20 @@ func (c *Controller) Workspace() workspace.File {
 		}
 		fd.URL = cfg.URL(session.ToolLibSRT)
 		fd.Alarms = workspaceAlarms(spec.Thresholds)
+		for i, oc := range spec.Outputs {
+			wo := workspace.Output{}
+			if oc.Kind != session.OutputUDP && oc.SRT.Passphrase != "" {
+				wo.KeyLength = oc.SRT.PBKeyLen
+				if err := c.keychain().Set(workspaceKeyPrefix+outputSecretName(spec.Name, i+1), oc.SRT.Passphrase); err == nil {
+					wo.PassphraseKeychain = true
+				} else {
+					wo.PassphrasePrompt = true
+				}
+				oc.SRT.Passphrase, oc.SRT.PBKeyLen = "", 0
+			}
+			wo.URL = oc.URL()
+			fd.Outputs = append(fd.Outputs, wo)
+		}
 		f.Feeds = append(f.Feeds, fd)
 	}
 	for _, p := range *c.ports.Load() {
@@ -219,6 +233,30 @@ func (c *Controller) specFromWorkspace(fd workspace.Feed, ask PassphraseAsker) (
 		return FeedSpec{}, err
 	}
 	spec := FeedSpec{Name: fd.Name, Config: cfg, Inspect: fd.Inspect, Thresholds: thresholdsFromWorkspace(fd.Alarms)}
+	for i, wo := range fd.Outputs {
+		oc, _, err := session.ParseOutputURL(wo.URL)
+		if err != nil {
+			return FeedSpec{}, fmt.Errorf("output %d: %w", i+1, err)
+		}
+		// The output's passphrase comes from where its table says, asked
+		// for under the name "FEED output N".
+		secret := workspace.Feed{Name: outputSecretName(fd.Name, i+1), PassphraseEnv: wo.PassphraseEnv, PassphraseFile: wo.PassphraseFile,
+			PassphraseKeychain: wo.PassphraseKeychain, PassphrasePrompt: wo.PassphrasePrompt}
+		pass, err := c.workspacePassphrase(secret, ask)
+		if err != nil {
+			return FeedSpec{}, fmt.Errorf("output %d: %w", i+1, err)
+		}
+		if pass != "" {
+			oc.SRT.Passphrase, oc.SRT.PBKeyLen = pass, wo.KeyLength
+			if oc.SRT.PBKeyLen == 0 {
+				oc.SRT.PBKeyLen = 16
+			}
+		}
+		if err := oc.Validate(); err != nil {
+			return FeedSpec{}, fmt.Errorf("output %d: %w", i+1, err)
+		}
+		spec.Outputs = append(spec.Outputs, oc)
+	}
 	switch fd.Media {
 	case workspace.MediaLight:
 		spec.Media, spec.LightMedia = true, true
@@ -344,3 +382,7 @@ func thresholdsFromWorkspace(a *workspace.Alarms) Thresholds {
 	}
 	return t
 }
+
+// outputSecretName is the name under which output n's passphrase is kept
+// in the keychain and asked for: "FEED output N".
+func outputSecretName(feed string, n int) string { return fmt.Sprintf("%s output %d", feed, n) }

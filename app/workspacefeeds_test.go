@@ -36,7 +36,12 @@ func TestWorkspaceRoundTrip(t *testing.T) {
 	specs := []FeedSpec{
 		{Name: "cam1", Config: session.Config{Mode: session.ModeListener, Port: 9000, LatencyMs: 200}, Inspect: true, Media: true, LightMedia: true},
 		{Name: "studio", Config: session.Config{Mode: session.ModeCaller, Host: "192.0.2.1", Port: 9001, LatencyMs: 300,
-			Passphrase: "the-studio-passphrase", PBKeyLen: 24}, Thresholds: th},
+			Passphrase: "the-studio-passphrase", PBKeyLen: 24}, Thresholds: th, Outputs: []session.OutputConfig{
+			{Kind: session.OutputSRTCaller, SRT: session.Config{Mode: session.ModeCaller, Host: "192.0.2.30", Port: 9000, LatencyMs: 400, StreamID: "#!::r=live,m=publish",
+				Passphrase: "the-ingest-passphrase", PBKeyLen: 32}},
+			{Kind: session.OutputSRTListener, SRT: session.Config{Mode: session.ModeListener, Port: 9100, LatencyMs: 120}},
+			{Kind: session.OutputUDP, UDP: session.UDPConfig{Host: "239.1.1.1", Port: 5000, TTL: 4}},
+		}},
 	}
 	for _, s := range specs {
 		if _, err := c.Add(s); err != nil {
@@ -50,6 +55,9 @@ func TestWorkspaceRoundTrip(t *testing.T) {
 	raw, err := os.ReadFile(path)
 	if err != nil {
 		t.Fatal(err)
+	}
+	if strings.Contains(string(raw), "the-ingest-passphrase") || !strings.Contains(string(raw), "[[feed.output]]") {
+		t.Fatalf("the workspace file holds the output's passphrase or no outputs:\n%s", raw)
 	}
 	if strings.Contains(string(raw), "the-studio-passphrase") {
 		t.Fatalf("the workspace file holds the passphrase:\n%s", raw)
@@ -74,6 +82,14 @@ func TestWorkspaceRoundTrip(t *testing.T) {
 		}
 		if v.Running {
 			t.Errorf("feed %q was stopped when saved but runs after opening", got.Name)
+		}
+		if len(got.Outputs) != len(want.Outputs) {
+			t.Fatalf("feed %q reopened with %d outputs, want %d", got.Name, len(got.Outputs), len(want.Outputs))
+		}
+		for j := range want.Outputs {
+			if g, w := got.Outputs[j], want.Outputs[j]; g.URL() != w.URL() {
+				t.Errorf("output %d reopened as %s, want %s", j+1, g.RedactedURL(), w.RedactedURL())
+			}
 		}
 	}
 }

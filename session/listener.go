@@ -38,6 +38,9 @@ type listenerGate struct {
 	// busyWords, when set, words why a second caller is refused while a
 	// peer is connected (a feed on a Port names its stream).
 	busyWords func() string
+	// multi admits any number of callers at once (a listener output's
+	// pullers); the peer-busy, half-open and takeover rules are then moot.
+	multi bool
 
 	mu   sync.Mutex
 	held int // accepted connections not yet released: 0, 1, or 2 during a takeover
@@ -229,7 +232,7 @@ func (g *listenerGate) admit(req srt.ConnRequest, remote string, claimed *bool) 
 func (g *listenerGate) claim(takeover bool) bool {
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	if g.held == 0 || (takeover && g.held == 1) {
+	if g.multi || g.held == 0 || (takeover && g.held == 1) {
 		g.held++
 		return true
 	}

@@ -35,30 +35,6 @@ type SenderOptions struct {
 	Epilogue func(ctx context.Context, write func(msg []byte) error)
 }
 
-// sendStatsEvery is how often the send loop reads gosrt's statistics into
-// the snapshot the sampler publishes.
-const sendStatsEvery = 100 * time.Millisecond
-
-// writeRing is how many write times the sender remembers to measure the
-// send buffer's time span: at 20 Mbit/s about 8 s of packets, far more than
-// a live send buffer holds.
-const writeRing = 1 << 14
-
-// sendTotals are the libsrt-style send counters of one connection or the
-// sum of finished ones.
-type sendTotals struct {
-	sent, unique, retrans, naks, dropped, wireBytes uint64
-}
-
-func (t sendTotals) plus(o sendTotals) sendTotals {
-	return sendTotals{t.sent + o.sent, t.unique + o.unique, t.retrans + o.retrans, t.naks + o.naks, t.dropped + o.dropped, t.wireBytes + o.wireBytes}
-}
-
-func totalsOf(st *srt.Statistics) sendTotals {
-	a := st.Accumulated
-	return sendTotals{sent: a.PktSent, unique: a.PktSentUnique, retrans: a.PktRetrans, naks: a.PktRecvNAK, dropped: a.PktSendDrop, wireBytes: a.ByteSent}
-}
-
 // SenderStats are the running totals of a Sender.
 type SenderStats struct {
 	PktsSent  uint64 `json:"pkts_unique_sent"` // packets written (pkts_sent in SenderSample includes retransmissions)
@@ -86,11 +62,8 @@ type Sender struct {
 	pos int64 // where in the (endless, with Loop) input sending goes on; Run's goroutine only
 
 	linkConns     // its mu also guards the fields below
-	connects      int
 	lastErr       error
-	done          sendTotals   // finished connections
-	cur           sendTotals   // the current connection, as last read
-	snap          SenderSample // the current connection's gauges, as last read
+	book          sendBook // the libsrt send statistics across connections
 	sampleSubs    []chan SenderSample
 	samplesClosed bool
 	sampleDrops   atomic.Uint64
@@ -111,8 +84,7 @@ func NewSender(cfg Config, src io.ReaderAt, size int64, opts SenderOptions) (*Se
 	if opts.Interval <= 0 {
 		opts.Interval = time.Second
 	}
-	s := &Sender{cfg: cfg.withDefaults(), src: src, size: size, opts: opts, tl: tl, hub: newHub()}
-	s.snap.State = StateConnecting
+	s := &Sender{cfg: cfg.withDefaults(), src: src, size: size, opts: opts, tl: tl, hub: newHub(), book: newSendBook()}
 	if opts.Loop && tl.pcrs >= 2 {
 		if s.loop, err = newLoopSplicer(src, size, tl.duration); err != nil {
 			return nil, err
@@ -159,41 +131,26 @@ func (s *Sender) SenderSamples(buf int) <-chan SenderSample {
 func (s *Sender) Snapshot() SenderSample {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	out := s.snap
-	out.Time = time.Now()
-	t := s.done.plus(s.cur)
-	out.PktsSent, out.PktsUniqueSent, out.PktsRetransSent = t.sent, t.unique, t.retrans
-	out.NaksRecv, out.PktsSendDropped = t.naks, t.dropped
-	out.BytesSent = s.bytesSent.Load()
-	out.Connects = s.connects
+	out := s.book.sample(time.Now(), s.bytesSent.Load())
+	out.SendMbps = 0
 	return out
-}
-
-// wireBytes is every byte sent so far, headers and retransmissions included.
-func (s *Sender) wireBytes() uint64 {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.done.wireBytes + s.cur.wireBytes
 }
 
 // sample publishes one SenderSample per interval until ctx ends.
 func (s *Sender) sample(ctx context.Context) {
 	ticker := time.NewTicker(s.opts.Interval)
 	defer ticker.Stop()
-	prevBytes, prevTime := s.wireBytes(), time.Now()
+	s.mu.Lock()
+	s.book.rate(time.Now())
+	s.mu.Unlock()
 	for {
 		select {
 		case <-ctx.Done():
 			return
 		case now := <-ticker.C:
-			smp := s.Snapshot()
-			smp.Time = now
-			b := s.wireBytes()
-			if dt := now.Sub(prevTime).Seconds(); dt > 0 && b >= prevBytes {
-				smp.SendMbps = float64(b-prevBytes) * 8 / dt / 1e6
-			}
-			prevBytes, prevTime = b, now
 			s.mu.Lock()
+			s.book.rate(now)
+			smp := s.book.sample(now, s.bytesSent.Load())
 			for _, ch := range s.sampleSubs {
 				offer(ch, smp, &s.sampleDrops)
 			}
@@ -220,7 +177,7 @@ func (s *Sender) closeSamples() {
 func (s *Sender) Stats() SenderStats {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return SenderStats{PktsSent: s.pktsSent.Load(), BytesSent: s.bytesSent.Load(), Connects: s.connects}
+	return SenderStats{PktsSent: s.pktsSent.Load(), BytesSent: s.bytesSent.Load(), Connects: s.book.connects}
 }
 
 // LastError is the most recent connection failure in words, or nil.
@@ -289,25 +246,19 @@ func (s *Sender) serve(ctx context.Context, conn srt.Conn, pos int64) (next int6
 		return pos, false
 	}
 	s.current = conn
-	s.connects++
 	peer := conn.RemoteAddr().String()
-	s.snap = SenderSample{State: StateConnected, Peer: peer}
+	s.book.connected(peer)
 	s.mu.Unlock()
 	s.event(EventConnected, peer, "connected to %s, sending %.2f Mbit/s", peer, s.tl.avgBps/1e6)
-	var stats srt.Statistics
-	var writes [writeRing]time.Time // write time of packet n at n % writeRing
-	var written uint64              // packets written on this connection
-	lastStats := time.Time{}
+	meter := new(sendMeter) // large: on the heap
 	replies := s.readReplies(conn)
 	defer func() {
-		s.readStats(conn, &stats, &writes, written)
+		s.readStats(conn, meter)
 		_ = conn.Close()
 		<-replies
 		s.mu.Lock()
 		s.current = nil
-		s.done = s.done.plus(s.cur)
-		s.cur = sendTotals{}
-		s.snap = SenderSample{State: StateDisconnected}
+		s.book.disconnected()
 		s.mu.Unlock()
 	}()
 
@@ -360,14 +311,12 @@ func (s *Sender) serve(ctx context.Context, conn srt.Conn, pos int64) (next int6
 			return pos, false
 		}
 		now := time.Now()
-		writes[written%writeRing] = now
-		written++
+		meter.wrote(now)
 		s.pktsSent.Add(1)
 		s.bytesSent.Add(uint64(n))
 		pos += int64(n)
-		if now.Sub(lastStats) >= sendStatsEvery {
-			s.readStats(conn, &stats, &writes, written)
-			lastStats = now
+		if meter.due(now) {
+			s.readStats(conn, meter)
 		}
 	}
 }
@@ -396,33 +345,12 @@ func (s *Sender) readReplies(conn srt.Conn) <-chan struct{} {
 	return done
 }
 
-// readStats reads gosrt's statistics of conn into the snapshot, deriving
-// what gosrt gets wrong. gosrt's sender keeps two lists: packets written
-// but not yet sent (its "flight size" is their count, at the last write)
-// and packets sent but not yet acknowledged; PktSendBuf counts both. The
-// libsrt meanings: flight = sent, not acknowledged; msSndBuf = the time
-// span of what the send buffer holds. The span is measured here from the
-// write times of the oldest unacknowledged packet and the newest one.
-func (s *Sender) readStats(conn srt.Conn, st *srt.Statistics, writes *[writeRing]time.Time, written uint64) {
-	conn.Stats(st)
-	in := st.Instantaneous
-	var spanMs float64
-	if buf := in.PktSendBuf; buf > 0 && written > 0 {
-		oldest := written - min(buf, written, writeRing)
-		spanMs = float64(writes[(written-1)%writeRing].Sub(writes[oldest%writeRing])) / float64(time.Millisecond)
-	}
-	flight := uint64(0)
-	if in.PktSendBuf > in.PktFlightSize {
-		flight = in.PktSendBuf - in.PktFlightSize
-	}
+// readStats reads the connection's statistics into the book.
+func (s *Sender) readStats(conn srt.Conn, m *sendMeter) {
+	t, g := m.read(conn, time.Now())
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.cur = totalsOf(st)
-	s.snap.RTTMs = in.MsRTT
-	s.snap.LatencyMs = int(in.MsSendTsbPdDelay)
-	s.snap.SndBufMs = spanMs
-	s.snap.SndBufPkts = in.PktSendBuf
-	s.snap.FlightPkts = flight
+	s.book.update(t, g)
 }
 
 // drain waits until gosrt has sent and had acknowledged everything (at most

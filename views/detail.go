@@ -45,6 +45,7 @@ type feedDetail struct {
 	media      *mediaPanel
 	events     *eventLog
 	handoff    *handoffPanel
+	outputs    *outputsPanel
 	tabs       *container.AppTabs
 
 	// tuneButton opens the latency wizard through onTune (set by the
@@ -102,12 +103,14 @@ func newFeedDetail(ctrl *app.Controller, w fyne.Window) *feedDetail {
 	d.events = newEventLog()
 	d.handoff = newHandoffPanel(w)
 	d.history = newAlarmHistory()
+	d.outputs = newOutputsPanel(ctrl, w)
 	d.tabs = container.NewAppTabs(
 		container.NewTabItem("Charts", d.charts.content),
 		container.NewTabItem("Media", d.media.content),
 		container.NewTabItem("Alarms", d.history.content),
 		container.NewTabItem("Events", d.events.content),
 		container.NewTabItem("Encoder hand-off", d.handoff.content),
+		container.NewTabItem("Outputs", d.outputs.content),
 	)
 	d.body = container.NewBorder(header, nil, nil, nil, d.tabs)
 	d.body.Hide()
@@ -213,6 +216,7 @@ func (d *feedDetail) update(v app.FeedView, ok bool) {
 	d.media.update(v)
 	d.events.update(v)
 	d.handoff.update(v)
+	d.outputs.update(v)
 }
 
 // stateLine is the feed's set-up: its mode, where it listens (the port

@@ -499,6 +499,7 @@ func (m *presetManager) confirmApply(v app.FeedView, a preset.Applied, pass stri
 		return
 	}
 	spec.Name, spec.Inspect, spec.Media, spec.LightMedia = v.Spec.Name, v.Spec.Inspect, v.Spec.Media, v.Spec.LightMedia
+	spec.Outputs = v.Spec.Outputs // a preset sets the input; the feed keeps forwarding where it did
 	lat := fmt.Sprintf("%d ms", a.LatencyMs)
 	if a.LatencyNote != "" {
 		lat += " (" + a.LatencyNote + ")"

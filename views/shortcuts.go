@@ -17,7 +17,7 @@ var shortcuts = [][2]string{
 	{"Enter", "open the feed's detail"},
 	{"Esc", "back to the wall; close a dialog (cancels a running latency wizard)"},
 	{"Down / Up", "next / previous feed in the detail"},
-	{"Ctrl+1 … Ctrl+5", "the detail's Charts, Media, Alarms, Events and Encoder hand-off tabs"},
+	{"Ctrl+1 … Ctrl+6", "the detail's Charts, Media, Alarms, Events, Encoder hand-off and Outputs tabs"},
 	{"Ctrl+Q", "quit (asks first while feeds are live)"},
 }
 

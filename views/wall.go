@@ -39,7 +39,11 @@ type tileState struct {
 
 	connected bool     // a caller is connected: the state is not news
 	badges    []string // "BLACK", "FROZEN", "SILENT": what the audience sees now
-	hadAlarm  bool     // an alarm cleared that nobody acknowledged yet
+	// outBadge marks the worst unhealthy output ("OUT 2") in its light's
+	// colour (outColor); "" when every output is healthy.
+	outBadge string
+	outColor color.Color
+	hadAlarm bool // an alarm cleared that nobody acknowledged yet
 
 	// rms and peak are the first two audio channels in dBFS; nil when the
 	// feed has no levels.
@@ -81,6 +85,12 @@ func tileStateOf(v app.FeedView) tileState {
 		}
 	}
 	t.badges = mediaBadges(v)
+	if badge, why, c := outputBadge(v); badge != "" {
+		t.outBadge, t.outColor = badge, c
+		if t.alarm == "" {
+			t.alarm = why
+		}
+	}
 	if v.Running && v.Sample.State == session.StateConnected {
 		t.figures = tileFigures(v)
 		if f, ok := loudnessFigure(v); ok {

@@ -582,7 +582,7 @@ func TestCtrlNumberOpensDetailTabs(t *testing.T) {
 		key  fyne.KeyName
 		want string
 	}{
-		{fyne.Key2, "Media"}, {fyne.Key3, "Alarms"}, {fyne.Key4, "Events"}, {fyne.Key5, "Encoder hand-off"}, {fyne.Key1, "Charts"},
+		{fyne.Key2, "Media"}, {fyne.Key3, "Alarms"}, {fyne.Key4, "Events"}, {fyne.Key5, "Encoder hand-off"}, {fyne.Key6, "Outputs"}, {fyne.Key1, "Charts"},
 	}
 	for _, tt := range tests {
 		c.TypedShortcut(&desktop.CustomShortcut{KeyName: tt.key, Modifier: fyne.KeyModifierShortcutDefault})

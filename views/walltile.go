@@ -95,7 +95,7 @@ func sameTile(a, b tileState) bool {
 	if a.id != b.id || a.name != b.name || a.state != b.state || a.alarm != b.alarm ||
 		a.frame != b.frame || a.stateColor != b.stateColor || a.hadAlarm != b.hadAlarm || a.connected != b.connected ||
 		a.thumbKey != b.thumbKey || (a.thumb == nil) != (b.thumb == nil) ||
-		!slices.Equal(a.badges, b.badges) || !slices.Equal(a.rms, b.rms) || !slices.Equal(a.peak, b.peak) ||
+		!slices.Equal(a.badges, b.badges) || a.outBadge != b.outBadge || a.outColor != b.outColor || !slices.Equal(a.rms, b.rms) || !slices.Equal(a.peak, b.peak) ||
 		len(a.figures) != len(b.figures) {
 		return false
 	}
@@ -175,8 +175,8 @@ type tileRenderer struct {
 	picBack              *canvas.Rectangle
 	pic                  *canvas.Image
 	noPic                *canvas.Text
-	badge                [3]*canvas.Rectangle
-	badgeText            [3]*canvas.Text
+	badge                [4]*canvas.Rectangle // three media badges and an output marker
+	badgeText            [4]*canvas.Text
 	meterBack, meterBar  [2]*canvas.Rectangle
 	meterPeak            [2]*canvas.Rectangle
 	state, state2, alarm *canvas.Text
@@ -329,17 +329,30 @@ func (r *tileRenderer) place() {
 	r.noPic.Resize(fyne.NewSize(picW, textSize*1.4))
 	r.placeMeter(st, pad+picW+meterGap, top, meterW, meterGap, picH)
 
-	// Badges over the picture's top left corner.
+	// Badges over the picture's top left corner: the media's, then the
+	// marker of an unhealthy output in its light's colour.
+	badges := st.badges
+	if st.outBadge != "" {
+		badges = append(slices.Clip(badges), st.outBadge)
+	}
 	bx := pad + 4
 	for i := range r.badge {
-		if i >= len(st.badges) {
+		if i >= len(badges) {
 			r.badge[i].Hidden, r.badgeText[i].Hidden = true, true
 			continue
 		}
 		r.badge[i].Hidden, r.badgeText[i].Hidden = false, false
-		r.badgeText[i].Text = st.badges[i]
+		want := color.Color(colorRed)
+		if i == len(badges)-1 && st.outBadge != "" {
+			want = st.outColor
+		}
+		if r.badge[i].FillColor != want {
+			r.badge[i].FillColor = want
+			r.badge[i].Refresh()
+		}
+		r.badgeText[i].Text = badges[i]
 		r.badgeText[i].TextSize = textSize
-		bs := fyne.MeasureText(st.badges[i], textSize, r.badgeText[i].TextStyle)
+		bs := fyne.MeasureText(badges[i], textSize, r.badgeText[i].TextStyle)
 		r.badge[i].Move(fyne.NewPos(bx, top+4))
 		r.badge[i].Resize(fyne.NewSize(bs.Width+10, bs.Height+4))
 		r.badge[i].CornerRadius = 3

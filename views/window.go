@@ -336,9 +336,9 @@ func (ui *mainUI) addShortcuts() {
 	c.AddShortcut(&desktop.CustomShortcut{KeyName: fyne.KeyN, Modifier: fyne.KeyModifierShortcutDefault}, func(fyne.Shortcut) { ui.newSession() })
 	c.AddShortcut(quitShortcut, func(fyne.Shortcut) { ui.quit() })
 	c.AddShortcut(&desktop.CustomShortcut{KeyName: fyne.KeyK, Modifier: fyne.KeyModifierShortcutDefault}, func(fyne.Shortcut) { ui.connectService() })
-	// Ctrl+1..Ctrl+5 open the detail's tabs (Charts, Media, Alarms,
-	// Events, Encoder hand-off) without the mouse.
-	for i, k := range []fyne.KeyName{fyne.Key1, fyne.Key2, fyne.Key3, fyne.Key4, fyne.Key5} {
+	// Ctrl+1..Ctrl+6 open the detail's tabs (Charts, Media, Alarms,
+	// Events, Encoder hand-off, Outputs) without the mouse.
+	for i, k := range []fyne.KeyName{fyne.Key1, fyne.Key2, fyne.Key3, fyne.Key4, fyne.Key5, fyne.Key6} {
 		c.AddShortcut(&desktop.CustomShortcut{KeyName: k, Modifier: fyne.KeyModifierShortcutDefault}, func(fyne.Shortcut) { ui.showTab(i) })
 	}
 	c.SetOnTypedKey(ui.typedKey)

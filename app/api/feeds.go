@@ -11,9 +11,12 @@ import (
 	"github.com/srtscope/srtscope/session"
 )
 
-// RoleInput is the role of a feed srtscope receives. Outputs, when they
-// come, are "output".
-const RoleInput = "input"
+// Roles of the metrics' role label: the feed srtscope receives, and the
+// outputs it forwards the feed to.
+const (
+	RoleInput  = "input"
+	RoleOutput = "output"
+)
 
 // Feed is a feed's snapshot as the API gives it. The sample fields of the
 // watch contract (DESIGN.md section 8: time, state, peer, rtt_ms,
@@ -48,6 +51,53 @@ type Feed struct {
 	Started        *time.Time `json:"started,omitempty"`
 	ConnectedSince *time.Time `json:"connected_since,omitempty"`
 	LastError      string     `json:"last_error,omitempty"`
+	// Outputs forward the feed; each has the sender fields of DESIGN.md
+	// section 3, and a listener output lists its pullers.
+	Outputs []Output `json:"outputs"`
+}
+
+// Output is one output of a feed, or one puller of a listener output.
+type Output struct {
+	Index           int       `json:"index,omitempty"` // 1-based, the metrics' output label; 0 on a puller
+	URL             string    `json:"url"`             // without the passphrase
+	Kind            string    `json:"kind"`            // srt-caller, srt-listener or udp
+	State           string    `json:"state"`
+	Peer            string    `json:"peer"`
+	Health          string    `json:"health"` // green, amber or red
+	HealthReason    string    `json:"health_reason,omitempty"`
+	RTTMs           float64   `json:"rtt_ms"`
+	LatencyMs       int       `json:"latency_ms"`
+	SendMbps        float64   `json:"send_mbps"`
+	PktsSent        uint64    `json:"pkts_sent"`
+	PktsRetransSent uint64    `json:"pkts_retrans_sent"`
+	NaksRecv        uint64    `json:"naks_recv"`
+	PktsSendDropped uint64    `json:"pkts_send_dropped"`
+	SndBufMs        float64   `json:"snd_buf_ms"`
+	FlightPkts      uint64    `json:"flight_pkts"`
+	BytesSent       uint64    `json:"bytes_sent"`
+	SkippedBytes    uint64    `json:"skipped_bytes"`
+	Attempt         int       `json:"attempt,omitempty"`
+	LastError       string    `json:"last_error,omitempty"`
+	Pullers         []Output  `json:"pullers,omitempty"`
+	Time            time.Time `json:"time"`
+}
+
+// OutputOf turns an output's view into the API's Output.
+func OutputOf(v app.OutputView) Output {
+	h, why := v.Health()
+	o := Output{Index: v.Index, URL: v.URL, Kind: string(v.Kind), State: string(v.State), Peer: v.Peer, Health: h.String(), HealthReason: why,
+		RTTMs: round(v.RTTMs, 3), LatencyMs: v.LatencyMs, SendMbps: round(v.SendMbps, 3), PktsSent: v.PktsSent, PktsRetransSent: v.PktsRetransSent,
+		NaksRecv: v.NaksRecv, PktsSendDropped: v.PktsSendDropped, SndBufMs: round(v.SndBufMs, 1), FlightPkts: v.FlightPkts,
+		BytesSent: v.BytesSent, SkippedBytes: v.SkippedBytes, Attempt: v.Attempt, LastError: v.LastError, Time: v.Time}
+	if v.Failed != "" {
+		o.LastError = v.Failed
+	}
+	for _, p := range v.Pullers {
+		po := OutputOf(p)
+		po.Index = 0
+		o.Pullers = append(o.Pullers, po)
+	}
+	return o
 }
 
 // Status is where a feed stands and why (app.FeedStatus).
@@ -120,7 +170,10 @@ func FeedOf(v app.FeedView) Feed {
 		URL: v.Spec.Config.RedactedURL(), Mode: string(v.Spec.Config.Mode), Role: RoleInput,
 		Running: v.Running, Tuning: v.Tuning, Inspect: v.Spec.Inspect, Media: mediaMode(v.Spec), Port: v.Spec.Port,
 		Health: v.Health.String(), Unacknowledged: v.Unacknowledged, HadAlarm: v.HadAlarm,
-		Alarms: []Alarm{}, LastError: v.LastError,
+		Alarms: []Alarm{}, LastError: v.LastError, Outputs: []Output{},
+	}
+	for _, o := range v.Outputs {
+		f.Outputs = append(f.Outputs, OutputOf(o))
 	}
 	st := v.Status
 	f.Status = Status{Phase: st.Phase, Description: st.Describe(), Since: st.Since, Listen: st.Listen, Stream: st.Stream, Remote: st.Remote,

@@ -3,6 +3,7 @@ package api
 import (
 	"fmt"
 	"net/http"
+	"strconv"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
@@ -38,6 +39,22 @@ const (
 	MetricAlarmActive          = "srtscope_alarm_active"
 	MetricAlarmUnacknowledged  = "srtscope_alarm_unacknowledged"
 	MetricBuildInfo            = "srtscope_build_info"
+
+	// Outputs: labels feed, role="output" and output (the output's 1-based
+	// position in the feed; never a peer's address). A listener output's
+	// counters are the sums over its pullers, its gauges the worst puller's.
+	MetricOutputUp            = "srtscope_output_up"
+	MetricOutputHealth        = "srtscope_output_health"
+	MetricOutputPullers       = "srtscope_output_pullers"
+	MetricOutputRTT           = "srtscope_output_rtt_seconds"
+	MetricOutputBitrate       = "srtscope_output_bitrate_bits_per_second"
+	MetricOutputSentPackets   = "srtscope_output_sent_packets_total"
+	MetricOutputRetransmitted = "srtscope_output_retransmitted_packets_total"
+	MetricOutputNAKs          = "srtscope_output_naks_received_total"
+	MetricOutputSendDropped   = "srtscope_output_send_dropped_packets_total"
+	MetricOutputSendBuffer    = "srtscope_output_send_buffer_seconds"
+	MetricOutputFlight        = "srtscope_output_flight_packets"
+	MetricOutputSkippedBytes  = "srtscope_output_skipped_bytes_total"
 )
 
 var feedLabels = []string{"feed", "role"}
@@ -70,6 +87,19 @@ var (
 	descAlarm       = desc(MetricAlarmActive, "1 while the alarm's condition lasts on the feed, else 0.", "alarm")
 	descUnacked     = desc(MetricAlarmUnacknowledged, "1 while an alarm of the feed, active or cleared, waits to be acknowledged.")
 	descBuild       = prometheus.NewDesc(MetricBuildInfo, "srtscope's version, always 1.", []string{"version"}, nil)
+
+	descOutUp      = desc(MetricOutputUp, "1 while the output sends: a caller connected, a UDP socket open, a listener listening; else 0.", "output")
+	descOutHealth  = desc(MetricOutputHealth, "The output's light: 0 green, 1 amber (send buffer at or above the latency), 2 red (not sending, dropping or skipping).", "output")
+	descOutPullers = desc(MetricOutputPullers, "Decoders pulling from a listener output now.", "output")
+	descOutRTT     = desc(MetricOutputRTT, "Smoothed round-trip time to the destination (libsrt msRTT), in seconds; a listener output's worst puller.", "output")
+	descOutBitrate = desc(MetricOutputBitrate, "Sent over the last second, retransmissions and headers included (libsrt mbpsSendRate), in bits per second.", "output")
+	descOutSent    = desc(MetricOutputSentPackets, "Data packets sent, retransmissions included (libsrt pktSent), since the feed started.", "output")
+	descOutRetrans = desc(MetricOutputRetransmitted, "Retransmitted packets sent (libsrt pktRetrans), since the feed started.", "output")
+	descOutNAKs    = desc(MetricOutputNAKs, "NAK reports received from the destination (libsrt pktRecvNAK), since the feed started.", "output")
+	descOutDropped = desc(MetricOutputSendDropped, "Packets the sender dropped too late to be played (libsrt pktSndDrop), since the feed started.", "output")
+	descOutSndBuf  = desc(MetricOutputSendBuffer, "Time span of the unacknowledged packets in the send buffer (libsrt msSndBuf), in seconds: about the RTT when healthy, at or above the latency = not enough bandwidth.", "output")
+	descOutFlight  = desc(MetricOutputFlight, "Packets sent and not yet acknowledged (libsrt pktFlightSize).", "output")
+	descOutSkipped = desc(MetricOutputSkippedBytes, "Received bytes the output could not send (not connected, or slower than the input), since the feed started.", "output")
 )
 
 // Collector exports the Controller's feeds as Prometheus metrics. It reads
@@ -87,7 +117,9 @@ func NewCollector(c *app.Controller) *Collector { return &Collector{c: c} }
 func (m *Collector) Describe(ch chan<- *prometheus.Desc) {
 	for _, d := range []*prometheus.Desc{descFeedUp, descFeedRunning, descFeedHealth, descRTT, descLatency, descMultiplier,
 		descAdvisedMul, descAdvisedLat, descBitrate, descRecv, descLost, descRetrans, descDropped, descBytes, descSkipped,
-		descTR101290, descBlack, descFrozen, descSilent, descAlarm, descUnacked, descBuild} {
+		descTR101290, descBlack, descFrozen, descSilent, descAlarm, descUnacked, descBuild,
+		descOutUp, descOutHealth, descOutPullers, descOutRTT, descOutBitrate, descOutSent, descOutRetrans, descOutNAKs,
+		descOutDropped, descOutSndBuf, descOutFlight, descOutSkipped} {
 		ch <- d
 	}
 }
@@ -105,6 +137,43 @@ func (m *Collector) Collect(ch chan<- prometheus.Metric) {
 		}
 		names[name] = true
 		collectFeed(ch, v, name, RoleInput)
+		for _, o := range v.Outputs {
+			collectOutput(ch, o, name)
+		}
+	}
+}
+
+// collectOutput exports one output of a feed.
+func collectOutput(ch chan<- prometheus.Metric, o app.OutputView, feed string) {
+	labels := []string{feed, RoleOutput, strconv.Itoa(o.Index)}
+	gauge := func(d *prometheus.Desc, val float64) {
+		ch <- prometheus.MustNewConstMetric(d, prometheus.GaugeValue, val, labels...)
+	}
+	counter := func(d *prometheus.Desc, val uint64) {
+		ch <- prometheus.MustNewConstMetric(d, prometheus.CounterValue, float64(val), labels...)
+	}
+	h, _ := o.Health()
+	up := o.State == "connected" || (o.Kind == "srt-listener" && o.State == "connecting")
+	gauge(descOutUp, b2f(up && o.Failed == ""))
+	gauge(descOutHealth, float64(h))
+	counter(descOutSent, o.PktsSent)
+	counter(descOutRetrans, o.PktsRetransSent)
+	counter(descOutNAKs, o.NaksRecv)
+	counter(descOutDropped, o.PktsSendDropped)
+	counter(descOutSkipped, o.SkippedBytes)
+	gauge(descOutBitrate, o.SendMbps*1e6)
+	rtt, sndBuf, flight := o.RTTMs, o.SndBufMs, o.FlightPkts
+	if o.Kind == "srt-listener" {
+		gauge(descOutPullers, float64(len(o.Pullers)))
+		rtt, sndBuf, flight = 0, 0, 0
+		for _, p := range o.Pullers {
+			rtt, sndBuf, flight = max(rtt, p.RTTMs), max(sndBuf, p.SndBufMs), max(flight, p.FlightPkts)
+		}
+	}
+	if o.Kind != "udp" && rtt > 0 {
+		gauge(descOutRTT, rtt/1000)
+		gauge(descOutSndBuf, sndBuf/1000)
+		gauge(descOutFlight, float64(flight))
 	}
 }
 

@@ -4,13 +4,19 @@ import (
 	"bufio"
 	"bytes"
 	"encoding/json"
+	"net"
 	"os"
 	"regexp"
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus/testutil"
+
+	"github.com/srtscope/srtscope/app"
+	"github.com/srtscope/srtscope/session"
+	"github.com/srtscope/srtscope/session/sessiontest"
 )
 
 // sample is one line of the exposition format.
@@ -139,9 +145,9 @@ func TestMetrics(t *testing.T) {
 			}
 		}
 	}
-	// Labels stay bounded: feed, role, check, alarm, version only (no
-	// peer, no port).
-	bounded := map[string]bool{"feed": true, "role": true, "check": true, "alarm": true, "version": true}
+	// Labels stay bounded: feed, role, output, check, alarm, version only
+	// (no peer, no port).
+	bounded := map[string]bool{"feed": true, "role": true, "output": true, "check": true, "alarm": true, "version": true}
 	for _, s := range got {
 		if !strings.HasPrefix(s.name, "srtscope_") {
 			continue
@@ -178,7 +184,9 @@ func TestCollectorLint(t *testing.T) {
 var exported = []string{MetricFeedUp, MetricFeedRunning, MetricFeedHealth, MetricRTT, MetricLatency, MetricRTTMultiplier,
 	MetricAdvisedMultiplier, MetricAdvisedLatency, MetricBitrate, MetricReceivedPackets, MetricLostPackets,
 	MetricRetransmittedPackets, MetricDroppedPackets, MetricReceivedBytes, MetricSinkSkippedBytes, MetricTR101290Errors,
-	MetricMediaBlack, MetricMediaFrozen, MetricMediaSilent, MetricAlarmActive, MetricAlarmUnacknowledged, MetricBuildInfo}
+	MetricMediaBlack, MetricMediaFrozen, MetricMediaSilent, MetricAlarmActive, MetricAlarmUnacknowledged, MetricBuildInfo,
+	MetricOutputUp, MetricOutputHealth, MetricOutputPullers, MetricOutputRTT, MetricOutputBitrate, MetricOutputSentPackets,
+	MetricOutputRetransmitted, MetricOutputNAKs, MetricOutputSendDropped, MetricOutputSendBuffer, MetricOutputFlight, MetricOutputSkippedBytes}
 
 // TestDeployFilesUseExportedMetrics: the shipped alert rules, their tests
 // and the Grafana dashboard name only metrics the collector exports, and
@@ -253,5 +261,90 @@ func TestDeployFilesUseExportedMetrics(t *testing.T) {
 				t.Errorf("panel %d query %q is not for the row's feed", i+1, tg.Expr)
 			}
 		}
+	}
+}
+
+// TestOutputMetricsAndJSON: cam1 forwards to a UDP socket of the test and
+// to a listener output nobody pulls from; /metrics has their series with
+// role="output" and output="1"/"2" (never a peer), and the feed's JSON
+// lists them with the sender fields.
+func TestOutputMetricsAndJSON(t *testing.T) {
+	f := newFixture(t)
+	f.connected(t)
+	pc, err := net.ListenPacket("udp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = pc.Close() })
+	go func() {
+		buf := make([]byte, 2048)
+		for {
+			if _, _, err := pc.ReadFrom(buf); err != nil {
+				return
+			}
+		}
+	}()
+	for _, u := range []string{"udp://" + pc.LocalAddr().String(), "srt://127.0.0.1:" + strconv.Itoa(sessiontest.FreeUDPPort(t)) + "?mode=listener"} {
+		cfg, _, err := session.ParseOutputURL(u)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := f.c.AddOutput(f.cam1, cfg); err != nil {
+			t.Fatal(err)
+		}
+	}
+	waitFeed(t, f.c, f.cam1, 15*time.Second, "the UDP output sending", func(v app.FeedView) bool {
+		return len(v.Outputs) == 2 && v.Outputs[0].PktsSent > 50 && v.Outputs[1].State == session.StateConnecting
+	})
+	h := New(f.c, Options{}).Handler()
+	_, _, body := do(t, h, "GET", "/metrics", "", "")
+	got := parseExposition(t, body)
+	udp := []string{`feed="cam1"`, `role="output"`, `output="1"`}
+	lst := []string{`feed="cam1"`, `role="output"`, `output="2"`}
+	tests := []struct {
+		metric  string
+		labels  []string
+		present bool
+		check   func(float64) bool
+	}{
+		{MetricOutputUp, udp, true, func(v float64) bool { return v == 1 }},
+		{MetricOutputHealth, udp, true, func(v float64) bool { return v == 0 }},
+		{MetricOutputSentPackets, udp, true, func(v float64) bool { return v > 50 }},
+		{MetricOutputSkippedBytes, udp, true, func(v float64) bool { return v == 0 }},
+		{MetricOutputRTT, udp, false, nil},
+		{MetricOutputUp, lst, true, func(v float64) bool { return v == 1 }},
+		{MetricOutputPullers, lst, true, func(v float64) bool { return v == 0 }},
+		{MetricOutputHealth, lst, true, func(v float64) bool { return v == 0 }},
+		{MetricOutputRTT, lst, false, nil},
+	}
+	for _, tc := range tests {
+		v, ok := find(got, tc.metric, tc.labels...)
+		if ok != tc.present {
+			t.Errorf("%s%v present %v, want %v", tc.metric, tc.labels, ok, tc.present)
+		} else if ok && tc.check != nil && !tc.check(v) {
+			t.Errorf("%s%v = %g", tc.metric, tc.labels, v)
+		}
+	}
+	code, _, body := do(t, h, "GET", idPath(f.cam1, ""), "", "")
+	if code != 200 {
+		t.Fatalf("feed JSON: %d %s", code, body)
+	}
+	var feed struct {
+		Role    string           `json:"role"`
+		Outputs []map[string]any `json:"outputs"`
+	}
+	if err := json.Unmarshal(body, &feed); err != nil {
+		t.Fatal(err)
+	}
+	if feed.Role != RoleInput || len(feed.Outputs) != 2 {
+		t.Fatalf("feed JSON role %q with %d outputs", feed.Role, len(feed.Outputs))
+	}
+	for _, k := range []string{"index", "url", "kind", "state", "peer", "health", "rtt_ms", "send_mbps", "pkts_sent", "pkts_retrans_sent", "naks_recv", "pkts_send_dropped", "snd_buf_ms", "skipped_bytes"} {
+		if _, ok := feed.Outputs[0][k]; !ok {
+			t.Errorf("output field %q missing: %v", k, feed.Outputs[0])
+		}
+	}
+	if feed.Outputs[0]["kind"] != "udp" || feed.Outputs[0]["health"] != "green" || feed.Outputs[1]["kind"] != "srt-listener" {
+		t.Errorf("outputs %v", feed.Outputs)
 	}
 }

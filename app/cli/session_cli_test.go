@@ -66,6 +66,16 @@ func TestSessionCommandsBadInput(t *testing.T) {
 		{"watch accept empty name", []string{"watch", "srt://:9000", "--by-streamid", "--accept", "cam1,,cam2"}, []string{`--accept "cam1,,cam2"`, `stream name ""`, "allowed a name such as cam1"}},
 		{"watch accept twice", []string{"watch", "srt://:9000", "--by-streamid", "--accept", "cam1,cam1"}, []string{`--accept "cam1,cam1"`, `"cam1"`, "each name once"}},
 		{"watch accept comma-free", []string{"watch", "srt://:9000", "--by-streamid", "--accept", "cam 1"}, []string{`--accept "cam 1"`, "without spaces"}},
+		{"watch forward by-streamid", []string{"watch", "srt://:9000", "--by-streamid", "--forward", "udp://127.0.0.1:5000"}, []string{"--forward with --by-streamid", "allowed only for a single feed"}},
+		// watch --forward
+		{"forward no scheme", []string{"watch", "srt://:9000", "--forward", "127.0.0.1:9001"}, []string{`--forward "127.0.0.1:9001"`, "invalid output URL", "allowed srt://HOST:PORT (call), srt://:PORT (let decoders pull) or udp://HOST:PORT"}},
+		{"forward rtmp", []string{"watch", "srt://:9000", "--forward", "rtmp://x:1935/live"}, []string{"--forward", `invalid output URL scheme "rtmp"`, "allowed srt:// or udp://"}},
+		{"forward udp no host", []string{"watch", "srt://:9000", "--forward", "udp://:5000"}, []string{`--forward "udp://:5000"`, "invalid host", "allowed an IP address or host name"}},
+		{"forward udp ttl", []string{"watch", "srt://:9000", "--forward", "udp://239.1.1.1:5000?ttl=999"}, []string{"--forward", `invalid ttl "999"`, "allowed 1..255"}},
+		{"forward udp option", []string{"watch", "srt://:9000", "--forward", "udp://239.1.1.1:5000?buffer=9"}, []string{"--forward", `invalid option "buffer"`, "allowed ttl=N or pkt_size=1316"}},
+		{"forward srt port", []string{"watch", "srt://:9000", "--forward", "srt://127.0.0.1:0"}, []string{"--forward", `invalid port "0"`, "allowed 1..65535"}},
+		{"forward passphrase short", []string{"watch", "srt://:9000", "--forward", "srt://127.0.0.1:9001?passphrase=" + secret}, []string{"--forward", "passphrase=(4 characters)", "invalid passphrase (4 characters)"}},
+		{"forward input port", []string{"watch", "srt://:9000", "--forward", "srt://:9000"}, []string{"--forward srt://:9000?mode=listener", "port 9000 is the input's own", "allowed another port"}},
 
 		// send
 		{"send no URL", []string{"send", "--demo"}, []string{"one URL", "got 0 arguments"}},

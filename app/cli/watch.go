@@ -18,7 +18,7 @@ import (
 	"github.com/srtscope/srtscope/session"
 )
 
-const watchUsage = `URL [--duration D] [--format text|json|csv] [--inspect]
+const watchUsage = `URL [--duration D] [--format text|json|csv] [--inspect] [--forward URL2 ...]
        srtscope watch "srt://:PORT?mode=listener" --by-streamid [--accept NAME,NAME | --accept-new] [--duration D] [--format text|json|csv] [--inspect]
 
 Receive from an SRT URL as caller (srt://HOST:PORT) or listener (srt://:PORT,
@@ -44,18 +44,45 @@ streamid. Every line names its feed: "feed":"NAME" in json (samples and one
 summary per feed; the port's own line, with the callers it refused, has
 "feed":"" and "port"), a first column in csv, a first word in text.
 
+--forward URL2 (repeatable) forwards the received TS unchanged: to an SRT
+listener (srt://HOST:PORT, a studio or cloud ingest, with its own latency,
+passphrase and streamid; it reconnects on its own), as an SRT listener that
+decoders, vMix, OBS or ffmpeg pull from (srt://:PORT, several at once), or
+as UDP (udp://HOST:PORT, unicast or multicast, ?ttl=N). Each output has its
+own queue: a slow or dead one skips (skipped_bytes) and never slows the
+input. JSON sample lines and the summary gain "outputs":[{"url":..,"kind":..,
+"peer":..,"state":..,"rtt_ms":..,"send_mbps":..,"pkts_sent":..,
+"pkts_retrans_sent":..,"naks_recv":..,"pkts_send_dropped":..,"snd_buf_ms":..,
+"flight_pkts":..,"skipped_bytes":..}], one row per output and per puller of
+a listener output; text shows a line per output; csv keeps its columns.
+
 Examples:
   srtscope watch srt://:9000 --duration 20s
   srtscope watch "srt://:9000?mode=listener" --by-streamid --accept cam1,cam2 --format json
   srtscope watch "srt://192.0.2.10:9000?latency=200&passphrase=..." --format json
-  srtscope watch srt://:9000 --duration 30s --inspect --format json`
+  srtscope watch srt://:9000 --duration 30s --inspect --format json
+  srtscope watch srt://:9000 --forward "srt://ingest.example.net:9000?passphrase=...&streamid=studio" --forward srt://:9100 --forward udp://239.1.1.1:5000?ttl=4`
 
 // watchSummary is the last JSON line of watch --format json; Inspection is
 // there with --inspect.
 type watchSummary struct {
-	Feed       string          `json:"feed,omitempty"` // with --by-streamid: the feed's name
-	Summary    session.Summary `json:"summary"`
-	Inspection *probe.Report   `json:"inspection,omitempty"`
+	Feed       string        `json:"feed,omitempty"` // with --by-streamid: the feed's name
+	Summary    summaryBody   `json:"summary"`
+	Inspection *probe.Report `json:"inspection,omitempty"`
+}
+
+// summaryBody is the summary, with the outputs under --forward.
+type summaryBody struct {
+	session.Summary
+	Outputs []watchOutput `json:"outputs,omitempty"`
+}
+
+// watchSample is a JSON sample line: with --by-streamid it names its feed,
+// with --forward it carries the outputs.
+type watchSample struct {
+	Feed string `json:"feed,omitempty"`
+	session.Sample
+	Outputs []watchOutput `json:"outputs,omitempty"`
 }
 
 func runWatch(ctx context.Context, args []string, std IO) int {
@@ -67,6 +94,8 @@ func runWatch(ctx context.Context, args []string, std IO) int {
 	byStreamID := fs.Bool("by-streamid", false, "listen for many feeds on one port, routed by the callers' streamids")
 	accept := fs.String("accept", "", "with --by-streamid: the stream `NAMES` to take, comma-separated (cam1,cam2)")
 	acceptNew := fs.Bool("accept-new", false, "with --by-streamid: take any stream name, a new feed at its first publish (the default)")
+	var forwards forwardFlag
+	fs.Var(&forwards, "forward", "forward the TS to `URL2`: srt://HOST:PORT (call), srt://:PORT (decoders pull) or udp://HOST:PORT[?ttl=N]; repeatable")
 	pos, code, ok := parseFlags(fs, args, std)
 	if !ok {
 		return code
@@ -101,10 +130,22 @@ func runWatch(ctx context.Context, args []string, std IO) int {
 	} else if err != nil {
 		return usageError(std, "watch", "%v", err)
 	}
-	for _, n := range notes {
+	outCfgs, outNotes, err := parseForwards(forwards)
+	if err != nil {
+		return usageError(std, "watch", "%v", err)
+	}
+	for _, oc := range outCfgs {
+		if oc.Kind == session.OutputSRTListener && cfg.Mode == session.ModeListener && oc.SRT.Port == cfg.Port {
+			return usageError(std, "watch", "--forward %s: port %d is the input's own: allowed another port", oc.RedactedURL(), oc.SRT.Port)
+		}
+	}
+	for _, n := range append(notes, outNotes...) {
 		fmt.Fprintf(std.Stderr, "srtscope watch: note: %s\n", n)
 	}
 	if *byStreamID {
+		if len(outCfgs) > 0 {
+			return usageError(std, "watch", "--forward with --by-streamid: allowed only for a single feed (add outputs to a port's feeds in the window)")
+		}
 		if cfg.Mode != session.ModeListener {
 			return usageError(std, "watch", "--by-streamid with the caller URL %q: allowed a listener URL, srt://:PORT?mode=listener", cfg.RedactedURL())
 		}
@@ -124,13 +165,36 @@ func runWatch(ctx context.Context, args []string, std IO) int {
 
 	opts := session.ReceiverOptions{ArrivalTap: *tap}
 	var ins *app.LiveInspection
+	var tee sinkTee
 	if *inspect {
 		ins = newLiveInspection(ctx, false)
-		opts.Sink = ins.Sink()
+		tee = append(tee, ins.Sink())
+	}
+	out := newSampleWriter(*format, std)
+	var fwd *forwarder
+	// The outputs' events are printed by this goroutine, like the input's.
+	outEvents := make(chan outputEvent, 1024)
+	if len(outCfgs) > 0 {
+		toMain := func(i int, e session.Event) {
+			select {
+			case outEvents <- outputEvent{i, e}:
+			default: // a flood: the summary still counts what happened
+			}
+		}
+		if fwd, err = startForwarder(ctx, outCfgs, toMain); err != nil {
+			ins.Close()
+			return usageError(std, "watch", "%v", err)
+		}
+		tee = append(tee, fwd.sinks()...)
+		out.fwd = fwd
+	}
+	if len(tee) > 0 {
+		opts.Sink = tee
 	}
 	r, err := session.NewReceiver(cfg, opts)
 	if err != nil {
 		ins.Close()
+		fwd.stop()
 		return usageError(std, "watch", "%v", err)
 	}
 	if *duration > 0 {
@@ -143,7 +207,6 @@ func runWatch(ctx context.Context, args []string, std IO) int {
 	go func() { runErr <- r.Run(ctx) }()
 	fmt.Fprintf(std.Stderr, "srtscope watch: %s as %s (%s)\n", cfg.RedactedURL(), cfg.Mode, stopAfter(*duration))
 
-	out := newSampleWriter(*format, std)
 	var cues app.CueTracker // SCTE-35 cues as they arrive, with --inspect
 	var cueEvents []session.Event
 	samples, events := sub.Samples, sub.Events
@@ -167,9 +230,16 @@ func runWatch(ctx context.Context, args []string, std IO) int {
 				continue
 			}
 			out.event(e)
+		case oe := <-outEvents:
+			out.outputEvent(oe.index, oe.e)
 		}
 	}
 	err = <-runErr
+	fwd.stop()
+	for len(outEvents) > 0 {
+		oe := <-outEvents
+		out.outputEvent(oe.index, oe.e)
+	}
 	sum := r.Summary()
 	var rep *probe.Report
 	if ins != nil {
@@ -207,6 +277,12 @@ func mergeEvents(events, cues []session.Event) []session.Event {
 	return out
 }
 
+// outputEvent is an output's event on its way to watch's goroutine.
+type outputEvent struct {
+	index int
+	e     session.Event
+}
+
 // stopAfter says how the command ends.
 func stopAfter(d time.Duration) string {
 	if d > 0 {
@@ -225,12 +301,7 @@ type sampleWriter struct {
 	enc    *json.Encoder
 	feed   string      // "" for a single feed
 	mu     *sync.Mutex // serialises the lines of concurrent feeds
-}
-
-// feedSample is a JSON sample line that names its feed.
-type feedSample struct {
-	Feed string `json:"feed"`
-	session.Sample
+	fwd    *forwarder  // nil without --forward
 }
 
 var csvHeader = []string{"time", "state", "peer", "rtt_ms", "latency_ms", "rtt_multiplier", "recv_mbps", "pkts_recv", "pkts_lost", "pkts_retrans", "pkts_dropped", "bytes_recv",
@@ -292,11 +363,7 @@ func (w *sampleWriter) sample(s session.Sample) {
 	s.RecvMbps = round(s.RecvMbps, 3)
 	switch w.format {
 	case "json":
-		if w.feed != "" {
-			_ = w.enc.Encode(feedSample{Feed: w.feed, Sample: s})
-			return
-		}
-		_ = w.enc.Encode(s)
+		_ = w.enc.Encode(watchSample{Feed: w.feed, Sample: s, Outputs: w.fwd.rows()})
 	case "csv":
 		w.csv.Write(w.row([]string{s.Time.Format(time.RFC3339Nano), string(s.State), s.Peer, ftoa(s.RTTMs), strconv.Itoa(s.LatencyMs),
 			ftoa(s.RTTMultiplier), ftoa(s.RecvMbps), utoa(s.PktsRecv), utoa(s.PktsLost), utoa(s.PktsRetrans), utoa(s.PktsDropped), utoa(s.BytesRecv),
@@ -310,7 +377,30 @@ func (w *sampleWriter) sample(s session.Sample) {
 		}
 		fmt.Fprintf(w.std.Stdout, "%s%s %-12s %-21s rtt %6.1f ms  latency %4d ms (x%.1f)  %6.2f Mbit/s  recv %d lost %d retrans %d dropped %d at risk %d%s\n",
 			w.prefix(), s.Time.Format("15:04:05"), s.State, peer, s.RTTMs, s.LatencyMs, s.RTTMultiplier, s.RecvMbps, s.PktsRecv, s.PktsLost, s.PktsRetrans, s.PktsDropped, s.PktsAtRisk, marginText(s))
+		w.outputLines()
 	}
+}
+
+// outputLines prints a text line per output (and puller).
+func (w *sampleWriter) outputLines() {
+	for _, o := range w.fwd.rows() {
+		peer := o.Peer
+		if peer == "" {
+			peer = "-"
+		}
+		fmt.Fprintf(w.std.Stdout, "  -> %s %-12s %-21s rtt %6.1f ms  %6.2f Mbit/s  sent %d retrans %d naks %d send-dropped %d buffer %.0f ms skipped %d bytes\n",
+			o.URL, o.State, peer, o.RTTMs, o.SendMbps, o.PktsSent, o.PktsRetransSent, o.NaksRecv, o.PktsSendDropped, o.SndBufMs, o.SkippedBytes)
+	}
+}
+
+// outputEvent prints an output's event like the input's, with its number.
+func (w *sampleWriter) outputEvent(index int, e session.Event) {
+	e.Kind = session.EventKind("output " + string(e.Kind))
+	e.Detail = fmt.Sprintf("output %d: %s", index, e.Detail)
+	if e.Time.IsZero() {
+		e.Time = time.Now()
+	}
+	w.event(e)
 }
 
 // event prints an event: inline in text output, on stderr otherwise so
@@ -337,7 +427,7 @@ func (w *sampleWriter) summary(sum session.Summary, rep *probe.Report) {
 	}
 	switch w.format {
 	case "json":
-		_ = w.enc.Encode(watchSummary{Feed: w.feed, Summary: sum, Inspection: rep})
+		_ = w.enc.Encode(watchSummary{Feed: w.feed, Summary: summaryBody{Summary: sum, Outputs: w.fwd.rows()}, Inspection: rep})
 	case "csv":
 		w.csv.Write(w.row([]string{"summary", "connected_s", "reconnects", "rejections", "pkts_recv", "pkts_lost", "pkts_retrans", "pkts_dropped", "bytes_recv", "events"}))
 		w.csv.Write(w.row([]string{"summary", ftoa(sum.ConnectedS), strconv.Itoa(sum.Reconnects), strconv.Itoa(sum.Rejections), utoa(sum.PktsRecv),
@@ -346,6 +436,7 @@ func (w *sampleWriter) summary(sum session.Summary, rep *probe.Report) {
 	default:
 		fmt.Fprintf(w.std.Stdout, "%ssummary: connected %.1f s, reconnects %d, rejections %d, recv %d lost %d retrans %d dropped %d (%d bytes), %d events\n",
 			w.prefix(), sum.ConnectedS, sum.Reconnects, sum.Rejections, sum.PktsRecv, sum.PktsLost, sum.PktsRetrans, sum.PktsDropped, sum.BytesRecv, len(sum.Events))
+		w.outputLines()
 	}
 }
 

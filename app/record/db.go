@@ -129,6 +129,65 @@ CREATE TABLE IF NOT EXISTS linetest_results (
 CREATE INDEX IF NOT EXISTS linetest_by_session ON linetest_results(session_id, t);
 `
 
+// migrations upgrade a database step by step; PRAGMA user_version is the
+// number of steps applied. schema above is version 1 (databases made
+// before versions were counted say 0 and have it). Each step runs in one
+// transaction with the version bump, so a crash leaves it done or not.
+// Append only: never change a step that has shipped.
+var migrations = []string{
+	1: `-- the schema above`,
+	2: `CREATE TABLE IF NOT EXISTS output_samples (
+	session_id        INTEGER NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,
+	t                 INTEGER NOT NULL,
+	output            INTEGER NOT NULL,
+	url               TEXT    NOT NULL,
+	kind              TEXT    NOT NULL,
+	peer              TEXT    NOT NULL,
+	state             TEXT    NOT NULL,
+	rtt_ms            REAL    NOT NULL,
+	send_mbps         REAL    NOT NULL,
+	pkts_sent         INTEGER NOT NULL,
+	pkts_retrans_sent INTEGER NOT NULL,
+	naks_recv         INTEGER NOT NULL,
+	pkts_send_dropped INTEGER NOT NULL,
+	snd_buf_ms        REAL    NOT NULL,
+	flight_pkts       INTEGER NOT NULL,
+	skipped_bytes     INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS output_samples_by_session ON output_samples(session_id, t);`,
+}
+
+// SchemaVersion is the version Open brings a database to.
+var SchemaVersion = len(migrations) - 1
+
+// migrate applies the steps a database has not had yet. A database from a
+// newer srtscope is left alone when it has every table this one uses.
+func migrate(db *sql.DB) error {
+	var v int
+	if err := db.QueryRow(`PRAGMA user_version`).Scan(&v); err != nil {
+		return err
+	}
+	for next := max(v, 1) + 1; next <= SchemaVersion; next++ {
+		tx, err := db.Begin()
+		if err != nil {
+			return err
+		}
+		if _, err := tx.Exec(migrations[next]); err != nil {
+			_ = tx.Rollback()
+			return fmt.Errorf("step %d: %w", next, err)
+		}
+		// PRAGMA takes no parameters; next is an int of ours.
+		if _, err := tx.Exec(fmt.Sprintf(`PRAGMA user_version = %d`, next)); err != nil {
+			_ = tx.Rollback()
+			return fmt.Errorf("step %d: %w", next, err)
+		}
+		if err := tx.Commit(); err != nil {
+			return fmt.Errorf("step %d: %w", next, err)
+		}
+	}
+	return nil
+}
+
 // Open opens (creating it and its folder when needed) the recordings database
 // at path. An empty path means DefaultPath().
 func Open(path string) (*DB, error) {
@@ -159,6 +218,10 @@ func Open(path string) (*DB, error) {
 	if _, err := db.Exec(schema); err != nil {
 		_ = db.Close()
 		return nil, fmt.Errorf("record: %s is not a usable srtscope recordings database (move it aside to start afresh): %w", path, err)
+	}
+	if err := migrate(db); err != nil {
+		_ = db.Close()
+		return nil, fmt.Errorf("record: upgrading %s: %w", path, err)
 	}
 	return &DB{sql: db, path: path, active: map[int64]bool{}}, nil
 }

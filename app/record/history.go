@@ -208,6 +208,7 @@ type Session struct {
 	Inspections   []Inspection     `json:"inspections"`
 	WizardResults []WizardResult   `json:"wizard_results"`
 	LineTests     []LineTestResult `json:"line_tests"`
+	Outputs       []OutputSample   `json:"outputs"` // every output's and puller's samples
 }
 
 // Load reads one whole session.
@@ -221,7 +222,7 @@ func (d *DB) Load(ctx context.Context, id int64) (*Session, error) {
 		return nil, fmt.Errorf("record: reading session %d: %w", id, err)
 	}
 	s := &Session{Info: info, Samples: []session.Sample{}, Events: []session.Event{}, Alarms: []Alarm{},
-		Inspections: []Inspection{}, WizardResults: []WizardResult{}, LineTests: []LineTestResult{}}
+		Inspections: []Inspection{}, WizardResults: []WizardResult{}, LineTests: []LineTestResult{}, Outputs: []OutputSample{}}
 	wrap := func(what string, err error) error {
 		return fmt.Errorf("record: reading the %s of session %d: %w", what, id, err)
 	}
@@ -320,6 +321,23 @@ func (d *DB) Load(ctx context.Context, id int64) (*Session, error) {
 		})
 	if err != nil {
 		return nil, wrap("line test results", err)
+	}
+	err = d.each(ctx, `SELECT t, output, url, kind, peer, state, rtt_ms, send_mbps, pkts_sent, pkts_retrans_sent, naks_recv, pkts_send_dropped, snd_buf_ms, flight_pkts, skipped_bytes
+		FROM output_samples WHERE session_id=? ORDER BY t, rowid`, id,
+		func(rows *sql.Rows) error {
+			var o OutputSample
+			var t, sent, rtx, naks, drop, flight, skipped int64
+			if err := rows.Scan(&t, &o.Output, &o.URL, &o.Kind, &o.Peer, &o.State, &o.RTTMs, &o.SendMbps, &sent, &rtx, &naks, &drop, &o.SndBufMs, &flight, &skipped); err != nil {
+				return err
+			}
+			o.Time = fromNanos(t)
+			o.PktsSent, o.PktsRetransSent, o.NaksRecv, o.PktsSendDropped = uint64(sent), uint64(rtx), uint64(naks), uint64(drop)
+			o.FlightPkts, o.SkippedBytes = uint64(flight), uint64(skipped)
+			s.Outputs = append(s.Outputs, o)
+			return nil
+		})
+	if err != nil {
+		return nil, wrap("output samples", err)
 	}
 	return s, nil
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -269,4 +270,61 @@ func fileSizes(path string) int64 {
 		}
 	}
 	return n
+}
+
+// TestMigrateAddsOutputSamples: a database made before outputs were
+// recorded (version 0 or 1, no output_samples table) is upgraded on open,
+// keeps its sessions, and records output samples afterwards.
+func TestMigrateAddsOutputSamples(t *testing.T) {
+	for _, from := range []int{0, 1} {
+		t.Run(fmt.Sprintf("from version %d", from), func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), FileName)
+			db, err := Open(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			rec, err := db.Start(context.Background(), NewSession{Name: "old"}, Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := rec.Close(time.Time{}); err != nil {
+				t.Fatal(err)
+			}
+			// Back to the old layout.
+			if _, err := db.sql.Exec(fmt.Sprintf(`DROP TABLE output_samples; PRAGMA user_version = %d`, from)); err != nil {
+				t.Fatal(err)
+			}
+			if err := db.Close(); err != nil {
+				t.Fatal(err)
+			}
+			db, err = Open(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { _ = db.Close() })
+			var v int
+			if err := db.sql.QueryRow(`PRAGMA user_version`).Scan(&v); err != nil || v != SchemaVersion {
+				t.Fatalf("user_version %d (%v), want %d", v, err, SchemaVersion)
+			}
+			rec, err = db.Start(context.Background(), NewSession{Name: "new"}, Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			rec.Output(OutputSample{Time: time.Now(), Output: 1, URL: "udp://127.0.0.1:5000", Kind: "udp", State: "connected", PktsSent: 7, SkippedBytes: 1316})
+			if err := rec.Close(time.Time{}); err != nil {
+				t.Fatal(err)
+			}
+			s, err := db.Load(context.Background(), rec.ID())
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(s.Outputs) != 1 || s.Outputs[0].PktsSent != 7 || s.Outputs[0].SkippedBytes != 1316 {
+				t.Errorf("output samples read back: %+v", s.Outputs)
+			}
+			list, err := db.Sessions(context.Background())
+			if err != nil || len(list) != 2 {
+				t.Errorf("sessions after the upgrade: %d (%v), want 2", len(list), err)
+			}
+		})
+	}
 }

@@ -117,6 +117,27 @@ type item struct {
 	insp   *Inspection
 	wizard *WizardResult
 	line   *LineTestResult
+	output *OutputSample
+}
+
+// OutputSample is one output's (or one puller's) state and sender
+// statistics at a sample time, with libsrt's meanings (session.SenderSample).
+type OutputSample struct {
+	Time            time.Time `json:"time"`
+	Output          int       `json:"output"` // 1-based position among the feed's outputs
+	URL             string    `json:"url"`    // passphrase removed
+	Kind            string    `json:"kind"`
+	Peer            string    `json:"peer"` // the destination, or a puller's address
+	State           string    `json:"state"`
+	RTTMs           float64   `json:"rtt_ms"`
+	SendMbps        float64   `json:"send_mbps"`
+	PktsSent        uint64    `json:"pkts_sent"`
+	PktsRetransSent uint64    `json:"pkts_retrans_sent"`
+	NaksRecv        uint64    `json:"naks_recv"`
+	PktsSendDropped uint64    `json:"pkts_send_dropped"`
+	SndBufMs        float64   `json:"snd_buf_ms"`
+	FlightPkts      uint64    `json:"flight_pkts"`
+	SkippedBytes    uint64    `json:"skipped_bytes"`
 }
 
 // Start creates a session row and returns its recorder.
@@ -158,6 +179,13 @@ func (r *Recorder) Sample(s session.Sample) { r.add(item{sample: &s}) }
 func (r *Recorder) Event(e session.Event) {
 	e.Detail = Scrub(e.Detail, r.secrets)
 	r.add(item{event: &e})
+}
+
+// Output records one output's (or puller's) sample; any passphrase in its
+// URL is masked.
+func (r *Recorder) Output(o OutputSample) {
+	o.URL = Scrub(o.URL, r.secrets)
+	r.add(item{output: &o})
 }
 
 // Alarm records one alarm; any passphrase in its text is masked.
@@ -293,7 +321,7 @@ func (r *Recorder) write(batch []item) (err error) {
 			_ = tx.Rollback()
 		}
 	}()
-	var stmts [6]*sql.Stmt
+	var stmts [7]*sql.Stmt
 	prep := func(i int, q string) (*sql.Stmt, error) {
 		if stmts[i] == nil {
 			s, err := tx.Prepare(q)
@@ -366,6 +394,14 @@ func (r *Recorder) write(batch []item) (err error) {
 			}
 			t = it.line.Time
 			_, err = st.Exec(r.id, nanos(t), string(it.line.Result))
+		case it.output != nil:
+			o := it.output
+			if st, err = prep(6, `INSERT INTO output_samples VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`); err != nil {
+				break
+			}
+			t = o.Time
+			_, err = st.Exec(r.id, nanos(t), o.Output, o.URL, o.Kind, o.Peer, o.State, o.RTTMs, o.SendMbps, int64(o.PktsSent), int64(o.PktsRetransSent),
+				int64(o.NaksRecv), int64(o.PktsSendDropped), o.SndBufMs, int64(o.FlightPkts), int64(o.SkippedBytes))
 		}
 		if err != nil {
 			return fmt.Errorf("record: writing session %d: %w", r.id, err)

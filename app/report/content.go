@@ -185,6 +185,9 @@ func build(s *record.Session, o Options) (content, Summary) {
 	if len(sum.Loudness) > 0 {
 		c.Sections = append(c.Sections, loudnessSection(sum))
 	}
+	if len(sum.Outputs) > 0 {
+		c.Sections = append(c.Sections, outputsSection(sum))
+	}
 	c.Sections = append(c.Sections, logSection(s))
 	if len(sum.Wizard) > 0 {
 		c.Sections = append(c.Sections, wizardSection(sum))
@@ -375,7 +378,8 @@ func logSection(s *record.Session) section {
 		if e.Remote != "" && !strings.Contains(d, e.Remote) {
 			d += " (" + e.Remote + ")"
 		}
-		bad := e.Kind == "disconnected" || e.Kind == "rejected" || e.Kind == "error" || e.Kind == "idle"
+		kind := strings.TrimPrefix(string(e.Kind), "output ")
+		bad := kind == "disconnected" || kind == "rejected" || kind == "error" || kind == "idle" || kind == "skipping"
 		lines = append(lines, line{e.Time, []string{fmtClock(e.Time), "event", string(e.Kind), orDash(d)}, bad, 0})
 	}
 	for _, a := range s.Alarms {

@@ -90,6 +90,10 @@ type Summary struct {
 	// at each recorded inspection, about every 10 s, for the chart.
 	Loudness      []probe.Loudness `json:"loudness,omitempty"`
 	LoudnessTrend []LoudnessPoint  `json:"-"`
+
+	// Outputs are where the feed was forwarded, one per output and per
+	// puller of a listener output.
+	Outputs []OutputSummary `json:"outputs,omitempty"`
 }
 
 // LoudnessPoint is the programme's loudness at one recorded inspection.
@@ -327,6 +331,7 @@ func Summarize(s *record.Session) Summary {
 			sum.LineTests = append(sum.LineTests, lt)
 		}
 	}
+	sum.Outputs = summarizeOutputs(s.Outputs)
 	return sum
 }
 

@@ -8,6 +8,13 @@
 //	inspect = true
 //	media = "light"   # off | light | full
 //
+//	[[feed.output]]     # forward the feed: SRT caller, SRT listener or UDP
+//	url = "srt://ingest.example.net:9000?streamid=studio&latency=300"
+//	passphrase_env = "STUDIO_PASSPHRASE"
+//
+//	[[feed.output]]
+//	url = "udp://239.1.1.1:5000?ttl=4"
+//
 // Passphrases are never stored in it. An encrypted feed names where its
 // passphrase comes from: passphrase_env (an environment variable),
 // passphrase_file (a file only its owner can read) or passphrase_keychain
@@ -48,6 +55,9 @@ import (
 
 // FileName is the workspace file's name in srtscope's configuration folder.
 const FileName = "workspace.toml"
+
+// MaxOutputs bounds a feed's outputs (as app.MaxOutputs does).
+const MaxOutputs = 16
 
 // MaxFileBytes bounds what Parse reads: a workspace of hundreds of feeds is
 // a few tens of kilobytes.
@@ -127,6 +137,69 @@ type Feed struct {
 	KeyLength int `toml:"pbkeylen,omitempty"`
 
 	Alarms *Alarms `toml:"alarms,omitempty"`
+
+	// Outputs forward the feed ([[feed.output]] tables).
+	Outputs []Output `toml:"output,omitempty"`
+}
+
+// Output is one output of a feed: an SRT URL (caller, or listener for
+// decoders to pull from) or udp://HOST:PORT, without a passphrase; an
+// encrypted SRT output names where its passphrase comes from, as a feed
+// does (the keychain entry and the prompt name it "FEED output N").
+type Output struct {
+	URL                string `toml:"url"`
+	PassphraseEnv      string `toml:"passphrase_env,omitempty"`
+	PassphraseFile     string `toml:"passphrase_file,omitempty"`
+	PassphraseKeychain bool   `toml:"passphrase_keychain,omitempty"`
+	PassphrasePrompt   bool   `toml:"passphrase_prompt,omitempty"`
+	KeyLength          int    `toml:"pbkeylen,omitempty"`
+}
+
+// Encrypted reports whether the output names a passphrase source.
+func (o Output) Encrypted() bool {
+	return o.PassphraseEnv != "" || o.PassphraseFile != "" || o.PassphraseKeychain || o.PassphrasePrompt
+}
+
+// checkSecret checks a passphrase source and key length: at most one source.
+func checkSecret(sources []bool, keyLen int, fail func(field, value, allowed string) error) error {
+	n := 0
+	for _, set := range sources {
+		if set {
+			n++
+		}
+	}
+	if n > 1 {
+		return fail("passphrase", "(more than one source)", "one of passphrase_env, passphrase_file, passphrase_keychain or passphrase_prompt")
+	}
+	switch keyLen {
+	case 0, 16, 24, 32:
+	default:
+		return fail("pbkeylen", strconv.Itoa(keyLen), "16, 24 or 32 (bytes)")
+	}
+	return nil
+}
+
+// validateOutput checks output n (1-based) of a feed.
+func validateOutput(where string, n int, o Output) error {
+	prefix := fmt.Sprintf("output %d ", n)
+	fail := func(field, value, allowed string) error {
+		return &Error{Feed: where, Field: prefix + field, Value: value, Allowed: allowed}
+	}
+	cfg, _, err := session.ParseOutputURL(o.URL)
+	if err != nil {
+		var fe *session.FieldError
+		if errors.As(err, &fe) {
+			return &Error{Feed: where, Field: prefix + "url " + fe.Field, Value: fe.Value, Allowed: fe.Allowed, Err: err}
+		}
+		return &Error{Feed: where, Field: prefix + "url", Value: strconv.Quote(o.URL), Allowed: "an SRT or UDP URL", Err: err}
+	}
+	if cfg.SRT.Passphrase != "" {
+		return fail("url", "(has a passphrase)", "passphrases are not stored in workspace files: use passphrase_env, passphrase_file, passphrase_keychain or passphrase_prompt")
+	}
+	if cfg.Kind == session.OutputUDP && (o.Encrypted() || o.KeyLength != 0) {
+		return fail("passphrase", "(set on a UDP output)", "a passphrase only for srt:// outputs: UDP is not encrypted")
+	}
+	return checkSecret([]bool{o.PassphraseEnv != "", o.PassphraseFile != "", o.PassphraseKeychain, o.PassphrasePrompt}, o.KeyLength, fail)
 }
 
 // Alarms are a feed's alarm thresholds; a field left out keeps srtscope's
@@ -249,7 +322,7 @@ func Parse(r io.Reader) (File, error) {
 	}
 	if und := md.Undecoded(); len(und) > 0 {
 		return File{}, &Error{Field: "key", Value: strconv.Quote(und[0].String()),
-			Allowed: "not a workspace setting (feeds are [[feed]] tables with name, url, inspect, media, start, passphrase_env, passphrase_file, passphrase_keychain, passphrase_prompt, pbkeylen and [feed.alarms] with pid_bands; ports are [[port]] tables with url, names, accept_new, inspect, media, the same passphrase keys, keychain_names and [port.alarms])"}
+			Allowed: "not a workspace setting (feeds are [[feed]] tables with name, url, inspect, media, start, passphrase_env, passphrase_file, passphrase_keychain, passphrase_prompt, pbkeylen, [feed.alarms] with pid_bands and [[feed.output]] with url, passphrase_env, passphrase_file, passphrase_keychain, passphrase_prompt and pbkeylen; ports are [[port]] tables with url, names, accept_new, inspect, media, the same passphrase keys, keychain_names and [port.alarms])"}
 	}
 	if err := f.Validate(); err != nil {
 		return File{}, err
@@ -303,6 +376,14 @@ func (f File) Validate() error {
 		if err := fd.checkSettings(fail); err != nil {
 			return err
 		}
+		if len(fd.Outputs) > MaxOutputs {
+			return fail("output", fmt.Sprintf("(%d tables)", len(fd.Outputs)), fmt.Sprintf("at most %d outputs per feed", MaxOutputs))
+		}
+		for j, o := range fd.Outputs {
+			if err := validateOutput(where, j+1, o); err != nil {
+				return err
+			}
+		}
 	}
 	return f.validatePorts(seen)
 }
@@ -315,19 +396,8 @@ func (f Feed) checkSettings(fail func(field, value, allowed string) error) error
 	default:
 		return fail("media", strconv.Quote(f.Media), "off, light or full")
 	}
-	n := 0
-	for _, set := range []bool{f.PassphraseEnv != "", f.PassphraseFile != "", f.PassphraseKeychain, f.PassphrasePrompt} {
-		if set {
-			n++
-		}
-	}
-	if n > 1 {
-		return fail("passphrase", "(more than one source)", "one of passphrase_env, passphrase_file, passphrase_keychain or passphrase_prompt")
-	}
-	switch f.KeyLength {
-	case 0, 16, 24, 32:
-	default:
-		return fail("pbkeylen", strconv.Itoa(f.KeyLength), "16, 24 or 32 (bytes)")
+	if err := checkSecret([]bool{f.PassphraseEnv != "", f.PassphraseFile != "", f.PassphraseKeychain, f.PassphrasePrompt}, f.KeyLength, fail); err != nil {
+		return err
 	}
 	if f.Alarms != nil {
 		for _, a := range f.Alarms.fields() {

@@ -74,6 +74,26 @@ pid_bands = [{pid = 256, min_mbps = 2, max_mbps = 8}, {pid = 257, min_mbps = 0.1
 		{name: "unknown media mode", in: "[[feed]]\nname = \"x\"\nurl = \"srt://:9000\"\nmedia = \"heavy\"\n", want: []string{`media "heavy"`, "off, light or full"}},
 		{name: "two passphrase sources", in: "[[feed]]\nname = \"x\"\nurl = \"srt://:9000\"\npassphrase_env = \"A\"\npassphrase_keychain = true\n", want: []string{"more than one source"}},
 		{name: "bad key length", in: "[[feed]]\nname = \"x\"\nurl = \"srt://:9000\"\npbkeylen = 20\n", want: []string{"pbkeylen 20", "16, 24 or 32"}},
+		{name: "outputs", feeds: 1, in: minimal + `
+[[feed.output]]
+url = "srt://192.0.2.20:9000?streamid=studio&latency=300"
+passphrase_env = "STUDIO_PASS"
+[[feed.output]]
+url = "srt://:9100"
+[[feed.output]]
+url = "udp://239.1.1.1:5000?ttl=4"
+`, checkFn: func(t *testing.T, f File) {
+			outs := f.Feeds[0].Outputs
+			if len(outs) != 3 || !outs[0].Encrypted() || outs[1].Encrypted() || outs[2].URL != "udp://239.1.1.1:5000?ttl=4" {
+				t.Errorf("outputs %+v", outs)
+			}
+		}},
+		{name: "an output's bad URL names the output and field", in: minimal + "[[feed.output]]\nurl = \"udp://239.1.1.1:5000?ttl=0\"\n", want: []string{"cam1: output 1 url ttl", `"0"`, "1..255"}},
+		{name: "an output of another scheme", in: minimal + "[[feed.output]]\nurl = \"rtmp://x/live\"\n", want: []string{"output 1 url output URL scheme", "srt:// or udp://"}},
+		{name: "a passphrase in an output URL", in: minimal + "[[feed.output]]\nurl = \"srt://h:9000?passphrase=0123456789abc\"\n", want: []string{"output 1 url (has a passphrase)", "not stored"}},
+		{name: "a passphrase for a UDP output", in: minimal + "[[feed.output]]\nurl = \"udp://h:5000\"\npassphrase_env = \"X\"\n", want: []string{"output 1 passphrase", "UDP is not encrypted"}},
+		{name: "an output with two passphrase sources", in: minimal + "[[feed.output]]\nurl = \"srt://h:9000\"\npassphrase_env = \"X\"\npassphrase_prompt = true\n", want: []string{"output 1 passphrase", "more than one source"}},
+		{name: "an unknown output key", in: minimal + "[[feed.output]]\nurl = \"srt://h:9000\"\nttl = 3\n", want: []string{"key", "feed.output.ttl", "[[feed.output]]"}},
 		{name: "negative threshold", in: "[[feed]]\nname = \"x\"\nurl = \"srt://:9000\"\n[feed.alarms]\nblack_s = -1\n", want: []string{"alarms.black_s -1", "0 (off) to 86400"}},
 		{name: "PID band below the table", in: "[[feed]]\nname = \"x\"\nurl = \"srt://:9000\"\n[feed.alarms]\npid_bands = [{pid = 256, min_mbps = 2}, {pid = 15, max_mbps = 1}]\n",
 			want: []string{"x: alarms.pid_bands[2].pid 15", "a PID 16..8190"}},
@@ -208,6 +228,7 @@ func FuzzParse(f *testing.F) {
 	f.Add("[[feed]]\n[[feed]]\nname = '''\n'''\n")
 	f.Add(portMinimal)
 	f.Add("[[port]]\nurl = \"srt://:9000\"\naccept_new = true\n[port.alarms]\nno_data_s = 3\n")
+	f.Add(minimal + "[[feed.output]]\nurl = \"udp://239.1.1.1:5000?ttl=4\"\n[[feed.output]]\nurl = \"srt://h:9000?streamid=x\"\npassphrase_env = \"P\"\npbkeylen = 32\n")
 	f.Fuzz(func(t *testing.T, in string) {
 		file, err := Parse(strings.NewReader(in))
 		if err != nil {

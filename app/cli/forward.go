@@ -1,0 +1,173 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"sync"
+
+	"github.com/srtscope/srtscope/session"
+)
+
+// forwardFlag collects repeated --forward URL flags.
+type forwardFlag []string
+
+func (f *forwardFlag) String() string { return strings.Join(*f, ",") }
+
+// Set implements flag.Value.
+func (f *forwardFlag) Set(v string) error {
+	*f = append(*f, v)
+	return nil
+}
+
+// watchOutput is one row of the "outputs" array of watch's JSON lines: an
+// output, or one puller of a listener output (then peer is the puller).
+// Field names follow libsrt's sender statistics (DESIGN section 3).
+type watchOutput struct {
+	URL             string  `json:"url"` // passphrase redacted
+	Kind            string  `json:"kind"`
+	Peer            string  `json:"peer"`
+	State           string  `json:"state"`
+	RTTMs           float64 `json:"rtt_ms"`
+	SendMbps        float64 `json:"send_mbps"`
+	PktsSent        uint64  `json:"pkts_sent"`
+	PktsRetransSent uint64  `json:"pkts_retrans_sent"`
+	NaksRecv        uint64  `json:"naks_recv"`
+	PktsSendDropped uint64  `json:"pkts_send_dropped"`
+	SndBufMs        float64 `json:"snd_buf_ms"`
+	FlightPkts      uint64  `json:"flight_pkts"`
+	SkippedBytes    uint64  `json:"skipped_bytes"`
+	Attempt         int     `json:"attempt,omitempty"`
+}
+
+func rowOf(s session.OutputSample) watchOutput {
+	return watchOutput{URL: s.URL, Kind: string(s.Kind), Peer: s.Peer, State: string(s.State), RTTMs: round(s.RTTMs, 3), SendMbps: round(s.SendMbps, 3),
+		PktsSent: s.PktsSent, PktsRetransSent: s.PktsRetransSent, NaksRecv: s.NaksRecv, PktsSendDropped: s.PktsSendDropped,
+		SndBufMs: round(s.SndBufMs, 1), FlightPkts: s.FlightPkts, SkippedBytes: s.SkippedBytes, Attempt: s.Attempt}
+}
+
+// forwarder runs watch's outputs.
+type forwarder struct {
+	outs   []session.Output
+	cancel context.CancelFunc
+	wg     sync.WaitGroup
+}
+
+// parseForwards validates every --forward URL; the error names the flag,
+// the (redacted) value and what is allowed.
+func parseForwards(urls []string) ([]session.OutputConfig, []string, error) {
+	var cfgs []session.OutputConfig
+	var notes []string
+	for _, u := range urls {
+		cfg, n, err := session.ParseOutputURL(u)
+		if err != nil {
+			var fe *session.FieldError
+			if errors.As(err, &fe) {
+				return nil, nil, fmt.Errorf("--forward %s: %s", redactedArg(u), fe.Message())
+			}
+			return nil, nil, fmt.Errorf("--forward %s: %w", redactedArg(u), err)
+		}
+		cfgs = append(cfgs, cfg)
+		for _, x := range n {
+			notes = append(notes, "--forward "+cfg.RedactedURL()+": "+x)
+		}
+	}
+	return cfgs, notes, nil
+}
+
+// redactedArg is a URL as typed, with any passphrase replaced.
+func redactedArg(u string) string {
+	head, query, ok := strings.Cut(u, "?")
+	if !ok {
+		return fmt.Sprintf("%q", u)
+	}
+	parts := strings.Split(query, "&")
+	for i, p := range parts {
+		if k, v, _ := strings.Cut(p, "="); strings.EqualFold(k, "passphrase") {
+			parts[i] = fmt.Sprintf("%s=(%d characters)", k, len([]rune(v)))
+		}
+	}
+	return fmt.Sprintf("%q", head+"?"+strings.Join(parts, "&"))
+}
+
+// startForwarder starts the outputs; their events go to onEvent (from
+// their goroutines) prefixed with the output's number.
+func startForwarder(ctx context.Context, cfgs []session.OutputConfig, onEvent func(int, session.Event)) (*forwarder, error) {
+	ctx, cancel := context.WithCancel(ctx)
+	f := &forwarder{cancel: cancel}
+	for i, cfg := range cfgs {
+		o, err := session.NewOutput(cfg, session.OutputOptions{})
+		if err != nil {
+			f.stop()
+			return nil, err
+		}
+		sub := o.Subscribe(256)
+		f.outs = append(f.outs, o)
+		f.wg.Add(2)
+		go func() {
+			defer f.wg.Done()
+			for e := range sub.Events {
+				onEvent(i+1, e)
+			}
+		}()
+		go func() {
+			defer f.wg.Done()
+			if err := o.Run(ctx); err != nil {
+				onEvent(i+1, session.Event{Kind: session.EventError, Detail: err.Error()})
+			}
+		}()
+	}
+	return f, nil
+}
+
+// sinks are the outputs as the receiver's sink writers.
+func (f *forwarder) sinks() []io.Writer {
+	if f == nil {
+		return nil
+	}
+	ws := make([]io.Writer, len(f.outs))
+	for i, o := range f.outs {
+		ws[i] = o
+	}
+	return ws
+}
+
+// rows is one row per output, a listener output's pullers one per peer.
+func (f *forwarder) rows() []watchOutput {
+	if f == nil {
+		return nil
+	}
+	rows := []watchOutput{}
+	for _, o := range f.outs {
+		s := o.Snapshot()
+		if s.Kind == session.OutputSRTListener && len(s.Pullers) > 0 {
+			for _, p := range s.Pullers {
+				rows = append(rows, rowOf(p))
+			}
+			continue
+		}
+		rows = append(rows, rowOf(s))
+	}
+	return rows
+}
+
+// stop ends every output and waits for them.
+func (f *forwarder) stop() {
+	if f == nil {
+		return
+	}
+	f.cancel()
+	f.wg.Wait()
+}
+
+// sinkTee writes to every writer; each is non-blocking or cheap.
+type sinkTee []io.Writer
+
+func (t sinkTee) Write(p []byte) (int, error) {
+	for _, w := range t {
+		_, _ = w.Write(p)
+	}
+	return len(p), nil
+}

@@ -1,0 +1,183 @@
+package session
+
+import (
+	"fmt"
+	"net"
+	"strconv"
+	"strings"
+)
+
+// OutputKind says how an output forwards the received TS.
+type OutputKind string
+
+// Output kinds.
+const (
+	OutputSRTCaller   OutputKind = "srt-caller"   // calls a studio or cloud ingest
+	OutputSRTListener OutputKind = "srt-listener" // decoders, vMix, OBS, ffmpeg pull from it
+	OutputUDP         OutputKind = "udp"          // plain UDP, unicast or multicast
+)
+
+// Limits of the UDP output's settings.
+const (
+	MaxTTL = 255
+	// DefaultMulticastTTL is the TTL of multicast datagrams when the URL
+	// gives none: one hop further than the local segment is a choice the
+	// operator makes on purpose.
+	DefaultMulticastTTL = 1
+)
+
+// UDPConfig is where a UDP output sends.
+type UDPConfig struct {
+	Host string // IP address or name, unicast or multicast
+	Port int
+	TTL  int // multicast TTL (0 = DefaultMulticastTTL); unicast TTL when set
+}
+
+// Address is host:port.
+func (c UDPConfig) Address() string { return net.JoinHostPort(c.Host, strconv.Itoa(c.Port)) }
+
+// Multicast says whether Host is a multicast group address.
+func (c UDPConfig) Multicast() bool {
+	ip := net.ParseIP(c.Host)
+	return ip != nil && ip.IsMulticast()
+}
+
+// OutputConfig is one output of a feed: an SRT URL (caller or listener,
+// the same syntax and options as inputs) or udp://HOST:PORT[?ttl=N].
+type OutputConfig struct {
+	Kind OutputKind
+	SRT  Config    // the SRT outputs'
+	UDP  UDPConfig // the UDP output's
+}
+
+// URL is the output's URL, passphrase included: never log it (RedactedURL).
+func (o OutputConfig) URL() string {
+	if o.Kind == OutputUDP {
+		u := "udp://" + o.UDP.Address()
+		if o.UDP.TTL != 0 {
+			u += "?ttl=" + strconv.Itoa(o.UDP.TTL)
+		}
+		return u
+	}
+	return o.SRT.URL(ToolLibSRT)
+}
+
+// RedactedURL is URL with any passphrase replaced by its length.
+func (o OutputConfig) RedactedURL() string {
+	if o.Kind == OutputUDP {
+		return o.URL()
+	}
+	return o.SRT.RedactedURL()
+}
+
+// Validate checks the settings and returns a *FieldError for the first bad
+// one.
+func (o OutputConfig) Validate() error {
+	switch o.Kind {
+	case OutputSRTCaller, OutputSRTListener:
+		if err := o.SRT.Validate(); err != nil {
+			return err
+		}
+		want := ModeCaller
+		if o.Kind == OutputSRTListener {
+			want = ModeListener
+		}
+		if o.SRT.Mode != want {
+			return &FieldError{Field: "mode", Value: strconv.Quote(string(o.SRT.Mode)), Allowed: fmt.Sprintf("%s for a %s output", want, o.Kind)}
+		}
+		return nil
+	case OutputUDP:
+		return o.UDP.validate()
+	default:
+		return &FieldError{Field: "output kind", Value: strconv.Quote(string(o.Kind)), Allowed: "srt-caller, srt-listener or udp"}
+	}
+}
+
+func (c UDPConfig) validate() error {
+	if c.Host == "" {
+		return &FieldError{Field: "host", Value: `""`, Allowed: "an IP address or host name to send to (udp://HOST:PORT)"}
+	}
+	if c.Port < 1 || c.Port > 65535 {
+		return &FieldError{Field: "port", Value: strconv.Itoa(c.Port), Allowed: "1..65535"}
+	}
+	if c.TTL < 0 || c.TTL > MaxTTL {
+		return &FieldError{Field: "ttl", Value: strconv.Itoa(c.TTL), Allowed: fmt.Sprintf("1..%d", MaxTTL)}
+	}
+	return nil
+}
+
+// ParseOutputURL reads an output URL: srt://HOST:PORT?... (an SRT caller
+// output), srt://:PORT?... or mode=listener (an SRT listener output that
+// decoders pull from), or udp://HOST:PORT[?ttl=N] (unicast or multicast;
+// pkt_size=1316 is accepted as ffmpeg writes it). The notes say what was
+// assumed; errors are *FieldError naming the setting.
+func ParseOutputURL(raw string) (OutputConfig, []string, error) {
+	raw = strings.TrimSpace(raw)
+	scheme, _, ok := strings.Cut(raw, "://")
+	if !ok {
+		return OutputConfig{}, nil, &FieldError{Field: "output URL", Value: strconv.Quote(truncate(redactURL(raw), 80)),
+			Allowed: "srt://HOST:PORT (call), srt://:PORT (let decoders pull) or udp://HOST:PORT"}
+	}
+	switch strings.ToLower(scheme) {
+	case "srt":
+		cfg, notes, err := ParseURL("srt://" + raw[len(scheme)+3:])
+		if err != nil {
+			return OutputConfig{}, nil, err
+		}
+		kind := OutputSRTCaller
+		if cfg.Mode == ModeListener {
+			kind = OutputSRTListener
+		}
+		return OutputConfig{Kind: kind, SRT: cfg}, notes, nil
+	case "udp":
+		u, notes, err := parseUDPURL(raw[len(scheme)+3:])
+		return OutputConfig{Kind: OutputUDP, UDP: u}, notes, err
+	default:
+		return OutputConfig{}, nil, &FieldError{Field: "output URL scheme", Value: strconv.Quote(truncate(scheme, 20)),
+			Allowed: "srt:// or udp://"}
+	}
+}
+
+// parseUDPURL reads what follows udp://.
+func parseUDPURL(rest string) (UDPConfig, []string, error) {
+	var c UDPConfig
+	var notes []string
+	hostport, query, _ := strings.Cut(rest, "?")
+	hostport = strings.TrimSuffix(hostport, "/")
+	host, portText, err := net.SplitHostPort(hostport)
+	if err != nil {
+		return c, nil, &FieldError{Field: "address", Value: strconv.Quote(truncate(hostport, 80)), Allowed: "HOST:PORT, e.g. udp://239.1.1.1:5000 or udp://192.0.2.20:5000"}
+	}
+	port, err := strconv.Atoi(portText)
+	if err != nil || port < 1 || port > 65535 {
+		return c, nil, &FieldError{Field: "port", Value: strconv.Quote(truncate(portText, 20)), Allowed: "1..65535"}
+	}
+	c.Host, c.Port = host, port
+	if query != "" {
+		for part := range strings.SplitSeq(query, "&") {
+			key, val, _ := strings.Cut(part, "=")
+			switch strings.ToLower(key) {
+			case "ttl":
+				n, err := strconv.Atoi(val)
+				if err != nil || n < 1 || n > MaxTTL {
+					return c, nil, &FieldError{Field: "ttl", Value: strconv.Quote(truncate(val, 20)), Allowed: fmt.Sprintf("1..%d", MaxTTL)}
+				}
+				c.TTL = n
+			case "pkt_size":
+				if val != "1316" {
+					return c, nil, &FieldError{Field: "pkt_size", Value: strconv.Quote(truncate(val, 20)), Allowed: "1316 (7 TS packets per datagram, as received)"}
+				}
+			case "":
+			default:
+				return c, nil, &FieldError{Field: "option", Value: strconv.Quote(truncate(key, 40)), Allowed: "ttl=N or pkt_size=1316 for udp://"}
+			}
+		}
+	}
+	if err := c.validate(); err != nil {
+		return c, nil, err
+	}
+	if c.Multicast() && c.TTL == 0 {
+		notes = append(notes, fmt.Sprintf("multicast to %s with TTL %d (the local network only): add ?ttl=N to go further", c.Host, DefaultMulticastTTL))
+	}
+	return c, notes, nil
+}
