@@ -41,8 +41,11 @@ func TestStartPprof(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			defer resp.Body.Close()
-			if _, err := io.ReadAll(resp.Body); err != nil || resp.StatusCode != http.StatusOK {
+			_, err = io.ReadAll(resp.Body)
+			if cerr := resp.Body.Close(); err == nil {
+				err = cerr
+			}
+			if err != nil || resp.StatusCode != http.StatusOK {
 				t.Fatalf("GET cmdline: %d, %v", resp.StatusCode, err)
 			}
 		})
