@@ -9,9 +9,11 @@
 # as a share of one core. UI lag is how late work queued on Fyne's UI
 # goroutine ran (the app prints it with SRTSCOPE_UI_LAG=1): what a click
 # would wait. Both depend on what else the machine runs: each row ends with
-# the 1-minute load average at the start and the end of its window (on 2
-# cores, 16 demo feeds add about 20 to it themselves), so compare binaries
-# in the same run (SRTSCOPE below), not with figures taken another time.
+# the 1-minute load average at the start and the end of its window (16
+# demo feeds alone keep it near 4 on 2 cores; well above that, other work
+# takes CPU from the app, its CPU share falls and its lag grows), so compare
+# binaries in the same run (SRTSCOPE below), not with figures taken another
+# time.
 #
 # Usage: bench/feeds_cpu.sh [N] [WINDOW_S]   (default 8 feeds, 30 s; needs xvfb-run, ffmpeg)
 # SRTSCOPE=path/to/srtscope measures that binary instead of building this
