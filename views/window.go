@@ -712,8 +712,10 @@ func (ui *mainUI) refresh() {
 	// window's minimum at 1024x700 with it (cheap: the content's minimum
 	// is fixed, so nothing below it is measured).
 	ui.fitMinimum()
+	// New pictures wait for the refresh worker, which decodes them off
+	// this goroutine; a tile without one yet gets its first here.
 	feeds := ui.ctrl.Feeds()
-	ui.apply(feeds, ui.tileStates(feeds, pictureRound{box: ui.pictureBox(), fresh: true}))
+	ui.apply(feeds, ui.tileStates(feeds, pictureRound{box: ui.pictureBox()}))
 }
 
 // tileStates are the wall's tiles: the local feeds, then every connected
