@@ -32,6 +32,14 @@ func run(ctx context.Context, args []string) int {
 		return 2
 	}
 	opts.ReportUILag = os.Getenv("SRTSCOPE_UI_LAG") == "1"
+	if addr := os.Getenv(pprofEnv); addr != "" {
+		at, err := startPprof(addr)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "srtscope:", err)
+			return 2
+		}
+		fmt.Fprintf(os.Stderr, "srtscope: profiling on http://%s/debug/pprof/\n", at)
+	}
 	if err := views.Run(ctx, opts); err != nil {
 		fmt.Fprintln(os.Stderr, "srtscope:", err)
 		return 1

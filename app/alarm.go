@@ -56,7 +56,7 @@ type Thresholds struct {
 	NoDataFor      time.Duration `json:"no_data_for"`        // no packets for this long while started
 	RTTAboveMs     float64       `json:"rtt_above_ms"`       // smoothed RTT above this
 	DroppedWindow  time.Duration `json:"dropped_window"`     // any dropped packet within this window
-	BitrateBelow   float64       `json:"bitrate_below_mbps"` // received rate below this while connected
+	BitrateBelow   float64       `json:"bitrate_below_mbps"` // received rate below this over a whole connected interval
 	BlackFor       time.Duration `json:"black_for"`
 	FreezeFor      time.Duration `json:"freeze_for"`
 	SilenceFor     time.Duration `json:"silence_for"`
@@ -285,6 +285,8 @@ type Alarms struct {
 	loud        []loudReading // short-term loudness within the window, oldest first
 	loudSince   time.Time     // first reading of the current unbroken run
 	pidBands    pidBandState
+	prevSample  time.Time // the previous observation's sample time (zero before the first)
+	prevConn    bool      // the previous observation's sample was connected
 }
 
 // loudReading is one short-term loudness reading as energy (10^(L/10)).
@@ -364,7 +366,7 @@ func (a *Alarms) Observe(o Observation) []AlarmChange {
 	if a.th.DroppedWindow > 0 && !a.dropAt.IsZero() && now.Sub(a.dropAt) < a.th.DroppedWindow {
 		raise(AlarmChange{Kind: AlarmDropped, Count: s.PktsDropped})
 	}
-	if connected && a.th.BitrateBelow > 0 && s.RecvMbps < a.th.BitrateBelow {
+	if connected && a.th.BitrateBelow > 0 && a.rateMeasured(s) && s.RecvMbps < a.th.BitrateBelow {
 		raise(AlarmChange{Kind: AlarmBitrate, Value: s.RecvMbps, Limit: a.th.BitrateBelow})
 	}
 	media := []struct {
@@ -416,7 +418,28 @@ func (a *Alarms) Observe(o Observation) []AlarmChange {
 		}
 	}
 	a.active = want
+	a.prevSample, a.prevConn = now, connected
 	return changes
+}
+
+// rateMeasured reports whether s's rate covers a whole sample interval of
+// connected data. The rate is what was delivered between the previous
+// sample and s, so right after a (re)connection (a restart, a latency
+// change) it spans time before the caller was there, and the first
+// deliveries wait for the receive latency (TSBPD): a healthy feed reads
+// 0.00 Mbit/s for a sample or two. The bitrate rule waits until the
+// previous sample is at least the latency past the connection's start;
+// without a known start (Conn.Since zero) it waits for one connected
+// sample before s.
+func (a *Alarms) rateMeasured(s session.Sample) bool {
+	if a.prevSample.IsZero() || !a.prevConn {
+		return false
+	}
+	if s.Conn.Since.IsZero() {
+		return true
+	}
+	delivering := s.Conn.Since.Add(time.Duration(s.LatencyMs) * time.Millisecond)
+	return !a.prevSample.Before(delivering)
 }
 
 // record starts the history record of a raised alarm.

@@ -347,3 +347,84 @@ func TestLoudnessAlarms(t *testing.T) {
 		})
 	}
 }
+
+// TestBitrateAlarmWaitsForAFullInterval: a sample's rate spans the time
+// since the previous sample, so right after a (re)connection it counts time
+// without a caller, and delivery waits for the latency. The bitrate rule
+// must not call that "bitrate 0.00 Mbit/s is below 0.10".
+func TestBitrateAlarmWaitsForAFullInterval(t *testing.T) {
+	at := func(s float64) time.Time { return t0.Add(time.Duration(s * float64(time.Second))) }
+	// conn is a connected sample at second sec of a connection made at
+	// second since (-1: unknown) with the given latency and rate.
+	conn := func(sec, since float64, latencyMs int, mbps float64) Observation {
+		s := session.Sample{Time: at(sec), State: session.StateConnected, RTTMs: 30, LatencyMs: latencyMs, RecvMbps: mbps,
+			BytesRecv: uint64(sec*1e6) + 1}
+		if since >= 0 {
+			s.Conn.Since = at(since)
+		}
+		return Observation{Sample: s, Running: true, EverConnected: true}
+	}
+	waiting := Observation{Sample: session.Sample{Time: t0, State: session.StateConnecting}, Running: true}
+	tests := []struct {
+		name string
+		obs  []Observation
+		want []bool // bitrate alarm on after each observation
+	}{
+		{
+			name: "the first sample after a restart reads 0 over a part-connected interval",
+			obs:  []Observation{waiting, conn(1, 0.7, 200, 0)},
+			want: []bool{false, false},
+		},
+		{
+			name: "the first sample of a fresh evaluator, connection time unknown",
+			obs:  []Observation{conn(0, -1, 200, 0), conn(1, -1, 200, 0)},
+			want: []bool{false, true},
+		},
+		{
+			name: "a latency change reconnects between two connected samples",
+			obs:  []Observation{conn(0, -10, 120, 5), conn(1, 0.6, 400, 0), conn(2, 0.6, 400, 4.9), conn(3, 0.6, 400, 5)},
+			want: []bool{false, false, false, false},
+		},
+		{
+			name: "a 2 s latency delivers nothing for two samples",
+			obs:  []Observation{waiting, conn(1, 0, 2000, 0), conn(2, 0, 2000, 0), conn(3, 0, 2000, 2.4), conn(4, 0, 2000, 5)},
+			want: []bool{false, false, false, false, false},
+		},
+		{
+			name: "still 0 after a whole connected interval is an alarm",
+			obs:  []Observation{waiting, conn(1, 0.5, 200, 0), conn(2, 0.5, 200, 0)},
+			want: []bool{false, false, true},
+		},
+		{
+			name: "a steady feed that falls below the limit alarms at once",
+			obs:  []Observation{conn(0, -30, 200, 5), conn(1, -30, 200, 5), conn(2, -30, 200, 0.05)},
+			want: []bool{false, false, true},
+		},
+		{
+			name: "a disconnection in between starts the wait again",
+			obs: []Observation{conn(0, -30, 200, 5), {Sample: session.Sample{Time: at(1), State: session.StateConnecting}, Running: true, EverConnected: true},
+				conn(2, 1.8, 200, 0)},
+			want: []bool{false, false, false},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			a := NewAlarms(DefaultThresholds())
+			for i, o := range tt.obs {
+				a.Observe(o)
+				on := false
+				for _, c := range a.Active() {
+					if c.Kind == AlarmBitrate {
+						on = true
+						if !strings.Contains(c.Detail, "is below 0.10 Mbit/s") {
+							t.Errorf("observation %d: alarm says %q", i, c.Detail)
+						}
+					}
+				}
+				if on != tt.want[i] {
+					t.Errorf("observation %d (%.2f Mbit/s): bitrate alarm %v, want %v", i, o.Sample.RecvMbps, on, tt.want[i])
+				}
+			}
+		})
+	}
+}

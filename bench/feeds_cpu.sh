@@ -8,7 +8,12 @@
 # ffmpeg children together, over WINDOW seconds once every feed is live,
 # as a share of one core. UI lag is how late work queued on Fyne's UI
 # goroutine ran (the app prints it with SRTSCOPE_UI_LAG=1): what a click
-# would wait.
+# would wait. Both depend on what else the machine runs: each row ends with
+# the 1-minute load average at the start and the end of its window (16
+# demo feeds alone keep it near 4 on 2 cores; well above that, other work
+# takes CPU from the app, its CPU share falls and its lag grows), so compare
+# binaries in the same run (SRTSCOPE below), not with figures taken another
+# time.
 #
 # Usage: bench/feeds_cpu.sh [N] [WINDOW_S]   (default 8 feeds, 30 s; needs xvfb-run, ffmpeg)
 # SRTSCOPE=path/to/srtscope measures that binary instead of building this
@@ -76,21 +81,23 @@ measure() {
   # every feed live: wait for the demo's line, then one full lag report
   timeout 60 grep -q -m1 'demo feed connected' <(tail -n +1 -f "$log") || { echo "feeds_cpu: demo did not connect" >&2; exit 1; }
   timeout 60 grep -q -m1 'ui lag' <(tail -n +1 -f "$log") || { echo "feeds_cpu: no ui lag report" >&2; exit 1; }
-  local hz t0 t1 c0 c1
+  local hz t0 t1 c0 c1 l0 l1
   hz=$(getconf CLK_TCK)
+  l0=$(cut -d' ' -f1 /proc/loadavg)
   c0=$(tree_ticks "$app"); t0=$(date +%s.%N)
   timeout "$WINDOW" tail -f /dev/null || true
   c1=$(tree_ticks "$app"); t1=$(date +%s.%N)
+  l1=$(cut -d' ' -f1 /proc/loadavg)
   local lag
   lag=$(grep 'ui lag' "$log" | tail -n1 | sed 's/^srtscope: ui lag //')
   kill "$app" 2>/dev/null || true
   wait "$xvfb_pid" 2>/dev/null || true
   APP_PID=
-  awk -v c0="$c0" -v c1="$c1" -v t0="$t0" -v t1="$t1" -v hz="$hz" -v lag="$lag" \
-    'BEGIN { printf "%.1f\t%s\n", (c1 - c0) / hz / (t1 - t0) * 100, lag }'
+  awk -v c0="$c0" -v c1="$c1" -v t0="$t0" -v t1="$t1" -v hz="$hz" -v lag="$lag" -v l0="$l0" -v l1="$l1" \
+    'BEGIN { printf "%.1f\t%s\tload %s -> %s\n", (c1 - c0) / hz / (t1 - t0) * 100, lag, l0, l1 }'
 }
 
-printf 'feeds\tcpu_%%_of_one_core\tui_lag_last_10s\n'
+printf 'feeds\tcpu_%%_of_one_core\tui_lag_last_10s\tload_1m\n'
 one=$(measure 1)
 printf '1\t%s\n' "$one"
 many=$(measure "$N")

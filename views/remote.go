@@ -31,7 +31,7 @@ var serviceLostColor = color.NRGBA{R: 0x6b, G: 0x72, B: 0x7c, A: 0xff}
 // remoteStates works out the tiles of every connected service's feeds,
 // thumbnails included (one cache per service, since feed numbers repeat
 // across services). It may run off the UI goroutine.
-func remoteStates(entries []remote.Entry, caches map[remote.ServiceID]*thumbCache) []tileState {
+func remoteStates(entries []remote.Entry, caches map[remote.ServiceID]*thumbCache, round pictureRound) []tileState {
 	var out []tileState
 	live := map[remote.ServiceID]bool{}
 	for _, e := range entries {
@@ -49,7 +49,7 @@ func remoteStates(entries []remote.Entry, caches map[remote.ServiceID]*thumbCach
 			if f.View.Running && f.View.Status.Phase != app.PhaseConnected && f.Description != "" && !st.hadAlarm {
 				st.state = f.Description // the service's own words
 			}
-			st.thumb, st.thumbKey = cache.image(f.View)
+			st.thumb, st.thumbKey = cache.image(f.View, round)
 			if e.State != remote.StateConnected {
 				st.state = "service lost: " + e.Reason + ", reconnecting"
 				st.stateColor, st.frame = serviceLostColor, serviceLostColor

@@ -12,6 +12,8 @@ import (
 	"sync"
 	"unsafe"
 
+	xdraw "golang.org/x/image/draw"
+
 	"github.com/srtscope/srtscope/app"
 	"github.com/srtscope/srtscope/session"
 )
@@ -240,12 +242,13 @@ func mediaBadges(v app.FeedView) []string {
 	return out
 }
 
-// thumbKey identifies one thumbnail JPEG without hashing it: the app
-// replaces the slice for every new picture and never writes into one it
-// has published.
+// thumbKey identifies one thumbnail as a tile shows it: the JPEG, without
+// hashing it (the app replaces the slice for every new picture and never
+// writes into one it has published), and the size it was scaled to.
 type thumbKey struct {
 	ptr uintptr
 	n   int
+	px  image.Point // the prepared image's size in pixels
 }
 
 func keyOf(b []byte) thumbKey {
@@ -255,39 +258,91 @@ func keyOf(b []byte) thumbKey {
 	return thumbKey{ptr: uintptr(unsafe.Pointer(unsafe.SliceData(b))), n: len(b)}
 }
 
-// thumbCache decodes each feed's thumbnail once per new picture. It is
-// used from the refresh worker and the UI goroutine, hence the lock.
+// pictureRound says how the refresh worker prepares the thumbnails of one
+// tick: the tile picture's box in pixels (zero: the picture's own size),
+// and whether new pictures are taken now. A busy wall takes them once a
+// second, all in the same frame, while its numbers move more often.
+type pictureRound struct {
+	box   image.Point
+	fresh bool
+}
+
+// thumbCache prepares each feed's thumbnail for its tile, off the UI
+// goroutine: it decodes each new JPEG once and scales it to the tile's
+// picture box as an *image.RGBA, which Fyne's GL painter uploads as it is.
+// The UI goroutine then neither decodes, converts nor scales. It is used
+// from the refresh worker and the UI goroutine, hence the lock.
 type thumbCache struct {
 	mu      sync.Mutex
 	entries map[app.FeedID]thumbEntry
 	decodes int // how many JPEGs it decoded, for tests
+	scales  int // how many pictures it prepared, for tests
 }
 
 type thumbEntry struct {
-	key thumbKey
-	img image.Image
+	key thumbKey    // the JPEG's; px is that of img
+	src image.Image // decoded, nil when none or undecodable
+	img image.Image // src prepared for box
+	box image.Point
 }
 
-// image returns v's thumbnail decoded, decoding only when it changed.
-func (c *thumbCache) image(v app.FeedView) (image.Image, thumbKey) {
+// image returns v's thumbnail ready for round's box. A new JPEG is
+// decoded when the round takes new pictures (or the tile has none yet);
+// otherwise the tile keeps the picture it has. A picture is scaled again
+// only when it or the box changed.
+func (c *thumbCache) image(v app.FeedView, round pictureRound) (image.Image, thumbKey) {
 	k := keyOf(v.Thumbnail)
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.entries == nil {
 		c.entries = map[app.FeedID]thumbEntry{}
 	}
-	if e, ok := c.entries[v.ID]; ok && e.key == k {
-		return e.img, k
-	}
-	var img image.Image
-	if k.n > 0 {
-		if m, _, err := image.Decode(bytes.NewReader(v.Thumbnail)); err == nil {
-			img = m
+	e, ok := c.entries[v.ID]
+	switch {
+	case ok && (e.key.ptr != k.ptr || e.key.n != k.n) && k.n > 0 && !round.fresh && e.src != nil:
+		// A new picture waits for the next round; a picture that went
+		// away goes at once.
+	case !ok || e.key.ptr != k.ptr || e.key.n != k.n:
+		e = thumbEntry{key: k}
+		if k.n > 0 {
+			if m, _, err := image.Decode(bytes.NewReader(v.Thumbnail)); err == nil {
+				e.src = m
+			}
+			c.decodes++
 		}
-		c.decodes++
 	}
-	c.entries[v.ID] = thumbEntry{key: k, img: img}
-	return img, k
+	if e.src != nil && (e.img == nil || e.box != round.box) {
+		e.img, e.box = fitPicture(e.src, round.box), round.box
+		e.key.px = e.img.Bounds().Size()
+		c.scales++
+	}
+	if e.src == nil {
+		e.img, e.key.px = nil, image.Point{}
+	}
+	c.entries[v.ID] = e
+	return e.img, e.key
+}
+
+// fitPicture scales src down to fit box, keeping its shape, into an RGBA
+// image; it never enlarges (the GPU does that for free), and a zero box
+// keeps the size.
+func fitPicture(src image.Image, box image.Point) *image.RGBA {
+	b := src.Bounds()
+	w, h := b.Dx(), b.Dy()
+	if box.X > 0 && box.Y > 0 && (w > box.X || h > box.Y) {
+		if w*box.Y > h*box.X { // wider than the box: its width decides
+			w, h = box.X, max(1, h*box.X/w)
+		} else {
+			w, h = max(1, w*box.Y/h), box.Y
+		}
+	}
+	dst := image.NewRGBA(image.Rect(0, 0, w, h))
+	if w == b.Dx() && h == b.Dy() {
+		xdraw.Draw(dst, dst.Rect, src, b.Min, xdraw.Src)
+	} else {
+		xdraw.ApproxBiLinear.Scale(dst, dst.Rect, src, b, xdraw.Src, nil)
+	}
+	return dst
 }
 
 // forget drops the entries of feeds that are gone.
@@ -308,11 +363,11 @@ func (c *thumbCache) forget(keep []app.FeedView) {
 // wallStates works out every tile, thumbnails included. It may run off the
 // UI goroutine (the refresh worker), so the UI goroutine only copies the
 // results into the tiles.
-func wallStates(feeds []app.FeedView, cache *thumbCache) []tileState {
+func wallStates(feeds []app.FeedView, cache *thumbCache, round pictureRound) []tileState {
 	out := make([]tileState, len(feeds))
 	for i, v := range feeds {
 		out[i] = tileStateOf(v)
-		out[i].thumb, out[i].thumbKey = cache.image(v)
+		out[i].thumb, out[i].thumbKey = cache.image(v, round)
 	}
 	cache.forget(feeds)
 	return out

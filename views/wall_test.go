@@ -194,12 +194,12 @@ func TestThumbCacheDecodesOncePerPicture(t *testing.T) {
 	var c thumbCache
 	v := app.FeedView{ID: 1, Thumbnail: pic}
 	for range 5 {
-		if img, _ := c.image(v); img == nil || img.Bounds().Dx() != 32 {
+		if img, _ := c.image(v, pictureRound{fresh: true}); img == nil || img.Bounds().Dx() != 32 {
 			t.Fatal("the thumbnail did not decode")
 		}
 	}
 	v.Thumbnail = append([]byte(nil), pic...) // a new picture
-	c.image(v)
+	c.image(v, pictureRound{fresh: true})
 	if c.decodes != 2 {
 		t.Errorf("%d decodes for two pictures shown six times", c.decodes)
 	}

@@ -43,6 +43,12 @@ type wallTile struct {
 	holdDB [2]float64
 	holdAt [2]time.Time
 	now    func() time.Time
+
+	// picSize is the picture's box as last laid out (UI goroutine): the
+	// refresh worker scales thumbnails to it.
+	picSize fyne.Size
+	// redraws counts the refreshes set asked for, for tests.
+	redraws int
 }
 
 func newWallTile(onTap func(app.FeedID)) *wallTile {
@@ -79,6 +85,7 @@ func (t *wallTile) set(st tileState) {
 		return
 	}
 	t.st = st
+	t.redraws++
 	t.Refresh()
 }
 
@@ -324,6 +331,7 @@ func (r *tileRenderer) place() {
 	r.picBack.Resize(fyne.NewSize(picW, picH))
 	r.pic.Move(fyne.NewPos(pad, top))
 	r.pic.Resize(fyne.NewSize(picW, picH))
+	r.t.picSize = r.pic.Size()
 	r.noPic.TextSize = textSize
 	r.noPic.Move(fyne.NewPos(pad, top+picH/2-textSize*0.7))
 	r.noPic.Resize(fyne.NewSize(picW, textSize*1.4))

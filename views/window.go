@@ -6,6 +6,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"image"
+	"math"
 	"net/url"
 	"os"
 	"runtime"
@@ -179,6 +181,12 @@ type mainUI struct {
 	toolbar *widget.Toolbar
 	rootMin *minSizeLayout // the content's fixed minimum
 	thumbs  thumbCache
+
+	// picBox is the picture size in pixels of the tiles on screen (w<<32 |
+	// h) and wallTiles how many tiles the wall shows (0 in the detail):
+	// the UI goroutine sets them, the refresh worker reads them.
+	picBox    atomic.Uint64
+	wallTiles atomic.Int32
 
 	// remotes are the other srtscope services on the wall (nil: none can
 	// be connected); remoteThumbs their decoded thumbnails, per service.
@@ -611,22 +619,78 @@ func (ui *mainUI) startDemo(n int) {
 	})
 }
 
+// A wall of more than busyWallTiles tiles updates its numbers every
+// busyWallEvery and takes new pictures every wallPicturesEvery, all in one
+// frame: each update repaints the whole window, and on a laptop without a
+// GPU (or under Xvfb) a repaint of 16 tiles is what keeps the UI goroutine
+// from the operator's clicks. A smaller wall and the detail update at
+// refreshEvery.
+const (
+	busyWallTiles     = 4
+	busyWallEvery     = 2 * refreshEvery
+	wallPicturesEvery = time.Second
+)
+
 func (ui *mainUI) refreshLoop() {
 	t := time.NewTicker(refreshEvery)
 	defer t.Stop()
+	var pace refreshPacer
 	for {
 		select {
 		case <-ui.done:
 			return
-		case <-t.C:
-			// The snapshots and the thumbnails' decoding are taken here, off
-			// the UI goroutine, which only copies the results in.
+		case now := <-t.C:
+			update, fresh := pace.tick(now, int(ui.wallTiles.Load()))
+			if !update {
+				continue
+			}
+			// The snapshots and the thumbnails' decoding and scaling are
+			// done here, off the UI goroutine, which only copies the
+			// results in: one fyne.Do per tick for every tile.
 			feeds := ui.ctrl.Feeds()
-			states := ui.tileStates(feeds)
+			states := ui.tileStates(feeds, pictureRound{box: ui.pictureBox(), fresh: fresh})
 			fyne.Do(func() { ui.apply(feeds, states) })
 			ui.saveWorkspaceIfChanged(feeds)
 		}
 	}
+}
+
+// refreshPacer decides, at each refreshEvery tick, whether the window is
+// updated and whether new pictures are taken (see busyWallTiles).
+type refreshPacer struct {
+	last, lastPictures time.Time
+}
+
+// tick is the refresh worker's tick at now with wallTiles tiles on the
+// wall (0: the detail shows).
+func (p *refreshPacer) tick(now time.Time, wallTiles int) (update, fresh bool) {
+	busy := wallTiles > busyWallTiles
+	// Half a tick of slack: a late tick still counts as on time.
+	if busy && now.Sub(p.last) < busyWallEvery-refreshEvery/2 {
+		return false, false
+	}
+	p.last = now
+	fresh = !busy || now.Sub(p.lastPictures) >= wallPicturesEvery-refreshEvery/2
+	if fresh {
+		p.lastPictures = now
+	}
+	return true, fresh
+}
+
+// pictureBox is the size in pixels of the picture of the tiles on screen
+// (the wall's, or the preview's under the list), as the UI goroutine last
+// laid them out; zero before.
+func (ui *mainUI) pictureBox() image.Point {
+	p := ui.picBox.Load()
+	return image.Pt(int(p>>32), int(p&0xffffffff))
+}
+
+// notePictureBox keeps the picture size of the tiles on screen for the
+// refresh worker (UI goroutine).
+func (ui *mainUI) notePictureBox(t *wallTile) {
+	scale := ui.w.Canvas().Scale()
+	w, h := int(math.Ceil(float64(t.picSize.Width*scale))), int(math.Ceil(float64(t.picSize.Height*scale)))
+	ui.picBox.Store(uint64(max(w, 0))<<32 | uint64(max(h, 0)))
 }
 
 // demoChartSamples is how many connected one-second samples the demo's
@@ -650,14 +714,16 @@ func (ui *mainUI) refresh() {
 	// window's minimum at 1024x700 with it (cheap: the content's minimum
 	// is fixed, so nothing below it is measured).
 	ui.fitMinimum()
+	// New pictures wait for the refresh worker, which decodes them off
+	// this goroutine; a tile without one yet gets its first here.
 	feeds := ui.ctrl.Feeds()
-	ui.apply(feeds, ui.tileStates(feeds))
+	ui.apply(feeds, ui.tileStates(feeds, pictureRound{box: ui.pictureBox()}))
 }
 
 // tileStates are the wall's tiles: the local feeds, then every connected
 // service's feeds.
-func (ui *mainUI) tileStates(feeds []app.FeedView) []tileState {
-	states := wallStates(feeds, &ui.thumbs)
+func (ui *mainUI) tileStates(feeds []app.FeedView, round pictureRound) []tileState {
+	states := wallStates(feeds, &ui.thumbs, round)
 	if ui.remotes == nil {
 		return states
 	}
@@ -666,7 +732,7 @@ func (ui *mainUI) tileStates(feeds []app.FeedView) []tileState {
 	if ui.remoteThumbs == nil {
 		ui.remoteThumbs = map[remote.ServiceID]*thumbCache{}
 	}
-	return append(states, remoteStates(ui.remotes.Services(), ui.remoteThumbs)...)
+	return append(states, remoteStates(ui.remotes.Services(), ui.remoteThumbs, round)...)
 }
 
 // apply shows snapshots and their tiles' states (UI goroutine). Only the
@@ -691,6 +757,10 @@ func (ui *mainUI) apply(feeds []app.FeedView, states []tileState) {
 	if ui.mode == viewWall {
 		ui.wall.set(states)
 		ui.sayWallPictures(states)
+		ui.wallTiles.Store(int32(len(states)))
+		if len(ui.wall.tiles) > 0 {
+			ui.notePictureBox(ui.wall.tiles[0])
+		}
 	} else {
 		ui.list.update(feeds)
 		ui.detail.update(v, ok)
@@ -700,10 +770,19 @@ func (ui *mainUI) apply(feeds []app.FeedView, states []tileState) {
 				ui.preview.set(st)
 			}
 		}
+		ui.wallTiles.Store(0)
+		ui.notePictureBox(ui.preview)
 	}
 	if demo, ok := ui.ctrl.DemoFeed(); ok && ui.demoSaid < 2 {
 		// The window smoke test waits for these lines instead of sleeping.
-		if dv, ok := ui.ctrl.Feed(demo); ok && dv.Sample.State == "connected" && dv.Sample.PktsRecv > 0 {
+		// The demo's snapshot is among feeds: no second one is taken here.
+		var dv app.FeedView
+		for _, f := range feeds {
+			if f.ID == demo {
+				dv = f
+			}
+		}
+		if dv.ID == demo && dv.Sample.State == "connected" && dv.Sample.PktsRecv > 0 {
 			if ui.demoSaid == 0 {
 				fmt.Println("srtscope: demo feed connected")
 				ui.demoSaid = 1

@@ -19,6 +19,8 @@ import (
 // context is done); stdin is then closed. Stderr lines go to p under pmu;
 // thumbnails on stdout go to onThumb. It returns when the process has exited
 // and every goroutine it started has finished, so no process is left behind.
+// A live analysis (feed set) runs at a lower priority (backgroundNice); a
+// file's is the command's whole job and keeps the normal one.
 func runFFmpeg(ctx context.Context, path string, args []string,
 	feed func(context.Context, io.Writer), p *outputParser, pmu *sync.Mutex,
 	onThumb func(jpeg []byte, t float64)) error {
@@ -42,7 +44,11 @@ func runFFmpeg(ctx context.Context, path string, args []string,
 	if err != nil {
 		return fmt.Errorf("media: ffmpeg stderr: %w", err)
 	}
-	if err := cmd.Start(); err != nil {
+	start := cmd.Start
+	if feed != nil {
+		start = func() error { return startBackground(cmd) }
+	}
+	if err := start(); err != nil {
 		return fmt.Errorf("media: starting ffmpeg: %w", err)
 	}
 
