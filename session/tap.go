@@ -30,13 +30,12 @@ type arrival struct {
 func (e *arrival) latest() int64 { return max(e.orig, e.rexmit) }
 
 // arrivals records the arrival of each data packet before gosrt sees it.
-// The tap writes, the receiver's read loop and sampler read; a mutex
-// keeps it simple (one uncontended lock per packet).
+// The tap writes a whole batch of datagrams under one lock; the receiver's
+// read loop and sampler read.
 type arrivals struct {
 	mu       sync.Mutex
 	ring     []arrival
 	lastNano atomic.Int64 // arrival of the newest data packet
-	seen     atomic.Bool  // the tap has carried at least one data packet
 }
 
 func newArrivals() *arrivals { return &arrivals{ring: make([]arrival, arrivalRing)} }
@@ -45,6 +44,28 @@ func newArrivals() *arrivals { return &arrivals{ring: make([]arrival, arrivalRin
 // original or of a retransmission already seen change nothing.
 func (a *arrivals) record(seq, ts uint32, retrans bool, now int64) {
 	a.mu.Lock()
+	a.recordLocked(seq, ts, retrans, now)
+	a.mu.Unlock()
+	a.lastNano.Store(now)
+}
+
+// recordBatch notes the data packets among the datagrams of b.
+func (a *arrivals) recordBatch(b *tapBatch) {
+	var last int64
+	a.mu.Lock()
+	for i := range b.n {
+		if seq, ts, retrans, ok := parseData(b.bufs[i][:b.size[i]]); ok {
+			a.recordLocked(seq, ts, retrans, b.at[i])
+			last = b.at[i]
+		}
+	}
+	a.mu.Unlock()
+	if last != 0 {
+		a.lastNano.Store(last)
+	}
+}
+
+func (a *arrivals) recordLocked(seq, ts uint32, retrans bool, now int64) {
 	e := &a.ring[seq&(arrivalRing-1)]
 	if e.seq != seq || e.latest() == 0 {
 		*e = arrival{seq: seq, ts: ts}
@@ -55,11 +76,6 @@ func (a *arrivals) record(seq, ts uint32, retrans bool, now int64) {
 		}
 	} else if e.orig == 0 {
 		e.orig = now
-	}
-	a.mu.Unlock()
-	a.lastNano.Store(now)
-	if !a.seen.Load() {
-		a.seen.Store(true)
 	}
 }
 
@@ -116,6 +132,49 @@ func parseData(b []byte) (seq, ts uint32, retrans, ok bool) {
 	return seq & seqMask31, ts, b[4]&0x04 != 0, true
 }
 
+// tapMaxDatagram is the largest datagram the tap carries: SRT's default
+// MSS is 1500 bytes, and no peer sends more than 1500 minus headers.
+const tapMaxDatagram = 1600
+
+// tapBatch is what one read of the tap's socket gave: n datagrams with
+// their lengths, sources and arrival times (monoNow clock).
+type tapBatch struct {
+	n    int
+	bufs [][]byte
+	size []int
+	from []netip.AddrPort
+	at   []int64
+}
+
+func newTapBatch() *tapBatch {
+	b := &tapBatch{bufs: make([][]byte, tapBatchSize), size: make([]int, tapBatchSize),
+		from: make([]netip.AddrPort, tapBatchSize), at: make([]int64, tapBatchSize)}
+	mem := make([]byte, tapBatchSize*tapMaxDatagram)
+	for i := range b.bufs {
+		b.bufs[i] = mem[i*tapMaxDatagram : (i+1)*tapMaxDatagram : (i+1)*tapMaxDatagram]
+	}
+	return b
+}
+
+// tapPacer decides whether the tap pauses before its next read (see
+// tapHold): while datagrams arrive less than tapHold apart, a pause lets
+// the next read take several at once.
+type tapPacer struct{ prev int64 }
+
+func (p *tapPacer) pause(b *tapBatch) {
+	if tapHold == 0 || b.n == 0 {
+		return
+	}
+	first, last := b.at[0], b.at[b.n-1]
+	dense := b.n > 1 || (p.prev != 0 && first-p.prev < int64(tapHold))
+	p.prev = last
+	if dense && b.n < len(b.bufs) {
+		time.Sleep(tapHold)
+	}
+}
+
+func isClosed(err error) bool { return errors.Is(err, net.ErrClosed) }
+
 // Tap limits: how many peers a listener's tap forwards for at once, and
 // after how long without a datagram a peer's upstream socket may go.
 const (
@@ -153,6 +212,7 @@ type arrivalTap struct {
 // tapUpstream is a listener tap's socket towards gosrt for one peer.
 type tapUpstream struct {
 	conn     *net.UDPConn
+	w        *batchWriter // written by the listener loop only
 	peer     netip.AddrPort
 	lastNano atomic.Int64
 }
@@ -262,37 +322,43 @@ func (t *arrivalTap) rewrite(s string) string {
 	return s
 }
 
-func (t *arrivalTap) note(b []byte, now int64) {
-	if seq, ts, retrans, ok := parseData(b); ok {
-		t.rec.record(seq, ts, retrans, now)
-	}
-}
-
 // listenerLoop reads the public port and forwards each datagram to gosrt
 // through its sender's upstream socket.
 func (t *arrivalTap) listenerLoop() {
 	defer t.wg.Done()
-	buf := make([]byte, 1600)
+	b := newTapBatch()
+	rd, err := newBatchReader(t.public, b)
+	if err != nil {
+		return // only a socket that is not a socket; Close still works
+	}
+	var pace tapPacer
 	var last *tapUpstream
 	for {
-		n, from, err := t.public.ReadFromUDPAddrPort(buf)
-		if err != nil {
-			if errors.Is(err, net.ErrClosed) {
+		if err := rd.read(b); err != nil {
+			if isClosed(err) {
 				return
 			}
 			continue
 		}
-		now := monoNow()
-		t.note(buf[:n], now)
-		u := last
-		if u == nil || u.peer != from {
-			if u = t.upstream(from, now); u == nil {
-				continue
+		t.rec.recordBatch(b)
+		// Runs of datagrams from one peer go on in one write.
+		for i := 0; i < b.n; {
+			j := i + 1
+			for j < b.n && b.from[j] == b.from[i] {
+				j++
 			}
-			last = u
+			u := last
+			if u == nil || u.peer != b.from[i] {
+				u = t.upstream(b.from[i], b.at[i])
+				last = u
+			}
+			if u != nil {
+				u.lastNano.Store(b.at[j-1])
+				_ = u.w.write(b, i, j) // closed: the peer was evicted, its datagrams go
+			}
+			i = j
 		}
-		u.lastNano.Store(now)
-		_, _ = u.conn.Write(buf[:n])
+		pace.pause(b)
 	}
 }
 
@@ -321,7 +387,12 @@ func (t *arrivalTap) upstream(peer netip.AddrPort, now int64) *tapUpstream {
 		return nil
 	}
 	_ = c.SetReadBuffer(udpReceiveBuffer)
-	u := &tapUpstream{conn: c, peer: peer}
+	w, err := newBatchWriter(c, netip.AddrPort{})
+	if err != nil {
+		_ = c.Close()
+		return nil
+	}
+	u := &tapUpstream{conn: c, w: w, peer: peer}
 	u.lastNano.Store(now)
 	t.peers[peer] = u
 	t.names[c.LocalAddr().String()] = peer.String()
@@ -376,19 +447,34 @@ func (t *arrivalTap) callerOut() {
 // callerIn carries the peer's datagrams to gosrt, noting data arrivals.
 func (t *arrivalTap) callerIn() {
 	defer t.wg.Done()
-	buf := make([]byte, 1600)
+	b := newTapBatch()
+	rd, err := newBatchReader(t.public, b)
+	if err != nil {
+		return
+	}
+	w, err := newBatchWriter(t.front, netip.AddrPort{})
+	if err != nil {
+		return
+	}
+	var pace tapPacer
+	var to netip.AddrPort
 	for {
-		n, err := t.public.Read(buf)
-		if err != nil {
-			if errors.Is(err, net.ErrClosed) {
+		if err := rd.read(b); err != nil {
+			if isClosed(err) {
 				return
 			}
 			continue
 		}
-		now := monoNow()
-		t.note(buf[:n], now)
-		if to := t.gosrtAddr.Load(); to != nil {
-			_, _ = t.front.WriteToUDPAddrPort(buf[:n], *to)
+		t.rec.recordBatch(b)
+		if g := t.gosrtAddr.Load(); g != nil {
+			if *g != to {
+				to = *g
+				w.setTo(to)
+			}
+			if err := w.write(b, 0, b.n); isClosed(err) {
+				return
+			}
 		}
+		pace.pause(b)
 	}
 }
