@@ -23,28 +23,55 @@
 //   - Its arrival times are not exposed: a delivered packet carries only
 //     gosrt's play time, and is handed over at that time.
 //
-// So the Receiver puts an arrival tap (tap.go) in front of gosrt: an
-// in-process UDP forwarder that owns the public socket, notes each data
-// packet's arrival (sequence number, retransmitted flag, time) and passes
-// every datagram on unchanged over loopback. A listener's tap forwards
-// through one upstream socket per remote peer, so gosrt still tells peers
-// apart, and maps the addresses back for events and samples; a caller's
-// gosrt dials the tap, which forwards to the peer. gosrt's Listen and Dial
-// create their own sockets (no PacketConn can be injected) and its logger
-// hook would format a hex dump per packet, so a forwarder is the one way
-// that needs no copy of gosrt. It costs a receive and a send per datagram;
-// bench/watch_cpu.sh measures it against srt-live-transmit.
+// So the Receiver puts an arrival tap (tap.go) in front of gosrt, on by
+// default (ReceiverOptions.NoArrivalTap, watch --no-arrival-tap turn it
+// off): an in-process UDP forwarder that owns the public socket, notes
+// each data packet's arrival (sequence number, retransmitted flag, time)
+// and passes every datagram on unchanged over loopback. A listener's tap
+// forwards through one upstream socket per remote peer, so gosrt still
+// tells peers apart, and maps the addresses back for events and samples;
+// a caller's gosrt dials the tap, which forwards to the peer. gosrt's
+// Listen and Dial create their own sockets (no PacketConn can be
+// injected) and its logger hook would format a hex dump per packet, so a
+// forwarder is the one way that needs no copy of gosrt.
+//
+// The hop costs a loopback send per datagram, which the kernel's loopback
+// delivery to gosrt's socket dominates. On Linux the tap reads every
+// queued datagram with one recvmmsg, takes each one's arrival time from
+// the kernel (SO_TIMESTAMPNS: exact however late the tap reads), passes
+// them on with one sendmmsg, and pauses 1 ms between reads while packets
+// come less than 1 ms apart, so that a read takes several and gosrt's
+// reading goroutine wakes once per batch; a packet reaches gosrt up to
+// 1 ms later for it. Elsewhere it moves one datagram per call.
+// bench/watch_cpu.sh measures watch with and without the tap against
+// srt-live-transmit in one run.
 //
 // For each delivered packet the read loop then takes the play time a
 // libsrt receiver would use: the TSBPD base is the shortest transit of any
 // original packet so far (arrival - gosrt's unwrapped timestamp), which is
 // what a handshake through the same path measures, plus timestamp plus
-// latency. A packet that arrived after that time counts in pkts_dropped
-// and pkts_late; gaps in the delivered sequence numbers (never delivered)
-// count in pkts_dropped. Each delivered retransmission's recovery margin,
-// play time minus arrival, feeds recovery_margin_min_ms and
+// latency. Gaps in the delivered sequence numbers (never delivered) count
+// in pkts_dropped. Each delivered retransmission's recovery margin, play
+// time minus arrival, feeds recovery_margin_min_ms and
 // recovery_margin_p5_ms per sample and the summary's histogram.
 //
+// # Late
+//
+// libsrt's TSBPD does not drop a packet because its own play time has
+// passed. Its too-late drop (TLPKTDROP) skips a missing packet only when
+// a later packet is in the receive buffer and due to play: at
+// max(arrival, play time) of the first later packet present. So a
+// delivered packet counts as late (pkts_late, and in pkts_dropped) only
+// when some later packet had arrived and was due before the packet's
+// delivered copy arrived. After an outage nothing later is due while the
+// path is down, and the retransmissions that follow it come in order: the
+// first packet after the gap is played late, then the next, and libsrt
+// drops none of them (a 200 ms outage every 5 s at 4x RTT drops nothing in
+// srt-live-transmit), however negative their own margins. The read loop
+// finds this by walking the arrival ring from the packet upwards while the
+// later packets' play times (play time + timestamp difference) are before
+// the packet's arrival (plus the at-risk band below): one step for a
+// packet in time, at most 8192.
 // # At risk
 //
 // Both receivers send a NAK on detecting a gap and then a periodic NAK
@@ -60,6 +87,11 @@
 // have come up to one period P later, or earlier, behind libsrt; a packet
 // recovered with m < P is lost to libsrt with probability (P - m)/P,
 // whose expected count is about the number of packets with m < P/2.
+// The margin m here is to the skip time above, counting only later
+// packets that came as originals: a later packet recovered by the same
+// NAK moves with the packet's own repair, so it sets no deadline the
+// repair could miss (after an outage every retransmission is a fraction
+// of a millisecond ahead of the next one, and none is at risk).
 // pkts_at_risk counts recovered packets with margin below
 // libsrtRecoveryNeeds = P/2 (RTTVar, which gosrt does not expose, taken as
 // RTT/16: 12.8 ms at a 41 ms RTT). Dropped + at risk is what the latency

@@ -28,12 +28,12 @@ type ReceiverOptions struct {
 	Sink             Sink          // optional consumer of the TS bytes
 	SinkQueuePackets int           // bounded queue towards the sink, default 4096 packets
 	IdleAfter        time.Duration // idle event after this long without data, default 2 s
-	// ArrivalTap receives through the arrival tap (tap.go), which times
-	// every data packet before gosrt sees it: that gives the late, at-risk,
-	// recovery-margin and receive-buffer figures. Off by default until its
-	// CPU cost and its judgement after long outages are settled (without
-	// it those figures stay 0 and drops are the sequence gaps, as before).
-	ArrivalTap bool
+	// NoArrivalTap receives without the arrival tap (tap.go). The tap
+	// times every data packet before gosrt sees it, which gives the late,
+	// at-risk, recovery-margin and receive-buffer figures; without it those
+	// figures stay 0 and drops are the sequence gaps alone. It costs a
+	// loopback hop per datagram (bench/watch_cpu.sh measures it).
+	NoArrivalTap bool
 }
 
 // Summary is the outcome of a whole receiving session: the last counters,
@@ -109,7 +109,7 @@ func NewReceiver(cfg Config, opts ReceiverOptions) (*Receiver, error) {
 	r.gate = newListenerGate(r.cfg, r.hub)
 	r.gate.silentPeer, r.gate.evict = r.silentPeer, r.evict
 	r.margins = newMarginStats()
-	if opts.ArrivalTap {
+	if !opts.NoArrivalTap {
 		r.arrivals = newArrivals()
 	}
 	if opts.Sink != nil {
@@ -427,9 +427,6 @@ func (r *Receiver) serve(ctx context.Context, conn srt.Conn) {
 		}
 	}
 	_ = conn.Close() // gosrt's Close always returns nil
-	if r.arrivals != nil {
-		r.judge(&timing, 0, 0)
-	}
 
 	silentFor := time.Since(time.Unix(0, r.lastDataNano.Load()))
 	r.mu.Lock()

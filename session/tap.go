@@ -2,6 +2,7 @@ package session
 
 import (
 	"errors"
+	"math"
 	"net"
 	"net/netip"
 	"strings"
@@ -29,12 +30,22 @@ type arrival struct {
 // latest is when the last of the copies seen arrived.
 func (e *arrival) latest() int64 { return max(e.orig, e.rexmit) }
 
+// first is when the first of the copies seen arrived (0 = none).
+func (e *arrival) first() int64 {
+	if e.orig == 0 || (e.rexmit != 0 && e.rexmit < e.orig) {
+		return e.rexmit
+	}
+	return e.orig
+}
+
 // arrivals records the arrival of each data packet before gosrt sees it.
 // The tap writes a whole batch of datagrams under one lock; the receiver's
 // read loop and sampler read.
 type arrivals struct {
 	mu       sync.Mutex
 	ring     []arrival
+	newest   uint32       // the highest sequence number recorded, under mu
+	any      bool         // something was recorded, under mu
 	lastNano atomic.Int64 // arrival of the newest data packet
 }
 
@@ -66,6 +77,9 @@ func (a *arrivals) recordBatch(b *tapBatch) {
 }
 
 func (a *arrivals) recordLocked(seq, ts uint32, retrans bool, now int64) {
+	if d := (seq - a.newest) & seqMask31; !a.any || (d != 0 && d < 1<<30) {
+		a.newest, a.any = seq, true
+	}
 	e := &a.ring[seq&(arrivalRing-1)]
 	if e.seq != seq || e.latest() == 0 {
 		*e = arrival{seq: seq, ts: ts}
@@ -85,6 +99,58 @@ func (a *arrivals) lookup(seq uint32) (arrival, bool) {
 	e := a.ring[seq&(arrivalRing-1)]
 	a.mu.Unlock()
 	return e, e.latest() != 0 && e.seq == seq
+}
+
+// skipVerdict is when a libsrt receiver would have skipped a packet had it
+// still been missing (see skipAt).
+type skipVerdict struct {
+	late  bool  // a later packet was there and due before the packet arrived
+	fixed int64 // the earliest skip time set by a later packet's original, math.MaxInt64 = none seen
+}
+
+// tapMaxScan bounds skipAt's walk over later packets: 8192 packets are
+// 1.7 s at 50 Mbit/s.
+const tapMaxScan = 8192
+
+// skipAt judges packet seq (timestamp ts, libsrt play time play), whose
+// delivered copy arrived at `at`, by libsrt's too-late drop: libsrt skips
+// a missing packet only when a later packet is in its buffer and due to
+// play, that is at max(arrival, play time) of some later packet. The
+// packet is late when that time came before it arrived. fixed is the
+// earliest such time among later packets that came as originals, which do
+// not move with the packet's own repair (a retransmission requested by the
+// same NAK does): the at-risk margin is measured against it, up to
+// at+needs. Later packets are walked in sequence order while their play
+// time (play + timestamp difference, as timestamps grow with sequence
+// numbers) can still matter.
+func (a *arrivals) skipAt(seq, ts uint32, play, at int64, needs time.Duration) skipVerdict {
+	v := skipVerdict{fixed: math.MaxInt64}
+	limit := at + int64(needs)
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	ahead := (a.newest - seq) & seqMask31
+	if ahead >= arrivalRing {
+		return v
+	}
+	for d := uint32(1); d <= ahead && d <= tapMaxScan; d++ {
+		y := (seq + d) & seqMask31
+		e := &a.ring[y&(arrivalRing-1)]
+		if e.seq != y || e.latest() == 0 {
+			continue
+		}
+		py := play + max(tsDelta(ts, e.ts), 0)*1000
+		if py >= limit {
+			break
+		}
+		if max(e.first(), py) < at {
+			v.late = true
+			return v
+		}
+		if e.orig != 0 {
+			v.fixed = min(v.fixed, max(e.orig, py))
+		}
+	}
+	return v
 }
 
 // buffered counts the packets that arrived after seq last (the last one
