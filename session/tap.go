@@ -1,6 +1,7 @@
 package session
 
 import (
+	"encoding/binary"
 	"errors"
 	"math"
 	"net"
@@ -47,9 +48,35 @@ type arrivals struct {
 	newest   uint32       // the highest sequence number recorded, under mu
 	any      bool         // something was recorded, under mu
 	lastNano atomic.Int64 // arrival of the newest data packet
+
+	// The sender's clock, for backdated timestamps (see mend), under mu:
+	// the newest timestamp seen and when it arrived; a handshake starts it
+	// anew (a new connection, a new clock).
+	newestTS  uint32
+	newestAt  int64
+	haveClock bool
+	tolerance atomic.Int64  // how far behind its expected timestamp a packet may be, µs
+	backdated atomic.Uint64 // packets whose timestamp was mended
 }
 
-func newArrivals() *arrivals { return &arrivals{ring: make([]arrival, arrivalRing)} }
+// defaultBackdateTolerance is how far behind the sender's clock a data
+// packet's timestamp may be before it counts as backdated, while the
+// latency is not known: more than any retransmission can be old (a
+// libsrt sender keeps packets about 1.25 x latency + 1 s, a gosrt one
+// as long) at srtscope's largest latency.
+const defaultBackdateTolerance = 10 * time.Second
+
+// setLatency sets the backdating tolerance for a connection's latency:
+// twice the latency plus 2 s, at least 5 s.
+func (a *arrivals) setLatency(latency time.Duration) {
+	a.tolerance.Store(max(2*latency+2*time.Second, 5*time.Second).Microseconds())
+}
+
+func newArrivals() *arrivals {
+	a := &arrivals{ring: make([]arrival, arrivalRing)}
+	a.tolerance.Store(defaultBackdateTolerance.Microseconds())
+	return a
+}
 
 // record notes a data packet arriving at now (ns); later copies of an
 // original or of a retransmission already seen change nothing.
@@ -60,20 +87,66 @@ func (a *arrivals) record(seq, ts uint32, retrans bool, now int64) {
 	a.lastNano.Store(now)
 }
 
-// recordBatch notes the data packets among the datagrams of b.
+// recordBatch notes the data packets among the datagrams of b, mending
+// backdated timestamps in place before gosrt sees them.
 func (a *arrivals) recordBatch(b *tapBatch) {
 	var last int64
+	tolerance := a.tolerance.Load()
 	a.mu.Lock()
 	for i := range b.n {
-		if seq, ts, retrans, ok := parseData(b.bufs[i][:b.size[i]]); ok {
-			a.recordLocked(seq, ts, retrans, b.at[i])
-			last = b.at[i]
+		d := b.bufs[i][:b.size[i]]
+		seq, ts, retrans, ok := parseData(d)
+		if !ok {
+			if isHandshake(d) {
+				a.haveClock = false
+			}
+			continue
 		}
+		if mended, bad := a.mend(ts, b.at[i], tolerance); bad {
+			binary.BigEndian.PutUint32(d[8:12], mended)
+			a.backdated.Add(1)
+			ts = mended
+		}
+		a.recordLocked(seq, ts, retrans, b.at[i])
+		last = b.at[i]
 	}
 	a.mu.Unlock()
 	if last != 0 {
 		a.lastNano.Store(last)
 	}
+}
+
+// mend checks a data packet's timestamp ts, arriving at `at`, against the
+// sender's clock: the newest timestamp seen. A timestamp from before the
+// connection started (or far behind where the connection stands, see
+// backdated in srttime.go) reads as a value just below 2^32 early in a
+// connection: gosrt and libsrt then start a new wrap period and hold the
+// packet ~71 minutes, and every later packet behind it, so the stream
+// stops. A packet further behind the newest timestamp than any
+// retransmission can be (toleranceUs) gets the timestamp the sender's
+// clock shows now, the newest plus the time since it arrived (bad =
+// true): gosrt plays it in turn, the stream goes on, and pkts_backdated
+// says it happened. Comparing with the sender's own timestamps, not with
+// this clock, keeps clock drift out of it.
+func (a *arrivals) mend(ts uint32, at, toleranceUs int64) (mended uint32, bad bool) {
+	if !a.haveClock {
+		a.newestTS, a.newestAt, a.haveClock = ts, at, true
+		return ts, false
+	}
+	d := tsDelta(a.newestTS, ts)
+	if d < -toleranceUs {
+		return a.newestTS + uint32((at-a.newestAt)/1000), true
+	}
+	if d > 0 {
+		a.newestTS, a.newestAt = ts, at
+	}
+	return ts, false
+}
+
+// isHandshake reports whether a datagram is an SRT handshake (control
+// packet type 0).
+func isHandshake(b []byte) bool {
+	return len(b) >= 16 && b[0] == 0x80 && b[1] == 0
 }
 
 func (a *arrivals) recordLocked(seq, ts uint32, retrans bool, now int64) {

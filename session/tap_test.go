@@ -1,6 +1,7 @@
 package session
 
 import (
+	"encoding/binary"
 	"math"
 	"slices"
 	"testing"
@@ -163,5 +164,53 @@ func TestSkipAt(t *testing.T) {
 				t.Errorf("skipAt = late %v, fixed %d; want late %v, fixed %d", v.late, v.fixed, tt.late, wantFixed)
 			}
 		})
+	}
+}
+
+// TestMendBackdated: a data packet whose timestamp lies before the
+// connection started (2^32 - x early on) gets the sender's current time,
+// and counts; retransmissions with old timestamps, the 32-bit wrap and a
+// new connection's clock (after a handshake) pass untouched.
+func TestMendBackdated(t *testing.T) {
+	const ms = int64(time.Millisecond)
+	data := func(seq, ts uint32, retrans bool) []byte {
+		b := make([]byte, 16)
+		binary.BigEndian.PutUint32(b[0:4], seq)
+		if retrans {
+			b[4] = 0x04
+		}
+		binary.BigEndian.PutUint32(b[8:12], ts)
+		return b
+	}
+	handshake := []byte{0x80, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0}
+	a := newArrivals()
+	a.setLatency(120 * time.Millisecond)
+	b := newTapBatch()
+	feed := func(at int64, d []byte) uint32 {
+		b.n, b.size[0], b.at[0] = 1, len(d), at
+		copy(b.bufs[0], d)
+		a.recordBatch(b)
+		return binary.BigEndian.Uint32(b.bufs[0][8:12])
+	}
+	feed(0, handshake)
+	for i := range uint32(100) { // 1 packet per 10 ms from timestamp 0
+		feed(int64(i)*10*ms, data(i, i*10_000, false))
+	}
+	if got := feed(1000*ms, data(100, 1<<32+1_000_000-10_000_000, false)); got != 1_000_000 || a.backdated.Load() != 1 {
+		t.Errorf("backdated timestamp now %d (want the sender's clock, 1000000), counted %d", got, a.backdated.Load())
+	}
+	if got := feed(1010*ms, data(50, 500_000, true)); got != 500_000 || a.backdated.Load() != 1 {
+		t.Errorf("a retransmission 0.5 s old became %d, counted %d", got, a.backdated.Load())
+	}
+	// Across the wrap: 2^32 - 5 ms, then 5 ms after it.
+	feed(2000*ms, handshake)
+	feed(2000*ms, data(1000, 1<<32-5_000, false))
+	if got := feed(2010*ms, data(1001, 5_000, false)); got != 5_000 || a.backdated.Load() != 1 {
+		t.Errorf("the wrap: timestamp became %d, counted %d", got, a.backdated.Load())
+	}
+	// A new connection starts its clock at 0 again.
+	feed(3000*ms, handshake)
+	if got := feed(3010*ms, data(7, 0, false)); got != 0 || a.backdated.Load() != 1 {
+		t.Errorf("a new connection's first timestamp became %d, counted %d", got, a.backdated.Load())
 	}
 }

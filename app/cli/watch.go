@@ -165,7 +165,9 @@ type sampleWriter struct {
 var csvHeader = []string{"time", "state", "peer", "rtt_ms", "latency_ms", "rtt_multiplier", "recv_mbps", "pkts_recv", "pkts_lost", "pkts_retrans", "pkts_dropped", "bytes_recv",
 	// Receiver detail, after the original columns so that readers by position keep working.
 	"pkts_late", "pkts_at_risk", "recovery_margin_min_ms", "recovery_margin_p5_ms", "rcv_buf_ms", "rcv_buf_pkts",
-	"rtt_min_ms", "rtt_max_ms", "rtt_var_ms", "recv_pkts_per_s", "since_last_packet_ms"}
+	"rtt_min_ms", "rtt_max_ms", "rtt_var_ms", "recv_pkts_per_s", "since_last_packet_ms",
+	// Bad input from the peer.
+	"pkts_backdated", "pkts_undecryptable"}
 
 func newSampleWriter(format string, std IO) *sampleWriter {
 	w := &sampleWriter{format: format, std: std}
@@ -191,7 +193,8 @@ func (w *sampleWriter) sample(s session.Sample) {
 		w.csv.Write([]string{s.Time.Format(time.RFC3339Nano), string(s.State), s.Peer, ftoa(s.RTTMs), strconv.Itoa(s.LatencyMs),
 			ftoa(s.RTTMultiplier), ftoa(s.RecvMbps), utoa(s.PktsRecv), utoa(s.PktsLost), utoa(s.PktsRetrans), utoa(s.PktsDropped), utoa(s.BytesRecv),
 			utoa(s.PktsLate), utoa(s.PktsAtRisk), optMs(s.RecoveryMarginMinMs), optMs(s.RecoveryMarginP5Ms), ftoa(round(s.RcvBufMs, 1)), strconv.Itoa(s.RcvBufPkts),
-			ftoa(round(s.RTTMinMs, 3)), ftoa(round(s.RTTMaxMs, 3)), ftoa(round(s.RTTVarMs, 3)), ftoa(round(s.RecvPktsPerS, 1)), ftoa(round(s.SinceLastPacketMs, 1))})
+			ftoa(round(s.RTTMinMs, 3)), ftoa(round(s.RTTMaxMs, 3)), ftoa(round(s.RTTVarMs, 3)), ftoa(round(s.RecvPktsPerS, 1)), ftoa(round(s.SinceLastPacketMs, 1)),
+			utoa(s.PktsBackdated), utoa(s.PktsUndecryptable)})
 		w.csv.Flush()
 	default:
 		peer := s.Peer

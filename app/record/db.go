@@ -177,6 +177,8 @@ var sampleDetailColumns = [][2]string{
 	{"rtt_var_ms", "REAL NOT NULL DEFAULT 0"},
 	{"recv_pkts_per_s", "REAL NOT NULL DEFAULT 0"},
 	{"since_last_packet_ms", "REAL NOT NULL DEFAULT 0"},
+	{"pkts_backdated", "INTEGER NOT NULL DEFAULT 0"},
+	{"pkts_undecryptable", "INTEGER NOT NULL DEFAULT 0"},
 }
 
 // addColumns is a migration that adds the columns a table lacks, all in

@@ -60,7 +60,7 @@ func TestReceiverDetailMigration(t *testing.T) {
 	want := sampleAt(t0, 5)
 	want.PktsLate, want.PktsAtRisk, want.RecoveryMarginMinMs, want.RecoveryMarginP5Ms = 2, 7, &minM, &p5
 	want.RcvBufMs, want.RcvBufPkts, want.RTTMinMs, want.RTTMaxMs, want.RTTVarMs = 180.5, 77, 40.1, 44.9, 1.2
-	want.RecvPktsPerS, want.SinceLastPacketMs = 455.5, 3.25
+	want.RecvPktsPerS, want.SinceLastPacketMs, want.PktsBackdated, want.PktsUndecryptable = 455.5, 3.25, 1, 40
 	rec, err := db.Start(ctx, NewSession{Name: "new", URL: "srt://:9000", Mode: "listener", Started: t0}, Options{})
 	if err != nil {
 		t.Fatal(err)

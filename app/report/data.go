@@ -37,6 +37,8 @@ var csvColumns = [][2]string{
 	{"rtt_var_ms", "mean deviation of msRTT in the sample"},
 	{"recv_pkts_per_s", "pktRecv per second"},
 	{"since_last_packet_ms", "time since the last data packet arrived"},
+	{"pkts_backdated", "timestamps from before the connection started, mended"},
+	{"pkts_undecryptable", "pktRcvUndecryptTotal, plus payloads decrypted with a stale key"},
 }
 
 func writeCSV(w io.Writer, s *record.Session, o Options) error {
@@ -78,6 +80,7 @@ func writeCSV(w io.Writer, s *record.Session, o Options) error {
 		row[16], row[17] = f(x.RcvBufMs, 3), strconv.Itoa(x.RcvBufPkts)
 		row[18], row[19], row[20] = f(x.RTTMinMs, 3), f(x.RTTMaxMs, 3), f(x.RTTVarMs, 3)
 		row[21], row[22] = f(x.RecvPktsPerS, 1), f(x.SinceLastPacketMs, 3)
+		row[23], row[24] = u(x.PktsBackdated), u(x.PktsUndecryptable)
 		cw.Write(row)
 		if i%4096 == 0 {
 			o.progress(float64(i) / float64(len(s.Samples)+1))

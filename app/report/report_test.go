@@ -27,7 +27,7 @@ func TestExportEveryFormat(t *testing.T) {
 		{HTML, "<!DOCTYPE html>", []string{"Main stage", "<svg", "Stream inspection", "Latency wizard", "freeze", "h264", "Continuity count error", "peer closed the connection", "never reached the decoder",
 			"SCTE-35 cues", "splice_insert", "out of network", "Services (SDT)", "Venue AV", "PID changes", "pid_stop"}},
 		{CSV, "# srtscope", []string{"msRTT", "pktRcvLoss", "pktRcvRetrans", "pktRcvDrop", "mbpsRecvRate", "\ntime,state,peer,rtt_ms,latency_ms,rtt_multiplier,recv_mbps,pkts_recv,pkts_lost,pkts_retrans,pkts_dropped,bytes_recv," +
-			"pkts_late,pkts_at_risk,recovery_margin_min_ms,recovery_margin_p5_ms,rcv_buf_ms,rcv_buf_pkts,rtt_min_ms,rtt_max_ms,rtt_var_ms,recv_pkts_per_s,since_last_packet_ms\n"}},
+			"pkts_late,pkts_at_risk,recovery_margin_min_ms,recovery_margin_p5_ms,rcv_buf_ms,rcv_buf_pkts,rtt_min_ms,rtt_max_ms,rtt_var_ms,recv_pkts_per_s,since_last_packet_ms,pkts_backdated,pkts_undecryptable\n"}},
 		{JSON, "{", []string{`"samples"`, `"rtt_ms"`, `"pkts_dropped"`, `"pkts_at_risk"`, `"rcv_buf_ms"`, `"inspections"`, `"wizard_results"`, `"summary"`}},
 	}
 	for _, tc := range tests {
