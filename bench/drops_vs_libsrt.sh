@@ -116,9 +116,10 @@ print(pk, dr, "%.1f" % rtt)
 PY
 )
 
-    # (b) srtscope watch as the listening receiver.
+    # (b) srtscope watch as the listening receiver (--arrival-tap: on by
+    # default now, explicit for builds from before).
     PORT=$(free_port)
-    "$WORK/srtscope" watch "srt://127.0.0.1:$PORT?mode=listener&latency=$LAT" --duration "$((DURATION + 5))s" \
+    "$WORK/srtscope" watch "srt://127.0.0.1:$PORT?mode=listener&latency=$LAT" --arrival-tap --duration "$((DURATION + 5))s" \
       --format json >"$WORK/watch.json" 2>"$WORK/watch.err" &
     W=$!
     PIDS+=($W)
