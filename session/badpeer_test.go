@@ -56,7 +56,7 @@ func TestBadPeer(t *testing.T) {
 	// packet ~71 minutes ahead, and every later packet waits behind it.
 	t.Run("timestamp from before the connection, srtscope receives", func(t *testing.T) {
 		port := sessiontest.FreeUDPPort(t)
-		r, sub, _ := startReceiver(t, Config{Mode: ModeListener, Host: "127.0.0.1", Port: port}, ReceiverOptions{Interval: 250 * time.Millisecond})
+		r, sub, _ := startReceiver(t, Config{Mode: ModeListener, Host: "127.0.0.1", Port: port}, ReceiverOptions{Interval: 250 * time.Millisecond, ArrivalTap: true})
 		waitEvent(t, sub, EventConnecting, 5*time.Second, "listening")
 		tap := startKeyTapWith(t, port, tapOptions{rewrite: backdate(100, 10*time.Second)})
 		startSender(t, Config{Mode: ModeCaller, Host: "127.0.0.1", Port: tap.port()}, true)

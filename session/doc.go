@@ -23,9 +23,9 @@
 //   - Its arrival times are not exposed: a delivered packet carries only
 //     gosrt's play time, and is handed over at that time.
 //
-// So the Receiver puts an arrival tap (tap.go) in front of gosrt, on by
-// default (ReceiverOptions.NoArrivalTap, watch --no-arrival-tap turn it
-// off): an in-process UDP forwarder that owns the public socket, notes
+// So the Receiver can put an arrival tap (tap.go) in front of gosrt
+// (ReceiverOptions.ArrivalTap, watch --arrival-tap; off by default, see
+// the cost below): an in-process UDP forwarder that owns the public socket, notes
 // each data packet's arrival (sequence number, retransmitted flag, time)
 // and passes every datagram on unchanged over loopback. A listener's tap
 // forwards through one upstream socket per remote peer, so gosrt still
@@ -45,6 +45,22 @@
 // 1 ms later for it. Elsewhere it moves one datagram per call.
 // bench/watch_cpu.sh measures watch with and without the tap against
 // srt-live-transmit in one run.
+//
+// That is still more than issue 17's budget (the tap may add 15%), so the
+// tap stays off by default. Measured with ROUNDS=2, 20 s each: at
+// 20 Mbit/s (load 9..16) watch took 2.21 s without the tap, 3.20 s with
+// it, srt-live-transmit 2.05 s (1.08x, 1.56x: the tap adds 45%); at
+// 50 Mbit/s (load 2..3) 3.03 s, 4.14 s and 2.39 s (1.27x, 1.73x: +37%).
+// Per datagram, before batching, the tap cost a recvfrom (about 11% of
+// the process's CPU at 50 Mbit/s) and a write to gosrt's socket (17%);
+// parsing, timing and the ring were below 1%. Batching brought the read to
+// 6% but not the send (18% at 50 Mbit/s, 14% at 20 Mbit/s): a loopback
+// send runs the whole receive path of gosrt's socket (IP, UDP, the socket
+// queue, waking gosrt's reader) in the sender's context, which without the
+// tap the network's softirq pays for the public socket, outside the
+// process. So the cost is the second trip through the kernel's UDP stack,
+// which only a hook inside gosrt (arrival times on its own socket) would
+// avoid.
 //
 // For each delivered packet the read loop then takes the play time a
 // libsrt receiver would use: the TSBPD base is the shortest transit of any

@@ -74,7 +74,7 @@ func TestDropsLikeLibsrt(t *testing.T) {
 
 			// srtscope.
 			port2 := sessiontest.FreeUDPPort(t)
-			r, sub, stop := startReceiver(t, Config{Mode: ModeListener, Host: "127.0.0.1", Port: port2, LatencyMs: c.latencyMs}, ReceiverOptions{})
+			r, sub, stop := startReceiver(t, Config{Mode: ModeListener, Host: "127.0.0.1", Port: port2, LatencyMs: c.latencyMs}, ReceiverOptions{ArrivalTap: true})
 			waitEvent(t, sub, EventConnecting, 5*time.Second, "listening")
 			send(port2)
 			waitEvent(t, sub, EventDisconnected, 10*time.Second)

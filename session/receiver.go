@@ -28,12 +28,13 @@ type ReceiverOptions struct {
 	Sink             Sink          // optional consumer of the TS bytes
 	SinkQueuePackets int           // bounded queue towards the sink, default 4096 packets
 	IdleAfter        time.Duration // idle event after this long without data, default 2 s
-	// NoArrivalTap receives without the arrival tap (tap.go). The tap
-	// times every data packet before gosrt sees it, which gives the late,
-	// at-risk, recovery-margin and receive-buffer figures; without it those
-	// figures stay 0 and drops are the sequence gaps alone. It costs a
-	// loopback hop per datagram (bench/watch_cpu.sh measures it).
-	NoArrivalTap bool
+	// ArrivalTap receives through the arrival tap (tap.go), which times
+	// every data packet before gosrt sees it: that gives the late,
+	// at-risk, recovery-margin, receive-buffer and pkts_backdated figures
+	// (without it they stay 0 and drops are the sequence gaps alone). Off
+	// by default: the loopback hop it needs per datagram costs more CPU
+	// than issue 17 allows (bench/watch_cpu.sh, see the package doc).
+	ArrivalTap bool
 }
 
 // Summary is the outcome of a whole receiving session: the last counters,
@@ -111,7 +112,7 @@ func NewReceiver(cfg Config, opts ReceiverOptions) (*Receiver, error) {
 	r.gate = newListenerGate(r.cfg, r.hub)
 	r.gate.silentPeer, r.gate.evict = r.silentPeer, r.evict
 	r.margins = newMarginStats()
-	if !opts.NoArrivalTap {
+	if opts.ArrivalTap {
 		r.arrivals = newArrivals()
 	}
 	if opts.Sink != nil {

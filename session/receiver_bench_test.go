@@ -95,7 +95,7 @@ func benchReceive(b *testing.B, mbps int, path string) {
 	if path == "gosrt" {
 		c = bareGosrtReceiver(b, cfg, connected)
 	} else {
-		opts := ReceiverOptions{NoArrivalTap: path != "receiver+tap"}
+		opts := ReceiverOptions{ArrivalTap: path == "receiver+tap"}
 		if path == "receiver+sink" {
 			opts.Sink = discardSink{}
 		}

@@ -15,7 +15,7 @@ import (
 	"github.com/srtscope/srtscope/session"
 )
 
-const watchUsage = `URL [--duration D] [--format text|json|csv] [--inspect] [--no-arrival-tap]
+const watchUsage = `URL [--duration D] [--format text|json|csv] [--inspect] [--arrival-tap]
 
 Receive from an SRT URL as caller (srt://HOST:PORT) or listener (srt://:PORT,
 or mode=listener) and print one sample per second, then a summary. Counters
@@ -31,10 +31,9 @@ fields) beside "summary" in the same last line,
 csv as rows after the summary rows, first column inspection, stream, pid or
 event.
 
-The arrival tap (on by default) times every packet before the SRT library
-sees it: that gives pkts_late, pkts_at_risk, the recovery margins and
-rcv_buf_ms. --no-arrival-tap saves its CPU (a loopback hop per packet) and
-leaves those figures 0.
+--arrival-tap times every packet before the SRT library sees it: that gives
+pkts_late, pkts_at_risk, the recovery margins, rcv_buf_ms and pkts_backdated
+(without it they stay 0). It costs CPU: a loopback hop per packet.
 
 Examples:
   srtscope watch srt://:9000 --duration 20s
@@ -52,8 +51,7 @@ func runWatch(ctx context.Context, args []string, std IO) int {
 	fs := newFlagSet("watch", watchUsage, std)
 	duration := relayDurationFlag(fs, "duration", "stop after `D`, e.g. 20s (default: until interrupted)")
 	format := fs.String("format", "text", "output: text, json (one object per line) or csv")
-	tap := fs.Bool("arrival-tap", true, "time every packet's arrival, for the late, at-risk, recovery-margin and receive-buffer figures (on by default)")
-	noTap := fs.Bool("no-arrival-tap", false, "receive without the arrival tap: less CPU, but no late, at-risk, recovery-margin or receive-buffer figures and drops are sequence gaps only")
+	tap := fs.Bool("arrival-tap", false, "time every packet's arrival, for the late, at-risk, recovery-margin, receive-buffer and backdated figures (costs CPU: a loopback hop per packet)")
 	inspect := fs.Bool("inspect", false, "also inspect the stream (programs, PIDs, codecs, TR 101 290, black/freeze/silence) and print the report after the summary")
 	pos, code, ok := parseFlags(fs, args, std)
 	if !ok {
@@ -81,7 +79,7 @@ func runWatch(ctx context.Context, args []string, std IO) int {
 		fmt.Fprintf(std.Stderr, "srtscope watch: note: %s\n", n)
 	}
 
-	opts := session.ReceiverOptions{NoArrivalTap: !*tap || *noTap}
+	opts := session.ReceiverOptions{ArrivalTap: *tap}
 	var ins *app.LiveInspection
 	if *inspect {
 		ins = newLiveInspection(ctx, false)
