@@ -47,20 +47,24 @@
 // srt-live-transmit in one run.
 //
 // That is still more than issue 17's budget (the tap may add 15%), so the
-// tap stays off by default. Measured with ROUNDS=2, 20 s each: at
-// 20 Mbit/s (load 9..16) watch took 2.21 s without the tap, 3.20 s with
-// it, srt-live-transmit 2.05 s (1.08x, 1.56x: the tap adds 45%); at
-// 50 Mbit/s (load 2..3) 3.03 s, 4.14 s and 2.39 s (1.27x, 1.73x: +37%).
-// Per datagram, before batching, the tap cost a recvfrom (about 11% of
-// the process's CPU at 50 Mbit/s) and a write to gosrt's socket (17%);
-// parsing, timing and the ring were below 1%. Batching brought the read to
-// 6% but not the send (18% at 50 Mbit/s, 14% at 20 Mbit/s): a loopback
-// send runs the whole receive path of gosrt's socket (IP, UDP, the socket
-// queue, waking gosrt's reader) in the sender's context, which without the
-// tap the network's softirq pays for the public socket, outside the
-// process. So the cost is the second trip through the kernel's UDP stack,
-// which only a hook inside gosrt (arrival times on its own socket) would
-// avoid.
+// tap stays off by default. bench/watch_cpu.sh with ROUNDS=2, 20 s each,
+// watch without / with the tap / srt-live-transmit, CPU s: on a quiet
+// machine (load 0.4..3) this tap 2.36 / 2.85 / 1.70 at 20 Mbit/s (tap
+// +21%) and 3.06 / 4.44 / 2.02 at 50 Mbit/s (+45%); the per-datagram tap
+// before it, right after, 1.99 / 2.45 / 1.84 (+23%) and 3.29 / 4.00 / 2.35
+// (+22%); this tap without the pause 2.64 / 3.91 / 2.30 at 50 Mbit/s
+// (+48%). The tap's own CPU (with minus without) is 0.5 s at 20 Mbit/s
+// and 0.7..1.4 s at 50 Mbit/s over 40 s in every variant, and the runs
+// without it differ by up to 25% between runs: batching did not
+// measurably lower the cost; what it brings is exact arrival times. In
+// profiles (go test -bench 'Receive/50Mbps/receiver\+tap') the tap is a
+// quarter of the process's CPU: the send to gosrt's socket 17..18%, the
+// read 6..11%, parsing, timing and the ring below 1%. A loopback send runs
+// the whole receive path of gosrt's socket (IP, UDP, the socket queue,
+// waking gosrt's reader) in the sender's context, which without the tap
+// the network's softirq pays for the public socket, outside the process.
+// So the cost is the second trip through the kernel's UDP stack, which
+// only a hook inside gosrt (arrival times on its own socket) would avoid.
 //
 // For each delivered packet the read loop then takes the play time a
 // libsrt receiver would use: the TSBPD base is the shortest transit of any

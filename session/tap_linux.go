@@ -20,7 +20,9 @@ import (
 // the tap reads it), and sendmmsg passes a batch on to gosrt in one call,
 // which also wakes gosrt's reading goroutine once per batch instead of once
 // per packet. A datagram costs the tap a share of two system calls and of
-// one wake-up instead of two calls and a wake-up of its own.
+// one wake-up instead of two calls and a wake-up of its own; measured, the
+// CPU hardly changed (the kernel's work per datagram dominates, see the
+// package doc), but every arrival time is the kernel's.
 //
 // tapBatchSize is the most datagrams one call moves: 64 are 13 ms at
 // 50 Mbit/s, far more than arrive during the tap's pause (tapHold).
