@@ -18,8 +18,13 @@
 #                  and 0 where libsrt has 0
 # The load average is printed per row: re-run a suspicious cell.
 #
+# OUTAGE="5s 200ms" adds an outage of the path (both directions) every 5 s
+# for 200 ms to the relay (LOSSES=0 for outages alone): libsrt drops
+# nothing after an outage when no later packet was due during it, and
+# srtscope must agree.
+#
 # Usage: bench/drops_vs_libsrt.sh [DURATION_S]   (default 45; LOSSES, MULTS,
-# SEED, RTT_MS to choose; SRTSCOPE=path uses that build)
+# SEED, RTT_MS, OUTAGE to choose; SRTSCOPE=path uses that build)
 # Needs go, ffmpeg (with SRT), srt-live-transmit and python3.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -28,6 +33,12 @@ LOSSES=${LOSSES:-10 20 30}
 MULTS=${MULTS:-4 8 12}
 SEED=${SEED:-17}
 RTT_MS=${RTT_MS:-41}
+OUTAGE=${OUTAGE:-}
+OUTAGE_ARGS=()
+if [ -n "$OUTAGE" ]; then
+  read -r EVERY FOR <<<"$OUTAGE"
+  OUTAGE_ARGS=(--outage-every "$EVERY" --outage-for "$FOR")
+fi
 for tool in go ffmpeg srt-live-transmit python3; do
   command -v "$tool" >/dev/null || { echo "drops_vs_libsrt.sh: $tool is not installed" >&2; exit 1; }
 done
@@ -62,14 +73,14 @@ relay_and_send() {
   local rport
   rport=$(free_port)
   "$WORK/srtscope" relay --listen "127.0.0.1:$rport" --to "127.0.0.1:$3" --loss "$1" --delay 20ms \
-    --seed "$SEED" --srt-seq --duration "$((DURATION + 15))s" >"$WORK/relay.log" 2>&1 &
+    --seed "$SEED" --srt-seq ${OUTAGE_ARGS[@]+"${OUTAGE_ARGS[@]}"} --duration "$((DURATION + 15))s" >"$WORK/relay.log" 2>&1 &
   PIDS+=($!)
   sleep 0.5
   ffmpeg -nostdin -loglevel error -re -stream_loop -1 -i "$CLIP" -c copy -t "$DURATION" -f mpegts \
     "srt://127.0.0.1:$rport?mode=caller&latency=$(($2 * 1000))&pkt_size=1316" >"$WORK/ffmpeg.log" 2>&1 || true
 }
 
-echo "== drops: libsrt receiver vs srtscope, ${DURATION} s per run, relay 20 ms each way, seed $SEED, $(nproc) cores, $(date -u +%FT%TZ)"
+echo "== drops: libsrt receiver vs srtscope, ${DURATION} s per run, relay 20 ms each way${OUTAGE:+, outage every ${OUTAGE/ / for }}, seed $SEED, $(nproc) cores, $(date -u +%FT%TZ)"
 printf '%-5s %-4s %-7s | %8s %11s | %6s %5s %7s %5s %10s %10s | %-7s %s\n' \
   loss mult latency libsrt_pkts libsrt_drop ours late at_risk unrec pkts min_marg verdict load
 for LOSS in $LOSSES; do
@@ -105,7 +116,8 @@ print(pk, dr, "%.1f" % rtt)
 PY
 )
 
-    # (b) srtscope watch as the listening receiver.
+    # (b) srtscope watch as the listening receiver (--arrival-tap: on by
+    # default now, explicit for builds from before).
     PORT=$(free_port)
     "$WORK/srtscope" watch "srt://127.0.0.1:$PORT?mode=listener&latency=$LAT" --arrival-tap --duration "$((DURATION + 5))s" \
       --format json >"$WORK/watch.json" 2>"$WORK/watch.err" &

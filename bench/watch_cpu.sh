@@ -3,8 +3,11 @@
 # (libsrt) receiving the same loopback SRT stream, in one run.
 #
 # For each rate (default 20 and 50 Mbit/s) ffmpeg makes a constant-bitrate
-# TS (muxrate), and `srtscope send` calls each receiver in turn with it,
-# paced by its PCR and looping. Each receiver listens on 127.0.0.1 with the
+# TS (muxrate), and `srtscope send` calls each receiver in turn with it:
+# `watch` without the arrival tap (--arrival-tap=false), `watch` with it
+# (--arrival-tap=true) and srt-live-transmit, so the tap's cost is the
+# difference of the two ratios taken in the same run. The sender is paced
+# by the PCR and loops. Each receiver listens on 127.0.0.1 with the
 # default 120 ms latency for DURATION seconds; its CPU is the user+system
 # time of its process (bash `time`). srt-live-transmit writes the TS to
 # /dev/null, watch has no sink (as without --inspect); both print about one
@@ -13,13 +16,20 @@
 # compare the ratios. Also prints the rate each receiver saw and its lost
 # (recovered + unrecovered) and dropped (never delivered) packets.
 #
+# ROUNDS=N repeats the three receivers N times in turn (no tap, tap,
+# libsrt, no tap, ...) and adds up each one's CPU and packets, so that load
+# from other processes falls on all three alike; each row's load is the
+# 1-minute load average when its first round started.
+#
 # Usage: bench/watch_cpu.sh [DURATION_S]   (default 20; RATES="20 50" to choose;
-# SRTSCOPE=path/to/srtscope measures that build instead of building this tree)
+# ROUNDS=3 to alternate; SRTSCOPE=path/to/srtscope measures that build
+# instead of building this tree)
 # Needs go, ffmpeg, srt-live-transmit and python3.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 DURATION=${1:-20}
 RATES=${RATES:-20 50}
+ROUNDS=${ROUNDS:-1}
 for tool in go ffmpeg srt-live-transmit python3; do
   command -v "$tool" >/dev/null || { echo "watch_cpu.sh: $tool is not installed" >&2; exit 1; }
 done
@@ -63,21 +73,44 @@ cpu_of() {
   awk -v t="$t" 'BEGIN { split(t, a, " "); printf "%.2f\n", a[1] + a[2] }'
 }
 
-echo "== CPU of the receiving process, ${DURATION} s per receiver, $(nproc) cores, $(date -u +%FT%TZ)"
+# add_row NAME CPU MBPS PKTS LOST DROP LOAD: adds a round's figures to the
+# totals of receiver NAME (Mbit/s averaged over rounds, load from round 1).
+declare -A TOT
+add_row() {
+  local name=$1
+  if [ -z "${TOT[$name]:-}" ]; then
+    TOT[$name]="$2 $3 $4 $5 $6 $7 1"
+  else
+    TOT[$name]=$(awk -v a="${TOT[$name]}" -v c="$2" -v m="$3" -v p="$4" -v l="$5" -v d="$6" 'BEGIN {
+      split(a, t, " "); printf "%.2f %.2f %d %d %d %s %d", t[1] + c, t[2] + m, t[3] + p, t[4] + l, t[5] + d, t[6], t[7] + 1 }')
+  fi
+}
+# print_row LABEL NAME
+print_row() {
+  read -r c m p l d ld n <<<"${TOT[$2]}"
+  printf '%-6s %-19s %7s %8s %9s %6s %8s  %s\n' "${RATE}M" "$1" "$c" "$(awk -v m="$m" -v n="$n" 'BEGIN { printf "%.2f", m / n }')" "$p" "$l" "$d" "$ld"
+}
+cpu_total() { read -r c _ <<<"${TOT[$1]}"; echo "$c"; }
+
+echo "== CPU of the receiving process, ${DURATION} s per receiver, ${ROUNDS} round(s), $(nproc) cores, $(date -u +%FT%TZ)"
 printf '%-6s %-19s %7s %8s %9s %6s %8s  %s\n' rate receiver cpu_s Mbit/s packets lost dropped load
 for RATE in $RATES; do
   TS="$WORK/cbr$RATE.ts"
   ffmpeg -nostdin -loglevel error -f lavfi -i testsrc2=size=1280x720:rate=25 -t 10 -c:v libx264 -preset ultrafast \
     -b:v $((RATE * 850))k -maxrate $((RATE * 850))k -bufsize ${RATE}M -muxrate ${RATE}M -f mpegts "$TS"
   PKTS_PER_S=$((RATE * 1000000 / 8 / 1316))
+  TOT=()
+  for ((ROUND = 1; ROUND <= ROUNDS; ROUND++)); do
 
-  # srtscope watch
-  LOAD_OURS=$(cut -d' ' -f1 /proc/loadavg)
-  PORT=$(free_port)
-  start_sender "$TS" "$PORT"
-  OURS=$(cpu_of "$WORK/watch$RATE.json" "$WORK/watch$RATE.err" "$WORK/srtscope" watch "srt://127.0.0.1:$PORT?mode=listener" --duration "${DURATION}s" --format json)
-  stop_sender
-  read -r O_MBPS O_PKTS O_LOST O_DROP < <(python3 - "$WORK/watch$RATE.json" <<'PY'
+  # srtscope watch, without and with the arrival tap
+  for TAP in false true; do
+    LOAD=$(cut -d' ' -f1 /proc/loadavg)
+    PORT=$(free_port)
+    start_sender "$TS" "$PORT"
+    CPU=$(cpu_of "$WORK/watch$RATE$TAP.json" "$WORK/watch$RATE$TAP.err" "$WORK/srtscope" watch "srt://127.0.0.1:$PORT?mode=listener" \
+      --arrival-tap="$TAP" --duration "${DURATION}s" --format json)
+    stop_sender
+    read -r MBPS PKTS LOST DROP < <(python3 - "$WORK/watch$RATE$TAP.json" <<'PY'
 import json, sys
 lines = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
 s = lines[-1]["summary"] if lines and "summary" in lines[-1] else None
@@ -87,6 +120,8 @@ else:
     print("%.2f %d %d %d" % (s["bytes_recv"] * 8 / s["connected_s"] / 1e6, s["pkts_recv"], s["pkts_lost"], s["pkts_dropped"]))
 PY
 )
+    add_row "tap$TAP" "$CPU" "$MBPS" "$PKTS" "$LOST" "$DROP" "$LOAD"
+  done
 
   # srt-live-transmit
   LOAD_SLT=$(cut -d' ' -f1 /proc/loadavg)
@@ -113,8 +148,14 @@ else:
 PY
 )
 
-  RATIO=$(awk -v a="$OURS" -v b="$LIBSRT" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "n/a" }')
-  printf '%-6s %-19s %7s %8s %9s %6s %8s  %s\n' "${RATE}M" "srtscope watch" "$OURS" "$O_MBPS" "$O_PKTS" "$O_LOST" "$O_DROP" "$LOAD_OURS"
-  printf '%-6s %-19s %7s %8s %9s %6s %8s  %s\n' "${RATE}M" "srt-live-transmit" "$LIBSRT" "$S_MBPS" "$S_PKTS" "$S_LOST" "$S_DROP" "$LOAD_SLT"
-  printf '%-6s %-19s %7s\n' "${RATE}M" "ratio watch/libsrt" "$RATIO"
+  add_row libsrt "$LIBSRT" "$S_MBPS" "$S_PKTS" "$S_LOST" "$S_DROP" "$LOAD_SLT"
+  done
+
+  ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "n/a" }'; }
+  print_row "watch, no tap" tapfalse
+  print_row "watch, arrival tap" taptrue
+  print_row "srt-live-transmit" libsrt
+  printf '%-6s %-19s %7s\n' "${RATE}M" "ratio no tap/libsrt" "$(ratio "$(cpu_total tapfalse)" "$(cpu_total libsrt)")"
+  printf '%-6s %-19s %7s\n' "${RATE}M" "ratio tap/libsrt" "$(ratio "$(cpu_total taptrue)" "$(cpu_total libsrt)")"
+  printf '%-6s %-19s %7s\n' "${RATE}M" "ratio tap/no tap" "$(ratio "$(cpu_total taptrue)" "$(cpu_total tapfalse)")"
 done

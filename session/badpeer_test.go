@@ -43,8 +43,8 @@ func stalled(t *testing.T, tap *keyTap, delivered func() uint64) bool {
 //
 // Both cases are reproduced here against srtscope's receiver and, where it
 // tells what a decoder downstream would suffer, against srt-live-transmit.
-// What srtscope's receiver must count needs its arrival tap (receiver.go):
-// those checks are skipped, with the reason, until the tap reports them.
+// srtscope's receiver counts them (pkts_backdated with its arrival tap,
+// pkts_undecryptable) and warns.
 func TestBadPeer(t *testing.T) {
 	if testing.Short() {
 		t.Skip("takes about 40 s")
@@ -56,7 +56,7 @@ func TestBadPeer(t *testing.T) {
 	// packet ~71 minutes ahead, and every later packet waits behind it.
 	t.Run("timestamp from before the connection, srtscope receives", func(t *testing.T) {
 		port := sessiontest.FreeUDPPort(t)
-		r, sub, _ := startReceiver(t, Config{Mode: ModeListener, Host: "127.0.0.1", Port: port}, ReceiverOptions{Interval: 250 * time.Millisecond})
+		r, sub, _ := startReceiver(t, Config{Mode: ModeListener, Host: "127.0.0.1", Port: port}, ReceiverOptions{Interval: 250 * time.Millisecond, ArrivalTap: true})
 		waitEvent(t, sub, EventConnecting, 5*time.Second, "listening")
 		tap := startKeyTapWith(t, port, tapOptions{rewrite: backdate(100, 10*time.Second)})
 		startSender(t, Config{Mode: ModeCaller, Host: "127.0.0.1", Port: tap.port()}, true)
@@ -64,14 +64,20 @@ func TestBadPeer(t *testing.T) {
 		waitUntil(t, 15*time.Second, "the backdated packet", func() bool { return tap.data.Load() > 150 })
 		stuck := stalled(t, tap, func() uint64 { return r.Snapshot().PktsRecv })
 		s := r.Snapshot()
-		t.Logf("after the backdated packet: recv %d lost %d dropped %d, tap %d data packets, delivery stalled %v", s.PktsRecv, s.PktsLost, s.PktsDropped, tap.data.Load(), stuck)
+		t.Logf("after the backdated packet: recv %d lost %d dropped %d backdated %d, tap %d data packets, delivery stalled %v", s.PktsRecv, s.PktsLost, s.PktsDropped, s.PktsBackdated, tap.data.Load(), stuck)
 		if s.State != StateConnected || r.Connects() != 1 {
 			t.Errorf("state %s, connects %d: the session must go on", s.State, r.Connects())
 		}
+		// gosrt v0.11.0 would hold the backdated packet ~71 min and every
+		// later one behind it: the arrival tap gives it the sender's
+		// current time, counts it and says so.
 		if stuck {
-			t.Skip("gosrt v0.11.0 holds the backdated packet ~71 min and every later one behind it; " +
-				"the arrival tap (receiver.go) must count such packets (backdated in srttime.go) and put a plausible timestamp in their place")
+			t.Error("delivery stalled after the backdated packet: the arrival tap did not mend its timestamp")
 		}
+		if s.PktsBackdated != 1 {
+			t.Errorf("pkts_backdated = %d, want 1", s.PktsBackdated)
+		}
+		waitEvent(t, sub, EventWarning, 5*time.Second, "timestamps from before the connection started")
 	})
 	t.Run("timestamp from before the connection, srt-live-transmit receives", func(t *testing.T) {
 		port := sessiontest.FreeUDPPort(t)
@@ -108,8 +114,8 @@ func TestBadPeer(t *testing.T) {
 		waitEvent(t, sub, EventConnected, 15*time.Second, "encrypted")
 		const want = 3000 // past the switch at 2,000
 		got := waitSample(t, sub, 40*time.Second, strconv.Itoa(want)+" packets", func(s Sample) bool { return s.PktsRecv >= want })
-		t.Logf("recv %d lost %d dropped %d; tap: %d key announcements dropped, %d switches; payloads %d, not TS %d",
-			got.PktsRecv, got.PktsLost, got.PktsDropped, tap.dropped.Load(), tap.switches.Load(), sink.payloads.Load(), sink.garbled.Load())
+		t.Logf("recv %d lost %d dropped %d undecryptable %d; tap: %d key announcements dropped, %d switches; payloads %d, not TS %d",
+			got.PktsRecv, got.PktsLost, got.PktsDropped, got.PktsUndecryptable, tap.dropped.Load(), tap.switches.Load(), sink.payloads.Load(), sink.garbled.Load())
 		if tap.dropped.Load() == 0 || tap.switches.Load() == 0 {
 			t.Fatalf("no key switch without its announcement was made (%d dropped, %d switches)", tap.dropped.Load(), tap.switches.Load())
 		}
@@ -119,7 +125,12 @@ func TestBadPeer(t *testing.T) {
 		if sink.garbled.Load() == 0 {
 			t.Errorf("every payload after the switch was TS: was the key really missing?")
 		}
-		t.Skip("the receiver counts no undecryptable packet: the read loop (receiver.go) must count delivered payloads " +
-			"that are not TS (tsSynced in garbled.go) plus gosrt's PktRecvUndecrypt, and say the key announcement was lost")
+		// The receiver counts what it could not decrypt (payloads that
+		// stopped reading as TS, plus gosrt's PktRecvUndecrypt) and says
+		// the key announcement was lost.
+		if got.PktsUndecryptable == 0 || got.PktsUndecryptable < sink.garbled.Load()/2 {
+			t.Errorf("pkts_undecryptable = %d with %d payloads not TS", got.PktsUndecryptable, sink.garbled.Load())
+		}
+		waitEvent(t, sub, EventWarning, 5*time.Second, "could not be decrypted", "key announcement was lost")
 	})
 }

@@ -23,28 +23,75 @@
 //   - Its arrival times are not exposed: a delivered packet carries only
 //     gosrt's play time, and is handed over at that time.
 //
-// So the Receiver puts an arrival tap (tap.go) in front of gosrt: an
-// in-process UDP forwarder that owns the public socket, notes each data
-// packet's arrival (sequence number, retransmitted flag, time) and passes
-// every datagram on unchanged over loopback. A listener's tap forwards
-// through one upstream socket per remote peer, so gosrt still tells peers
-// apart, and maps the addresses back for events and samples; a caller's
-// gosrt dials the tap, which forwards to the peer. gosrt's Listen and Dial
-// create their own sockets (no PacketConn can be injected) and its logger
-// hook would format a hex dump per packet, so a forwarder is the one way
-// that needs no copy of gosrt. It costs a receive and a send per datagram;
-// bench/watch_cpu.sh measures it against srt-live-transmit.
+// So the Receiver can put an arrival tap (tap.go) in front of gosrt
+// (ReceiverOptions.ArrivalTap, watch --arrival-tap; off by default, see
+// the cost below): an in-process UDP forwarder that owns the public socket, notes
+// each data packet's arrival (sequence number, retransmitted flag, time)
+// and passes every datagram on unchanged over loopback. A listener's tap
+// forwards through one upstream socket per remote peer, so gosrt still
+// tells peers apart, and maps the addresses back for events and samples;
+// a caller's gosrt dials the tap, which forwards to the peer. gosrt's
+// Listen and Dial create their own sockets (no PacketConn can be
+// injected) and its logger hook would format a hex dump per packet, so a
+// forwarder is the one way that needs no copy of gosrt.
+//
+// The hop costs a loopback send per datagram, which the kernel's loopback
+// delivery to gosrt's socket dominates. On Linux the tap reads every
+// queued datagram with one recvmmsg, takes each one's arrival time from
+// the kernel (SO_TIMESTAMPNS: exact however late the tap reads), passes
+// them on with one sendmmsg, and pauses 1 ms between reads while packets
+// come less than 1 ms apart, so that a read takes several and gosrt's
+// reading goroutine wakes once per batch; a packet reaches gosrt up to
+// 1 ms later for it. Elsewhere it moves one datagram per call.
+// bench/watch_cpu.sh measures watch with and without the tap against
+// srt-live-transmit in one run.
+//
+// That is still more than issue 17's budget (the tap may add 15%), so the
+// tap stays off by default. bench/watch_cpu.sh with ROUNDS=2, 20 s each,
+// watch without / with the tap / srt-live-transmit, CPU s: on a quiet
+// machine (load 0.4..3) this tap 2.36 / 2.85 / 1.70 at 20 Mbit/s (tap
+// +21%) and 3.06 / 4.44 / 2.02 at 50 Mbit/s (+45%); the per-datagram tap
+// before it, right after, 1.99 / 2.45 / 1.84 (+23%) and 3.29 / 4.00 / 2.35
+// (+22%); this tap without the pause 2.64 / 3.91 / 2.30 at 50 Mbit/s
+// (+48%). The tap's own CPU (with minus without) is 0.5 s at 20 Mbit/s
+// and 0.7..1.4 s at 50 Mbit/s over 40 s in every variant, and the runs
+// without it differ by up to 25% between runs: batching did not
+// measurably lower the cost; what it brings is exact arrival times. In
+// profiles (go test -bench 'Receive/50Mbps/receiver\+tap') the tap is a
+// quarter of the process's CPU: the send to gosrt's socket 17..18%, the
+// read 6..11%, parsing, timing and the ring below 1%. A loopback send runs
+// the whole receive path of gosrt's socket (IP, UDP, the socket queue,
+// waking gosrt's reader) in the sender's context, which without the tap
+// the network's softirq pays for the public socket, outside the process.
+// So the cost is the second trip through the kernel's UDP stack, which
+// only a hook inside gosrt (arrival times on its own socket) would avoid.
 //
 // For each delivered packet the read loop then takes the play time a
 // libsrt receiver would use: the TSBPD base is the shortest transit of any
 // original packet so far (arrival - gosrt's unwrapped timestamp), which is
 // what a handshake through the same path measures, plus timestamp plus
-// latency. A packet that arrived after that time counts in pkts_dropped
-// and pkts_late; gaps in the delivered sequence numbers (never delivered)
-// count in pkts_dropped. Each delivered retransmission's recovery margin,
-// play time minus arrival, feeds recovery_margin_min_ms and
+// latency. Gaps in the delivered sequence numbers (never delivered) count
+// in pkts_dropped. Each delivered retransmission's recovery margin, play
+// time minus arrival, feeds recovery_margin_min_ms and
 // recovery_margin_p5_ms per sample and the summary's histogram.
 //
+// # Late
+//
+// libsrt's TSBPD does not drop a packet because its own play time has
+// passed. Its too-late drop (TLPKTDROP) skips a missing packet only when
+// a later packet is in the receive buffer and due to play: at
+// max(arrival, play time) of the first later packet present. So a
+// delivered packet counts as late (pkts_late, and in pkts_dropped) only
+// when some later packet had arrived and was due before the packet's
+// delivered copy arrived. After an outage nothing later is due while the
+// path is down, and the retransmissions that follow it come in order: the
+// first packet after the gap is played late, then the next, and libsrt
+// drops none of them (a 200 ms outage every 5 s at 4x RTT drops nothing in
+// srt-live-transmit), however negative their own margins. The read loop
+// finds this by walking the arrival ring from the packet upwards while the
+// later packets' play times (play time + timestamp difference) are before
+// the packet's arrival (plus the at-risk band below): one step for a
+// packet in time, at most 8192.
 // # At risk
 //
 // Both receivers send a NAK on detecting a gap and then a periodic NAK
@@ -60,6 +107,11 @@
 // have come up to one period P later, or earlier, behind libsrt; a packet
 // recovered with m < P is lost to libsrt with probability (P - m)/P,
 // whose expected count is about the number of packets with m < P/2.
+// The margin m here is to the skip time above, counting only later
+// packets that came as originals: a later packet recovered by the same
+// NAK moves with the packet's own repair, so it sets no deadline the
+// repair could miss (after an outage every retransmission is a fraction
+// of a millisecond ahead of the next one, and none is at risk).
 // pkts_at_risk counts recovered packets with margin below
 // libsrtRecoveryNeeds = P/2 (RTTVar, which gosrt does not expose, taken as
 // RTT/16: 12.8 ms at a 41 ms RTT). Dropped + at risk is what the latency
@@ -80,4 +132,15 @@
 // as a whole table yet. Drop counts on a shared 2-core machine swing with
 // load (libsrt at 10% loss, 8x RTT: 21, 104 and 1 in three runs); compare
 // the two receivers in the same quiet window and re-run outliers.
+//
+// With the late rule above (any later packet present and due), at load
+// 3.6..11.8 (not quiet: to be re-run below 3), libsrt against srtscope
+// (late / at risk / never delivered): 10% loss 4x 6/12 (5/3/4), 8x 4/14
+// (7/4/3), 12x 0/0; 20% 4x 42/76 (31/16/29), 8x 4/5, 12x 0/3; 30% 4x
+// 228/179 (145/31/3), 8x 12/23 (22/0/1), 12x 4/2. Outages alone, 30 s
+// (OUTAGE="5s 200ms" and "5s 1400ms"): 200 ms every 5 s at 4x and 8x, 0
+// and 0 in both; 1.4 s every 5 s at 4x 252/508 (121/93/294), at 16x
+// 248/194 (0/0/194), where the rule before counted at 4x 628 against 199
+// (16 late, 420 at risk, 192 never delivered): the at-risk band no longer
+// takes every retransmission after an outage.
 package session

@@ -29,10 +29,11 @@ type ReceiverOptions struct {
 	SinkQueuePackets int           // bounded queue towards the sink, default 4096 packets
 	IdleAfter        time.Duration // idle event after this long without data, default 2 s
 	// ArrivalTap receives through the arrival tap (tap.go), which times
-	// every data packet before gosrt sees it: that gives the late, at-risk,
-	// recovery-margin and receive-buffer figures. Off by default until its
-	// CPU cost and its judgement after long outages are settled (without
-	// it those figures stay 0 and drops are the sequence gaps, as before).
+	// every data packet before gosrt sees it: that gives the late,
+	// at-risk, recovery-margin, receive-buffer and pkts_backdated figures
+	// (without it they stay 0 and drops are the sequence gaps alone). Off
+	// by default: the loopback hop it needs per datagram costs more CPU
+	// than issue 17 allows (bench/watch_cpu.sh, see the package doc).
 	ArrivalTap bool
 	// Handed makes a receiver whose connections a Port hands to it (a
 	// feed on a port shared by many feeds, routed by streamid) instead of
@@ -79,6 +80,8 @@ type Receiver struct {
 	pktsLate         atomic.Uint64 // delivered after their play time
 	pktsAtRisk       atomic.Uint64 // recovered with less margin than libsrt needs
 	lastDelivered    atomic.Uint64 // sequence number << 32 | timestamp of the last delivered packet
+	pktsGarbled      atomic.Uint64 // delivered payloads of an encrypted TS stream that were not TS
+	pktsUndecrypt    atomic.Uint64 // gosrt's PktRecvUndecrypt, summed over connections
 	rttWin           rttWindow
 	latencyMs        atomic.Int64
 	lastDataNano     atomic.Int64
@@ -243,6 +246,11 @@ func (r *Receiver) Snapshot() Sample {
 		PktsAtRisk:       c.PktsAtRisk,
 		BytesRecv:        c.BytesRecv,
 		SinkSkippedBytes: r.sinkSkippedBytes.Load(),
+
+		PktsUndecryptable: r.pktsGarbled.Load() + r.pktsUndecrypt.Load(),
+	}
+	if r.arrivals != nil {
+		s.PktsBackdated = r.arrivals.backdated.Load()
 	}
 	if state == StateConnected {
 		s.RTTMs = float64(r.rttMicros.Load()) / 1000
@@ -414,6 +422,12 @@ func (r *Receiver) serve(ctx context.Context, conn srt.Conn) {
 	var stats srt.Statistics
 	conn.Stats(&stats)
 	r.latencyMs.Store(int64(stats.Instantaneous.MsRecvTsbPdDelay))
+	if r.arrivals != nil {
+		r.arrivals.setLatency(time.Duration(stats.Instantaneous.MsRecvTsbPdDelay) * time.Millisecond)
+	}
+	undecrypt := stats.Accumulated.PktRecvUndecrypt // gosrt's count of this connection, added as it grows
+	r.pktsUndecrypt.Add(undecrypt)
+	encrypted, sawTS := r.cfg.Passphrase != "", false
 	r.rttMicros.Store(int64(stats.Instantaneous.MsRTT * 1000))
 	r.rttWin.add(stats.Instantaneous.MsRTT)
 	lastStats := time.Now()
@@ -452,6 +466,16 @@ func (r *Receiver) serve(ctx context.Context, conn srt.Conn) {
 			r.pktsRecovered.Add(1)
 		}
 		data := p.Data()
+		if encrypted {
+			// A stale key decrypts to noise, and neither gosrt nor
+			// libsrt can tell: a TS stream that stops reading as TS can.
+			switch {
+			case tsSynced(data):
+				sawTS = true
+			case sawTS:
+				r.pktsGarbled.Add(1)
+			}
+		}
 		r.pktsRecv.Add(1)
 		r.bytesRecv.Add(uint64(len(data)))
 		if r.sinkQueue == nil || !r.toSink(p) {
@@ -461,6 +485,10 @@ func (r *Receiver) serve(ctx context.Context, conn srt.Conn) {
 		r.lastDataNano.Store(now.UnixNano())
 		if now.Sub(lastStats) >= 250*time.Millisecond {
 			conn.Stats(&stats)
+			if u := stats.Accumulated.PktRecvUndecrypt; u > undecrypt {
+				r.pktsUndecrypt.Add(u - undecrypt)
+				undecrypt = u
+			}
 			r.rttMicros.Store(int64(stats.Instantaneous.MsRTT * 1000))
 			r.rttWin.add(stats.Instantaneous.MsRTT)
 			r.latencyMs.Store(int64(stats.Instantaneous.MsRecvTsbPdDelay))
@@ -468,9 +496,6 @@ func (r *Receiver) serve(ctx context.Context, conn srt.Conn) {
 		}
 	}
 	_ = conn.Close() // gosrt's Close always returns nil
-	if r.arrivals != nil {
-		r.judge(&timing, 0, 0)
-	}
 
 	silentFor := time.Since(time.Unix(0, r.lastDataNano.Load()))
 	r.mu.Lock()
@@ -532,12 +557,47 @@ func (r *Receiver) feedSink(ctx context.Context) {
 	}
 }
 
+// badInputReport turns the bad-input counters into warning events: one
+// when a counter starts growing, not one per sample while it grows.
+type badInputReport struct {
+	backdated, undecryptable       uint64
+	backdatedGrew, undecryptedGrew bool
+}
+
+func (b *badInputReport) check(r *Receiver, s Sample) {
+	if grew := s.PktsBackdated > b.backdated; grew && !b.backdatedGrew {
+		r.event(EventWarning, s.Peer, "%s sent %d packets with timestamps from before the connection started (%d so far): "+
+			"a libsrt decoder holds such a packet about 71 minutes and freezes the picture behind it; srtscope plays it in turn. Check the encoder's SRT clock",
+			orWords(s.Peer, "the peer"), s.PktsBackdated-b.backdated, s.PktsBackdated)
+		b.backdatedGrew = true
+	} else if !grew {
+		b.backdatedGrew = false
+	}
+	if grew := s.PktsUndecryptable > b.undecryptable; grew && !b.undecryptedGrew {
+		r.event(EventWarning, s.Peer, "%d packets from %s could not be decrypted (%d so far): the sender switched keys and the key announcement was lost, "+
+			"or the passphrase changed; the picture breaks up until the next key switch arrives",
+			s.PktsUndecryptable-b.undecryptable, orWords(s.Peer, "the peer"), s.PktsUndecryptable)
+		b.undecryptedGrew = true
+	} else if !grew {
+		b.undecryptedGrew = false
+	}
+	b.backdated, b.undecryptable = s.PktsBackdated, s.PktsUndecryptable
+}
+
+func orWords(s, instead string) string {
+	if s == "" {
+		return instead
+	}
+	return s
+}
+
 // sample publishes one Sample per interval and the idle event.
 func (r *Receiver) sample(ctx context.Context) {
 	ticker := time.NewTicker(r.opts.Interval)
 	defer ticker.Stop()
 	prevBytes, prevPkts, prevTime := r.bytesRecv.Load(), r.pktsRecv.Load(), time.Now()
 	idleReported := false
+	var bad badInputReport
 	for {
 		select {
 		case <-ctx.Done():
@@ -551,6 +611,7 @@ func (r *Receiver) sample(ctx context.Context) {
 			prevBytes, prevPkts, prevTime = s.BytesRecv, s.PktsRecv, now
 			r.detail(&s)
 			r.hub.publishSample(s)
+			bad.check(r, s)
 			silent := now.Sub(time.Unix(0, r.lastDataNano.Load()))
 			switch {
 			case s.State == StateConnected && silent >= r.opts.IdleAfter && !idleReported:

@@ -60,18 +60,20 @@ func cpuTime(b *testing.B) time.Duration {
 // BenchmarkReceive measures the whole receive path of a listening Receiver
 // (gosrt plus our read loop, stats and sink tee) fed by ffmpeg at a real
 // bitrate over loopback, next to a bare gosrt reader (ReadPacket and
-// nothing else) as the floor. One op is one delivered SRT packet; besides
+// nothing else) as the floor, and the receiver with its arrival tap (tap.go)
+// in front. One op is one delivered SRT packet; besides
 // the wall time, which the sender's pace decides, it reports the CPU time
 // of this process per packet and per second. ffmpeg runs in its own
 // process, so a -cpuprofile shows the receiving side only:
 //
 //	go test -run '^$' -bench Receive -benchtime 60000x -cpuprofile cpu.out ./session
+//	go test -run '^$' -bench 'Receive/50Mbps/receiver(\+tap)?$' -count 3 -benchtime 60000x ./session
 func BenchmarkReceive(b *testing.B) {
 	if _, err := exec.LookPath("ffmpeg"); err != nil {
 		b.Skipf("ffmpeg not installed: %v", err)
 	}
 	for _, mbps := range []int{20, 50} {
-		for _, path := range []string{"gosrt", "receiver", "receiver+sink"} {
+		for _, path := range []string{"gosrt", "receiver", "receiver+tap", "receiver+sink"} {
 			b.Run(fmt.Sprintf("%dMbps/%s", mbps, path), func(b *testing.B) { benchReceive(b, mbps, path) })
 		}
 	}
@@ -93,7 +95,7 @@ func benchReceive(b *testing.B, mbps int, path string) {
 	if path == "gosrt" {
 		c = bareGosrtReceiver(b, cfg, connected)
 	} else {
-		opts := ReceiverOptions{}
+		opts := ReceiverOptions{ArrivalTap: path == "receiver+tap"}
 		if path == "receiver+sink" {
 			opts.Sink = discardSink{}
 		}

@@ -56,6 +56,19 @@ type Sample struct {
 	RecvPktsPerS      float64 `json:"recv_pkts_per_s"`
 	SinceLastPacketMs float64 `json:"since_last_packet_ms"`
 
+	// Bad input from the peer, counted and survived. PktsBackdated counts
+	// data packets whose timestamp lay before the connection started (or
+	// far behind the sender's clock): libsrt and gosrt would hold such a
+	// packet ~71 minutes, and the stream behind it; the arrival tap gives
+	// it the sender's current time instead. PktsUndecryptable counts
+	// packets that could not be decrypted (libsrt's pktRcvUndecrypt): the
+	// SRT library's own count, plus delivered payloads of an encrypted TS
+	// stream that stopped reading as TS, which is what decrypting with a
+	// stale key gives (the sender switched keys and the announcement was
+	// lost).
+	PktsBackdated     uint64 `json:"pkts_backdated"`
+	PktsUndecryptable uint64 `json:"pkts_undecryptable"`
+
 	// SinkSkippedBytes counts received bytes the payload sink (the probe)
 	// could not take in time; reception itself never waits for the sink.
 	SinkSkippedBytes uint64 `json:"sink_skipped_bytes,omitempty"`

@@ -1,7 +1,9 @@
 package session
 
 import (
+	"encoding/binary"
 	"errors"
+	"math"
 	"net"
 	"net/netip"
 	"strings"
@@ -29,22 +31,128 @@ type arrival struct {
 // latest is when the last of the copies seen arrived.
 func (e *arrival) latest() int64 { return max(e.orig, e.rexmit) }
 
+// first is when the first of the copies seen arrived (0 = none).
+func (e *arrival) first() int64 {
+	if e.orig == 0 || (e.rexmit != 0 && e.rexmit < e.orig) {
+		return e.rexmit
+	}
+	return e.orig
+}
+
 // arrivals records the arrival of each data packet before gosrt sees it.
-// The tap writes, the receiver's read loop and sampler read; a mutex
-// keeps it simple (one uncontended lock per packet).
+// The tap writes a whole batch of datagrams under one lock; the receiver's
+// read loop and sampler read.
 type arrivals struct {
 	mu       sync.Mutex
 	ring     []arrival
+	newest   uint32       // the highest sequence number recorded, under mu
+	any      bool         // something was recorded, under mu
 	lastNano atomic.Int64 // arrival of the newest data packet
-	seen     atomic.Bool  // the tap has carried at least one data packet
+
+	// The sender's clock, for backdated timestamps (see mend), under mu:
+	// the newest timestamp seen and when it arrived; a handshake starts it
+	// anew (a new connection, a new clock).
+	newestTS  uint32
+	newestAt  int64
+	haveClock bool
+	tolerance atomic.Int64  // how far behind its expected timestamp a packet may be, µs
+	backdated atomic.Uint64 // packets whose timestamp was mended
 }
 
-func newArrivals() *arrivals { return &arrivals{ring: make([]arrival, arrivalRing)} }
+// defaultBackdateTolerance is how far behind the sender's clock a data
+// packet's timestamp may be before it counts as backdated, while the
+// latency is not known: more than any retransmission can be old (a
+// libsrt sender keeps packets about 1.25 x latency + 1 s, a gosrt one
+// as long) at srtscope's largest latency.
+const defaultBackdateTolerance = 10 * time.Second
+
+// setLatency sets the backdating tolerance for a connection's latency:
+// twice the latency plus 2 s, at least 5 s.
+func (a *arrivals) setLatency(latency time.Duration) {
+	a.tolerance.Store(max(2*latency+2*time.Second, 5*time.Second).Microseconds())
+}
+
+func newArrivals() *arrivals {
+	a := &arrivals{ring: make([]arrival, arrivalRing)}
+	a.tolerance.Store(defaultBackdateTolerance.Microseconds())
+	return a
+}
 
 // record notes a data packet arriving at now (ns); later copies of an
 // original or of a retransmission already seen change nothing.
 func (a *arrivals) record(seq, ts uint32, retrans bool, now int64) {
 	a.mu.Lock()
+	a.recordLocked(seq, ts, retrans, now)
+	a.mu.Unlock()
+	a.lastNano.Store(now)
+}
+
+// recordBatch notes the data packets among the datagrams of b, mending
+// backdated timestamps in place before gosrt sees them.
+func (a *arrivals) recordBatch(b *tapBatch) {
+	var last int64
+	tolerance := a.tolerance.Load()
+	a.mu.Lock()
+	for i := range b.n {
+		d := b.bufs[i][:b.size[i]]
+		seq, ts, retrans, ok := parseData(d)
+		if !ok {
+			if isHandshake(d) {
+				a.haveClock = false
+			}
+			continue
+		}
+		if mended, bad := a.mend(ts, b.at[i], tolerance); bad {
+			binary.BigEndian.PutUint32(d[8:12], mended)
+			a.backdated.Add(1)
+			ts = mended
+		}
+		a.recordLocked(seq, ts, retrans, b.at[i])
+		last = b.at[i]
+	}
+	a.mu.Unlock()
+	if last != 0 {
+		a.lastNano.Store(last)
+	}
+}
+
+// mend checks a data packet's timestamp ts, arriving at `at`, against the
+// sender's clock: the newest timestamp seen. A timestamp from before the
+// connection started (or far behind where the connection stands, see
+// backdated in srttime.go) reads as a value just below 2^32 early in a
+// connection: gosrt and libsrt then start a new wrap period and hold the
+// packet ~71 minutes, and every later packet behind it, so the stream
+// stops. A packet further behind the newest timestamp than any
+// retransmission can be (toleranceUs) gets the timestamp the sender's
+// clock shows now, the newest plus the time since it arrived (bad =
+// true): gosrt plays it in turn, the stream goes on, and pkts_backdated
+// says it happened. Comparing with the sender's own timestamps, not with
+// this clock, keeps clock drift out of it.
+func (a *arrivals) mend(ts uint32, at, toleranceUs int64) (mended uint32, bad bool) {
+	if !a.haveClock {
+		a.newestTS, a.newestAt, a.haveClock = ts, at, true
+		return ts, false
+	}
+	d := tsDelta(a.newestTS, ts)
+	if d < -toleranceUs {
+		return a.newestTS + uint32((at-a.newestAt)/1000), true
+	}
+	if d > 0 {
+		a.newestTS, a.newestAt = ts, at
+	}
+	return ts, false
+}
+
+// isHandshake reports whether a datagram is an SRT handshake (control
+// packet type 0).
+func isHandshake(b []byte) bool {
+	return len(b) >= 16 && b[0] == 0x80 && b[1] == 0
+}
+
+func (a *arrivals) recordLocked(seq, ts uint32, retrans bool, now int64) {
+	if d := (seq - a.newest) & seqMask31; !a.any || (d != 0 && d < 1<<30) {
+		a.newest, a.any = seq, true
+	}
 	e := &a.ring[seq&(arrivalRing-1)]
 	if e.seq != seq || e.latest() == 0 {
 		*e = arrival{seq: seq, ts: ts}
@@ -56,11 +164,6 @@ func (a *arrivals) record(seq, ts uint32, retrans bool, now int64) {
 	} else if e.orig == 0 {
 		e.orig = now
 	}
-	a.mu.Unlock()
-	a.lastNano.Store(now)
-	if !a.seen.Load() {
-		a.seen.Store(true)
-	}
 }
 
 // lookup returns the recorded arrival of seq.
@@ -69,6 +172,58 @@ func (a *arrivals) lookup(seq uint32) (arrival, bool) {
 	e := a.ring[seq&(arrivalRing-1)]
 	a.mu.Unlock()
 	return e, e.latest() != 0 && e.seq == seq
+}
+
+// skipVerdict is when a libsrt receiver would have skipped a packet had it
+// still been missing (see skipAt).
+type skipVerdict struct {
+	late  bool  // a later packet was there and due before the packet arrived
+	fixed int64 // the earliest skip time set by a later packet's original, math.MaxInt64 = none seen
+}
+
+// tapMaxScan bounds skipAt's walk over later packets: 8192 packets are
+// 1.7 s at 50 Mbit/s.
+const tapMaxScan = 8192
+
+// skipAt judges packet seq (timestamp ts, libsrt play time play), whose
+// delivered copy arrived at `at`, by libsrt's too-late drop: libsrt skips
+// a missing packet only when a later packet is in its buffer and due to
+// play, that is at max(arrival, play time) of some later packet. The
+// packet is late when that time came before it arrived. fixed is the
+// earliest such time among later packets that came as originals, which do
+// not move with the packet's own repair (a retransmission requested by the
+// same NAK does): the at-risk margin is measured against it, up to
+// at+needs. Later packets are walked in sequence order while their play
+// time (play + timestamp difference, as timestamps grow with sequence
+// numbers) can still matter.
+func (a *arrivals) skipAt(seq, ts uint32, play, at int64, needs time.Duration) skipVerdict {
+	v := skipVerdict{fixed: math.MaxInt64}
+	limit := at + int64(needs)
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	ahead := (a.newest - seq) & seqMask31
+	if ahead >= arrivalRing {
+		return v
+	}
+	for d := uint32(1); d <= ahead && d <= tapMaxScan; d++ {
+		y := (seq + d) & seqMask31
+		e := &a.ring[y&(arrivalRing-1)]
+		if e.seq != y || e.latest() == 0 {
+			continue
+		}
+		py := play + max(tsDelta(ts, e.ts), 0)*1000
+		if py >= limit {
+			break
+		}
+		if max(e.first(), py) < at {
+			v.late = true
+			return v
+		}
+		if e.orig != 0 {
+			v.fixed = min(v.fixed, max(e.orig, py))
+		}
+	}
+	return v
 }
 
 // buffered counts the packets that arrived after seq last (the last one
@@ -116,6 +271,49 @@ func parseData(b []byte) (seq, ts uint32, retrans, ok bool) {
 	return seq & seqMask31, ts, b[4]&0x04 != 0, true
 }
 
+// tapMaxDatagram is the largest datagram the tap carries: SRT's default
+// MSS is 1500 bytes, and no peer sends more than 1500 minus headers.
+const tapMaxDatagram = 1600
+
+// tapBatch is what one read of the tap's socket gave: n datagrams with
+// their lengths, sources and arrival times (monoNow clock).
+type tapBatch struct {
+	n    int
+	bufs [][]byte
+	size []int
+	from []netip.AddrPort
+	at   []int64
+}
+
+func newTapBatch() *tapBatch {
+	b := &tapBatch{bufs: make([][]byte, tapBatchSize), size: make([]int, tapBatchSize),
+		from: make([]netip.AddrPort, tapBatchSize), at: make([]int64, tapBatchSize)}
+	mem := make([]byte, tapBatchSize*tapMaxDatagram)
+	for i := range b.bufs {
+		b.bufs[i] = mem[i*tapMaxDatagram : (i+1)*tapMaxDatagram : (i+1)*tapMaxDatagram]
+	}
+	return b
+}
+
+// tapPacer decides whether the tap pauses before its next read (see
+// tapHold): while datagrams arrive less than tapHold apart, a pause lets
+// the next read take several at once.
+type tapPacer struct{ prev int64 }
+
+func (p *tapPacer) pause(b *tapBatch) {
+	if tapHold == 0 || b.n == 0 {
+		return
+	}
+	first, last := b.at[0], b.at[b.n-1]
+	dense := b.n > 1 || (p.prev != 0 && first-p.prev < int64(tapHold))
+	p.prev = last
+	if dense && b.n < len(b.bufs) {
+		time.Sleep(tapHold)
+	}
+}
+
+func isClosed(err error) bool { return errors.Is(err, net.ErrClosed) }
+
 // Tap limits: how many peers a listener's tap forwards for at once, and
 // after how long without a datagram a peer's upstream socket may go.
 const (
@@ -153,6 +351,7 @@ type arrivalTap struct {
 // tapUpstream is a listener tap's socket towards gosrt for one peer.
 type tapUpstream struct {
 	conn     *net.UDPConn
+	w        *batchWriter // written by the listener loop only
 	peer     netip.AddrPort
 	lastNano atomic.Int64
 }
@@ -262,37 +461,43 @@ func (t *arrivalTap) rewrite(s string) string {
 	return s
 }
 
-func (t *arrivalTap) note(b []byte, now int64) {
-	if seq, ts, retrans, ok := parseData(b); ok {
-		t.rec.record(seq, ts, retrans, now)
-	}
-}
-
 // listenerLoop reads the public port and forwards each datagram to gosrt
 // through its sender's upstream socket.
 func (t *arrivalTap) listenerLoop() {
 	defer t.wg.Done()
-	buf := make([]byte, 1600)
+	b := newTapBatch()
+	rd, err := newBatchReader(t.public, b)
+	if err != nil {
+		return // only a socket that is not a socket; Close still works
+	}
+	var pace tapPacer
 	var last *tapUpstream
 	for {
-		n, from, err := t.public.ReadFromUDPAddrPort(buf)
-		if err != nil {
-			if errors.Is(err, net.ErrClosed) {
+		if err := rd.read(b); err != nil {
+			if isClosed(err) {
 				return
 			}
 			continue
 		}
-		now := monoNow()
-		t.note(buf[:n], now)
-		u := last
-		if u == nil || u.peer != from {
-			if u = t.upstream(from, now); u == nil {
-				continue
+		t.rec.recordBatch(b)
+		// Runs of datagrams from one peer go on in one write.
+		for i := 0; i < b.n; {
+			j := i + 1
+			for j < b.n && b.from[j] == b.from[i] {
+				j++
 			}
-			last = u
+			u := last
+			if u == nil || u.peer != b.from[i] {
+				u = t.upstream(b.from[i], b.at[i])
+				last = u
+			}
+			if u != nil {
+				u.lastNano.Store(b.at[j-1])
+				_ = u.w.write(b, i, j) // closed: the peer was evicted, its datagrams go
+			}
+			i = j
 		}
-		u.lastNano.Store(now)
-		_, _ = u.conn.Write(buf[:n])
+		pace.pause(b)
 	}
 }
 
@@ -321,7 +526,12 @@ func (t *arrivalTap) upstream(peer netip.AddrPort, now int64) *tapUpstream {
 		return nil
 	}
 	_ = c.SetReadBuffer(udpReceiveBuffer)
-	u := &tapUpstream{conn: c, peer: peer}
+	w, err := newBatchWriter(c, netip.AddrPort{})
+	if err != nil {
+		_ = c.Close()
+		return nil
+	}
+	u := &tapUpstream{conn: c, w: w, peer: peer}
 	u.lastNano.Store(now)
 	t.peers[peer] = u
 	t.names[c.LocalAddr().String()] = peer.String()
@@ -376,19 +586,34 @@ func (t *arrivalTap) callerOut() {
 // callerIn carries the peer's datagrams to gosrt, noting data arrivals.
 func (t *arrivalTap) callerIn() {
 	defer t.wg.Done()
-	buf := make([]byte, 1600)
+	b := newTapBatch()
+	rd, err := newBatchReader(t.public, b)
+	if err != nil {
+		return
+	}
+	w, err := newBatchWriter(t.front, netip.AddrPort{})
+	if err != nil {
+		return
+	}
+	var pace tapPacer
+	var to netip.AddrPort
 	for {
-		n, err := t.public.Read(buf)
-		if err != nil {
-			if errors.Is(err, net.ErrClosed) {
+		if err := rd.read(b); err != nil {
+			if isClosed(err) {
 				return
 			}
 			continue
 		}
-		now := monoNow()
-		t.note(buf[:n], now)
-		if to := t.gosrtAddr.Load(); to != nil {
-			_, _ = t.front.WriteToUDPAddrPort(buf[:n], *to)
+		t.rec.recordBatch(b)
+		if g := t.gosrtAddr.Load(); g != nil {
+			if *g != to {
+				to = *g
+				w.setTo(to)
+			}
+			if err := w.write(b, 0, b.n); isClosed(err) {
+				return
+			}
 		}
+		pace.pause(b)
 	}
 }

@@ -1,6 +1,8 @@
 package session
 
 import (
+	"encoding/binary"
+	"math"
 	"slices"
 	"testing"
 	"time"
@@ -73,5 +75,142 @@ func TestMarginStats(t *testing.T) {
 	want := []uint64{1, 2, 0, 2, 0, 1, 0, 0, 0, 0, 0, 0, 0, 1, 1} // <0, <5, <10, <20, <30, <40, ..., <1280, >=1280
 	if !slices.Equal(h.Pkts, want) {
 		t.Errorf("histogram %v over edges %v, want %v", h.Pkts, h.EdgesMs, want)
+	}
+}
+
+// TestSkipAt: libsrt skips a missing packet only when a later packet is
+// in its buffer and due to play. Packets are 1 ms apart (timestamps in
+// µs, times in ms here), play time = timestamp + 100 ms.
+func TestSkipAt(t *testing.T) {
+	const ms = int64(time.Millisecond)
+	play := func(seq uint32) int64 { return int64(seq)*ms + 100*ms }
+	type copyAt struct {
+		seq     uint32
+		retrans bool
+		at      int64 // ms
+	}
+	tests := []struct {
+		name      string
+		arrivals  []copyAt
+		seq       uint32 // the packet judged, delivered as the copy that arrived last
+		needs     time.Duration
+		late      bool
+		fixedInMs int64 // -1: none
+	}{
+		{
+			// A 300 ms outage from 10 ms: 10..309 lost; packets from 310
+			// arrive at once, then the retransmissions in order from 350:
+			// nothing later was due before them, libsrt plays them late.
+			name: "after an outage",
+			arrivals: func() []copyAt {
+				var c []copyAt
+				for s := uint32(0); s < 10; s++ {
+					c = append(c, copyAt{s, false, int64(s)})
+				}
+				for s := uint32(310); s < 340; s++ {
+					c = append(c, copyAt{s, false, int64(s)})
+				}
+				for s := uint32(10); s < 310; s++ {
+					c = append(c, copyAt{s, true, 350 + int64(s-10)/10})
+				}
+				return c
+			}(),
+			seq: 50, needs: 20 * time.Millisecond, late: false, fixedInMs: -1,
+		},
+		{
+			// 5 lost, its retransmission 150 ms later: 6 arrived at 6 ms
+			// and was due at 106 ms, so libsrt had skipped 5 by then.
+			name:     "retransmission after the next packet's play time",
+			arrivals: []copyAt{{4, false, 4}, {6, false, 6}, {7, false, 7}, {5, true, 155}},
+			seq:      5, needs: 20 * time.Millisecond, late: true,
+		},
+		{
+			// 5 and 6 lost, 7 arrived on time; 5 comes back after 7's
+			// play time (107 ms), 6 only after it: 7 decides.
+			name:     "a later packet than the next one decides",
+			arrivals: []copyAt{{4, false, 4}, {7, false, 7}, {8, false, 8}, {5, true, 110}, {6, true, 111}},
+			seq:      5, needs: 20 * time.Millisecond, late: true,
+		},
+		{
+			// 5 comes back 5 ms before 6 is due: recovered, at risk.
+			name:     "recovered with little to spare",
+			arrivals: []copyAt{{4, false, 4}, {6, false, 6}, {7, false, 7}, {5, true, 101}},
+			seq:      5, needs: 20 * time.Millisecond, late: false, fixedInMs: 106,
+		},
+		{
+			// 5 comes back early: the walk stops where play times pass
+			// arrival + needs and nothing counts.
+			name:     "recovered early",
+			arrivals: []copyAt{{4, false, 4}, {6, false, 6}, {7, false, 7}, {5, true, 30}},
+			seq:      5, needs: 20 * time.Millisecond, late: false, fixedInMs: -1,
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			a := newArrivals()
+			var at int64
+			for _, c := range tt.arrivals {
+				a.record(c.seq, c.seq*1000, c.retrans, c.at*ms+1) // +1: 0 means "not seen"
+				if c.seq == tt.seq {
+					at = c.at*ms + 1
+				}
+			}
+			v := a.skipAt(tt.seq, tt.seq*1000, play(tt.seq), at, tt.needs)
+			wantFixed := int64(math.MaxInt64)
+			if tt.fixedInMs >= 0 {
+				wantFixed = tt.fixedInMs * ms
+			}
+			if v.late != tt.late || (!tt.late && v.fixed != wantFixed) {
+				t.Errorf("skipAt = late %v, fixed %d; want late %v, fixed %d", v.late, v.fixed, tt.late, wantFixed)
+			}
+		})
+	}
+}
+
+// TestMendBackdated: a data packet whose timestamp lies before the
+// connection started (2^32 - x early on) gets the sender's current time,
+// and counts; retransmissions with old timestamps, the 32-bit wrap and a
+// new connection's clock (after a handshake) pass untouched.
+func TestMendBackdated(t *testing.T) {
+	const ms = int64(time.Millisecond)
+	data := func(seq, ts uint32, retrans bool) []byte {
+		b := make([]byte, 16)
+		binary.BigEndian.PutUint32(b[0:4], seq)
+		if retrans {
+			b[4] = 0x04
+		}
+		binary.BigEndian.PutUint32(b[8:12], ts)
+		return b
+	}
+	handshake := []byte{0x80, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0}
+	a := newArrivals()
+	a.setLatency(120 * time.Millisecond)
+	b := newTapBatch()
+	feed := func(at int64, d []byte) uint32 {
+		b.n, b.size[0], b.at[0] = 1, len(d), at
+		copy(b.bufs[0], d)
+		a.recordBatch(b)
+		return binary.BigEndian.Uint32(b.bufs[0][8:12])
+	}
+	feed(0, handshake)
+	for i := range uint32(100) { // 1 packet per 10 ms from timestamp 0
+		feed(int64(i)*10*ms, data(i, i*10_000, false))
+	}
+	if got := feed(1000*ms, data(100, 1<<32+1_000_000-10_000_000, false)); got != 1_000_000 || a.backdated.Load() != 1 {
+		t.Errorf("backdated timestamp now %d (want the sender's clock, 1000000), counted %d", got, a.backdated.Load())
+	}
+	if got := feed(1010*ms, data(50, 500_000, true)); got != 500_000 || a.backdated.Load() != 1 {
+		t.Errorf("a retransmission 0.5 s old became %d, counted %d", got, a.backdated.Load())
+	}
+	// Across the wrap: 2^32 - 5 ms, then 5 ms after it.
+	feed(2000*ms, handshake)
+	feed(2000*ms, data(1000, 1<<32-5_000, false))
+	if got := feed(2010*ms, data(1001, 5_000, false)); got != 5_000 || a.backdated.Load() != 1 {
+		t.Errorf("the wrap: timestamp became %d, counted %d", got, a.backdated.Load())
+	}
+	// A new connection starts its clock at 0 again.
+	feed(3000*ms, handshake)
+	if got := feed(3010*ms, data(7, 0, false)); got != 0 || a.backdated.Load() != 1 {
+		t.Errorf("a new connection's first timestamp became %d, counted %d", got, a.backdated.Load())
 	}
 }

@@ -10,23 +10,18 @@ import (
 
 // tsbpdState is the read loop's timing state for one connection.
 type tsbpdState struct {
-	base    int64 // TSBPD base on the tap's clock (see libsrtPlay); math.MaxInt64 = none yet
-	pending deliveredPkt
-}
-
-// deliveredPkt is a delivered packet whose verdict waits for the next one:
-// libsrt skips a missing packet only when a later one is due to play.
-type deliveredPkt struct {
-	ok      bool
-	p       int64 // PktTsbpdTime, ns (unwrapped timestamp + constant)
-	at      int64 // arrival of the delivered copy
-	retrans bool
+	base int64 // TSBPD base on the tap's clock (see libsrtPlay); math.MaxInt64 = none yet
 }
 
 func newTSBPDState() tsbpdState { return tsbpdState{base: math.MaxInt64} }
 
-// timeDelivery takes a delivered packet's arrival (from the tap) and
-// judges the packet before it (see judge).
+// timeDelivery judges a delivered packet as a libsrt receiver on the same
+// path would have (see "Late" in the package doc): late when, before its
+// delivered copy arrived, a later packet had arrived and was due to play,
+// so that libsrt's too-late drop had already skipped it; at risk when a
+// retransmission came with less than libsrt's recovery needs to spare
+// before such a skip. Its own recovery margin (play time - arrival) goes
+// to the margin statistics.
 func (r *Receiver) timeDelivery(h *packet.PacketHeader, seq uint32, st *tsbpdState) {
 	r.lastDelivered.Store(uint64(seq)<<32 | uint64(h.Timestamp) | 1<<63)
 	p := int64(h.PktTsbpdTime) * 1000
@@ -38,48 +33,22 @@ func (r *Receiver) timeDelivery(h *packet.PacketHeader, seq uint32, st *tsbpdSta
 	if h.RetransmittedPacketFlag {
 		at = a.rexmit
 	}
-	if !ok || at == 0 {
-		r.judge(st, 0, 0)
-		return
-	}
-	r.judge(st, p, at)
-	{
-		st.pending = deliveredPkt{ok: true, p: p, at: at, retrans: h.RetransmittedPacketFlag}
-	}
-}
-
-// judge compares the pending packet's arrival with the time a libsrt
-// receiver would have skipped it had it still been missing: libsrt drops
-// a missing packet (TLPKTDROP) once the next packet present is due to
-// play, so at the later of the next packet's play time and its arrival
-// (nextP, nextAt; 0 = unknown, then its own play time counts). A packet
-// later than that counts as dropped and late; a late packet with nothing
-// after it yet (a stalled sender's burst) is only played late by libsrt.
-// A retransmission's margin (own play time - arrival) goes to the margin
-// statistics and, when smaller than libsrt's recovery needs, to the
-// at-risk count.
-func (r *Receiver) judge(st *tsbpdState, nextP, nextAt int64) {
-	d := st.pending
-	st.pending = deliveredPkt{}
-	if !d.ok || st.base == math.MaxInt64 {
+	if !ok || at == 0 || st.base == math.MaxInt64 {
 		return
 	}
 	latency := time.Duration(r.latencyMs.Load()) * time.Millisecond
-	margin := time.Duration(d.p+st.base-d.at) + latency
-	skipAt := margin
-	if nextP > d.p && nextP-d.p < int64(time.Second) {
-		deadline := max(nextP+st.base+int64(latency), nextAt)
-		skipAt = time.Duration(deadline - d.at)
+	play := p + st.base + int64(latency)
+	var needs time.Duration
+	if h.RetransmittedPacketFlag {
+		needs = libsrtRecoveryNeeds(time.Duration(r.rttMicros.Load())*time.Microsecond, latency)
 	}
-	if skipAt < 0 {
+	if h.RetransmittedPacketFlag {
+		r.margins.add(time.Duration(play - at))
+	}
+	switch v := r.arrivals.skipAt(seq, h.Timestamp, play, at, needs); {
+	case v.late:
 		r.pktsLate.Add(1)
-	}
-	if !d.retrans {
-		return
-	}
-	r.margins.add(margin)
-	rtt := time.Duration(r.rttMicros.Load()) * time.Microsecond
-	if skipAt >= 0 && skipAt < libsrtRecoveryNeeds(rtt, latency) {
+	case h.RetransmittedPacketFlag && v.fixed-at < int64(needs):
 		r.pktsAtRisk.Add(1)
 	}
 }

@@ -43,6 +43,27 @@ const (
 // Kinds lists every chart in display order.
 var Kinds = []Kind{RTT, Packets, Bitrate, Latency}
 
+// The receiver-detail charts, which need the arrival tap's figures
+// (reports show them after Kinds when HasReceiverDetail).
+const (
+	Buffer Kind = Latency + 1 + iota // receive buffer level against the latency
+	Margin                           // recovery margins of retransmitted packets
+)
+
+// ReceiverKinds lists the receiver-detail charts in display order.
+var ReceiverKinds = []Kind{Buffer, Margin}
+
+// HasReceiverDetail reports whether samples carry the arrival tap's
+// receiver detail (a receive-buffer level or a recovery margin).
+func HasReceiverDetail(samples []session.Sample) bool {
+	for _, s := range samples {
+		if s.RcvBufMs > 0 || s.RecoveryMarginMinMs != nil {
+			return true
+		}
+	}
+	return false
+}
+
 // Title returns the chart's title in plain words.
 func (k Kind) Title() string {
 	switch k {
@@ -54,6 +75,10 @@ func (k Kind) Title() string {
 		return "Received bitrate"
 	case Latency:
 		return "Latency headroom: latency ÷ RTT"
+	case Buffer:
+		return "Receive buffer: data waiting to play"
+	case Margin:
+		return "Recovery margin: time left when a retransmission arrived"
 	}
 	return fmt.Sprintf("chart %d", int(k))
 }
@@ -69,6 +94,10 @@ func (k Kind) String() string {
 		return "bitrate"
 	case Latency:
 		return "latency"
+	case Buffer:
+		return "buffer"
+	case Margin:
+		return "margin"
 	}
 	return fmt.Sprintf("chart%d", int(k))
 }
@@ -189,6 +218,7 @@ type series struct {
 	segments [][]point
 	order    int     // draw order: higher lies on top
 	width    float64 // line width in points; 0 means 1.2
+	dots     bool    // a dot per point instead of lines (values seen now and then)
 }
 
 // Build returns the chart of kind k for the samples in w. It returns
@@ -254,6 +284,33 @@ func Build(k Kind, samples []session.Sample, w Window, o Options) (*plot.Plot, e
 			return math.NaN()
 		})}}
 		guides = []guide{adviceGuide(samples, o.GuideLoss)}
+	case Buffer:
+		p.Y.Label.Text = "ms"
+		all = []series{{name: "receive buffer (msRcvBuf)", color: th.Bitrate, segments: values(samples, func(s session.Sample) float64 { return s.RcvBufMs })}}
+		if l := maxLatency(samples); l > 0 {
+			guides = []guide{{y: float64(l), name: fmt.Sprintf("latency %d ms", l), dash: true}}
+		}
+	case Margin:
+		p.Y.Label.Text = "ms"
+		margin := func(m func(session.Sample) *float64) [][]point {
+			return values(samples, func(s session.Sample) float64 {
+				if v := m(s); v != nil {
+					return *v
+				}
+				return math.NaN()
+			})
+		}
+		all = []series{
+			{name: "5th percentile", color: th.Lost, segments: margin(func(s session.Sample) *float64 { return s.RecoveryMarginP5Ms }), dots: true},
+			{name: "smallest (below 0: played late)", color: th.Dropped, segments: margin(func(s session.Sample) *float64 { return s.RecoveryMarginMinMs }), dots: true, order: 1},
+		}
+		for _, s := range all {
+			for _, seg := range s.segments {
+				for _, pt := range seg {
+					p.Y.Min = math.Min(p.Y.Min, pt.y*1.1)
+				}
+			}
+		}
 	default:
 		return nil, fmt.Errorf("chart: unknown chart kind %d", int(k))
 	}
@@ -294,11 +351,28 @@ func Build(k Kind, samples []session.Sample, w Window, o Options) (*plot.Plot, e
 		p.Legend.Add(g.name, l)
 	}
 	firsts := make([]*plotter.Line, len(all))
+	dots := make([]*plotter.Scatter, len(all))
 	for _, i := range drawOrder(all) {
 		s := all[i]
 		width := vg.Points(1.2)
 		if s.width > 0 {
 			width = vg.Points(s.width)
+		}
+		if s.dots {
+			var xys plotter.XYs
+			for _, seg := range s.segments {
+				for _, pt := range decimate(seg, o.MaxPoints) {
+					xys = append(xys, plotter.XY{X: pt.x, Y: pt.y})
+				}
+			}
+			sc, err := plotter.NewScatter(xys)
+			if err != nil {
+				return nil, fmt.Errorf("chart: %s: %w", s.name, err)
+			}
+			sc.GlyphStyle = draw.GlyphStyle{Color: s.color, Radius: vg.Points(1.6), Shape: draw.CircleGlyph{}}
+			p.Add(sc)
+			dots[i] = sc
+			continue
 		}
 		var first *plotter.Line
 		for _, seg := range s.segments {
@@ -335,7 +409,11 @@ func Build(k Kind, samples []session.Sample, w Window, o Options) (*plot.Plot, e
 	if withLegend {
 		if len(all) > 1 || len(guides) > 0 {
 			for i, s := range all {
-				p.Legend.Add(s.name, firsts[i])
+				if dots[i] != nil {
+					p.Legend.Add(s.name, dots[i])
+				} else {
+					p.Legend.Add(s.name, firsts[i])
+				}
 			}
 		}
 		if len(band.spans) > 0 {
@@ -346,6 +424,15 @@ func Build(k Kind, samples []session.Sample, w Window, o Options) (*plot.Plot, e
 		return p, ErrEmpty
 	}
 	return p, nil
+}
+
+// maxLatency is the largest negotiated latency among samples, in ms.
+func maxLatency(samples []session.Sample) int {
+	l := 0
+	for _, s := range samples {
+		l = max(l, s.LatencyMs)
+	}
+	return l
 }
 
 // flat draws a line without asking the plot for room at its ends (a

@@ -18,7 +18,7 @@ import (
 	"github.com/srtscope/srtscope/session"
 )
 
-const watchUsage = `URL [--duration D] [--format text|json|csv] [--inspect] [--forward URL2 ...]
+const watchUsage = `URL [--duration D] [--format text|json|csv] [--inspect] [--forward URL2 ...] [--arrival-tap]
        srtscope watch "srt://:PORT?mode=listener" --by-streamid [--accept NAME,NAME | --accept-new] [--duration D] [--format text|json|csv] [--inspect]
 
 Receive from an SRT URL as caller (srt://HOST:PORT) or listener (srt://:PORT,
@@ -56,6 +56,10 @@ input. JSON sample lines and the summary gain "outputs":[{"url":..,"kind":..,
 "flight_pkts":..,"skipped_bytes":..}], one row per output and per puller of
 a listener output; text shows a line per output; csv keeps its columns.
 
+--arrival-tap times every packet before the SRT library sees it: that gives
+pkts_late, pkts_at_risk, the recovery margins, rcv_buf_ms and pkts_backdated
+(without it they stay 0). It costs CPU: a loopback hop per packet.
+
 Examples:
   srtscope watch srt://:9000 --duration 20s
   srtscope watch "srt://:9000?mode=listener" --by-streamid --accept cam1,cam2 --format json
@@ -89,7 +93,7 @@ func runWatch(ctx context.Context, args []string, std IO) int {
 	fs := newFlagSet("watch", watchUsage, std)
 	duration := relayDurationFlag(fs, "duration", "stop after `D`, e.g. 20s (default: until interrupted)")
 	format := fs.String("format", "text", "output: text, json (one object per line) or csv")
-	tap := fs.Bool("arrival-tap", false, "time every packet's arrival (late, at-risk, recovery margin and receive-buffer figures; experimental, costs CPU)")
+	tap := fs.Bool("arrival-tap", false, "time every packet's arrival, for the late, at-risk, recovery-margin, receive-buffer and backdated figures (costs CPU: a loopback hop per packet)")
 	inspect := fs.Bool("inspect", false, "also inspect the stream (programs, PIDs, codecs, TR 101 290, black/freeze/silence) and print the report after the summary")
 	byStreamID := fs.Bool("by-streamid", false, "listen for many feeds on one port, routed by the callers' streamids")
 	accept := fs.String("accept", "", "with --by-streamid: the stream `NAMES` to take, comma-separated (cam1,cam2)")
@@ -307,7 +311,9 @@ type sampleWriter struct {
 var csvHeader = []string{"time", "state", "peer", "rtt_ms", "latency_ms", "rtt_multiplier", "recv_mbps", "pkts_recv", "pkts_lost", "pkts_retrans", "pkts_dropped", "bytes_recv",
 	// Receiver detail, after the original columns so that readers by position keep working.
 	"pkts_late", "pkts_at_risk", "recovery_margin_min_ms", "recovery_margin_p5_ms", "rcv_buf_ms", "rcv_buf_pkts",
-	"rtt_min_ms", "rtt_max_ms", "rtt_var_ms", "recv_pkts_per_s", "since_last_packet_ms"}
+	"rtt_min_ms", "rtt_max_ms", "rtt_var_ms", "recv_pkts_per_s", "since_last_packet_ms",
+	// Bad input from the peer.
+	"pkts_backdated", "pkts_undecryptable"}
 
 func newSampleWriter(format string, std IO) *sampleWriter {
 	return newSampleWriterHeader(format, std, csvHeader)
@@ -368,7 +374,8 @@ func (w *sampleWriter) sample(s session.Sample) {
 		w.csv.Write(w.row([]string{s.Time.Format(time.RFC3339Nano), string(s.State), s.Peer, ftoa(s.RTTMs), strconv.Itoa(s.LatencyMs),
 			ftoa(s.RTTMultiplier), ftoa(s.RecvMbps), utoa(s.PktsRecv), utoa(s.PktsLost), utoa(s.PktsRetrans), utoa(s.PktsDropped), utoa(s.BytesRecv),
 			utoa(s.PktsLate), utoa(s.PktsAtRisk), optMs(s.RecoveryMarginMinMs), optMs(s.RecoveryMarginP5Ms), ftoa(round(s.RcvBufMs, 1)), strconv.Itoa(s.RcvBufPkts),
-			ftoa(round(s.RTTMinMs, 3)), ftoa(round(s.RTTMaxMs, 3)), ftoa(round(s.RTTVarMs, 3)), ftoa(round(s.RecvPktsPerS, 1)), ftoa(round(s.SinceLastPacketMs, 1))}))
+			ftoa(round(s.RTTMinMs, 3)), ftoa(round(s.RTTMaxMs, 3)), ftoa(round(s.RTTVarMs, 3)), ftoa(round(s.RecvPktsPerS, 1)), ftoa(round(s.SinceLastPacketMs, 1)),
+			utoa(s.PktsBackdated), utoa(s.PktsUndecryptable)}))
 		w.csv.Flush()
 	default:
 		peer := s.Peer

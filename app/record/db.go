@@ -223,7 +223,73 @@ func Open(path string) (*DB, error) {
 		_ = db.Close()
 		return nil, fmt.Errorf("record: upgrading %s: %w", path, err)
 	}
+	if err := addColumns(db, "samples", sampleDetailColumns); err != nil {
+		_ = db.Close()
+		return nil, fmt.Errorf("record: %s: adding the receiver detail to the samples: %w", path, err)
+	}
 	return &DB{sql: db, path: path, active: map[int64]bool{}}, nil
+}
+
+// sampleDetailColumns are the receiver detail of a sample (session.Sample's
+// fields of the same JSON names), added to the samples table of databases
+// made before srtscope recorded them. Older rows read 0, or NULL for the
+// margins (nothing recovered).
+var sampleDetailColumns = [][2]string{
+	{"pkts_late", "INTEGER NOT NULL DEFAULT 0"},
+	{"pkts_at_risk", "INTEGER NOT NULL DEFAULT 0"},
+	{"recovery_margin_min_ms", "REAL"},
+	{"recovery_margin_p5_ms", "REAL"},
+	{"rcv_buf_ms", "REAL NOT NULL DEFAULT 0"},
+	{"rcv_buf_pkts", "INTEGER NOT NULL DEFAULT 0"},
+	{"rtt_min_ms", "REAL NOT NULL DEFAULT 0"},
+	{"rtt_max_ms", "REAL NOT NULL DEFAULT 0"},
+	{"rtt_var_ms", "REAL NOT NULL DEFAULT 0"},
+	{"recv_pkts_per_s", "REAL NOT NULL DEFAULT 0"},
+	{"since_last_packet_ms", "REAL NOT NULL DEFAULT 0"},
+	{"pkts_backdated", "INTEGER NOT NULL DEFAULT 0"},
+	{"pkts_undecryptable", "INTEGER NOT NULL DEFAULT 0"},
+}
+
+// addColumns is a migration that adds the columns a table lacks, all in
+// one transaction: a crash leaves the table as it was or with every
+// column. It goes by the columns the table has rather than by a schema
+// version number, so that it does not depend on other migrations' order.
+func addColumns(db *sql.DB, table string, cols [][2]string) error {
+	tx, err := db.Begin()
+	if err != nil {
+		return err
+	}
+	defer func() { _ = tx.Rollback() }() // after Commit: a no-op
+	have := map[string]bool{}
+	rows, err := tx.Query(`SELECT name FROM pragma_table_info(?)`, table)
+	if err != nil {
+		return err
+	}
+	for rows.Next() {
+		var name string
+		if err := rows.Scan(&name); err != nil {
+			_ = rows.Close()
+			return err
+		}
+		have[name] = true
+	}
+	if err := rows.Close(); err != nil {
+		return err
+	}
+	added := false
+	for _, c := range cols {
+		if have[c[0]] {
+			continue
+		}
+		if _, err := tx.Exec(`ALTER TABLE ` + table + ` ADD COLUMN ` + c[0] + ` ` + c[1]); err != nil {
+			return fmt.Errorf("column %s: %w", c[0], err)
+		}
+		added = true
+	}
+	if !added {
+		return nil
+	}
+	return tx.Commit()
 }
 
 // Path returns the file the database lives in.

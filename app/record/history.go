@@ -226,19 +226,34 @@ func (d *DB) Load(ctx context.Context, id int64) (*Session, error) {
 	wrap := func(what string, err error) error {
 		return fmt.Errorf("record: reading the %s of session %d: %w", what, id, err)
 	}
-	err = d.each(ctx, `SELECT t, state, peer, rtt_ms, latency_ms, rtt_multiplier, recv_mbps, pkts_recv, pkts_lost, pkts_retrans, pkts_dropped, bytes_recv FROM samples WHERE session_id=? ORDER BY t, rowid`, id,
+	err = d.each(ctx, `SELECT t, state, peer, rtt_ms, latency_ms, rtt_multiplier, recv_mbps, pkts_recv, pkts_lost, pkts_retrans, pkts_dropped, bytes_recv,
+		pkts_late, pkts_at_risk, recovery_margin_min_ms, recovery_margin_p5_ms, rcv_buf_ms, rcv_buf_pkts,
+		rtt_min_ms, rtt_max_ms, rtt_var_ms, recv_pkts_per_s, since_last_packet_ms, pkts_backdated, pkts_undecryptable
+		FROM samples WHERE session_id=? ORDER BY t, rowid`, id,
 		func(rows *sql.Rows) error {
 			var (
 				x                         session.Sample
 				t                         int64
 				state                     string
 				recv, lost, rtx, drop, by int64
+				late, risk, back, undec   int64
+				marginMin, marginP5       sql.NullFloat64
 			)
-			if err := rows.Scan(&t, &state, &x.Peer, &x.RTTMs, &x.LatencyMs, &x.RTTMultiplier, &x.RecvMbps, &recv, &lost, &rtx, &drop, &by); err != nil {
+			if err := rows.Scan(&t, &state, &x.Peer, &x.RTTMs, &x.LatencyMs, &x.RTTMultiplier, &x.RecvMbps, &recv, &lost, &rtx, &drop, &by,
+				&late, &risk, &marginMin, &marginP5, &x.RcvBufMs, &x.RcvBufPkts,
+				&x.RTTMinMs, &x.RTTMaxMs, &x.RTTVarMs, &x.RecvPktsPerS, &x.SinceLastPacketMs, &back, &undec); err != nil {
 				return err
 			}
 			x.Time, x.State = fromNanos(t), session.State(state)
 			x.PktsRecv, x.PktsLost, x.PktsRetrans, x.PktsDropped, x.BytesRecv = uint64(recv), uint64(lost), uint64(rtx), uint64(drop), uint64(by)
+			x.PktsLate, x.PktsAtRisk = uint64(late), uint64(risk)
+			x.PktsBackdated, x.PktsUndecryptable = uint64(back), uint64(undec)
+			if marginMin.Valid {
+				x.RecoveryMarginMinMs = &marginMin.Float64
+			}
+			if marginP5.Valid {
+				x.RecoveryMarginP5Ms = &marginP5.Float64
+			}
 			s.Samples = append(s.Samples, x)
 			return nil
 		})

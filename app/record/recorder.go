@@ -16,6 +16,14 @@ import (
 // it is committed. A kill -9 loses at most this much (plus one commit).
 const DefaultFlushInterval = 500 * time.Millisecond
 
+// insertSample writes one sample; the columns are named, as migrations
+// append columns to the table.
+const insertSample = `INSERT INTO samples (session_id, t, state, peer, rtt_ms, latency_ms, rtt_multiplier, recv_mbps,
+	pkts_recv, pkts_lost, pkts_retrans, pkts_dropped, bytes_recv,
+	pkts_late, pkts_at_risk, recovery_margin_min_ms, recovery_margin_p5_ms, rcv_buf_ms, rcv_buf_pkts,
+	rtt_min_ms, rtt_max_ms, rtt_var_ms, recv_pkts_per_s, since_last_packet_ms, pkts_backdated, pkts_undecryptable)
+	VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`
+
 // maxPending forces an early flush when this many items are queued.
 const maxPending = 2000
 
@@ -349,7 +357,7 @@ func (r *Recorder) write(batch []item) (err error) {
 		switch {
 		case it.sample != nil:
 			s := it.sample
-			if st, err = prep(0, `INSERT INTO samples VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?)`); err != nil {
+			if st, err = prep(0, insertSample); err != nil {
 				break
 			}
 			t = s.Time
@@ -357,7 +365,9 @@ func (r *Recorder) write(batch []item) (err error) {
 				peer = s.Peer
 			}
 			_, err = st.Exec(r.id, nanos(s.Time), string(s.State), s.Peer, s.RTTMs, s.LatencyMs, s.RTTMultiplier,
-				s.RecvMbps, int64(s.PktsRecv), int64(s.PktsLost), int64(s.PktsRetrans), int64(s.PktsDropped), int64(s.BytesRecv))
+				s.RecvMbps, int64(s.PktsRecv), int64(s.PktsLost), int64(s.PktsRetrans), int64(s.PktsDropped), int64(s.BytesRecv),
+				int64(s.PktsLate), int64(s.PktsAtRisk), s.RecoveryMarginMinMs, s.RecoveryMarginP5Ms, s.RcvBufMs, s.RcvBufPkts,
+				s.RTTMinMs, s.RTTMaxMs, s.RTTVarMs, s.RecvPktsPerS, s.SinceLastPacketMs, int64(s.PktsBackdated), int64(s.PktsUndecryptable))
 		case it.event != nil:
 			e := it.event
 			if st, err = prep(1, `INSERT INTO events VALUES(?,?,?,?,?)`); err != nil {

@@ -161,6 +161,18 @@ func build(s *record.Session, o Options) (content, Summary) {
 			{Key: "Received min / avg / max", Value: fmt.Sprintf("%s / %s / %s Mbit/s", fmtF(sum.Mbps.Min, 2), fmtF(sum.Mbps.Avg, 2), fmtF(sum.Mbps.Max, 2))},
 		}},
 	}
+	if sum.ReceiverDetail {
+		margin := "none recovered"
+		if m := sum.RecoveryMarginMinMs; m != nil {
+			margin = fmtF(*m, 1) + " ms"
+		}
+		c.Groups = append(c.Groups, group{"Receiver", []kv{
+			{Key: "Late (of dropped: a libsrt decoder would have skipped them)", Value: fmtInt(sum.PktsLate), Bad: sum.PktsLate > 0},
+			{Key: "At risk (recovered with little time to spare)", Value: fmtInt(sum.PktsAtRisk), Bad: sum.PktsAtRisk > 0},
+			{Key: "Smallest recovery margin", Value: margin, Bad: sum.RecoveryMarginMinMs != nil && *sum.RecoveryMarginMinMs < 0},
+			{Key: "Receive buffer min / avg / max", Value: fmt.Sprintf("%s / %s / %s ms", fmtF(sum.RcvBufMs.Min, 0), fmtF(sum.RcvBufMs.Avg, 0), fmtF(sum.RcvBufMs.Max, 0))},
+		}})
+	}
 	alarms := group{Title: "Alarms"}
 	if len(sum.Alarms) == 0 {
 		alarms.Rows = append(alarms.Rows, kv{Key: "Alarms", Value: "none"})

@@ -27,6 +27,19 @@ var csvColumns = [][2]string{
 	{"pkts_retrans", "pktRcvRetransTotal"},
 	{"pkts_dropped", "pktRcvDropTotal"},
 	{"bytes_recv", "byteRecvTotal"},
+	{"pkts_late", "of pktRcvDropTotal, delivered by gosrt after libsrt would have skipped them"},
+	{"pkts_at_risk", "recovered with less margin than libsrt's recovery needs"},
+	{"recovery_margin_min_ms", "smallest time left before play when a retransmission arrived (empty: none recovered)"},
+	{"recovery_margin_p5_ms", "5th percentile of the same"},
+	{"rcv_buf_ms", "msRcvBuf"},
+	{"rcv_buf_pkts", "pktRcvBuf"},
+	{"rtt_min_ms", "smallest msRTT in the sample"},
+	{"rtt_max_ms", "largest msRTT in the sample"},
+	{"rtt_var_ms", "mean deviation of msRTT in the sample"},
+	{"recv_pkts_per_s", "pktRecv per second"},
+	{"since_last_packet_ms", "time since the last data packet arrived"},
+	{"pkts_backdated", "timestamps from before the connection started, mended"},
+	{"pkts_undecryptable", "pktRcvUndecryptTotal, plus payloads decrypted with a stale key"},
 }
 
 func writeCSV(w io.Writer, s *record.Session, o Options) error {
@@ -57,6 +70,18 @@ func writeCSV(w io.Writer, s *record.Session, o Options) error {
 		row[5] = f(x.RTTMultiplier, 3)
 		row[6] = f(x.RecvMbps, 4)
 		row[7], row[8], row[9], row[10], row[11] = u(x.PktsRecv), u(x.PktsLost), u(x.PktsRetrans), u(x.PktsDropped), u(x.BytesRecv)
+		row[12], row[13] = u(x.PktsLate), u(x.PktsAtRisk)
+		row[14], row[15] = "", ""
+		if x.RecoveryMarginMinMs != nil {
+			row[14] = f(*x.RecoveryMarginMinMs, 3)
+		}
+		if x.RecoveryMarginP5Ms != nil {
+			row[15] = f(*x.RecoveryMarginP5Ms, 3)
+		}
+		row[16], row[17] = f(x.RcvBufMs, 3), strconv.Itoa(x.RcvBufPkts)
+		row[18], row[19], row[20] = f(x.RTTMinMs, 3), f(x.RTTMaxMs, 3), f(x.RTTVarMs, 3)
+		row[21], row[22] = f(x.RecvPktsPerS, 1), f(x.SinceLastPacketMs, 3)
+		row[23], row[24] = u(x.PktsBackdated), u(x.PktsUndecryptable)
 		cw.Write(row)
 		if i%4096 == 0 {
 			o.progress(float64(i) / float64(len(s.Samples)+1))

@@ -50,7 +50,7 @@ func syntheticIn(tb testing.TB, dbPath string, n int) *record.Session {
 	rec.Event(session.Event{Time: t0, Kind: session.EventConnecting, Detail: "dialling 203.0.113.7:9000 with passphrase " + secretPass})
 	rec.Event(session.Event{Time: t0.Add(300 * time.Millisecond), Kind: session.EventConnected, Detail: "connected, latency 200 ms", Remote: peer})
 	rng := rand.New(rand.NewPCG(7, 9))
-	var recv, lost, retrans, drop, bytes uint64
+	var recv, lost, retrans, drop, bytes, late, risk uint64
 	for i := range n {
 		st := session.StateConnected
 		if i >= outage && i < outage+8 {
@@ -100,8 +100,28 @@ func syntheticIn(tb testing.TB, dbPath string, n int) *record.Session {
 			rec.Alarm(record.Alarm{Time: sec(i), Severity: record.SeverityCritical, Kind: "dropped", Message: "packets dropped: latency too short for this loss"})
 			rec.Alarm(record.Alarm{Time: sec(i), Severity: record.SeverityWarning, Kind: "rtt", Message: "RTT 88 ms above 80 ms"})
 		}
-		rec.Sample(session.Sample{Time: sec(i), State: st, Peer: peer, RTTMs: rtt, LatencyMs: 200, RTTMultiplier: 200 / rtt,
-			RecvMbps: mbps, PktsRecv: recv, PktsLost: lost, PktsRetrans: retrans, PktsDropped: drop, BytesRecv: bytes})
+		x := session.Sample{Time: sec(i), State: st, Peer: peer, RTTMs: rtt, LatencyMs: 200, RTTMultiplier: 200 / rtt,
+			RecvMbps: mbps, PktsRecv: recv, PktsLost: lost, PktsRetrans: retrans, PktsDropped: drop, BytesRecv: bytes}
+		if st == session.StateConnected {
+			// The arrival tap's detail: a buffer a little under the
+			// latency, margins where packets were recovered, late ones in
+			// the burst that dropped.
+			x.RcvBufMs, x.RcvBufPkts = 190-rng.Float64()*15, 450
+			x.RTTMinMs, x.RTTMaxMs, x.RTTVarMs, x.RecvPktsPerS, x.SinceLastPacketMs = rtt-1, rtt+1.5, 0.6, mbps*1e6/8/1316, 2+rng.Float64()*3
+			if i >= burst2 && i < burst2+5 {
+				late++
+				risk += 2
+			}
+			if retrans > 0 && lost > 0 && i%7 == 0 || i >= burst1 && i < burst1+10 || i >= burst2 && i < burst2+5 {
+				minM, p5 := 200-2*rtt-rng.Float64()*60, 200-2*rtt
+				if i >= burst2 && i < burst2+5 {
+					minM = -20
+				}
+				x.RecoveryMarginMinMs, x.RecoveryMarginP5Ms = &minM, &p5
+			}
+		}
+		x.PktsLate, x.PktsAtRisk = late, risk
+		rec.Sample(x)
 	}
 	rec.Inspection(sec(n-1), probe.Report{
 		DurationS: float64(n - 1), MediaAnalysis: "ffmpeg",

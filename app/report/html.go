@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"html/template"
 	"io"
+	"slices"
 	"strings"
 
 	"gonum.org/v1/plot/vg"
@@ -80,11 +81,22 @@ func sessionWindow(s *record.Session) chart.Window {
 	return chart.Window{}
 }
 
+// reportKinds are the charts of a report: the four, then the receiver
+// detail (buffer level, recovery margins) when the session has it.
+func reportKinds(s *record.Session) []chart.Kind {
+	kinds := slices.Clone(chart.Kinds)
+	if chart.HasReceiverDetail(s.Samples) {
+		kinds = append(kinds, chart.ReceiverKinds...)
+	}
+	return kinds
+}
+
 func writeHTML(w io.Writer, s *record.Session, o Options) error {
 	c, _ := build(s, o)
 	o.progress(0.2)
 	var charts []template.HTML
-	for i, k := range chart.Kinds {
+	kinds := reportKinds(s)
+	for i, k := range kinds {
 		p, err := chart.Build(k, s.Samples, chart.Window{}, chart.Options{})
 		if err != nil && !errors.Is(err, chart.ErrEmpty) {
 			return fmt.Errorf("report: html: %w", err)
@@ -98,7 +110,7 @@ func writeHTML(w io.Writer, s *record.Session, o Options) error {
 			svg = svg[i:] // drop the XML prelude: the SVG is inline
 		}
 		charts = append(charts, template.HTML(svg))
-		o.progress(0.2 + 0.6*float64(i+1)/float64(len(chart.Kinds)))
+		o.progress(0.2 + 0.6*float64(i+1)/float64(len(kinds)))
 	}
 	if sum := Summarize(s); len(sum.LoudnessTrend) > 0 {
 		p, err := chart.BuildLoudness(loudnessChartPoints(sum), ReferenceLUFS, sessionWindow(s), chart.Options{})

@@ -58,8 +58,8 @@ func TestReportLoudness(t *testing.T) {
 			}
 			switch tt.format {
 			case HTML:
-				if n := strings.Count(out, "<svg"); n != 5 {
-					t.Errorf("%d inline charts, want 4 and the loudness chart", n)
+				if n := strings.Count(out, "<svg"); n != 7 {
+					t.Errorf("%d inline charts, want 4, the 2 of the receiver detail and the loudness chart", n)
 				}
 			case JSON:
 				if !json.Valid(buf.Bytes()) {
@@ -74,7 +74,7 @@ func TestReportLoudness(t *testing.T) {
 	if err := Write(&buf, plain, HTML, Options{}); err != nil {
 		t.Fatal(err)
 	}
-	if strings.Contains(buf.String(), "Loudness (EBU R128)") || strings.Count(buf.String(), "<svg") != 4 {
+	if strings.Contains(buf.String(), "Loudness (EBU R128)") || strings.Count(buf.String(), "<svg") != 6 {
 		t.Error("a session without loudness got a loudness section or chart")
 	}
 }

@@ -286,15 +286,17 @@ func writePDF(w io.Writer, s *record.Session, o Options) error {
 	o.progress(0.2)
 
 	if !c.NoCharts {
-		// Charts: all four (five with the loudness) on one page.
+		// Charts: all four (six with the receiver detail, one more with the
+		// loudness) on one page.
 		doc.AddPage()
 		doc.SetY(margin)
 		doc.heading("Charts over the whole session")
 		doc.note("Shaded red: the feed was off air.")
 		// One canvas for the charts so that plot.Align lines up their
 		// plotting areas (tick labels of different widths would not).
-		plots := make([][]*plot.Plot, len(chart.Kinds))
-		for i, k := range chart.Kinds {
+		kinds := reportKinds(s)
+		plots := make([][]*plot.Plot, len(kinds))
+		for i, k := range kinds {
 			p, err := chart.Build(k, s.Samples, chart.Window{}, chart.Options{})
 			if err != nil && !errors.Is(err, chart.ErrEmpty) {
 				return fmt.Errorf("report: pdf: %w", err)

@@ -26,8 +26,9 @@ func TestExportEveryFormat(t *testing.T) {
 		{PDF, "%PDF-", nil},
 		{HTML, "<!DOCTYPE html>", []string{"Main stage", "<svg", "Stream inspection", "Latency wizard", "freeze", "h264", "Continuity count error", "peer closed the connection", "never reached the decoder",
 			"SCTE-35 cues", "splice_insert", "out of network", "Services (SDT)", "Venue AV", "PID changes", "pid_stop"}},
-		{CSV, "# srtscope", []string{"msRTT", "pktRcvLoss", "pktRcvRetrans", "pktRcvDrop", "mbpsRecvRate", "\ntime,state,peer,rtt_ms,latency_ms,rtt_multiplier,recv_mbps,pkts_recv,pkts_lost,pkts_retrans,pkts_dropped,bytes_recv\n"}},
-		{JSON, "{", []string{`"samples"`, `"rtt_ms"`, `"pkts_dropped"`, `"inspections"`, `"wizard_results"`, `"summary"`}},
+		{CSV, "# srtscope", []string{"msRTT", "pktRcvLoss", "pktRcvRetrans", "pktRcvDrop", "mbpsRecvRate", "\ntime,state,peer,rtt_ms,latency_ms,rtt_multiplier,recv_mbps,pkts_recv,pkts_lost,pkts_retrans,pkts_dropped,bytes_recv," +
+			"pkts_late,pkts_at_risk,recovery_margin_min_ms,recovery_margin_p5_ms,rcv_buf_ms,rcv_buf_pkts,rtt_min_ms,rtt_max_ms,rtt_var_ms,recv_pkts_per_s,since_last_packet_ms,pkts_backdated,pkts_undecryptable\n"}},
+		{JSON, "{", []string{`"samples"`, `"rtt_ms"`, `"pkts_dropped"`, `"pkts_at_risk"`, `"rcv_buf_ms"`, `"inspections"`, `"wizard_results"`, `"summary"`}},
 	}
 	for _, tc := range tests {
 		t.Run(string(tc.format), func(t *testing.T) {
@@ -80,8 +81,28 @@ func TestHTMLSelfContained(t *testing.T) {
 			t.Errorf("HTML refers outside itself: %q", bad)
 		}
 	}
-	if n := strings.Count(html, "<svg"); n != 4 {
-		t.Errorf("%d inline charts, want 4", n)
+	if n := strings.Count(html, "<svg"); n != 6 {
+		t.Errorf("%d inline charts, want 4 and the 2 of the receiver detail (buffer, margins)", n)
+	}
+	for _, want := range []string{"Receive buffer: data waiting to play", "Recovery margin", "Smallest recovery margin", "At risk"} {
+		if !strings.Contains(html, want) {
+			t.Errorf("HTML lacks %q", want)
+		}
+	}
+
+	// A session recorded without the arrival tap (or before srtscope
+	// recorded the detail) has the four charts and no receiver group.
+	plain := synthetic(t, 120)
+	for i := range plain.Samples {
+		x := &plain.Samples[i]
+		x.RcvBufMs, x.RecoveryMarginMinMs, x.RecoveryMarginP5Ms, x.PktsLate, x.PktsAtRisk = 0, nil, nil, 0, 0
+	}
+	buf.Reset()
+	if err := Write(&buf, plain, HTML, Options{}); err != nil {
+		t.Fatal(err)
+	}
+	if n := strings.Count(buf.String(), "<svg"); n != 4 || strings.Contains(buf.String(), "Smallest recovery margin") {
+		t.Errorf("without receiver detail: %d inline charts (want 4), receiver group shown: %v", n, strings.Contains(buf.String(), "Smallest recovery margin"))
 	}
 }
 

@@ -9,6 +9,7 @@ import (
 	"sort"
 	"time"
 
+	"github.com/srtscope/srtscope/app/chart"
 	"github.com/srtscope/srtscope/app/guidance"
 	"github.com/srtscope/srtscope/app/record"
 	"github.com/srtscope/srtscope/probe"
@@ -68,6 +69,15 @@ type Summary struct {
 	DroppedPct    float64 `json:"dropped_pct"`            // dropped / (received + dropped)
 	Advised       int     `json:"advised_rtt_multiplier"` // the SRT guide's multiplier for LossPct (app/guidance)
 	DropBursts    int     `json:"drop_bursts"`            // separate seconds-long runs with dropped packets
+
+	// The receiver detail (present when the arrival tap was on, see
+	// ReceiverDetail): late and at-risk packets, the smallest recovery
+	// margin and the receive buffer level over the session.
+	ReceiverDetail      bool     `json:"receiver_detail"`
+	PktsLate            uint64   `json:"pkts_late"`
+	PktsAtRisk          uint64   `json:"pkts_at_risk"`
+	RecoveryMarginMinMs *float64 `json:"recovery_margin_min_ms,omitempty"`
+	RcvBufMs            Stats    `json:"rcv_buf_ms"`
 
 	Reconnects int           `json:"reconnects"`
 	OnAir      time.Duration `json:"-"`
@@ -189,11 +199,15 @@ func Summarize(s *record.Session) Summary {
 	}
 	sum.Duration = sum.End.Sub(sum.Start)
 	sum.DurationS = sum.Duration.Seconds()
-	var rtt, head, mbps []float64
+	var rtt, head, mbps, buf []float64
 	sum.LatencyMinMs = math.MaxInt
 	for _, x := range s.Samples {
 		if !live(x) {
 			continue
+		}
+		buf = append(buf, x.RcvBufMs)
+		if m := x.RecoveryMarginMinMs; m != nil && (sum.RecoveryMarginMinMs == nil || *m < *sum.RecoveryMarginMinMs) {
+			sum.RecoveryMarginMinMs = m
 		}
 		if x.RTTMs > 0 {
 			rtt = append(rtt, x.RTTMs)
@@ -217,6 +231,11 @@ func Summarize(s *record.Session) Summary {
 	sum.PktsLost = counter(s.Samples, func(x session.Sample) uint64 { return x.PktsLost })
 	sum.PktsDropped = counter(s.Samples, func(x session.Sample) uint64 { return x.PktsDropped })
 	sum.PktsRetrans = counter(s.Samples, func(x session.Sample) uint64 { return x.PktsRetrans })
+	if sum.ReceiverDetail = chart.HasReceiverDetail(s.Samples); sum.ReceiverDetail {
+		sum.PktsLate = counter(s.Samples, func(x session.Sample) uint64 { return x.PktsLate })
+		sum.PktsAtRisk = counter(s.Samples, func(x session.Sample) uint64 { return x.PktsAtRisk })
+		sum.RcvBufMs = stats(buf)
+	}
 	if sum.PktsLost > sum.PktsDropped {
 		sum.PktsRecovered = sum.PktsLost - sum.PktsDropped
 	}
