@@ -73,6 +73,8 @@ func NewOutput(cfg OutputConfig, opts OutputOptions) (Output, error) {
 		return newCallerOutput(cfg, opts), nil
 	case OutputSRTListener:
 		return newListenerOutput(cfg, opts), nil
+	case OutputRecord:
+		return nil, errors.New("session: a record output is run by the app (app/tsrecord), not by session")
 	default:
 		return newUDPOutput(cfg, opts), nil
 	}

@@ -32,6 +32,10 @@ type ListenerOutput struct {
 	goneB   uint64     // their payload bytes
 	joined  int
 	lastErr error
+
+	// socketless: a pull point (NewPullPoint) that has no socket of its
+	// own and serves only the connections AddPuller hands it.
+	socketless bool
 }
 
 // puller is one connection pulling from a ListenerOutput; its goroutine
@@ -54,6 +58,24 @@ func newListenerOutput(cfg OutputConfig, opts OutputOptions) *ListenerOutput {
 	o.gate.multi = true
 	empty := []*puller{}
 	o.pullers.Store(&empty)
+	return o
+}
+
+// NewPullPoint returns a listener output without a socket of its own: a
+// feed's pull point on a port that routes callers by streamid. Run opens
+// nothing; it serves the connections the port accepts and hands over with
+// AddPuller (callers with m=request), each a puller as on a listener
+// output, until its context ends. name is how its rows and events name it
+// (e.g. "srt://:9000 r=cam1"); cfg's SRT settings are those of the port.
+func NewPullPoint(name string, srtCfg Config, opts OutputOptions) *ListenerOutput {
+	if opts.QueuePackets <= 0 {
+		opts.QueuePackets = DefaultOutputQueuePackets
+	}
+	if opts.Interval <= 0 {
+		opts.Interval = time.Second
+	}
+	o := newListenerOutput(OutputConfig{Kind: OutputSRTListener, SRT: srtCfg}, opts)
+	o.url, o.socketless = name, true
 	return o
 }
 
@@ -87,6 +109,9 @@ func (o *ListenerOutput) Run(ctx context.Context) error {
 		return errors.New("session: ListenerOutput.Run called twice")
 	}
 	defer o.hub.close()
+	if o.socketless {
+		return o.runSocketless(ctx)
+	}
 	cfg := o.cfg.SRT.withDefaults()
 	ln, err := listenSRT(cfg)
 	if err != nil {
@@ -149,6 +174,21 @@ loop:
 	o.wg.Wait()
 	wg.Wait()
 	return runErr
+}
+
+// runSocketless serves the pullers AddPuller hands over until ctx ends.
+func (o *ListenerOutput) runSocketless(ctx context.Context) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	o.mu.Lock()
+	o.runCtx = ctx
+	o.mu.Unlock()
+	o.sampleLoop(ctx)
+	o.mu.Lock()
+	o.runCtx = nil
+	o.mu.Unlock()
+	o.wg.Wait()
+	return nil
 }
 
 // AddPuller starts sending the feed to conn, a connection to a caller that
@@ -232,7 +272,7 @@ func (o *ListenerOutput) Snapshot() OutputSample {
 	now := time.Now()
 	o.mu.Lock()
 	ps := *o.pullers.Load()
-	gone, goneB, listening, lastErr := o.gone, o.goneB, o.ln != nil && o.runCtx != nil, o.lastErr
+	gone, goneB, listening, lastErr := o.gone, o.goneB, (o.ln != nil || o.socketless) && o.runCtx != nil, o.lastErr
 	connects := o.joined
 	o.mu.Unlock()
 	s := OutputSample{URL: o.url, Kind: o.cfg.Kind, SkippedBytes: o.skipped.Load()}
