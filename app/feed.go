@@ -379,7 +379,7 @@ func (st *feedState) startRun() error {
 	st.lastInspection = time.Time{}
 	st.outputs = nil
 	for i, oc := range spec.Outputs {
-		ro, err := startOutput(runCtx, oc, r.outEvents, &r.outWG)
+		ro, err := startOutput(runCtx, spec.Name, oc, r.outEvents, &r.outWG)
 		if err != nil {
 			// Validated when added: only a hand-edited workspace gets here.
 			st.appendLog(LogEntry{Time: time.Now(), Kind: "output error", Detail: fmt.Sprintf("output %d not started: %v", i+1, err)})
@@ -536,6 +536,12 @@ func (st *feedState) onSample(s session.Sample) {
 		}
 	}
 	obs.ShortTermLUFS, obs.HasLoudness = programmeLoudness(st.loudness)
+	for _, o := range st.outputs {
+		if o.Recording != nil && o.Recording.State == RecordDiskFull {
+			obs.DiskFull = o.Recording.DiskFullPath
+			break
+		}
+	}
 	if rec := st.rec; rec != nil {
 		rec.Sample(s)
 		for _, o := range st.outputs {

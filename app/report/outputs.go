@@ -82,12 +82,16 @@ func summarizeOutputs(samples []record.OutputSample) []OutputSummary {
 
 // outputsSection is the table of the session's outputs.
 func outputsSection(sum Summary) section {
-	sec := section{Title: "Outputs", Note: "Where the feed was forwarded. Counters are totals for the session; a listener output has a row per puller."}
+	sec := section{Title: "Outputs", Note: "Where the feed was forwarded or recorded. Counters are totals for the session; a listener output has a row per puller; a recording's segments and a full disk are in the events."}
 	t := table{Header: []string{"#", "Output", "Peer", "Connected", "Sent", "Retrans", "NAKs", "Send-dropped", "Skipped bytes", "RTT avg ms", "Send buffer max ms"},
 		Num:    []bool{true, false, false, true, true, true, true, true, true, true, true},
 		Widths: []float64{0.4, 3.2, 1.6, 0.9, 0.9, 0.8, 0.7, 0.9, 1, 0.8, 0.9}}
 	for _, o := range sum.Outputs {
-		t.Rows = append(t.Rows, []string{strconv.Itoa(o.Output), readableURL(o.URL), orDash(o.Peer), fmt.Sprintf("%.0f%%", o.ConnectedPct),
+		name := readableURL(o.URL)
+		if o.Kind == "record" {
+			name = "record to " + o.URL // its segments are in the events
+		}
+		t.Rows = append(t.Rows, []string{strconv.Itoa(o.Output), name, orDash(o.Peer), fmt.Sprintf("%.0f%%", o.ConnectedPct),
 			fmtInt(o.PktsSent), fmtInt(o.PktsRetransSent), fmtInt(o.NaksRecv), fmtInt(o.PktsSendDropped), fmtInt(o.SkippedBytes),
 			fmtF(o.RTTMs.Avg, 1), fmtF(o.SndBufMaxMs, 0)})
 		t.Bad = append(t.Bad, o.PktsSendDropped > 0 || o.SkippedBytes > 0 || (o.Kind != "srt-listener" && o.ConnectedPct < 99))
