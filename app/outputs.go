@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/srtscope/srtscope/app/record"
+	"github.com/srtscope/srtscope/app/tsrecord"
 	"github.com/srtscope/srtscope/session"
 )
 
@@ -203,7 +204,7 @@ func startOutput(ctx context.Context, feed string, cfg session.OutputConfig, eve
 	if cfg.Kind == session.OutputRecord {
 		out, err = NewRecordOutput(feed, cfg.Record)
 	} else {
-		out, err = session.NewOutput(cfg, session.OutputOptions{})
+		out, err = session.NewOutput(cfg, pullerStart)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("app: output %s: %w", cfg.RedactedURL(), err)
@@ -293,6 +294,42 @@ func sampleOutputs(outs []*runningOutput, now time.Time) []OutputView {
 	}
 	return views
 }
+
+// allOutputs are the run's outputs and its pull point, if any.
+func (r *feedRun) allOutputs() []*runningOutput {
+	if r.pull == nil {
+		return r.outs
+	}
+	return append(slices.Clone(r.outs), r.pull)
+}
+
+// setTee feeds the run's outputs and pull point from the receiver.
+func (r *feedRun) setTee() { r.tee.set(r.allOutputs()) }
+
+// sampleOutputs refreshes the views of the run's outputs, then its pull
+// point's (PullPoint set), which follows them.
+func (r *feedRun) sampleOutputs(now time.Time) []OutputView {
+	views := sampleOutputs(r.outs, now)
+	if r.pull != nil {
+		v := outputView(len(r.outs)+1, r.pull.out.Snapshot(), r.pull.view)
+		v.Time, v.PullPoint = now, true
+		r.pull.view = v
+		views = append(views, v)
+	}
+	return views
+}
+
+// pullPointName is how a port feed's pull point is named in its rows and
+// events: the port and the streamid a puller gives.
+func pullPointName(spec FeedSpec) string {
+	return fmt.Sprintf("srt://%s?streamid=#!::r=%s,m=request", spec.Port, spec.Config.StreamID)
+}
+
+// pullerStart makes a decoder that starts pulling a live feed start at a
+// random access point, after the PAT and PMT.
+var pullerStart = session.OutputOptions{PullerGate: func() func(dst, p []byte) ([]byte, bool) {
+	return tsrecord.NewStartGate().Next
+}}
 
 // failedOutput stands for an output that could not be created, so that the
 // feed's outputs keep their positions.
@@ -393,8 +430,8 @@ func (c *Controller) AddOutput(id FeedID, cfg session.OutputConfig) error {
 				ro = failedOutput(cfg, err)
 			}
 			r.outs = append(r.outs, ro)
-			r.tee.set(r.outs)
-			st.outputs = sampleOutputs(r.outs, time.Now())
+			r.setTee()
+			st.outputs = r.sampleOutputs(time.Now())
 		}
 		return nil
 	})
@@ -421,9 +458,9 @@ func (c *Controller) RemoveOutput(id FeedID, index int) error {
 		if r := st.run; r != nil {
 			ro := r.outs[index-1]
 			r.outs = slices.Delete(slices.Clone(r.outs), index-1, index)
-			r.tee.set(r.outs)
+			r.setTee()
 			ro.stop()
-			st.outputs = sampleOutputs(r.outs, time.Now())
+			st.outputs = r.sampleOutputs(time.Now())
 		} else if index-1 < len(st.outputs) {
 			st.outputs = slices.Delete(slices.Clone(st.outputs), index-1, index)
 		}

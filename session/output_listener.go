@@ -46,6 +46,9 @@ type puller struct {
 	since     time.Time
 	q         *outQueue
 	bytesSent atomic.Uint64
+	// gate holds back the puller's start (OutputOptions.PullerGate) until
+	// it has started; Write's goroutine only, once the puller is listed.
+	gate func(dst, p []byte) ([]byte, bool)
 
 	mu   sync.Mutex
 	book sendBook
@@ -85,12 +88,31 @@ func (o *ListenerOutput) Write(p []byte) (int, error) {
 	if len(ps) == 0 {
 		return len(p), nil // nobody pulls: nothing to skip
 	}
-	cp := clonePayload(p)
+	var cp []byte
 	for _, pl := range ps {
+		if pl.gate != nil {
+			out, started := pl.gate(nil, p)
+			if started {
+				pl.gate = nil
+			}
+			for len(out) > 0 { // SRT messages of at most 7 TS packets
+				n := min(len(out), maxPayload)
+				pl.q.put(out[:n:n])
+				out = out[n:]
+			}
+			continue
+		}
+		if cp == nil {
+			cp = clonePayload(p)
+		}
 		pl.q.put(cp)
 	}
 	return len(p), nil
 }
+
+// maxPayload is the largest SRT message a puller is sent: 7 TS packets,
+// as live encoders send them.
+const maxPayload = 1316
 
 // Addr is the UDP address the output listens on, nil before it does.
 func (o *ListenerOutput) Addr() string {
@@ -204,6 +226,9 @@ func (o *ListenerOutput) AddPuller(conn srt.Conn) error {
 		return errors.New("session: the listener output is not running: the puller's connection was closed")
 	}
 	p := &puller{conn: conn, peer: conn.RemoteAddr().String(), since: time.Now(), q: newOutQueue(o.opts.QueuePackets, &o.skipped), book: newSendBook()}
+	if o.opts.PullerGate != nil {
+		p.gate = o.opts.PullerGate()
+	}
 	p.book.connected(p.peer)
 	ps := append(slices.Clone(*o.pullers.Load()), p)
 	o.pullers.Store(&ps)
