@@ -133,6 +133,12 @@ type RecordingView struct {
 	Segments        []tsrecord.Segment `json:"recordings"`               // finished, oldest first
 }
 
+// RecordingViewOf reads a recording's figures (the segment bound left
+// out), as the CLI shows them.
+func RecordingViewOf(st tsrecord.Stats) *RecordingView {
+	return recordingView(session.RecordConfig{}, st)
+}
+
 // recordingView reads the recording's figures for the feed's view.
 func recordingView(cfg session.RecordConfig, st tsrecord.Stats) *RecordingView {
 	v := &RecordingView{Dir: st.Dir, Segment: cfg.SegmentText(), BytesWritten: st.BytesWritten, SkippedBytes: st.SkippedBytes,
