@@ -5,8 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"strings"
 	"slices"
+	"strings"
 	"sync"
 
 	"github.com/srtscope/srtscope/app"

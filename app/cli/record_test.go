@@ -31,10 +31,16 @@ func probeDuration(t *testing.T, path string) float64 {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	out, err := exec.CommandContext(ctx, "ffprobe", "-v", "error", "-f", "mpegts", "-count_frames", "-select_streams", "v:0",
-		"-show_entries", "stream=nb_read_frames:format=duration", "-of", "json", path).CombinedOutput()
+	cmd := exec.CommandContext(ctx, "ffprobe", "-v", "error", "-f", "mpegts", "-count_frames", "-select_streams", "v:0",
+		"-show_entries", "stream=nb_read_frames:format=duration", "-of", "json", path)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
 	if err != nil {
-		t.Fatalf("ffprobe %s: %v: %s", path, err, out)
+		t.Fatalf("ffprobe %s: %v: %s", path, err, stderr.String())
+	}
+	if stderr.Len() > 0 {
+		t.Logf("ffprobe %s said: %s", path, stderr.String())
 	}
 	var res struct {
 		Streams []struct {
