@@ -41,13 +41,17 @@ type RecordConfig struct {
 }
 
 // SegmentText is the segment bound as --segment and the workspace write
-// it: "10m0s", "500MB", or "" for the default.
+// it: "10m0s", "500MB", "2048MiB", or "" for the default (a size that is
+// no whole number of kB is rounded to one).
 func (c RecordConfig) SegmentText() string {
+	b := c.SegmentBytes
 	switch {
-	case c.SegmentBytes > 0 && c.SegmentBytes%1_000_000 == 0:
-		return strconv.FormatInt(c.SegmentBytes/1_000_000, 10) + "MB"
-	case c.SegmentBytes > 0:
-		return strconv.FormatInt(c.SegmentBytes, 10) + "B"
+	case b > 0 && b%1_000_000 == 0:
+		return strconv.FormatInt(b/1_000_000, 10) + "MB"
+	case b > 0 && b%(1<<20) == 0:
+		return strconv.FormatInt(b/(1<<20), 10) + "MiB"
+	case b > 0: // to the kB, as --segment takes it (at most 3 decimals)
+		return fmt.Sprintf("%d.%03dMB", b/1_000_000, (b%1_000_000+500)/1000)
 	case c.Segment > 0:
 		return c.Segment.String()
 	}
