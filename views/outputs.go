@@ -3,8 +3,8 @@ package views
 import (
 	"fmt"
 	"image/color"
-	"strconv"
 	"path/filepath"
+	"strconv"
 	"strings"
 
 	"fyne.io/fyne/v2"
