@@ -395,7 +395,7 @@ func (st *feedState) startRun() error {
 		r.outs = append(r.outs, ro)
 	}
 	if spec.Port != "" {
-		pp := session.NewPullPoint(pullPointName(spec), spec.Config, pullerStart)
+		pp := NewPullPoint(spec.Port, spec.Config.StreamID, spec.Config)
 		r.pull = runOutput(runCtx, pullPointName(spec), pp, r.outEvents, &r.outWG)
 		st.f.pull.Store(pp)
 	}

@@ -325,6 +325,15 @@ func pullPointName(spec FeedSpec) string {
 	return fmt.Sprintf("srt://%s?streamid=#!::r=%s,m=request", spec.Port, spec.Config.StreamID)
 }
 
+// NewPullPoint is the pull point of the feed name on the port at addr
+// (":9000"), with the feed's SRT settings cfg: the connections of callers
+// with m=request for name are handed to its AddPuller, and each puller
+// starts at a random access point. The Controller gives every feed on a
+// port one; watch --by-streamid does the same.
+func NewPullPoint(addr, name string, cfg session.Config) *session.ListenerOutput {
+	return session.NewPullPoint(pullPointName(FeedSpec{Port: addr, Config: session.Config{StreamID: name}}), cfg, pullerStart)
+}
+
 // pullerStart makes a decoder that starts pulling a live feed start at a
 // random access point, after the PAT and PMT.
 var pullerStart = session.OutputOptions{PullerGate: func() func(dst, p []byte) ([]byte, bool) {

@@ -61,6 +61,7 @@ func rowOf(s session.OutputSample) watchOutput {
 type forwarder struct {
 	outs   []session.Output
 	rec    *app.RecordOutput // nil without --record
+	ctx    context.Context   // the outputs run until it ends
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
 }
@@ -107,7 +108,7 @@ func redactedArg(u string) string {
 // rec, when not nil, is the recording, numbered after the outputs.
 func startForwarder(ctx context.Context, cfgs []session.OutputConfig, rec *app.RecordOutput, onEvent func(int, session.Event)) (*forwarder, error) {
 	ctx, cancel := context.WithCancel(ctx)
-	f := &forwarder{cancel: cancel, rec: rec}
+	f := &forwarder{ctx: ctx, cancel: cancel, rec: rec}
 	if rec != nil {
 		n := len(cfgs) + 1
 		f.wg.Add(2)
@@ -150,6 +151,24 @@ func startForwarder(ctx context.Context, cfgs []session.OutputConfig, rec *app.R
 		}()
 	}
 	return f, nil
+}
+
+// addRunning runs one more output, created elsewhere (a pull point), until
+// the forwarder stops; its events go to onEvent.
+func (f *forwarder) addRunning(o session.Output, onEvent func(session.Event)) {
+	sub := o.Subscribe(256)
+	f.outs = append(f.outs, o)
+	f.wg.Add(2)
+	go func() {
+		defer f.wg.Done()
+		for e := range sub.Events {
+			onEvent(e)
+		}
+	}()
+	go func() {
+		defer f.wg.Done()
+		_ = o.Run(f.ctx)
+	}()
 }
 
 // sinks are the outputs as the receiver's sink writers.

@@ -43,7 +43,11 @@ publish. A second publisher of a live name is refused (REJX_CONFLICT), an
 unknown name with REJX_NOTFOUND; every rejection is an event naming the
 streamid. Every line names its feed: "feed":"NAME" in json (samples and one
 summary per feed; the port's own line, with the callers it refused, has
-"feed":"" and "port"), a first column in csv, a first word in text.
+"feed":"" and "port"), a first column in csv, a first word in text. A
+caller with "#!::r=NAME,m=request" (a decoder, ffmpeg, vMix) pulls NAME
+through the same port while NAME is published, starting at a picture it
+can decode; each puller is a row of that feed's "outputs". Pulling a name
+nobody publishes now is refused with REJX_NOTFOUND naming it.
 
 --forward URL2 (repeatable) forwards the received TS unchanged: to an SRT
 listener (srt://HOST:PORT, a studio or cloud ingest, with its own latency,
@@ -421,15 +425,18 @@ func (w *sampleWriter) sample(s session.Sample) {
 func (w *sampleWriter) outputLines() {
 	for _, o := range w.fwd.rows() {
 		if o.Kind == string(session.OutputRecord) {
-			fmt.Fprintf(w.std.Stdout, "  -> record %s %-10s %d bytes written, skipped %d bytes, segment %s\n", o.URL, o.State, o.Bytes, o.SkippedBytes, orDash(o.Segment))
+			fmt.Fprintf(w.std.Stdout, "%s  -> record %s %-10s %d bytes written, skipped %d bytes, segment %s\n", w.prefix(), o.URL, o.State, o.Bytes, o.SkippedBytes, orDash(o.Segment))
 			continue
+		}
+		if o.Kind == string(session.OutputSRTListener) && o.Peer == "" && o.State == string(session.StateConnecting) {
+			continue // a listener nobody pulls from: nothing to say every second
 		}
 		peer := o.Peer
 		if peer == "" {
 			peer = "-"
 		}
-		fmt.Fprintf(w.std.Stdout, "  -> %s %-12s %-21s rtt %6.1f ms  %6.2f Mbit/s  sent %d retrans %d naks %d send-dropped %d buffer %.0f ms skipped %d bytes\n",
-			o.URL, o.State, peer, o.RTTMs, o.SendMbps, o.PktsSent, o.PktsRetransSent, o.NaksRecv, o.PktsSendDropped, o.SndBufMs, o.SkippedBytes)
+		fmt.Fprintf(w.std.Stdout, "%s  -> %s %-12s %-21s rtt %6.1f ms  %6.2f Mbit/s  sent %d retrans %d naks %d send-dropped %d buffer %.0f ms skipped %d bytes\n",
+			w.prefix(), o.URL, o.State, peer, o.RTTMs, o.SendMbps, o.PktsSent, o.PktsRetransSent, o.NaksRecv, o.PktsSendDropped, o.SndBufMs, o.SkippedBytes)
 	}
 }
 
