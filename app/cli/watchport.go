@@ -19,7 +19,7 @@ type portFeed struct {
 	name string
 	rcv  *session.Receiver
 	pull *session.ListenerOutput // callers with m=request for name pull through it
-	ins  *app.LiveInspection // nil without --inspect
+	ins  *app.LiveInspection     // nil without --inspect
 	out  *sampleWriter
 	done chan error // Run's result
 }
