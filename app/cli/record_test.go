@@ -62,7 +62,7 @@ func probeDuration(t *testing.T, path string) float64 {
 
 // sendDemo runs `srtscope send --demo --loop` to port until ctx ends or d
 // has passed; cleanup waits for it.
-func sendDemo(t *testing.T, ctx context.Context, port int, d time.Duration) {
+func sendDemo(ctx context.Context, t *testing.T, port int, d time.Duration) {
 	var wg sync.WaitGroup
 	t.Cleanup(wg.Wait)
 	wg.Add(1)
@@ -85,7 +85,7 @@ func TestWatchRecord(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "rec")
 	ctx, cancel := context.WithTimeout(context.Background(), 40*time.Second)
 	defer cancel()
-	sendDemo(t, ctx, in, 9*time.Second)
+	sendDemo(ctx, t, in, 9*time.Second)
 	var out, errOut bytes.Buffer
 	code := Run(ctx, []string{"watch", fmt.Sprintf("srt://127.0.0.1:%d?mode=listener&streamid=cam1", in), "--duration", "7s", "--format", "json",
 		"--record", dir, "--segment", "2s"}, IO{Stdout: &out, Stderr: &errOut})
@@ -242,7 +242,7 @@ func TestWatchRecordKilled(t *testing.T) {
 		close(lines)
 		_ = cmd.Wait()
 	}()
-	sendDemo(t, ctx, in, 20*time.Second)
+	sendDemo(ctx, t, in, 20*time.Second)
 
 	// Kill it once 4 s of samples show the recording going.
 	var last map[string]any
