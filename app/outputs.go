@@ -78,6 +78,12 @@ func (v OutputView) Health() (Health, string) {
 		worse(HealthRed, "output failed: "+v.Failed)
 	case v.Kind == session.OutputRecord && v.State == session.StateConnecting:
 		// waiting for its first bytes: nothing lost yet
+	case v.Kind == session.OutputRecord && v.State != session.StateConnected:
+		cause := v.LastError
+		if v.Recording != nil && v.Recording.Cause != "" {
+			cause = v.Recording.Cause
+		}
+		worse(HealthRed, "recording stopped: "+cause)
 	case v.Kind != session.OutputSRTListener && v.State != session.StateConnected:
 		w := fmt.Sprintf("not connected to the destination (%s)", v.State)
 		if v.Attempt > 0 {

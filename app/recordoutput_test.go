@@ -1,11 +1,13 @@
 package app
 
 import (
+	"errors"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -117,6 +119,39 @@ func TestDiskFullAlarm(t *testing.T) {
 			}
 			if on && (!strings.Contains(changes[0].Detail, tt.diskFull) || AlarmDiskFull.Severity() != HealthAmber) {
 				t.Errorf("detail %q severity %s: want the path, amber", changes[0].Detail, AlarmDiskFull.Severity())
+			}
+		})
+	}
+}
+
+// TestRecordingViewStates: a recording's stats become its state in words,
+// a full disk names the segment, and the output's health follows.
+func TestRecordingViewStates(t *testing.T) {
+	full := &tsrecord.DiskFullError{Path: "/srv/rec/cam1_2026-12-07T07-30-00Z.ts", Written: 42, Err: syscall.ENOSPC}
+	tests := []struct {
+		name       string
+		st         tsrecord.Stats
+		sessState  session.State
+		wantState  string
+		wantHealth Health
+		wantWhy    string
+	}{
+		{"recording", tsrecord.Stats{State: tsrecord.StateRecording}, session.StateConnected, RecordRecording, HealthGreen, ""},
+		{"waiting for bytes", tsrecord.Stats{State: tsrecord.StateIdle}, session.StateConnecting, RecordWaiting, HealthGreen, ""},
+		{"disk full", tsrecord.Stats{State: tsrecord.StateFailed, Err: full, Cause: full.Error()}, session.StateDisconnected, RecordDiskFull, HealthRed, "disk full: recording stopped: " + full.Path},
+		{"failed", tsrecord.Stats{State: tsrecord.StateFailed, Err: errors.New("EIO"), Cause: "EIO"}, session.StateDisconnected, RecordFailed, HealthRed, "recording stopped: EIO"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			rv := recordingView(session.RecordConfig{Dir: "/srv/rec", Segment: time.Minute}, tt.st)
+			if rv.State != tt.wantState || rv.Segment != "1m0s" {
+				t.Errorf("view %+v: want state %q, segment 1m0s", *rv, tt.wantState)
+			}
+			v := OutputView{Index: 1, Recording: rv}
+			v.Kind, v.State = session.OutputRecord, tt.sessState
+			h, why := v.Health()
+			if h != tt.wantHealth || !strings.Contains(why, tt.wantWhy) {
+				t.Errorf("health %s (%s), want %s (%s)", h, why, tt.wantHealth, tt.wantWhy)
 			}
 		})
 	}
