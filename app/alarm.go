@@ -48,6 +48,10 @@ const (
 	// the target (EBU R128 / ITU-R BS.1770).
 	AlarmTooLoud  AlarmKind = "too-loud"
 	AlarmTooQuiet AlarmKind = "too-quiet"
+	// AlarmDiskFull: a recording output of the feed stopped because its
+	// disk is full. Amber: the feed and its other outputs go on, what is
+	// lost is the recording from now on.
+	AlarmDiskFull AlarmKind = "disk-full"
 )
 
 // Thresholds are a feed's alarm settings. A zero duration or limit turns
@@ -145,6 +149,7 @@ var severity = map[AlarmKind]Health{
 	AlarmTooQuiet: HealthAmber,
 
 	AlarmPIDBitrate: HealthAmber,
+	AlarmDiskFull:   HealthAmber,
 }
 
 // Observation is what the alarm rules look at, once per sample.
@@ -171,6 +176,9 @@ type Observation struct {
 	// them. The no-data alarm names it.
 	Cause      error
 	Rejections int
+	// DiskFull is the segment a recording output of the feed was writing
+	// when its disk filled up, "" while every recording has room.
+	DiskFull string
 }
 
 // AlarmChange is an alarm starting or ending, with the figures that tripped
@@ -189,6 +197,7 @@ type AlarmChange struct {
 	PID   uint16        // per-PID bitrate: the PID (Count: how many more are out of band)
 	Codec string        // per-PID bitrate: its codec, "" when unknown
 	Above bool          // per-PID bitrate: above the band's maximum, not below its minimum
+	Path  string        // disk full: the segment the recording stopped in
 
 	Detail string // Describe(), in words
 }
@@ -224,6 +233,8 @@ func (c AlarmChange) Describe() string {
 			c.Value, c.For.Round(time.Second), c.Value-c.Limit, c.Limit)
 	case AlarmPIDBitrate:
 		return describePIDBitrate(c)
+	case AlarmDiskFull:
+		return "disk full: recording stopped: " + c.Path + ": free space or record to another directory, then remove and add the recording"
 	case AlarmTooQuiet:
 		return fmt.Sprintf("too quiet: %.1f LUFS over the last %s, %.1f LU below the %.0f LUFS target: turn the programme up",
 			c.Value, c.For.Round(time.Second), c.Limit-c.Value, c.Limit)
@@ -399,6 +410,9 @@ func (a *Alarms) Observe(o Observation) []AlarmChange {
 	if c, ok := a.pidBands.observe(now, a.th.PIDBands, o.PIDRates); ok && connected {
 		raise(c)
 	}
+	if o.DiskFull != "" {
+		raise(AlarmChange{Kind: AlarmDiskFull, Path: o.DiskFull})
+	}
 
 	var changes []AlarmChange
 	for _, k := range alarmOrder {
@@ -508,7 +522,7 @@ func (a *Alarms) History() []AlarmRecord {
 }
 
 var alarmOrder = []AlarmKind{AlarmNoData, AlarmDropped, AlarmBlack, AlarmFreeze, AlarmSilence, AlarmRTT, AlarmBitrate, AlarmCCErrors, AlarmTooLoud, AlarmTooQuiet,
-	AlarmPIDBitrate}
+	AlarmPIDBitrate, AlarmDiskFull}
 
 // Active returns the alarms now on, in a fixed order, with their details.
 func (a *Alarms) Active() []AlarmChange {

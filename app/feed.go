@@ -31,6 +31,9 @@ type feed struct {
 	id   FeedID
 	cmds chan command
 	snap atomic.Pointer[FeedView]
+	// pull is the running pull point of a feed on a port (nil otherwise):
+	// the port's accepting goroutine hands it callers with m=request.
+	pull atomic.Pointer[session.ListenerOutput]
 	quit chan struct{} // closed by Remove
 	done chan struct{} // closed when the loop has ended and let go of everything
 }
@@ -119,6 +122,10 @@ type feedRun struct {
 	outs      []*runningOutput
 	outEvents chan outputEvent
 	outWG     sync.WaitGroup
+	// pull is the pull point of a feed on a port: callers of the port with
+	// m=request for the feed's name get its TS through it. It is no output
+	// of the spec; its view follows the outputs'. Nil off a port.
+	pull *runningOutput
 }
 
 // mediaMsg is a media analyser callback carried to the loop: an event,
@@ -379,7 +386,7 @@ func (st *feedState) startRun() error {
 	st.lastInspection = time.Time{}
 	st.outputs = nil
 	for i, oc := range spec.Outputs {
-		ro, err := startOutput(runCtx, oc, r.outEvents, &r.outWG)
+		ro, err := startOutput(runCtx, spec.Name, oc, r.outEvents, &r.outWG)
 		if err != nil {
 			// Validated when added: only a hand-edited workspace gets here.
 			st.appendLog(LogEntry{Time: time.Now(), Kind: "output error", Detail: fmt.Sprintf("output %d not started: %v", i+1, err)})
@@ -387,8 +394,13 @@ func (st *feedState) startRun() error {
 		}
 		r.outs = append(r.outs, ro)
 	}
-	r.tee.set(r.outs)
-	st.outputs = sampleOutputs(r.outs, time.Now())
+	if spec.Port != "" {
+		pp := NewPullPoint(spec.Port, spec.Config.StreamID, spec.Config)
+		r.pull = runOutput(runCtx, pullPointName(spec), pp, r.outEvents, &r.outWG)
+		st.f.pull.Store(pp)
+	}
+	r.setTee()
+	st.outputs = r.sampleOutputs(time.Now())
 	go func() { r.ended <- rcv.Run(runCtx) }()
 	return nil
 }
@@ -434,11 +446,12 @@ func (st *feedState) endRun(err error, closeRec bool) {
 	// the run's context is cancelled.
 	r.insp.Close()
 	// The receiver has returned: nothing writes to the outputs any more.
-	for _, o := range r.outs {
+	st.f.pull.Store(nil)
+	for _, o := range r.allOutputs() {
 		o.stop()
 	}
 	r.outWG.Wait()
-	st.outputs = sampleOutputs(r.outs, time.Now())
+	st.outputs = sampleOutputs(r.outs, time.Now()) // no pull point without a run
 	for i := range st.outputs {
 		// Stopped with the feed, whatever it was doing.
 		st.outputs[i].State, st.outputs[i].Pullers = session.StateDisconnected, nil
@@ -506,8 +519,8 @@ func (st *feedState) onSample(s session.Sample) {
 	}
 	st.sample = s
 	st.history = appendBounded(st.history, s, HistoryLen)
-	if r := st.run; r != nil && len(r.outs) > 0 {
-		st.outputs = sampleOutputs(r.outs, s.Time)
+	if r := st.run; r != nil && (len(r.outs) > 0 || r.pull != nil) {
+		st.outputs = r.sampleOutputs(s.Time)
 	}
 	st.refreshLastError()
 	if s.BytesRecv > st.lastBytes {
@@ -536,6 +549,12 @@ func (st *feedState) onSample(s session.Sample) {
 		}
 	}
 	obs.ShortTermLUFS, obs.HasLoudness = programmeLoudness(st.loudness)
+	for _, o := range st.outputs {
+		if o.Recording != nil && o.Recording.State == RecordDiskFull {
+			obs.DiskFull = o.Recording.DiskFullPath
+			break
+		}
+	}
 	if rec := st.rec; rec != nil {
 		rec.Sample(s)
 		for _, o := range st.outputs {

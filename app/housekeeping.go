@@ -1,6 +1,9 @@
 package app
 
-import "context"
+import (
+	"context"
+	"slices"
+)
 
 // PrunePass is the outcome of one retention pass.
 type PrunePass struct {
@@ -12,7 +15,7 @@ type PrunePass struct {
 // until the Controller's context ends.
 func (c *Controller) startHousekeeping() {
 	so := c.opts.Stores
-	p := &Pruner{DB: c.db, Retention: so.Retention, Every: so.PruneEvery, Log: so.Log,
+	p := &Pruner{DB: c.db, Retention: so.Retention, Every: so.PruneEvery, Log: so.Log, SegmentDirs: c.RecordDirs,
 		OnPass: func(r PruneResult, err error) {
 			c.setLastPrune(r, err)
 			if so.OnPrune != nil {
@@ -54,8 +57,23 @@ func (c *Controller) PruneNow(ctx context.Context) (PruneResult, error) {
 			return r
 		}
 	}
-	p := &Pruner{DB: db, Retention: ret}
+	p := &Pruner{DB: db, Retention: ret, SegmentDirs: c.RecordDirs}
 	r, err := p.Once(ctx)
 	c.setLastPrune(r, err)
 	return r, err
+}
+
+// RecordDirs are the directories every feed's recording outputs write to
+// (absolute, each once), for the retention: the Pruner asks before each
+// pass, so a recording added since is covered.
+func (c *Controller) RecordDirs() []string {
+	var dirs []string
+	for _, f := range *c.feeds.Load() {
+		for _, d := range recordDirs(f.view().Spec) {
+			if !slices.Contains(dirs, d) {
+				dirs = append(dirs, d)
+			}
+		}
+	}
+	return dirs
 }

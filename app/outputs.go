@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/srtscope/srtscope/app/record"
+	"github.com/srtscope/srtscope/app/tsrecord"
 	"github.com/srtscope/srtscope/session"
 )
 
@@ -31,6 +32,12 @@ type eventSource interface {
 	Subscribe(eventBuf int) *session.Subscription
 }
 
+// eventChannel is an Output that hands its events over a channel it closes
+// when Run returns (a RecordOutput).
+type eventChannel interface {
+	Events() <-chan session.Event
+}
+
 // OutputView is one output of a feed as last sampled (once a second): its
 // state and sender statistics, and how much its skipped and send-dropped
 // counters grew since the sample before. A listener output lists its
@@ -42,6 +49,13 @@ type OutputView struct {
 	SendDroppedPerS uint64       // growth of PktsSendDropped over the last sample
 	Failed          string       // why the output stopped, when it could not run
 	Pullers         []OutputView // a listener output's pullers, one per peer
+	// Recording is a record output's state, bytes and segments; nil for
+	// the other kinds.
+	Recording *RecordingView
+	// PullPoint marks the implicit pull point of a feed on a port (callers
+	// with m=request get the feed through it): it is no output of the
+	// spec, so it cannot be removed.
+	PullPoint bool
 }
 
 // Health judges the output for the wall: red when the destination loses
@@ -58,8 +72,18 @@ func (v OutputView) Health() (Health, string) {
 		}
 	}
 	switch {
+	case v.Recording != nil && v.Recording.State == RecordDiskFull:
+		worse(HealthRed, "disk full: recording stopped: "+v.Recording.DiskFullPath)
 	case v.Failed != "":
 		worse(HealthRed, "output failed: "+v.Failed)
+	case v.Kind == session.OutputRecord && v.State == session.StateConnecting:
+		// waiting for its first bytes: nothing lost yet
+	case v.Kind == session.OutputRecord && v.State != session.StateConnected:
+		cause := v.LastError
+		if v.Recording != nil && v.Recording.Cause != "" {
+			cause = v.Recording.Cause
+		}
+		worse(HealthRed, "recording stopped: "+cause)
 	case v.Kind != session.OutputSRTListener && v.State != session.StateConnected:
 		w := fmt.Sprintf("not connected to the destination (%s)", v.State)
 		if v.Attempt > 0 {
@@ -128,6 +152,7 @@ func outputView(index int, s session.OutputSample, prev OutputView) OutputView {
 // runningOutput is one output started with a feed's run.
 type runningOutput struct {
 	url    string // how the log names it: a URL without its passphrase, or a path
+	cfg    session.OutputConfig
 	out    Output
 	cancel context.CancelFunc
 	done   chan struct{} // closed when Run has returned
@@ -178,12 +203,21 @@ func (t *outputTee) set(outs []*runningOutput) {
 
 // startOutput creates and starts one output of the run; its events go to
 // events until the run ends.
-func startOutput(ctx context.Context, cfg session.OutputConfig, events chan<- outputEvent, wg *sync.WaitGroup) (*runningOutput, error) {
-	out, err := session.NewOutput(cfg, session.OutputOptions{})
+// A record output records the TS of the feed named feed (app/tsrecord).
+func startOutput(ctx context.Context, feed string, cfg session.OutputConfig, events chan<- outputEvent, wg *sync.WaitGroup) (*runningOutput, error) {
+	var out Output
+	var err error
+	if cfg.Kind == session.OutputRecord {
+		out, err = NewRecordOutput(feed, cfg.Record)
+	} else {
+		out, err = session.NewOutput(cfg, pullerStart)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("app: output %s: %w", cfg.RedactedURL(), err)
 	}
-	return runOutput(ctx, cfg.RedactedURL(), out, events, wg), nil
+	ro := runOutput(ctx, cfg.RedactedURL(), out, events, wg)
+	ro.cfg = cfg
+	return ro, nil
 }
 
 // runOutput runs out on its own goroutine with a context of its own; url
@@ -191,7 +225,22 @@ func startOutput(ctx context.Context, cfg session.OutputConfig, events chan<- ou
 func runOutput(ctx context.Context, url string, out Output, events chan<- outputEvent, wg *sync.WaitGroup) *runningOutput {
 	octx, cancel := context.WithCancel(ctx)
 	ro := &runningOutput{url: url, out: out, cancel: cancel, done: make(chan struct{})}
-	if src, ok := out.(eventSource); ok {
+	if src, ok := out.(eventChannel); ok {
+		ch := src.Events()
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for e := range ch {
+				select {
+				case events <- outputEvent{out: ro, e: e}:
+				case <-ctx.Done():
+					for range ch { // Run closes it once it has returned
+					}
+					return
+				}
+			}
+		}()
+	} else if src, ok := out.(eventSource); ok {
 		sub := src.Subscribe(256)
 		wg.Add(1)
 		go func() {
@@ -233,6 +282,12 @@ func sampleOutputs(outs []*runningOutput, now time.Time) []OutputView {
 	for i, o := range outs {
 		v := outputView(i+1, o.out.Snapshot(), o.view)
 		v.Time = now
+		if ro, ok := o.out.(*RecordOutput); ok {
+			v.Recording = recordingView(o.cfg.Record, ro.Stats())
+			if dt := now.Sub(o.view.Time).Seconds(); !o.view.Time.IsZero() && dt > 0 && v.BytesSent >= o.view.BytesSent {
+				v.SendMbps = float64(v.BytesSent-o.view.BytesSent) * 8 / dt / 1e6 // written to disk
+			}
+		}
 		select {
 		case <-o.done:
 			if o.err != nil {
@@ -246,10 +301,55 @@ func sampleOutputs(outs []*runningOutput, now time.Time) []OutputView {
 	return views
 }
 
+// allOutputs are the run's outputs and its pull point, if any.
+func (r *feedRun) allOutputs() []*runningOutput {
+	if r.pull == nil {
+		return r.outs
+	}
+	return append(slices.Clone(r.outs), r.pull)
+}
+
+// setTee feeds the run's outputs and pull point from the receiver.
+func (r *feedRun) setTee() { r.tee.set(r.allOutputs()) }
+
+// sampleOutputs refreshes the views of the run's outputs, then its pull
+// point's (PullPoint set), which follows them.
+func (r *feedRun) sampleOutputs(now time.Time) []OutputView {
+	views := sampleOutputs(r.outs, now)
+	if r.pull != nil {
+		v := outputView(len(r.outs)+1, r.pull.out.Snapshot(), r.pull.view)
+		v.Time, v.PullPoint = now, true
+		r.pull.view = v
+		views = append(views, v)
+	}
+	return views
+}
+
+// pullPointName is how a port feed's pull point is named in its rows and
+// events: the port and the streamid a puller gives.
+func pullPointName(spec FeedSpec) string {
+	return fmt.Sprintf("srt://%s?streamid=#!::r=%s,m=request", spec.Port, spec.Config.StreamID)
+}
+
+// NewPullPoint is the pull point of the feed name on the port at addr
+// (":9000"), with the feed's SRT settings cfg: the connections of callers
+// with m=request for name are handed to its AddPuller, and each puller
+// starts at a random access point. The Controller gives every feed on a
+// port one; watch --by-streamid does the same.
+func NewPullPoint(addr, name string, cfg session.Config) *session.ListenerOutput {
+	return session.NewPullPoint(pullPointName(FeedSpec{Port: addr, Config: session.Config{StreamID: name}}), cfg, pullerStart)
+}
+
+// pullerStart makes a decoder that starts pulling a live feed start at a
+// random access point, after the PAT and PMT.
+var pullerStart = session.OutputOptions{PullerGate: func() func(dst, p []byte) ([]byte, bool) {
+	return tsrecord.NewStartGate().Next
+}}
+
 // failedOutput stands for an output that could not be created, so that the
 // feed's outputs keep their positions.
 func failedOutput(cfg session.OutputConfig, err error) *runningOutput {
-	ro := &runningOutput{url: cfg.RedactedURL(), out: deadOutput{url: cfg.RedactedURL(), kind: cfg.Kind}, cancel: func() {}, done: make(chan struct{}), err: err}
+	ro := &runningOutput{url: cfg.RedactedURL(), cfg: cfg, out: deadOutput{url: cfg.RedactedURL(), kind: cfg.Kind}, cancel: func() {}, done: make(chan struct{}), err: err}
 	close(ro.done)
 	return ro
 }
@@ -340,13 +440,13 @@ func (c *Controller) AddOutput(id FeedID, cfg session.OutputConfig) error {
 		st.spec = spec
 		st.appendLog(LogEntry{Time: time.Now(), Kind: "output added", Detail: fmt.Sprintf("output %d added: %s", len(spec.Outputs), cfg.RedactedURL())})
 		if r := st.run; r != nil {
-			ro, err := startOutput(st.run.ctx, cfg, r.outEvents, &r.outWG)
+			ro, err := startOutput(st.run.ctx, st.spec.Name, cfg, r.outEvents, &r.outWG)
 			if err != nil {
 				ro = failedOutput(cfg, err)
 			}
 			r.outs = append(r.outs, ro)
-			r.tee.set(r.outs)
-			st.outputs = sampleOutputs(r.outs, time.Now())
+			r.setTee()
+			st.outputs = r.sampleOutputs(time.Now())
 		}
 		return nil
 	})
@@ -373,9 +473,9 @@ func (c *Controller) RemoveOutput(id FeedID, index int) error {
 		if r := st.run; r != nil {
 			ro := r.outs[index-1]
 			r.outs = slices.Delete(slices.Clone(r.outs), index-1, index)
-			r.tee.set(r.outs)
+			r.setTee()
 			ro.stop()
-			st.outputs = sampleOutputs(r.outs, time.Now())
+			st.outputs = r.sampleOutputs(time.Now())
 		} else if index-1 < len(st.outputs) {
 			st.outputs = slices.Delete(slices.Clone(st.outputs), index-1, index)
 		}

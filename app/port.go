@@ -210,7 +210,7 @@ func (r *PortRouter) Route(c session.PortCaller) session.PortRoute {
 		}
 		if h == nil {
 			return session.PortRoute{Reject: session.RejectNotFound, Reason: "no output to pull from for " + c.Name +
-				" (the streamid asks to pull, with m=request or no m=; an encoder sending the feed needs m=publish)"}
+				": it is not live (the streamid asks to pull, with m=request or no m=; an encoder sending the feed needs m=publish)"}
 		}
 		return session.PortRoute{Pull: h, Passphrase: r.spec.passphraseFor(c.Name)}
 	}

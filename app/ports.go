@@ -149,11 +149,24 @@ func (c *Controller) addPortFeed(p *portRun, name string) error {
 }
 
 // pullPoint is where a puller (m=request) of the feed name on the port at
-// addr gets its TS: none yet, so the router refuses pullers with "no
-// output to pull from for NAME". An SRT listener output of the feed that
-// takes extra pullers will answer here.
+// addr gets its TS: the running pull point of that feed (see feedRun.pull).
+// Nil, so that the router refuses the puller with "no output to pull from
+// for NAME", when no such feed runs.
 func (c *Controller) pullPoint(addr, name string) session.PullHandler {
-	_, _ = addr, name
+	for _, f := range *c.feeds.Load() {
+		v := f.view()
+		if v.Spec.Port != addr || v.Spec.Config.StreamID != name || f.pull.Load() == nil || v.Sample.State != session.StateConnected {
+			continue // not this feed, or not live: nothing to pull yet
+		}
+		return func(conn session.SRTConn) {
+			pp := f.pull.Load()
+			if pp == nil { // the run ended meanwhile
+				_ = conn.Close()
+				return
+			}
+			_ = pp.AddPuller(conn) // it closes conn when it cannot take it
+		}
+	}
 	return nil
 }
 

@@ -2,6 +2,7 @@ package app
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"maps"
@@ -118,7 +119,8 @@ func waitPort(t *testing.T, c *Controller, timeout time.Duration, what string, c
 // TestControllerPort: a port with declared names and AcceptNew gives each
 // publisher its own feed on the wall, named after its streamid, with its
 // own statistics; a second publisher of a live name is refused in that
-// feed's log; a puller is refused with "no output to pull from"; removing
+// feed's log; a puller of a name that is not live is refused with "no
+// output to pull from"; removing
 // the port removes its feeds.
 func TestControllerPort(t *testing.T) {
 	c := NewController(t.Context(), ControllerOptions{})
@@ -167,8 +169,8 @@ func TestControllerPort(t *testing.T) {
 		}
 		return false
 	})
-	// A puller of cam1: there is no pull point yet.
-	puller := startPeer(t, "srt-live-transmit", fmt.Sprintf("srt://127.0.0.1:%d?streamid=#!::r=cam1,m=request", port), "file://con")
+	// A puller of cam2, which nobody publishes: nothing to pull yet.
+	puller := startPeer(t, "srt-live-transmit", fmt.Sprintf("srt://127.0.0.1:%d?streamid=#!::r=cam2,m=request", port), "file://con")
 	t.Cleanup(func() {
 		if t.Failed() {
 			t.Logf("srt-live-transmit said: %q", puller.String())
@@ -176,7 +178,7 @@ func TestControllerPort(t *testing.T) {
 	})
 	pv := waitPort(t, c, 15*time.Second, "the refused puller", func(v PortView) bool {
 		for _, l := range v.Log {
-			if l.Kind == "rejected" && strings.Contains(l.Detail, `"cam1": no output to pull from for cam1 (the streamid asks to pull, with m=request or no m=; an encoder sending the feed needs m=publish) (REJX_NOTFOUND)`) {
+			if l.Kind == "rejected" && strings.Contains(l.Detail, `"cam2": no output to pull from for cam2: it is not live (the streamid asks to pull, with m=request or no m=; an encoder sending the feed needs m=publish) (REJX_NOTFOUND)`) {
 				return true
 			}
 		}
@@ -250,4 +252,69 @@ func TestPortFeedNames(t *testing.T) {
 	if err := c.Start(dup); !errors.Is(err, ErrNameTaken) {
 		t.Errorf("starting a copy of cam2: %v, want ErrNameTaken", err)
 	}
+}
+
+// TestPortPull: a caller with m=request on a port gets the feed it names
+// through the feed's pull point while ffmpeg publishes that feed to the
+// same port: ffmpeg decodes 3 s of it without an error, and the puller is
+// a row under the feed's outputs. Pulling a name the port does not know
+// is refused with REJX_NOTFOUND (1404) in an event naming it.
+func TestPortPull(t *testing.T) {
+	ffmpeg, err := exec.LookPath("ffmpeg")
+	if err != nil {
+		t.Skip("ffmpeg not installed")
+	}
+	c := NewController(t.Context(), ControllerOptions{})
+	t.Cleanup(c.Close)
+	port := sessiontest.FreeUDPPort(t)
+	spec := PortSpec{Config: session.Config{Mode: session.ModeListener, Host: "127.0.0.1", Port: port}, Names: []string{"cam1"}}
+	ids, err := c.AddPort(spec, FeedSpec{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitPort(t, c, 5*time.Second, "listening", func(v PortView) bool { return v.Listening })
+	publishDemo(t, port, "#!::r=cam1,m=publish")
+	waitFeed(t, c, ids[0], 20*time.Second, "cam1 receiving", func(v FeedView) bool {
+		return v.Sample.State == session.StateConnected && v.Sample.PktsRecv > 100
+	})
+
+	type pulled struct {
+		out []byte
+		err error
+	}
+	done := make(chan pulled, 1)
+	ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, ffmpeg, "-nostdin", "-v", "error", "-i", fmt.Sprintf("srt://127.0.0.1:%d?streamid=#!::r=cam1,m=request", port), "-t", "3", "-f", "null", "-")
+	go func() {
+		out, err := cmd.CombinedOutput()
+		done <- pulled{out, err}
+	}()
+	v := waitFeed(t, c, ids[0], 20*time.Second, "the puller under cam1's outputs", func(v FeedView) bool {
+		for _, o := range v.Outputs {
+			if o.PullPoint && len(o.Pullers) == 1 && o.Pullers[0].BytesSent > 0 {
+				return true
+			}
+		}
+		return false
+	})
+	if len(v.Outputs) != 1 || !strings.Contains(v.Outputs[0].URL, "r=cam1,m=request") {
+		t.Errorf("outputs %+v: want the pull point of cam1 only", v.Outputs)
+	}
+	r := <-done
+	if r.err != nil || len(strings.TrimSpace(string(r.out))) > 0 {
+		t.Errorf("ffmpeg pulling cam1: %v; it said %q", r.err, r.out)
+	}
+
+	// A name the port does not know.
+	refused := startPeer(t, "srt-live-transmit", fmt.Sprintf("srt://127.0.0.1:%d?streamid=#!::r=cam9,m=request", port), "file://con")
+	waitPort(t, c, 15*time.Second, "the refused puller of cam9", func(v PortView) bool {
+		for _, l := range v.Log {
+			if l.Kind == "rejected" && strings.Contains(l.Detail, `"cam9"`) && strings.Contains(l.Detail, "REJX_NOTFOUND") {
+				return true
+			}
+		}
+		return false
+	})
+	_ = refused
 }

@@ -69,6 +69,10 @@ func (c *Controller) Workspace() workspace.File {
 		fd.URL = cfg.URL(session.ToolLibSRT)
 		fd.Alarms = workspaceAlarms(spec.Thresholds)
 		for i, oc := range spec.Outputs {
+			if oc.Kind == session.OutputRecord {
+				fd.Outputs = append(fd.Outputs, workspace.Output{RecordDir: oc.Record.Dir, Segment: oc.Record.SegmentText()})
+				continue
+			}
 			wo := workspace.Output{}
 			if oc.Kind != session.OutputUDP && oc.SRT.Passphrase != "" {
 				wo.KeyLength = oc.SRT.PBKeyLen
@@ -234,6 +238,14 @@ func (c *Controller) specFromWorkspace(fd workspace.Feed, ask PassphraseAsker) (
 	}
 	spec := FeedSpec{Name: fd.Name, Config: cfg, Inspect: fd.Inspect, Thresholds: thresholdsFromWorkspace(fd.Alarms)}
 	for i, wo := range fd.Outputs {
+		if wo.RecordDir != "" {
+			rc, err := workspace.RecordConfig(wo)
+			if err != nil {
+				return FeedSpec{}, fmt.Errorf("output %d: %w", i+1, err)
+			}
+			spec.Outputs = append(spec.Outputs, session.OutputConfig{Kind: session.OutputRecord, Record: rc})
+			continue
+		}
 		oc, _, err := session.ParseOutputURL(wo.URL)
 		if err != nil {
 			return FeedSpec{}, fmt.Errorf("output %d: %w", i+1, err)

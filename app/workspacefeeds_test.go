@@ -41,6 +41,8 @@ func TestWorkspaceRoundTrip(t *testing.T) {
 				Passphrase: "the-ingest-passphrase", PBKeyLen: 32}},
 			{Kind: session.OutputSRTListener, SRT: session.Config{Mode: session.ModeListener, Port: 9100, LatencyMs: 120}},
 			{Kind: session.OutputUDP, UDP: session.UDPConfig{Host: "239.1.1.1", Port: 5000, TTL: 4}},
+			{Kind: session.OutputRecord, Record: session.RecordConfig{Dir: "/srv/rec/studio", Segment: 90 * time.Second}},
+			{Kind: session.OutputRecord, Record: session.RecordConfig{Dir: "/srv/rec/big", SegmentBytes: 2 << 30}},
 		}},
 	}
 	for _, s := range specs {
@@ -87,7 +89,7 @@ func TestWorkspaceRoundTrip(t *testing.T) {
 			t.Fatalf("feed %q reopened with %d outputs, want %d", got.Name, len(got.Outputs), len(want.Outputs))
 		}
 		for j := range want.Outputs {
-			if g, w := got.Outputs[j], want.Outputs[j]; g.URL() != w.URL() {
+			if g, w := got.Outputs[j], want.Outputs[j]; g.URL() != w.URL() || g.Record != w.Record {
 				t.Errorf("output %d reopened as %s, want %s", j+1, g.RedactedURL(), w.RedactedURL())
 			}
 		}

@@ -26,6 +26,13 @@ const DefaultOutputQueuePackets = 1024
 type OutputOptions struct {
 	QueuePackets int           // bounded queue in front of the sending goroutine
 	Interval     time.Duration // how often the send rate is sampled, default 1 s
+	// PullerGate, when set, gives each new puller of a listener output a
+	// gate that decides where its stream starts (a decoder joining a live
+	// feed needs a random access point, see tsrecord.StartGate): gate
+	// appends to dst what of payload p to send and reports whether the
+	// stream has started, after which p goes out whole. nil: a puller
+	// gets the stream from the next payload on.
+	PullerGate func() func(dst, p []byte) ([]byte, bool)
 }
 
 // OutputSample is the state and sender statistics of an output or of one
@@ -73,6 +80,8 @@ func NewOutput(cfg OutputConfig, opts OutputOptions) (Output, error) {
 		return newCallerOutput(cfg, opts), nil
 	case OutputSRTListener:
 		return newListenerOutput(cfg, opts), nil
+	case OutputRecord:
+		return nil, errors.New("session: a record output is run by the app (app/tsrecord), not by session")
 	default:
 		return newUDPOutput(cfg, opts), nil
 	}

@@ -32,6 +32,10 @@ type ListenerOutput struct {
 	goneB   uint64     // their payload bytes
 	joined  int
 	lastErr error
+
+	// socketless: a pull point (NewPullPoint) that has no socket of its
+	// own and serves only the connections AddPuller hands it.
+	socketless bool
 }
 
 // puller is one connection pulling from a ListenerOutput; its goroutine
@@ -42,6 +46,9 @@ type puller struct {
 	since     time.Time
 	q         *outQueue
 	bytesSent atomic.Uint64
+	// gate holds back the puller's start (OutputOptions.PullerGate) until
+	// it has started; Write's goroutine only, once the puller is listed.
+	gate func(dst, p []byte) ([]byte, bool)
 
 	mu   sync.Mutex
 	book sendBook
@@ -57,18 +64,55 @@ func newListenerOutput(cfg OutputConfig, opts OutputOptions) *ListenerOutput {
 	return o
 }
 
+// NewPullPoint returns a listener output without a socket of its own: a
+// feed's pull point on a port that routes callers by streamid. Run opens
+// nothing; it serves the connections the port accepts and hands over with
+// AddPuller (callers with m=request), each a puller as on a listener
+// output, until its context ends. name is how its rows and events name it
+// (e.g. "srt://:9000 r=cam1"); cfg's SRT settings are those of the port.
+func NewPullPoint(name string, srtCfg Config, opts OutputOptions) *ListenerOutput {
+	if opts.QueuePackets <= 0 {
+		opts.QueuePackets = DefaultOutputQueuePackets
+	}
+	if opts.Interval <= 0 {
+		opts.Interval = time.Second
+	}
+	o := newListenerOutput(OutputConfig{Kind: OutputSRTListener, SRT: srtCfg}, opts)
+	o.url, o.socketless = name, true
+	return o
+}
+
 // Write implements Output: every puller's queue gets the same copy.
 func (o *ListenerOutput) Write(p []byte) (int, error) {
 	ps := *o.pullers.Load()
 	if len(ps) == 0 {
 		return len(p), nil // nobody pulls: nothing to skip
 	}
-	cp := clonePayload(p)
+	var cp []byte
 	for _, pl := range ps {
+		if pl.gate != nil {
+			out, started := pl.gate(nil, p)
+			if started {
+				pl.gate = nil
+			}
+			for len(out) > 0 { // SRT messages of at most 7 TS packets
+				n := min(len(out), maxPayload)
+				pl.q.put(out[:n:n])
+				out = out[n:]
+			}
+			continue
+		}
+		if cp == nil {
+			cp = clonePayload(p)
+		}
 		pl.q.put(cp)
 	}
 	return len(p), nil
 }
+
+// maxPayload is the largest SRT message a puller is sent: 7 TS packets,
+// as live encoders send them.
+const maxPayload = 1316
 
 // Addr is the UDP address the output listens on, nil before it does.
 func (o *ListenerOutput) Addr() string {
@@ -87,6 +131,9 @@ func (o *ListenerOutput) Run(ctx context.Context) error {
 		return errors.New("session: ListenerOutput.Run called twice")
 	}
 	defer o.hub.close()
+	if o.socketless {
+		return o.runSocketless(ctx)
+	}
 	cfg := o.cfg.SRT.withDefaults()
 	ln, err := listenSRT(cfg)
 	if err != nil {
@@ -151,6 +198,21 @@ loop:
 	return runErr
 }
 
+// runSocketless serves the pullers AddPuller hands over until ctx ends.
+func (o *ListenerOutput) runSocketless(ctx context.Context) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	o.mu.Lock()
+	o.runCtx = ctx
+	o.mu.Unlock()
+	o.sampleLoop(ctx)
+	o.mu.Lock()
+	o.runCtx = nil
+	o.mu.Unlock()
+	o.wg.Wait()
+	return nil
+}
+
 // AddPuller starts sending the feed to conn, a connection to a caller that
 // wants to receive, accepted here or elsewhere; the output then owns conn
 // and closes it when the puller leaves or the output stops. It fails (and
@@ -164,6 +226,9 @@ func (o *ListenerOutput) AddPuller(conn srt.Conn) error {
 		return errors.New("session: the listener output is not running: the puller's connection was closed")
 	}
 	p := &puller{conn: conn, peer: conn.RemoteAddr().String(), since: time.Now(), q: newOutQueue(o.opts.QueuePackets, &o.skipped), book: newSendBook()}
+	if o.opts.PullerGate != nil {
+		p.gate = o.opts.PullerGate()
+	}
 	p.book.connected(p.peer)
 	ps := append(slices.Clone(*o.pullers.Load()), p)
 	o.pullers.Store(&ps)
@@ -232,7 +297,7 @@ func (o *ListenerOutput) Snapshot() OutputSample {
 	now := time.Now()
 	o.mu.Lock()
 	ps := *o.pullers.Load()
-	gone, goneB, listening, lastErr := o.gone, o.goneB, o.ln != nil && o.runCtx != nil, o.lastErr
+	gone, goneB, listening, lastErr := o.gone, o.goneB, (o.ln != nil || o.socketless) && o.runCtx != nil, o.lastErr
 	connects := o.joined
 	o.mu.Unlock()
 	s := OutputSample{URL: o.url, Kind: o.cfg.Kind, SkippedBytes: o.skipped.Load()}

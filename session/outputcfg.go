@@ -5,6 +5,7 @@ import (
 	"net"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // OutputKind says how an output forwards the received TS.
@@ -15,7 +16,60 @@ const (
 	OutputSRTCaller   OutputKind = "srt-caller"   // calls a studio or cloud ingest
 	OutputSRTListener OutputKind = "srt-listener" // decoders, vMix, OBS, ffmpeg pull from it
 	OutputUDP         OutputKind = "udp"          // plain UDP, unicast or multicast
+	// OutputRecord writes the TS to disk in segments. Session only carries
+	// and checks its settings (RecordConfig); the app runs it (its
+	// app/tsrecord package), so NewOutput refuses it.
+	OutputRecord OutputKind = "record"
 )
+
+// Bounds of RecordConfig, the same as app/tsrecord's (a test in app keeps
+// them equal): session cannot import the app's packages.
+const (
+	MinRecordSegment      = time.Second
+	MaxRecordSegment      = 24 * time.Hour
+	MinRecordSegmentBytes = 1_000_000
+	MaxRecordSegmentBytes = 1_000_000_000_000
+)
+
+// RecordConfig is where a recording output writes and when it starts a
+// new segment: after Segment of wall-clock time or SegmentBytes bytes,
+// whichever comes first; both 0 means the recorder's default (10 min).
+type RecordConfig struct {
+	Dir          string        // the directory of the segments, created when missing
+	Segment      time.Duration // 0 or MinRecordSegment..MaxRecordSegment
+	SegmentBytes int64         // 0 or MinRecordSegmentBytes..MaxRecordSegmentBytes
+}
+
+// SegmentText is the segment bound as --segment and the workspace write
+// it: "10m0s", "500MB", "2048MiB", or "" for the default (a size that is
+// no whole number of kB is rounded to one).
+func (c RecordConfig) SegmentText() string {
+	b := c.SegmentBytes
+	switch {
+	case b > 0 && b%1_000_000 == 0:
+		return strconv.FormatInt(b/1_000_000, 10) + "MB"
+	case b > 0 && b%(1<<20) == 0:
+		return strconv.FormatInt(b/(1<<20), 10) + "MiB"
+	case b > 0: // to the kB, as --segment takes it (at most 3 decimals)
+		return fmt.Sprintf("%d.%03dMB", b/1_000_000, (b%1_000_000+500)/1000)
+	case c.Segment > 0:
+		return c.Segment.String()
+	}
+	return ""
+}
+
+func (c RecordConfig) validate() error {
+	if strings.TrimSpace(c.Dir) == "" || strings.ContainsRune(c.Dir, 0) {
+		return &FieldError{Field: "record directory", Value: strconv.Quote(c.Dir), Allowed: "a directory path to write the segments to"}
+	}
+	if c.Segment < 0 || c.Segment > 0 && (c.Segment < MinRecordSegment || c.Segment > MaxRecordSegment) {
+		return &FieldError{Field: "segment", Value: c.Segment.String(), Allowed: "a duration from 1s to 24h"}
+	}
+	if c.SegmentBytes < 0 || c.SegmentBytes > 0 && (c.SegmentBytes < MinRecordSegmentBytes || c.SegmentBytes > MaxRecordSegmentBytes) {
+		return &FieldError{Field: "segment", Value: strconv.FormatInt(c.SegmentBytes, 10) + " bytes", Allowed: "a size from 1MB to 1TB"}
+	}
+	return nil
+}
 
 // Limits of the UDP output's settings.
 const (
@@ -43,15 +97,20 @@ func (c UDPConfig) Multicast() bool {
 }
 
 // OutputConfig is one output of a feed: an SRT URL (caller or listener,
-// the same syntax and options as inputs) or udp://HOST:PORT[?ttl=N].
+// the same syntax and options as inputs), udp://HOST:PORT[?ttl=N], or a
+// recording to a directory.
 type OutputConfig struct {
-	Kind OutputKind
-	SRT  Config    // the SRT outputs'
-	UDP  UDPConfig // the UDP output's
+	Kind   OutputKind
+	SRT    Config       // the SRT outputs'
+	UDP    UDPConfig    // the UDP output's
+	Record RecordConfig // the recording's
 }
 
 // URL is the output's URL, passphrase included: never log it (RedactedURL).
 func (o OutputConfig) URL() string {
+	if o.Kind == OutputRecord {
+		return o.Record.Dir
+	}
 	if o.Kind == OutputUDP {
 		u := "udp://" + o.UDP.Address()
 		if o.UDP.TTL != 0 {
@@ -64,7 +123,7 @@ func (o OutputConfig) URL() string {
 
 // RedactedURL is URL with any passphrase replaced by its length.
 func (o OutputConfig) RedactedURL() string {
-	if o.Kind == OutputUDP {
+	if o.Kind == OutputUDP || o.Kind == OutputRecord {
 		return o.URL()
 	}
 	return o.SRT.RedactedURL()
@@ -88,8 +147,10 @@ func (o OutputConfig) Validate() error {
 		return nil
 	case OutputUDP:
 		return o.UDP.validate()
+	case OutputRecord:
+		return o.Record.validate()
 	default:
-		return &FieldError{Field: "output kind", Value: strconv.Quote(string(o.Kind)), Allowed: "srt-caller, srt-listener or udp"}
+		return &FieldError{Field: "output kind", Value: strconv.Quote(string(o.Kind)), Allowed: "srt-caller, srt-listener, udp or record"}
 	}
 }
 

@@ -3,6 +3,7 @@ package views
 import (
 	"fmt"
 	"image/color"
+	"path/filepath"
 	"strconv"
 	"strings"
 
@@ -13,6 +14,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/srtscope/srtscope/app"
+	"github.com/srtscope/srtscope/app/tsrecord"
 	"github.com/srtscope/srtscope/session"
 )
 
@@ -45,7 +47,7 @@ func newOutputsPanel(ctrl *app.Controller, w fyne.Window) *outputsPanel {
 	p := &outputsPanel{ctrl: ctrl, w: w}
 	p.input = widget.NewLabel("")
 	p.input.Wrapping = fyne.TextWrapWord
-	p.note = widget.NewLabel("No outputs: the feed is only watched. Add one to forward it unchanged to a studio (SRT caller), to decoders that pull it (SRT listener) or to UDP.")
+	p.note = widget.NewLabel("No outputs: the feed is only watched. Add one to forward it unchanged to a studio (SRT caller), to decoders that pull it (SRT listener) or to UDP, or to record it to disk.")
 	p.note.Wrapping = fyne.TextWrapWord
 	p.rows = container.NewVBox()
 	add := widget.NewButton("Add output…", func() { showAddOutput(p.ctrl, p.w, p.id) })
@@ -108,7 +110,7 @@ func (p *outputsPanel) update(v app.FeedView) {
 			r.title.Truncation = fyne.TextTruncateEllipsis
 			r.stats.Wrapping = fyne.TextWrapWord
 			var right fyne.CanvasObject
-			if l.isOut {
+			if l.isOut && !l.out.PullPoint { // the pull point comes with the port
 				index, url := l.out.Index, l.out.URL
 				r.remove = widget.NewButton("Remove", func() { p.confirmRemove(index, url) })
 				right = r.remove
@@ -148,10 +150,51 @@ func (p *outputsPanel) update(v app.FeedView) {
 	}
 }
 
-// outputTitle is an output's row title: number, kind and URL.
+// outputTitle is an output's row title: number, kind and URL (a
+// recording's directory).
 func outputTitle(o app.OutputView) string {
-	kind := map[session.OutputKind]string{session.OutputSRTCaller: "SRT caller", session.OutputSRTListener: "SRT listener (pull)", session.OutputUDP: "UDP"}[o.Kind]
+	kind := map[session.OutputKind]string{session.OutputSRTCaller: "SRT caller", session.OutputSRTListener: "SRT listener (pull)", session.OutputUDP: "UDP",
+		session.OutputRecord: "Record to disk"}[o.Kind]
+	if o.PullPoint {
+		kind = "Pull point on the port (m=request)"
+	}
 	return fmt.Sprintf("%d · %s · %s", o.Index, kind, o.URL)
+}
+
+// recordStats is a recording's state, live segment, bytes and finished
+// segments.
+func recordStats(o app.OutputView) string {
+	r := o.Recording
+	state := r.State
+	switch {
+	case r.State == app.RecordDiskFull:
+		state = "disk full: recording stopped in " + r.DiskFullPath
+	case r.State == app.RecordFailed && r.Cause != "":
+		state = "failed: " + r.Cause
+	case r.LivePath() != "":
+		state += " to " + filepath.Base(r.LivePath())
+	}
+	parts := []string{state, fmt.Sprintf("%.2f Mbit/s", o.SendMbps), "written " + byteCount(r.BytesWritten),
+		fmt.Sprintf("%d segments finished", len(r.Segments))}
+	if n := len(r.Segments); n > 0 {
+		parts = append(parts, "last "+filepath.Base(r.Segments[n-1].Path))
+	}
+	if r.Segment != "" {
+		parts = append(parts, "a new segment every "+r.Segment)
+	}
+	parts = append(parts, fmt.Sprintf("skipped %d bytes", r.SkippedBytes))
+	return strings.Join(parts, " · ")
+}
+
+// byteCount writes n bytes in decimal units, as disks are labelled.
+func byteCount(n int64) string {
+	switch {
+	case n >= 1e9:
+		return fmt.Sprintf("%.2f GB", float64(n)/1e9)
+	case n >= 1e6:
+		return fmt.Sprintf("%.1f MB", float64(n)/1e6)
+	}
+	return fmt.Sprintf("%d bytes", n)
 }
 
 // outputStats is an output's (or puller's) state and sender figures.
@@ -160,6 +203,8 @@ func outputStats(o app.OutputView, running bool) string {
 	switch {
 	case !running:
 		return "stopped with the feed"
+	case o.Recording != nil:
+		return recordStats(o)
 	case o.Failed != "":
 		return "failed: " + o.Failed
 	case o.Kind == session.OutputSRTListener && len(o.Pullers) == 0 && o.State == session.StateConnecting:
@@ -215,8 +260,30 @@ func (p *outputsPanel) confirmRemove(index int, url string) {
 	}, p.w)
 }
 
-// showAddOutput asks for an output URL, checks it as it is typed, and
-// adds the output to the feed (a running feed starts it at once).
+// recordOutputConfig is the record output of the dialog's directory and
+// segment length ("" for the default 10m); the error names the field,
+// the value and what is allowed.
+func recordOutputConfig(dir, segment string) (session.OutputConfig, error) {
+	cfg := session.OutputConfig{Kind: session.OutputRecord, Record: session.RecordConfig{Dir: strings.TrimSpace(dir)}}
+	if seg := strings.TrimSpace(segment); seg != "" {
+		b, err := tsrecord.ParseSegment(seg)
+		if err != nil {
+			return cfg, &session.FieldError{Field: "segment", Value: strconv.Quote(seg), Allowed: "a duration from 1s to 24h (10m, 30s) or a size from 1MB to 1TB (500MB, 2GiB)"}
+		}
+		cfg.Record.Segment, cfg.Record.SegmentBytes = b.Duration, b.Bytes
+	}
+	return cfg, cfg.Validate()
+}
+
+// Choices of the add dialog.
+const (
+	addSend   = "Send to a URL (SRT or UDP)"
+	addRecord = "Record to disk"
+)
+
+// showAddOutput asks for an output URL, or a directory and segment length
+// to record to, checks them as they are typed, and adds the output to the
+// feed (a running feed starts it at once).
 func showAddOutput(ctrl *app.Controller, w fyne.Window, id app.FeedID) {
 	url := newField()
 	url.SetPlaceHolder("srt://ingest.example.net:9000?streamid=studio  ·  srt://:9100  ·  udp://239.1.1.1:5000?ttl=4")
@@ -226,9 +293,31 @@ func showAddOutput(ctrl *app.Controller, w fyne.Window, id app.FeedID) {
 	help := widget.NewLabel("srt://HOST:PORT calls a studio or cloud ingest (its own latency, passphrase and streamid, as for inputs); " +
 		"srt://:PORT lets decoders, vMix, OBS or ffmpeg pull the feed, several at once; udp://HOST:PORT sends plain UDP, unicast or multicast (?ttl=N).")
 	help.Wrapping = fyne.TextWrapWord
+	dir, segment := newField(), newField()
+	dir.SetPlaceHolder("/srv/recordings/cam1")
+	segment.SetPlaceHolder("10m (the default) · 30s · 1h · 500MB · 2GiB")
+	recHelp := widget.NewLabel("The feed's TS is written unchanged to the directory in segments named by feed and start time (UTC), " +
+		"cam1_2026-12-07T07-30-00Z.ts; the live one ends in .ts.part. Each segment starts at a picture a decoder can show and plays on its own. " +
+		"The retention in Settings (keep days, max MB) also prunes these segments.")
+	recHelp.Wrapping = fyne.TextWrapWord
+	choice := widget.NewRadioGroup([]string{addSend, addRecord}, nil)
+	choice.Horizontal = true
+	choice.SetSelected(addSend)
+	sendForm := widget.NewForm(widget.NewFormItem("Output URL", url))
+	var recForm *widget.Form
 	var d dialog.Dialog
 	var add *widget.Button
 	check := func() (session.OutputConfig, bool) {
+		if choice.Selected == addRecord {
+			cfg, err := recordOutputConfig(dir.Text, segment.Text)
+			if err != nil {
+				problem.Importance = widget.DangerImportance
+				problem.SetText(errorText(err))
+				return cfg, false
+			}
+			problem.SetText("")
+			return cfg, true
+		}
 		cfg, notes, err := session.ParseOutputURL(url.Text)
 		if err != nil {
 			problem.Importance = widget.DangerImportance
@@ -239,13 +328,14 @@ func showAddOutput(ctrl *app.Controller, w fyne.Window, id app.FeedID) {
 		problem.SetText(strings.Join(notes, "\n"))
 		return cfg, true
 	}
-	url.OnChanged = func(string) {
+	recheck := func(string) {
 		if _, ok := check(); ok {
 			add.Enable()
 		} else {
 			add.Disable()
 		}
 	}
+	url.OnChanged, dir.OnChanged, segment.OnChanged = recheck, recheck, recheck
 	add = widget.NewButton("Add output", func() {
 		cfg, ok := check()
 		if !ok {
@@ -268,9 +358,27 @@ func showAddOutput(ctrl *app.Controller, w fyne.Window, id app.FeedID) {
 	add.Importance = widget.HighImportance
 	add.Disable()
 	url.OnSubmitted = func(string) { add.OnTapped() }
-	form := widget.NewForm(widget.NewFormItem("Output URL", url))
+	segment.OnSubmitted = url.OnSubmitted
+	browse := widget.NewButton("Choose…", func() {
+		dialog.ShowFolderOpen(func(u fyne.ListableURI, err error) {
+			if err == nil && u != nil {
+				dir.SetText(u.Path())
+			}
+		}, w)
+	})
+	recForm = widget.NewForm(widget.NewFormItem("Directory", container.NewBorder(nil, nil, nil, browse, dir)), widget.NewFormItem("Segment length", segment))
+	choice.OnChanged = func(string) {
+		rec := choice.Selected == addRecord
+		showIf(sendForm, !rec)
+		showIf(help, !rec)
+		showIf(recForm, rec)
+		showIf(recHelp, rec)
+		recheck("")
+	}
+	showIf(recForm, false)
+	showIf(recHelp, false)
 	body := container.NewBorder(nil, container.NewHBox(widget.NewButton("Cancel", func() { d.Hide() }), add), nil, nil,
-		container.NewVBox(form, problem, help))
+		container.NewVBox(choice, sendForm, recForm, problem, help, recHelp))
 	d = dialog.NewCustomWithoutButtons("Add output", body, w)
 	d.Resize(dialogSize(w, fyne.NewSize(720, 320)))
 	showDialog(d, w, url)

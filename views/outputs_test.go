@@ -3,6 +3,7 @@ package views
 import (
 	"strings"
 	"testing"
+	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
@@ -102,7 +103,7 @@ func TestAddOutputDialogValidates(t *testing.T) {
 	var problem string
 	find := func() {
 		for _, o := range test.LaidOutObjects(w.Canvas().Overlays().Top()) {
-			if f, ok := o.(*field); ok {
+			if f, ok := o.(*field); ok && url == nil { // the URL field comes first
 				url = f
 			}
 		}
@@ -127,4 +128,88 @@ func dialogText(w fyne.Window) string {
 		}
 	}
 	return b.String()
+}
+
+// The add dialog's "Record to disk" choice checks the directory and the
+// segment length, naming the field, the value and what is allowed.
+func TestRecordOutputConfig(t *testing.T) {
+	tests := []struct {
+		name, dir, segment string
+		want               string // in the error; "" for none
+		wantSeg            time.Duration
+		wantBytes          int64
+	}{
+		{name: "default segment", dir: "/srv/rec"},
+		{name: "a duration", dir: "/srv/rec", segment: "30s", wantSeg: 30 * time.Second},
+		{name: "a size", dir: "/srv/rec", segment: "500MB", wantBytes: 500_000_000},
+		{name: "no directory", dir: " ", want: "record directory"},
+		{name: "a bad segment", dir: "/srv/rec", segment: "5 minutes", want: `segment "5 minutes"`},
+		{name: "too short", dir: "/srv/rec", segment: "100ms", want: "1s to 24h"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cfg, err := recordOutputConfig(tt.dir, tt.segment)
+			if tt.want != "" {
+				if err == nil || !strings.Contains(errorText(err), tt.want) {
+					t.Errorf("error %v, want %q", err, tt.want)
+				}
+				return
+			}
+			if err != nil || cfg.Kind != session.OutputRecord || cfg.Record.Segment != tt.wantSeg || cfg.Record.SegmentBytes != tt.wantBytes {
+				t.Errorf("config %+v, %v", cfg, err)
+			}
+		})
+	}
+}
+
+// A recording's row says its state, live segment and bytes; a full disk
+// is red and names the path; the pull point has no Remove button.
+func TestOutputsPanelRecordAndPullPoint(t *testing.T) {
+	d, _ := newTestDetail(t)
+	rec := app.OutputView{Index: 1, Recording: &app.RecordingView{State: app.RecordDiskFull, DiskFullPath: "/srv/rec/cam1_2026-12-07T07-30-00Z.ts", BytesWritten: 12_500_000}}
+	rec.URL, rec.Kind, rec.State = "/srv/rec", session.OutputRecord, session.StateDisconnected
+	pull := app.OutputView{Index: 2, PullPoint: true}
+	pull.URL, pull.Kind, pull.State = "srt://:9000?streamid=#!::r=cam1,m=request", session.OutputSRTListener, session.StateConnecting
+	v := app.FeedView{ID: 1, Running: true, Spec: app.FeedSpec{Name: "cam1", Config: listenerCfg}, Outputs: []app.OutputView{rec, pull},
+		Status: app.FeedStatus{Phase: app.PhaseConnected}}
+	v.Sample.State = session.StateConnected
+	d.outputs.update(v)
+	if n := len(d.outputs.items); n != 2 {
+		t.Fatalf("%d rows, want 2", n)
+	}
+	r := d.outputs.items[0]
+	if !strings.Contains(r.title.Text, "Record to disk") || !strings.Contains(r.stats.Text, "disk full") || !strings.Contains(r.stats.Text, "cam1_2026-12-07T07-30-00Z.ts") ||
+		!strings.Contains(r.stats.Text, "12.5 MB") || r.light.FillColor != healthColor(app.HealthRed) {
+		t.Errorf("record row %q / %q", r.title.Text, r.stats.Text)
+	}
+	if p := d.outputs.items[1]; p.remove != nil || !strings.Contains(p.title.Text, "m=request") {
+		t.Errorf("pull point row %q with remove %v", p.title.Text, p.remove)
+	}
+}
+
+// The add dialog's "Record to disk" choice checks the directory and
+// segment fields as they are typed.
+func TestAddOutputDialogRecord(t *testing.T) {
+	d, w := newTestDetail(t)
+	showAddOutput(d.ctrl, w, 1)
+	var choice *widget.RadioGroup
+	var fields []*field
+	for _, o := range test.LaidOutObjects(w.Canvas().Overlays().Top()) {
+		switch x := o.(type) {
+		case *widget.RadioGroup:
+			choice = x
+		case *field:
+			fields = append(fields, x)
+		}
+	}
+	if choice == nil || len(fields) != 3 {
+		t.Fatalf("choice %v, %d fields: want the choice and URL, directory, segment", choice, len(fields))
+	}
+	choice.SetSelected(addRecord)
+	dir, segment := fields[1], fields[2]
+	test.Type(dir, "/srv/rec")
+	test.Type(segment, "5 minutes")
+	if got := dialogText(w); !strings.Contains(got, `segment "5 minutes"`) || !strings.Contains(got, "500MB") {
+		t.Errorf("dialog says %q, want the segment named with what is allowed", got)
+	}
 }

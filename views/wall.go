@@ -125,9 +125,8 @@ func peakWords(peaks []float64) string {
 
 // alarmHealth is how bad an alarm kind is: red kinds beat amber ones.
 func alarmHealth(k app.AlarmKind) app.Health {
-	switch k {
-	case app.AlarmRTT, app.AlarmBitrate, app.AlarmCCErrors, app.AlarmPIDBitrate:
-		return app.HealthAmber
+	if h := k.Severity(); h != app.HealthGreen {
+		return h
 	}
 	return app.HealthRed
 }

@@ -80,6 +80,13 @@ type Output struct {
 	LastError       string    `json:"last_error,omitempty"`
 	Pullers         []Output  `json:"pullers,omitempty"`
 	Time            time.Time `json:"time"`
+	// Recording is a record output's state (recording, disk full,
+	// failed, stopped), bytes, skipped bytes and segments, the live one
+	// in current.
+	Recording *app.RecordingView `json:"recording,omitempty"`
+	// PullPoint marks a port feed's implicit pull point: callers with
+	// m=request pull through it; it is no output of the feed's spec.
+	PullPoint bool `json:"pull_point,omitempty"`
 }
 
 // OutputOf turns an output's view into the API's Output.
@@ -88,7 +95,8 @@ func OutputOf(v app.OutputView) Output {
 	o := Output{Index: v.Index, URL: v.URL, Kind: string(v.Kind), State: string(v.State), Peer: v.Peer, Health: h.String(), HealthReason: why,
 		RTTMs: round(v.RTTMs, 3), LatencyMs: v.LatencyMs, SendMbps: round(v.SendMbps, 3), PktsSent: v.PktsSent, PktsRetransSent: v.PktsRetransSent,
 		NaksRecv: v.NaksRecv, PktsSendDropped: v.PktsSendDropped, SndBufMs: round(v.SndBufMs, 1), FlightPkts: v.FlightPkts,
-		BytesSent: v.BytesSent, SkippedBytes: v.SkippedBytes, Attempt: v.Attempt, LastError: v.LastError, Time: v.Time}
+		BytesSent: v.BytesSent, SkippedBytes: v.SkippedBytes, Attempt: v.Attempt, LastError: v.LastError, Time: v.Time,
+		Recording: v.Recording, PullPoint: v.PullPoint}
 	if v.Failed != "" {
 		o.LastError = v.Failed
 	}

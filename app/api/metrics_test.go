@@ -348,3 +348,55 @@ func TestOutputMetricsAndJSON(t *testing.T) {
 		t.Errorf("outputs %v", feed.Outputs)
 	}
 }
+
+// TestRecordOutputMetricsAndJSON: a recording of cam1 is an output of
+// /metrics (role="output", up while recording, its skipped bytes) and of
+// the feed's JSON, with its state, bytes and live segment.
+func TestRecordOutputMetricsAndJSON(t *testing.T) {
+	f := newFixture(t)
+	f.connected(t)
+	rc := session.OutputConfig{Kind: session.OutputRecord, Record: session.RecordConfig{Dir: t.TempDir(), Segment: time.Minute}}
+	if err := f.c.AddOutput(f.cam1, rc); err != nil {
+		t.Fatal(err)
+	}
+	waitFeed(t, f.c, f.cam1, 15*time.Second, "the recording writing", func(v app.FeedView) bool {
+		return len(v.Outputs) == 1 && v.Outputs[0].Recording != nil && v.Outputs[0].Recording.BytesWritten > 0
+	})
+	h := New(f.c, Options{}).Handler()
+	_, _, body := do(t, h, "GET", "/metrics", "", "")
+	got := parseExposition(t, body)
+	rec := []string{`feed="cam1"`, `role="output"`, `output="1"`}
+	if v, ok := find(got, MetricOutputUp, rec...); !ok || v != 1 {
+		t.Errorf("%s%v = %v (present %v), want 1", MetricOutputUp, rec, v, ok)
+	}
+	if _, ok := find(got, MetricOutputSkippedBytes, rec...); !ok {
+		t.Errorf("%s%v missing", MetricOutputSkippedBytes, rec)
+	}
+	code, _, body := do(t, h, "GET", idPath(f.cam1, ""), "", "")
+	if code != 200 {
+		t.Fatalf("feed JSON: %d %s", code, body)
+	}
+	var feed struct {
+		Outputs []struct {
+			Kind      string `json:"kind"`
+			Health    string `json:"health"`
+			Recording *struct {
+				State   string `json:"state"`
+				Bytes   int64  `json:"bytes"`
+				Current *struct {
+					Path string `json:"path"`
+				} `json:"current"`
+				Segments []any `json:"recordings"`
+			} `json:"recording"`
+		} `json:"outputs"`
+	}
+	if err := json.Unmarshal(body, &feed); err != nil {
+		t.Fatal(err)
+	}
+	if len(feed.Outputs) != 1 || feed.Outputs[0].Kind != "record" || feed.Outputs[0].Health != "green" {
+		t.Fatalf("outputs %+v", feed.Outputs)
+	}
+	if r := feed.Outputs[0].Recording; r == nil || r.State != "recording" || r.Bytes <= 0 || r.Current == nil || !strings.Contains(r.Current.Path, "cam1_") {
+		t.Errorf("recording %+v", r)
+	}
+}

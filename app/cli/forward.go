@@ -5,9 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"sync"
 
+	"github.com/srtscope/srtscope/app"
+	"github.com/srtscope/srtscope/app/tsrecord"
 	"github.com/srtscope/srtscope/session"
 )
 
@@ -40,6 +43,11 @@ type watchOutput struct {
 	FlightPkts      uint64  `json:"flight_pkts"`
 	SkippedBytes    uint64  `json:"skipped_bytes"`
 	Attempt         int     `json:"attempt,omitempty"`
+	// Bytes a record output wrote to its segments; State is then the
+	// recording's: recording, disk full, failed or stopped.
+	Bytes int64 `json:"bytes,omitempty"`
+	// Segment is a record output's live segment (its name on disk).
+	Segment string `json:"segment,omitempty"`
 }
 
 func rowOf(s session.OutputSample) watchOutput {
@@ -48,9 +56,12 @@ func rowOf(s session.OutputSample) watchOutput {
 		SndBufMs: round(s.SndBufMs, 1), FlightPkts: s.FlightPkts, SkippedBytes: s.SkippedBytes, Attempt: s.Attempt}
 }
 
-// forwarder runs watch's outputs.
+// forwarder runs watch's outputs: the --forward ones, then the --record
+// one.
 type forwarder struct {
 	outs   []session.Output
+	rec    *app.RecordOutput // nil without --record
+	ctx    context.Context   // the outputs run until it ends
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
 }
@@ -94,9 +105,29 @@ func redactedArg(u string) string {
 
 // startForwarder starts the outputs; their events go to onEvent (from
 // their goroutines) prefixed with the output's number.
-func startForwarder(ctx context.Context, cfgs []session.OutputConfig, onEvent func(int, session.Event)) (*forwarder, error) {
+// rec, when not nil, is the recording, numbered after the outputs.
+func startForwarder(ctx context.Context, cfgs []session.OutputConfig, rec *app.RecordOutput, onEvent func(int, session.Event)) (*forwarder, error) {
 	ctx, cancel := context.WithCancel(ctx)
-	f := &forwarder{cancel: cancel}
+	f := &forwarder{ctx: ctx, cancel: cancel, rec: rec}
+	if rec != nil {
+		n := len(cfgs) + 1
+		f.wg.Add(2)
+		go func() {
+			defer f.wg.Done()
+			for e := range rec.Events() {
+				onEvent(n, e)
+			}
+		}()
+		go func() {
+			defer f.wg.Done()
+			if err := rec.Run(ctx); err != nil {
+				var df *tsrecord.DiskFullError
+				if !errors.As(err, &df) { // a full disk has its own event
+					onEvent(n, session.Event{Kind: session.EventError, Detail: err.Error()})
+				}
+			}
+		}()
+	}
 	for i, cfg := range cfgs {
 		o, err := session.NewOutput(cfg, session.OutputOptions{})
 		if err != nil {
@@ -122,14 +153,35 @@ func startForwarder(ctx context.Context, cfgs []session.OutputConfig, onEvent fu
 	return f, nil
 }
 
+// addRunning runs one more output, created elsewhere (a pull point), until
+// the forwarder stops; its events go to onEvent.
+func (f *forwarder) addRunning(o session.Output, onEvent func(session.Event)) {
+	sub := o.Subscribe(256)
+	f.outs = append(f.outs, o)
+	f.wg.Add(2)
+	go func() {
+		defer f.wg.Done()
+		for e := range sub.Events {
+			onEvent(e)
+		}
+	}()
+	go func() {
+		defer f.wg.Done()
+		_ = o.Run(f.ctx)
+	}()
+}
+
 // sinks are the outputs as the receiver's sink writers.
 func (f *forwarder) sinks() []io.Writer {
 	if f == nil {
 		return nil
 	}
-	ws := make([]io.Writer, len(f.outs))
-	for i, o := range f.outs {
-		ws[i] = o
+	ws := make([]io.Writer, 0, len(f.outs)+1)
+	for _, o := range f.outs {
+		ws = append(ws, o)
+	}
+	if f.rec != nil {
+		ws = append(ws, f.rec)
 	}
 	return ws
 }
@@ -150,7 +202,38 @@ func (f *forwarder) rows() []watchOutput {
 		}
 		rows = append(rows, rowOf(s))
 	}
+	if f.rec != nil {
+		rows = append(rows, recordRow(f.rec))
+	}
 	return rows
+}
+
+// recordRow is the --record output's row: its state, bytes written and
+// skipped, and the live segment.
+func recordRow(r *app.RecordOutput) watchOutput {
+	st := r.Stats()
+	v := app.RecordingViewOf(st)
+	row := watchOutput{URL: st.Dir, Kind: string(session.OutputRecord), State: v.State, SkippedBytes: uint64(st.SkippedBytes), Bytes: st.BytesWritten}
+	row.Segment = v.LivePath()
+	return row
+}
+
+// recordings are the --record output's segments, finished ones and the
+// live one (once the recording has stopped, the last is finished too);
+// nil without --record.
+func (f *forwarder) recordings() []tsrecord.Segment {
+	if f == nil || f.rec == nil {
+		return nil
+	}
+	st := f.rec.Stats()
+	segs := slices.Clone(st.Segments)
+	if st.Current != nil {
+		segs = append(segs, *st.Current)
+	}
+	if segs == nil {
+		segs = []tsrecord.Segment{}
+	}
+	return segs
 }
 
 // stop ends every output and waits for them.
@@ -170,4 +253,30 @@ func (t sinkTee) Write(p []byte) (int, error) {
 		_, _ = w.Write(p)
 	}
 	return len(p), nil
+}
+
+// newWatchRecording checks --record DIR and --segment (tsrecord.FromFlags,
+// errors naming the flag) and makes the recording of the stream cfg
+// receives: named by the streamid's name, else srt-PORT.
+func newWatchRecording(dir, segment string, cfg session.Config) (*app.RecordOutput, error) {
+	name := cfg.StreamID
+	if ac, err := session.ParseStreamID(cfg.StreamID); err == nil && ac.Resource != "" {
+		name = ac.Resource
+	}
+	if tsrecord.SafeName(name) == "" {
+		name = fmt.Sprintf("srt-%d", cfg.Port)
+	}
+	o, err := tsrecord.FromFlags(dir, segment, name)
+	if err != nil {
+		return nil, err
+	}
+	return app.NewRecordOutput(name, session.RecordConfig{Dir: o.Dir, Segment: o.Segment, SegmentBytes: o.SegmentBytes})
+}
+
+// orDash is s, or "-" when empty.
+func orDash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
 }

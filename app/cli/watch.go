@@ -14,11 +14,12 @@ import (
 	"time"
 
 	"github.com/srtscope/srtscope/app"
+	"github.com/srtscope/srtscope/app/tsrecord"
 	"github.com/srtscope/srtscope/probe"
 	"github.com/srtscope/srtscope/session"
 )
 
-const watchUsage = `URL [--duration D] [--format text|json|csv] [--inspect] [--forward URL2 ...] [--arrival-tap]
+const watchUsage = `URL [--duration D] [--format text|json|csv] [--inspect] [--forward URL2 ...] [--record DIR [--segment D|SIZE]] [--arrival-tap]
        srtscope watch "srt://:PORT?mode=listener" --by-streamid [--accept NAME,NAME | --accept-new] [--duration D] [--format text|json|csv] [--inspect]
 
 Receive from an SRT URL as caller (srt://HOST:PORT) or listener (srt://:PORT,
@@ -42,7 +43,11 @@ publish. A second publisher of a live name is refused (REJX_CONFLICT), an
 unknown name with REJX_NOTFOUND; every rejection is an event naming the
 streamid. Every line names its feed: "feed":"NAME" in json (samples and one
 summary per feed; the port's own line, with the callers it refused, has
-"feed":"" and "port"), a first column in csv, a first word in text.
+"feed":"" and "port"), a first column in csv, a first word in text. A
+caller with "#!::r=NAME,m=request" (a decoder, ffmpeg, vMix) pulls NAME
+through the same port while NAME is published, starting at a picture it
+can decode; each puller is a row of that feed's "outputs". Pulling a name
+nobody publishes now is refused with REJX_NOTFOUND naming it.
 
 --forward URL2 (repeatable) forwards the received TS unchanged: to an SRT
 listener (srt://HOST:PORT, a studio or cloud ingest, with its own latency,
@@ -56,6 +61,23 @@ input. JSON sample lines and the summary gain "outputs":[{"url":..,"kind":..,
 "flight_pkts":..,"skipped_bytes":..}], one row per output and per puller of
 a listener output; text shows a line per output; csv keeps its columns.
 
+--record DIR writes the received TS to DIR in segments (DIR is created
+when missing): a new one every --segment, a duration (10m, the default;
+30s; 1h) or a size (500MB, 2GiB), cut where a decoder can start, each
+beginning with the PAT and PMT so it plays on its own. A segment is named
+by the stream and its start in UTC, STREAM_2026-12-07T07-30-00Z.ts (the
+streamid's name, else srt-PORT), and ends in .ts.part while it is written:
+a .ts file is always complete. A run killed with SIGKILL leaves its
+.ts.part playable up to the last second; the next --record into the same
+directory finishes it. Recording never slows the input: what the disk
+cannot take is skipped and counted. The recording is one more row of
+"outputs" (kind "record", state recording/disk full/failed/stopped,
+"bytes", "skipped_bytes", "segment": the live file) and the JSON summary
+lists every segment, the last one included, as
+"recordings":[{"path":..,"bytes":..,"start":..,"end":..}]. The window's
+retention (keep days, max MB) also prunes the recording directories of
+its feeds; a directory of watch --record is yours to clean.
+
 --arrival-tap times every packet before the SRT library sees it: that gives
 pkts_late, pkts_at_risk, the recovery margins, rcv_buf_ms and pkts_backdated
 (without it they stay 0). It costs CPU: a loopback hop per packet.
@@ -65,7 +87,8 @@ Examples:
   srtscope watch "srt://:9000?mode=listener" --by-streamid --accept cam1,cam2 --format json
   srtscope watch "srt://192.0.2.10:9000?latency=200&passphrase=..." --format json
   srtscope watch srt://:9000 --duration 30s --inspect --format json
-  srtscope watch srt://:9000 --forward "srt://ingest.example.net:9000?passphrase=...&streamid=studio" --forward srt://:9100 --forward udp://239.1.1.1:5000?ttl=4`
+  srtscope watch srt://:9000 --forward "srt://ingest.example.net:9000?passphrase=...&streamid=studio" --forward srt://:9100 --forward udp://239.1.1.1:5000?ttl=4
+  srtscope watch srt://:9000 --record /srv/rec --segment 10m --format json`
 
 // watchSummary is the last JSON line of watch --format json; Inspection is
 // there with --inspect.
@@ -75,10 +98,12 @@ type watchSummary struct {
 	Inspection *probe.Report `json:"inspection,omitempty"`
 }
 
-// summaryBody is the summary, with the outputs under --forward.
+// summaryBody is the summary, with the outputs under --forward and the
+// segments under --record.
 type summaryBody struct {
 	session.Summary
-	Outputs []watchOutput `json:"outputs,omitempty"`
+	Outputs    []watchOutput      `json:"outputs,omitempty"`
+	Recordings []tsrecord.Segment `json:"recordings,omitempty"`
 }
 
 // watchSample is a JSON sample line: with --by-streamid it names its feed,
@@ -100,6 +125,8 @@ func runWatch(ctx context.Context, args []string, std IO) int {
 	acceptNew := fs.Bool("accept-new", false, "with --by-streamid: take any stream name, a new feed at its first publish (the default)")
 	var forwards forwardFlag
 	fs.Var(&forwards, "forward", "forward the TS to `URL2`: srt://HOST:PORT (call), srt://:PORT (decoders pull) or udp://HOST:PORT[?ttl=N]; repeatable")
+	recordDir := fs.String("record", "", "record the TS to `DIR` in segments (STREAM_TIME.ts; .ts.part while written)")
+	segment := fs.String("segment", "", "with --record: start a new segment every `D`, a duration (30s, 1h) or a size (500MB, 2GiB) (default 10m)")
 	pos, code, ok := parseFlags(fs, args, std)
 	if !ok {
 		return code
@@ -137,6 +164,19 @@ func runWatch(ctx context.Context, args []string, std IO) int {
 	outCfgs, outNotes, err := parseForwards(forwards)
 	if err != nil {
 		return usageError(std, "watch", "%v", err)
+	}
+	segmentSet := false
+	fs.Visit(func(f *flag.Flag) { segmentSet = segmentSet || f.Name == "segment" })
+	var rec *app.RecordOutput
+	switch {
+	case segmentSet && *recordDir == "":
+		return usageError(std, "watch", "--segment %q needs --record DIR: allowed only when recording", *segment)
+	case *recordDir != "" && *byStreamID:
+		return usageError(std, "watch", "--record with --by-streamid: allowed only for a single feed (record a port's feeds in the window)")
+	case *recordDir != "":
+		if rec, err = newWatchRecording(*recordDir, *segment, cfg); err != nil {
+			return usageError(std, "watch", "%v", err)
+		}
 	}
 	for _, oc := range outCfgs {
 		if oc.Kind == session.OutputSRTListener && cfg.Mode == session.ModeListener && oc.SRT.Port == cfg.Port {
@@ -178,14 +218,14 @@ func runWatch(ctx context.Context, args []string, std IO) int {
 	var fwd *forwarder
 	// The outputs' events are printed by this goroutine, like the input's.
 	outEvents := make(chan outputEvent, 1024)
-	if len(outCfgs) > 0 {
+	if len(outCfgs) > 0 || rec != nil {
 		toMain := func(i int, e session.Event) {
 			select {
 			case outEvents <- outputEvent{i, e}:
 			default: // a flood: the summary still counts what happened
 			}
 		}
-		if fwd, err = startForwarder(ctx, outCfgs, toMain); err != nil {
+		if fwd, err = startForwarder(ctx, outCfgs, rec, toMain); err != nil {
 			ins.Close()
 			return usageError(std, "watch", "%v", err)
 		}
@@ -391,12 +431,19 @@ func (w *sampleWriter) sample(s session.Sample) {
 // outputLines prints a text line per output (and puller).
 func (w *sampleWriter) outputLines() {
 	for _, o := range w.fwd.rows() {
+		if o.Kind == string(session.OutputRecord) {
+			fmt.Fprintf(w.std.Stdout, "%s  -> record %s %-10s %d bytes written, skipped %d bytes, segment %s\n", w.prefix(), o.URL, o.State, o.Bytes, o.SkippedBytes, orDash(o.Segment))
+			continue
+		}
+		if o.Kind == string(session.OutputSRTListener) && o.Peer == "" && o.State == string(session.StateConnecting) {
+			continue // a listener nobody pulls from: nothing to say every second
+		}
 		peer := o.Peer
 		if peer == "" {
 			peer = "-"
 		}
-		fmt.Fprintf(w.std.Stdout, "  -> %s %-12s %-21s rtt %6.1f ms  %6.2f Mbit/s  sent %d retrans %d naks %d send-dropped %d buffer %.0f ms skipped %d bytes\n",
-			o.URL, o.State, peer, o.RTTMs, o.SendMbps, o.PktsSent, o.PktsRetransSent, o.NaksRecv, o.PktsSendDropped, o.SndBufMs, o.SkippedBytes)
+		fmt.Fprintf(w.std.Stdout, "%s  -> %s %-12s %-21s rtt %6.1f ms  %6.2f Mbit/s  sent %d retrans %d naks %d send-dropped %d buffer %.0f ms skipped %d bytes\n",
+			w.prefix(), o.URL, o.State, peer, o.RTTMs, o.SendMbps, o.PktsSent, o.PktsRetransSent, o.NaksRecv, o.PktsSendDropped, o.SndBufMs, o.SkippedBytes)
 	}
 }
 
@@ -434,7 +481,7 @@ func (w *sampleWriter) summary(sum session.Summary, rep *probe.Report) {
 	}
 	switch w.format {
 	case "json":
-		_ = w.enc.Encode(watchSummary{Feed: w.feed, Summary: summaryBody{Summary: sum, Outputs: w.fwd.rows()}, Inspection: rep})
+		_ = w.enc.Encode(watchSummary{Feed: w.feed, Summary: summaryBody{Summary: sum, Outputs: w.fwd.rows(), Recordings: w.fwd.recordings()}, Inspection: rep})
 	case "csv":
 		w.csv.Write(w.row([]string{"summary", "connected_s", "reconnects", "rejections", "pkts_recv", "pkts_lost", "pkts_retrans", "pkts_dropped", "bytes_recv", "events"}))
 		w.csv.Write(w.row([]string{"summary", ftoa(sum.ConnectedS), strconv.Itoa(sum.Reconnects), strconv.Itoa(sum.Rejections), utoa(sum.PktsRecv),
@@ -444,6 +491,9 @@ func (w *sampleWriter) summary(sum session.Summary, rep *probe.Report) {
 		fmt.Fprintf(w.std.Stdout, "%ssummary: connected %.1f s, reconnects %d, rejections %d, recv %d lost %d retrans %d dropped %d (%d bytes), %d events\n",
 			w.prefix(), sum.ConnectedS, sum.Reconnects, sum.Rejections, sum.PktsRecv, sum.PktsLost, sum.PktsRetrans, sum.PktsDropped, sum.BytesRecv, len(sum.Events))
 		w.outputLines()
+		for _, s := range w.fwd.recordings() {
+			fmt.Fprintf(w.std.Stdout, "  recorded %s: %d bytes, %s to %s\n", s.Path, s.Bytes, s.Start.UTC().Format(time.TimeOnly), s.End.UTC().Format(time.TimeOnly))
+		}
 	}
 }
 

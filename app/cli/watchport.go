@@ -18,7 +18,8 @@ import (
 type portFeed struct {
 	name string
 	rcv  *session.Receiver
-	ins  *app.LiveInspection // nil without --inspect
+	pull *session.ListenerOutput // callers with m=request for name pull through it
+	ins  *app.LiveInspection     // nil without --inspect
 	out  *sampleWriter
 	done chan error // Run's result
 }
@@ -60,10 +61,13 @@ func watchPort(ctx context.Context, spec app.PortSpec, d time.Duration, format s
 	start := func(name string) error {
 		opts := session.ReceiverOptions{Handed: true}
 		f := &portFeed{name: name, out: out.forFeed(name), done: make(chan error, 1)}
+		f.pull = app.NewPullPoint(spec.Address(), name, spec.FeedConfig(name))
+		sink := sinkTee{f.pull}
 		if inspect {
 			f.ins = newLiveInspection(ctx, false)
-			opts.Sink = f.ins.Sink()
+			sink = append(sink, f.ins.Sink())
 		}
+		opts.Sink = sink
 		rcv, err := session.NewReceiver(spec.FeedConfig(name), opts)
 		if err != nil {
 			f.ins.Close()
@@ -75,6 +79,11 @@ func watchPort(ctx context.Context, spec app.PortSpec, d time.Duration, format s
 			return err
 		}
 		sub := rcv.Subscribe(0, 0)
+		// The pull point is the feed's one output: its pullers are rows
+		// of "outputs", its events the feed's.
+		fwd, _ := startForwarder(ctx, nil, nil, nil)
+		fwd.addRunning(f.pull, func(e session.Event) { f.out.outputEvent(1, e) })
+		f.out.fwd = fwd
 		mu.Lock()
 		feeds[name] = f
 		mu.Unlock()
@@ -89,7 +98,18 @@ func watchPort(ctx context.Context, spec app.PortSpec, d time.Duration, format s
 		}()
 		return nil
 	}
-	router = app.NewPortRouter(spec, start, nil)
+	// A caller with m=request for a live name pulls through its feed's pull
+	// point; a name nobody publishes now is refused (REJX_NOTFOUND).
+	pull := func(name string) session.PullHandler {
+		mu.Lock()
+		f := feeds[name]
+		mu.Unlock()
+		if f == nil || f.rcv.Snapshot().State != session.StateConnected {
+			return nil
+		}
+		return func(conn session.SRTConn) { _ = f.pull.AddPuller(conn) }
+	}
+	router = app.NewPortRouter(spec, start, pull)
 	port, err := session.NewPort(spec.Config, router)
 	if err != nil {
 		return usageError(std, "watch", "%v", err)
@@ -114,6 +134,11 @@ func watchPort(ctx context.Context, spec app.PortSpec, d time.Duration, format s
 	// also when the port could not listen.
 	cancel()
 	wg.Wait()
+	mu.Lock()
+	for _, f := range feeds {
+		f.out.fwd.stop()
+	}
+	mu.Unlock()
 
 	mu.Lock()
 	names := make([]string, 0, len(feeds))

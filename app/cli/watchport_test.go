@@ -2,6 +2,7 @@ package cli
 
 import (
 	"bufio"
+	"context"
 	"encoding/json"
 	"fmt"
 	"os/exec"
@@ -193,5 +194,63 @@ func TestWatchByStreamIDFormats(t *testing.T) {
 			}
 			tc.check(t, run.stdout.String())
 		})
+	}
+}
+
+// TestWatchByStreamIDPull: while ffmpeg publishes cam1 to a watch
+// --by-streamid port, an ffmpeg that asks for "#!::r=cam1,m=request" on the
+// same port decodes 3 s of cam1 without an error, and cam1's JSON lines
+// show it as a puller row in "outputs"; a puller of a name nobody
+// publishes is refused with REJX_NOTFOUND naming it.
+func TestWatchByStreamIDPull(t *testing.T) {
+	needFFmpegCLI(t)
+	port := sessiontest.FreeUDPPort(t)
+	run := startCLI(t, "watch", fmt.Sprintf("srt://127.0.0.1:%d?mode=listener", port), "--by-streamid", "--accept", "cam1,cam2",
+		"--format", "json", "--duration", "14s")
+	waitFor(t, run.stderr, "listening on UDP", 5*time.Second)
+	startPublisher(t, port, "#!::r=cam1,m=publish")
+	waitFor(t, run.stderr, `, streamid "#!::r=cam1,m=publish"`, 15*time.Second)
+	waitFor(t, run.stdout, `"feed":"cam1","time"`, 10*time.Second) // a sample: cam1 is live
+
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	pull := exec.CommandContext(ctx, "ffmpeg", "-nostdin", "-v", "error", "-i", fmt.Sprintf("srt://127.0.0.1:%d?streamid=#!::r=cam1,m=request", port), "-t", "3", "-f", "null", "-")
+	out, err := pull.CombinedOutput()
+	if err != nil || len(strings.TrimSpace(string(out))) > 0 {
+		t.Errorf("ffmpeg pulling cam1: %v; it said %q", err, out)
+	}
+	refused := exec.CommandContext(ctx, "ffmpeg", "-nostdin", "-v", "error", "-i", fmt.Sprintf("srt://127.0.0.1:%d?streamid=#!::r=cam2,m=request", port), "-t", "1", "-f", "null", "-")
+	if out, err := refused.CombinedOutput(); err == nil {
+		t.Errorf("ffmpeg pulled cam2, which nobody publishes: %s", out)
+	}
+	waitFor(t, run.stderr, `"cam2": no output to pull from for cam2: it is not live`, 10*time.Second)
+	if code := run.wait(t, 40*time.Second); code != ExitOK {
+		t.Fatalf("exit %d; stderr %q", code, run.stderr.String())
+	}
+	pulled := false
+	sc := bufio.NewScanner(strings.NewReader(run.stdout.String()))
+	sc.Buffer(nil, 1<<20)
+	for sc.Scan() {
+		var line struct {
+			Feed    string `json:"feed"`
+			Outputs []struct {
+				Kind     string  `json:"kind"`
+				Peer     string  `json:"peer"`
+				State    string  `json:"state"`
+				PktsSent float64 `json:"pkts_sent"`
+			} `json:"outputs"`
+		}
+		if err := json.Unmarshal(sc.Bytes(), &line); err != nil {
+			t.Fatalf("not JSON: %q: %v", sc.Text(), err)
+		}
+		for _, o := range line.Outputs {
+			pulled = pulled || line.Feed == "cam1" && o.Kind == "srt-listener" && o.Peer != "" && o.State == "connected" && o.PktsSent > 0
+		}
+	}
+	if !pulled {
+		t.Errorf("no cam1 line shows the puller in its outputs")
+	}
+	if !strings.Contains(run.stderr.String(), "started pulling") {
+		t.Errorf("no puller-joined event on stderr")
 	}
 }

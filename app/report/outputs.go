@@ -3,8 +3,10 @@ package report
 import (
 	"fmt"
 	"strconv"
+	"strings"
 
 	"github.com/srtscope/srtscope/app/record"
+	"github.com/srtscope/srtscope/session"
 )
 
 // OutputSummary is one output of the session (or one puller of a listener
@@ -80,18 +82,48 @@ func summarizeOutputs(samples []record.OutputSample) []OutputSummary {
 	return out
 }
 
+// recordingKinds are the recorded event kinds of a recording output the
+// report lists (app's EventSegmentClosed and the others, as the feed
+// records them: "output " and the kind).
+var recordingKinds = map[session.EventKind]bool{
+	"output segment-closed": true, "output segment-recovered": true, "output disk-full": true, "output record-failed": true,
+}
+
+// recordingEvents picks the recording outputs' events.
+func recordingEvents(events []session.Event) []session.Event {
+	var out []session.Event
+	for _, e := range events {
+		if recordingKinds[e.Kind] {
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
 // outputsSection is the table of the session's outputs.
 func outputsSection(sum Summary) section {
-	sec := section{Title: "Outputs", Note: "Where the feed was forwarded. Counters are totals for the session; a listener output has a row per puller."}
+	sec := section{Title: "Outputs", Note: "Where the feed was forwarded or recorded. Counters are totals for the session; a listener output has a row per puller; a recording's segments and a full disk are in the events."}
 	t := table{Header: []string{"#", "Output", "Peer", "Connected", "Sent", "Retrans", "NAKs", "Send-dropped", "Skipped bytes", "RTT avg ms", "Send buffer max ms"},
 		Num:    []bool{true, false, false, true, true, true, true, true, true, true, true},
 		Widths: []float64{0.4, 3.2, 1.6, 0.9, 0.9, 0.8, 0.7, 0.9, 1, 0.8, 0.9}}
 	for _, o := range sum.Outputs {
-		t.Rows = append(t.Rows, []string{strconv.Itoa(o.Output), readableURL(o.URL), orDash(o.Peer), fmt.Sprintf("%.0f%%", o.ConnectedPct),
+		name := readableURL(o.URL)
+		if o.Kind == "record" {
+			name = "record to " + o.URL // its segments are in the events
+		}
+		t.Rows = append(t.Rows, []string{strconv.Itoa(o.Output), name, orDash(o.Peer), fmt.Sprintf("%.0f%%", o.ConnectedPct),
 			fmtInt(o.PktsSent), fmtInt(o.PktsRetransSent), fmtInt(o.NaksRecv), fmtInt(o.PktsSendDropped), fmtInt(o.SkippedBytes),
 			fmtF(o.RTTMs.Avg, 1), fmtF(o.SndBufMaxMs, 0)})
 		t.Bad = append(t.Bad, o.PktsSendDropped > 0 || o.SkippedBytes > 0 || (o.Kind != "srt-listener" && o.ConnectedPct < 99))
 	}
 	sec.Tables = []table{t}
+	if len(sum.Recordings) > 0 {
+		rt := table{Title: "Recording", Header: []string{"Time", "Event", "Detail"}, Widths: []float64{1.6, 1.6, 8}}
+		for _, e := range sum.Recordings {
+			rt.Rows = append(rt.Rows, []string{fmtTime(e.Time), strings.TrimPrefix(string(e.Kind), "output "), e.Detail})
+			rt.Bad = append(rt.Bad, e.Kind == "output disk-full" || e.Kind == "output record-failed")
+		}
+		sec.Tables = append(sec.Tables, rt)
+	}
 	return sec
 }

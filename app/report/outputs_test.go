@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/srtscope/srtscope/app/record"
+	"github.com/srtscope/srtscope/session"
 )
 
 // TestOutputsInReport: recorded output samples become one summary row per
@@ -58,5 +59,32 @@ func TestOutputsInReport(t *testing.T) {
 		if !strings.Contains(html, want) {
 			t.Errorf("HTML report lacks %q", want)
 		}
+	}
+}
+
+// TestRecordingInReport: a recording output is a row "record to DIR" of
+// the Outputs section, and its finished segments and a full disk are
+// listed under it, the full disk highlighted; other events are not.
+func TestRecordingInReport(t *testing.T) {
+	t0 := time.Date(2026, 12, 7, 7, 30, 0, 0, time.UTC)
+	s := &record.Session{Info: record.Info{Name: "cam1", Started: t0, Ended: t0.Add(3 * time.Second)}}
+	for i := range 3 {
+		s.Outputs = append(s.Outputs, record.OutputSample{Time: t0.Add(time.Duration(i) * time.Second), Output: 1, URL: "/srv/rec", Kind: "record", State: "connected"})
+	}
+	s.Events = []session.Event{
+		{Time: t0, Kind: "output segment-opened", Detail: "output 1 (/srv/rec): recording segment /srv/rec/cam1_2026-12-07T07-30-00Z.ts.part"},
+		{Time: t0.Add(time.Second), Kind: "output segment-closed", Detail: "output 1 (/srv/rec): segment /srv/rec/cam1_2026-12-07T07-30-00Z.ts finished: 1000000 bytes, 1s"},
+		{Time: t0.Add(2 * time.Second), Kind: "output disk-full", Detail: "output 1 (/srv/rec): disk full: recording stopped: /srv/rec/cam1_2026-12-07T07-30-01Z.ts (1500000 bytes written)"},
+	}
+	sum := Summarize(s)
+	if len(sum.Recordings) != 2 || sum.Recordings[0].Kind != "output segment-closed" || sum.Recordings[1].Kind != "output disk-full" {
+		t.Fatalf("recordings %+v: want the closed segment and the full disk", sum.Recordings)
+	}
+	sec := outputsSection(sum)
+	if len(sec.Tables) != 2 || sec.Tables[0].Rows[0][1] != "record to /srv/rec" {
+		t.Fatalf("outputs section %+v", sec)
+	}
+	if rt := sec.Tables[1]; len(rt.Rows) != 2 || rt.Bad[0] || !rt.Bad[1] || !strings.Contains(rt.Rows[1][2], "cam1_2026-12-07T07-30-01Z.ts") {
+		t.Errorf("recording table %+v", rt)
 	}
 }

@@ -104,6 +104,10 @@ type Summary struct {
 	// Outputs are where the feed was forwarded, one per output and per
 	// puller of a listener output.
 	Outputs []OutputSummary `json:"outputs,omitempty"`
+	// Recordings are the events of the feed's recording outputs that
+	// matter afterwards: each finished (or recovered) segment, a full
+	// disk, a failure; oldest first.
+	Recordings []session.Event `json:"recordings,omitempty"`
 }
 
 // LoudnessPoint is the programme's loudness at one recorded inspection.
@@ -351,6 +355,7 @@ func Summarize(s *record.Session) Summary {
 		}
 	}
 	sum.Outputs = summarizeOutputs(s.Outputs)
+	sum.Recordings = recordingEvents(s.Events)
 	return sum
 }
 

@@ -50,6 +50,7 @@ import (
 
 	"github.com/BurntSushi/toml"
 
+	"github.com/srtscope/srtscope/app/tsrecord"
 	"github.com/srtscope/srtscope/session"
 )
 
@@ -143,11 +144,16 @@ type Feed struct {
 }
 
 // Output is one output of a feed: an SRT URL (caller, or listener for
-// decoders to pull from) or udp://HOST:PORT, without a passphrase; an
+// decoders to pull from) or udp://HOST:PORT, without a passphrase, or a
+// recording (record_dir, and segment: a duration or a size); an
 // encrypted SRT output names where its passphrase comes from, as a feed
 // does (the keychain entry and the prompt name it "FEED output N").
 type Output struct {
-	URL                string `toml:"url"`
+	URL string `toml:"url,omitempty"` // an SRT or UDP output; "" for a recording
+	// RecordDir makes the output a recording of the feed's TS to this
+	// directory, in segments of Segment ("10m", "500MB"; the default 10m).
+	RecordDir          string `toml:"record_dir,omitempty"`
+	Segment            string `toml:"segment,omitempty"`
 	PassphraseEnv      string `toml:"passphrase_env,omitempty"`
 	PassphraseFile     string `toml:"passphrase_file,omitempty"`
 	PassphraseKeychain bool   `toml:"passphrase_keychain,omitempty"`
@@ -179,11 +185,50 @@ func checkSecret(sources []bool, keyLen int, fail func(field, value, allowed str
 	return nil
 }
 
+// RecordConfig is the recording a record_dir table describes; the error
+// is a *tsrecord.OptionError for the segment or a *session.FieldError.
+func RecordConfig(o Output) (session.RecordConfig, error) {
+	rc := session.RecordConfig{Dir: o.RecordDir}
+	if o.Segment != "" {
+		b, err := tsrecord.ParseSegment(o.Segment)
+		if err != nil {
+			return rc, err
+		}
+		rc.Segment, rc.SegmentBytes = b.Duration, b.Bytes
+	}
+	if err := (session.OutputConfig{Kind: session.OutputRecord, Record: rc}).Validate(); err != nil {
+		return rc, err
+	}
+	return rc, nil
+}
+
 // validateOutput checks output n (1-based) of a feed.
 func validateOutput(where string, n int, o Output) error {
 	prefix := fmt.Sprintf("output %d ", n)
 	fail := func(field, value, allowed string) error {
 		return &Error{Feed: where, Field: prefix + field, Value: value, Allowed: allowed}
+	}
+	switch {
+	case o.RecordDir != "" && o.URL != "":
+		return fail("record_dir", strconv.Quote(o.RecordDir), "url or record_dir, not both: a table is one output")
+	case o.RecordDir == "" && o.Segment != "":
+		return fail("segment", strconv.Quote(o.Segment), "segment only with record_dir")
+	case o.RecordDir != "":
+		if _, err := RecordConfig(o); err != nil {
+			var oe *tsrecord.OptionError
+			if errors.As(err, &oe) {
+				return &Error{Feed: where, Field: prefix + "segment", Value: strconv.Quote(oe.Value), Allowed: oe.Allowed, Err: err}
+			}
+			var fe *session.FieldError
+			if errors.As(err, &fe) {
+				return &Error{Feed: where, Field: prefix + fe.Field, Value: fe.Value, Allowed: fe.Allowed, Err: err}
+			}
+			return fail("record_dir", strconv.Quote(o.RecordDir), "a directory path")
+		}
+		if o.Encrypted() || o.KeyLength != 0 {
+			return fail("passphrase", "(set on a recording)", "a passphrase only for srt:// outputs: a recording is written as received")
+		}
+		return nil
 	}
 	cfg, _, err := session.ParseOutputURL(o.URL)
 	if err != nil {

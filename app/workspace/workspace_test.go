@@ -93,6 +93,17 @@ url = "udp://239.1.1.1:5000?ttl=4"
 		{name: "a passphrase in an output URL", in: minimal + "[[feed.output]]\nurl = \"srt://h:9000?passphrase=0123456789abc\"\n", want: []string{"output 1 url (has a passphrase)", "not stored"}},
 		{name: "a passphrase for a UDP output", in: minimal + "[[feed.output]]\nurl = \"udp://h:5000\"\npassphrase_env = \"X\"\n", want: []string{"output 1 passphrase", "UDP is not encrypted"}},
 		{name: "an output with two passphrase sources", in: minimal + "[[feed.output]]\nurl = \"srt://h:9000\"\npassphrase_env = \"X\"\npassphrase_prompt = true\n", want: []string{"output 1 passphrase", "more than one source"}},
+		{name: "a recording", feeds: 1, in: minimal + "[[feed.output]]\nrecord_dir = \"/srv/rec\"\nsegment = \"500MB\"\n[[feed.output]]\nrecord_dir = \"rec\"\n",
+			checkFn: func(t *testing.T, f File) {
+				outs := f.Feeds[0].Outputs
+				if len(outs) != 2 || outs[0].RecordDir != "/srv/rec" || outs[0].Segment != "500MB" || outs[1].Segment != "" {
+					t.Errorf("outputs %+v", outs)
+				}
+			}},
+		{name: "a recording's bad segment", in: minimal + "[[feed.output]]\nrecord_dir = \"/srv/rec\"\nsegment = \"5ms\"\n", want: []string{"cam1: output 1 segment", `"5ms"`, "1s to 24h"}},
+		{name: "a segment without record_dir", in: minimal + "[[feed.output]]\nurl = \"udp://h:5000\"\nsegment = \"10m\"\n", want: []string{"output 1 segment", "only with record_dir"}},
+		{name: "url and record_dir", in: minimal + "[[feed.output]]\nurl = \"udp://h:5000\"\nrecord_dir = \"/srv/rec\"\n", want: []string{"output 1 record_dir", "not both"}},
+		{name: "a passphrase for a recording", in: minimal + "[[feed.output]]\nrecord_dir = \"/srv/rec\"\npassphrase_env = \"X\"\n", want: []string{"output 1 passphrase", "written as received"}},
 		{name: "an unknown output key", in: minimal + "[[feed.output]]\nurl = \"srt://h:9000\"\nttl = 3\n", want: []string{"key", "feed.output.ttl", "[[feed.output]]"}},
 		{name: "negative threshold", in: "[[feed]]\nname = \"x\"\nurl = \"srt://:9000\"\n[feed.alarms]\nblack_s = -1\n", want: []string{"alarms.black_s -1", "0 (off) to 86400"}},
 		{name: "PID band below the table", in: "[[feed]]\nname = \"x\"\nurl = \"srt://:9000\"\n[feed.alarms]\npid_bands = [{pid = 256, min_mbps = 2}, {pid = 15, max_mbps = 1}]\n",
@@ -229,6 +240,7 @@ func FuzzParse(f *testing.F) {
 	f.Add(portMinimal)
 	f.Add("[[port]]\nurl = \"srt://:9000\"\naccept_new = true\n[port.alarms]\nno_data_s = 3\n")
 	f.Add(minimal + "[[feed.output]]\nurl = \"udp://239.1.1.1:5000?ttl=4\"\n[[feed.output]]\nurl = \"srt://h:9000?streamid=x\"\npassphrase_env = \"P\"\npbkeylen = 32\n")
+	f.Add(minimal + "[[feed.output]]\nrecord_dir = \"/srv/rec\"\nsegment = \"1.5GB\"\n[[feed.output]]\nrecord_dir = \"r\"\nsegment = \"90s\"\n[[feed.output]]\nrecord_dir = \"r2\"\nsegment = \"2GiB\"\n")
 	f.Fuzz(func(t *testing.T, in string) {
 		file, err := Parse(strings.NewReader(in))
 		if err != nil {
