@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # fanout.sh: CPU of `srtscope watch --forward` fanning one 8 Mbit/s feed out
-# to 4 SRT caller outputs, per output, against srt-live-transmit (libsrt)
+# to 4 SRT caller outputs and a TS recording (--record, 10 s segments), per output, against srt-live-transmit (libsrt)
 # relaying the same stream to one output, in one run.
 #
 # ffmpeg makes a constant-bitrate 8 Mbit/s TS (muxrate); `srtscope send`
@@ -8,7 +8,8 @@
 # output goes to its own srt-live-transmit listening on loopback, writing
 # the TS to /dev/null with its statistics as JSON. Three runs of DURATION
 # seconds each:
-#   1. srtscope watch, listening for the input, --forward to 4 SRT callers;
+#   1. srtscope watch, listening for the input, --forward to 4 SRT callers
+#      and --record to a folder (its segments are counted and checked);
 #   2. srtscope watch alone (the input's own cost, for the marginal figure);
 #   3. srt-live-transmit relaying the input to one SRT caller.
 # CPU is the user+system time of the relaying process (bash `time`). The
@@ -123,7 +124,7 @@ IN=$(free_port)
 sender "$IN"
 LOAD_FWD=$(cut -d' ' -f1 /proc/loadavg)
 CPU_FWD=$(cpu_of "$WORK/fwd.json" "$WORK/fwd.err" "$WORK/srtscope" watch "srt://127.0.0.1:$IN?mode=listener" \
-  --duration "${DURATION}s" --format json "${FORWARDS[@]}")
+  --duration "${DURATION}s" --format json "${FORWARDS[@]}" --record "$WORK/rec" --segment 10s)
 sleep 1 # the receivers' last records
 stop_all
 read -r IN_PKTS IN_DROP OUT_SUMMARY < <(python3 - "$WORK/fwd.json" <<'PY'
@@ -133,7 +134,13 @@ s = lines[-1].get("summary") if lines else None
 if not s:
     print("0 ? -")
 else:
-    outs = ";".join("%s:sent=%d,retrans=%d,send_dropped=%d,skipped=%d" % (o["url"].split("?")[0], o["pkts_sent"], o["pkts_retrans_sent"], o["pkts_send_dropped"], o["skipped_bytes"]) for o in s.get("outputs", []))
+    rows = []
+    for o in s.get("outputs", []):
+        if o.get("kind") == "record":
+            rows.append("record:bytes=%d,send_dropped=0,skipped=%d" % (o.get("bytes", 0), o.get("skipped_bytes", 0)))
+        else:
+            rows.append("%s:sent=%d,retrans=%d,send_dropped=%d,skipped=%d" % (o["url"].split("?")[0], o["pkts_sent"], o["pkts_retrans_sent"], o["pkts_send_dropped"], o["skipped_bytes"]))
+    outs = ";".join(rows)
     print(s["pkts_recv"], s["pkts_dropped"], outs)
 PY
 )
@@ -158,7 +165,7 @@ sleep 1
 stop_all
 
 printf '%-34s %7s %6s\n' run cpu_s load
-printf '%-34s %7s %6s\n' "srtscope watch + $OUTPUTS SRT outputs" "$CPU_FWD" "$LOAD_FWD"
+printf '%-34s %7s %6s\n' "srtscope watch + $OUTPUTS SRT + record" "$CPU_FWD" "$LOAD_FWD"
 printf '%-34s %7s %6s\n' "srtscope watch alone" "$CPU_WATCH" "$LOAD_WATCH"
 printf '%-34s %7s %6s\n' "srt-live-transmit relay, 1 output" "$CPU_SLT" "$LOAD_SLT"
 awk -v f="$CPU_FWD" -v w="$CPU_WATCH" -v s="$CPU_SLT" -v n="$OUTPUTS" 'BEGIN {
@@ -168,6 +175,10 @@ awk -v f="$CPU_FWD" -v w="$CPU_WATCH" -v s="$CPU_SLT" -v n="$OUTPUTS" 'BEGIN {
 }'
 
 FAIL=0
+SEGS=$(find "$WORK/rec" -name '*.ts' | wc -l)
+SEG_BYTES=$(find "$WORK/rec" -name '*.ts' -printf '%s\n' | awk '{s+=$1} END {print s+0}')
+echo "recording: $SEGS finished segments, $SEG_BYTES bytes"
+[ "$SEGS" -ge 1 ] || FAIL=1
 echo "input: received $IN_PKTS packets, dropped $IN_DROP"
 [ "$IN_DROP" = "0" ] || FAIL=1
 echo "outputs (srtscope's view): ${OUT_SUMMARY//;/ | }"
