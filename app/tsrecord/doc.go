@@ -25,7 +25,10 @@
 // renamed to ".ts" when finished, so a ".ts" file is always complete.
 //
 // A new segment starts once the live one spans Segment (wall-clock time
-// of arrival) or holds SegmentBytes, at a TS packet boundary: preferably
+// of arrival: when Write was handed the bytes, so a flush that comes late
+// or a Run held up by the disk does not move where segments split, nor
+// their start and end times) or holds SegmentBytes, at a TS packet
+// boundary: preferably
 // just before a packet that starts a PES with the random_access_indicator
 // set (on a video PID when the PMT lists video), so each segment starts
 // with a picture a decoder can show; after SplitGrace (5 s) without one,

@@ -85,7 +85,8 @@ func FuzzRecord(f *testing.F) {
 		now := time.Date(2026, 12, 7, 7, 30, 0, 0, time.UTC)
 		for off := 0; off < len(data); off += step {
 			now = now.Add(700 * time.Millisecond) // segments also split on time: SplitGrace passes
-			if err := r.w.feed(data[off:min(off+step, len(data))], now); err != nil {
+			part := data[off:min(off+step, len(data))]
+			if err := r.w.feed(part, []arrival{{end: len(part), at: now}}, now); err != nil {
 				t.Fatal(err)
 			}
 		}

@@ -25,8 +25,8 @@ const (
 type Segment struct {
 	Path  string    `json:"path"`  // the finished name (FEED_TIME.ts)
 	Bytes int64     `json:"bytes"` // its size
-	Start time.Time `json:"start"` // when its first packet was written
-	End   time.Time `json:"end"`   // when its last packet was written
+	Start time.Time `json:"start"` // when its first packet arrived (was handed to Write)
+	End   time.Time `json:"end"`   // when its last packet arrived
 }
 
 // MaxListed bounds Stats.Segments: a recording with more finished
@@ -69,13 +69,15 @@ type Recorder struct {
 	ran    atomic.Bool
 
 	mu       sync.Mutex
-	pending  []byte // queued by Write, taken by Run
-	accepted int64  // bytes Write queued, ever
-	ended    bool   // Run has returned: Write only counts
+	pending  []byte    // queued by Write, taken by Run
+	arrived  []arrival // when pending's bytes were queued
+	accepted int64     // bytes Write queued, ever
+	ended    bool      // Run has returned: Write only counts
 	st       Stats
 
-	spare []byte // Run's: the buffer the next take hands to Write
-	w     writer // Run's
+	spare        []byte    // Run's: the buffer the next take hands to Write
+	spareArrived []arrival // Run's: the same for arrived
+	w            writer    // Run's
 
 	afterStep func() // benchmarks wait on it; nil otherwise
 }
@@ -107,6 +109,7 @@ func (r *Recorder) Feed() string { return r.opts.Feed }
 // not fit in the queue is skipped and counted (Stats.SkippedBytes); after
 // the recording has ended, bytes are only counted (UnrecordedBytes).
 func (r *Recorder) Write(p []byte) (int, error) {
+	now := time.Now() // segments split by arrival, not by when Run gets to the bytes
 	r.mu.Lock()
 	switch {
 	case r.ended:
@@ -115,6 +118,7 @@ func (r *Recorder) Write(p []byte) (int, error) {
 		r.st.SkippedBytes += int64(len(p))
 	default:
 		r.pending = append(r.pending, p...)
+		r.arrived = addArrival(r.arrived, len(r.pending), now)
 		r.accepted += int64(len(p))
 		if len(r.pending) >= r.wakeAt {
 			select {
@@ -189,14 +193,15 @@ func (r *Recorder) Run(ctx context.Context) error {
 	}
 }
 
-// step writes what is queued.
+// step writes what is queued; now is when (events and the periodic fsync
+// go by it, the segments by when the bytes arrived).
 func (r *Recorder) step(now time.Time) error {
 	r.mu.Lock()
-	buf := r.pending
-	r.pending = r.spare[:0]
+	buf, arrived := r.pending, r.arrived
+	r.pending, r.arrived = r.spare[:0], r.spareArrived[:0]
 	r.mu.Unlock()
-	err := r.w.feed(buf, now)
-	r.spare = buf[:0]
+	err := r.w.feed(buf, arrived, now)
+	r.spare, r.spareArrived = buf[:0], arrived[:0]
 	if err == nil {
 		err = r.w.syncIfDue(now)
 	}
@@ -232,8 +237,8 @@ func (r *Recorder) end(err error) error {
 	// What was queued and is neither in a file nor discarded: still
 	// queued, or in the batch that failed.
 	r.st.UnrecordedBytes += r.accepted - r.w.input - r.w.discarded
-	r.pending = nil
-	r.spare = nil
+	r.pending, r.arrived = nil, nil
+	r.spare, r.spareArrived = nil, nil
 	if err != nil {
 		r.st.State, r.st.Err, r.st.Cause = StateFailed, err, err.Error()
 	} else {

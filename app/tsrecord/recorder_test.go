@@ -175,6 +175,64 @@ func TestSplitsByDuration(t *testing.T) {
 	})
 }
 
+// TestSplitsByArrival: segments start and split by when the bytes were
+// handed to Write, not by when Run got to them. Run is held up for 3 s
+// before its first flush (an OnEvent that blocks, like a stalled disk
+// would), while a paced stream (a GOP with a key frame every second)
+// arrives for 25 s on synctest's fake clock: the segments still start at
+// 0, 10 and 20 s, with the key frames that arrived then. Split by Run's
+// clock, the first would start at 3.25 s and the second three GOPs late.
+func TestSplitsByArrival(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		dir := t.TempDir()
+		var g tsGen
+		if err := os.WriteFile(filepath.Join(dir, "cam1_1999-12-31T23-50-00Z.ts.part"), g.gop(3), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		stall := func(e Event) {
+			if _, ok := e.(SegmentRecovered); ok {
+				time.Sleep(3 * time.Second)
+			}
+		}
+		r, err := New(Options{Dir: dir, Feed: "cam1", Segment: 10 * time.Second, OnEvent: stall})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ctx, cancel := context.WithCancel(t.Context())
+		done := make(chan error)
+		go func() { done <- r.Run(ctx) }()
+		t0 := time.Now()
+		for range 25 {
+			_, _ = r.Write(g.gop(400))
+			time.Sleep(time.Second)
+		}
+		cancel()
+		if err := <-done; err != nil {
+			t.Fatal(err)
+		}
+		st := r.Stats()
+		if len(st.Recovered) != 1 || len(st.Segments) != 3 {
+			t.Fatalf("%+v, want 1 recovered and 3 finished segments", st)
+		}
+		for i, s := range st.Segments {
+			want := t0.Add(time.Duration(i) * 10 * time.Second)
+			if !s.Start.Equal(want) {
+				t.Errorf("segment %d starts %v in, want %v", i, s.Start.Sub(t0), want.Sub(t0))
+			}
+			if wantName := (Name{Feed: "cam1", Start: want.UTC()}).String(); filepath.Base(s.Path) != wantName {
+				t.Errorf("segment %d is %s, want %s", i, filepath.Base(s.Path), wantName)
+			}
+			wantEnd := want.Add(10 * time.Second) // the PAT and PMT before the next key frame
+			if i == 2 {
+				wantEnd = t0.Add(24 * time.Second) // the last GOP
+			}
+			if !s.End.Equal(wantEnd) {
+				t.Errorf("segment %d ends %v in, want %v", i, s.End.Sub(t0), wantEnd.Sub(t0))
+			}
+		}
+	})
+}
+
 // TestQueueBoundsWrite: Write never waits for Run; what does not fit in
 // the queue is skipped and counted, what fits is written, and bytes after
 // the recording stopped are counted as unrecorded.

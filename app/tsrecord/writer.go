@@ -24,9 +24,11 @@ type writer struct {
 	dueSince time.Time
 	lastSync time.Time
 
-	carry []byte // the start of a packet cut by the end of a batch
-	psi   psiTracker
-	start []byte // scratch: a new segment's PAT and PMT
+	carry   []byte    // the start of a packet cut by the end of a batch
+	arrived []arrival // when the bytes of the batch being fed arrived
+	mark    int       // arrived[mark] is the latest that arrivedAt looked up
+	psi     psiTracker
+	start   []byte // scratch: a new segment's PAT and PMT
 
 	written   int64 // bytes in segment files
 	input     int64 // of those, the stream's (not PAT/PMT copies)
@@ -34,8 +36,43 @@ type writer struct {
 	discarded int64
 }
 
+// arrival says that the bytes of a batch before end were handed to Write
+// by at (those of the arrival before it excepted).
+type arrival struct {
+	end int
+	at  time.Time
+}
+
+// arrivalResolution is how close in time Writes share an arrival: their
+// bytes are taken to arrive with the first of them.
+const arrivalResolution = time.Millisecond
+
+// addArrival notes in a that a batch's bytes up to end arrived at at.
+func addArrival(a []arrival, end int, at time.Time) []arrival {
+	if n := len(a); n > 0 && at.Sub(a[n-1].at) < arrivalResolution {
+		a[n-1].end = end
+		return a
+	}
+	return append(a, arrival{end: end, at: at})
+}
+
+// arrivedAt returns when the byte at off of the batch being fed arrived;
+// off does not decrease during a batch.
+func (w *writer) arrivedAt(off int) time.Time {
+	for w.mark < len(w.arrived)-1 && w.arrived[w.mark].end <= off {
+		w.mark++
+	}
+	return w.arrived[w.mark].at
+}
+
 // feed writes the whole TS packets of buf, splitting segments on the way.
-func (w *writer) feed(buf []byte, now time.Time) error {
+// arrived says when buf's bytes arrived (a packet arrives with its last
+// byte): the segments' bounds, starts and ends go by it, so where a
+// segment splits does not depend on when Run got to the bytes. now is
+// when feed runs, for the events.
+func (w *writer) feed(buf []byte, arrived []arrival, now time.Time) error {
+	w.arrived, w.mark = arrived, 0
+	off := 0
 	if len(w.carry) > 0 {
 		need := ts.PacketSize - len(w.carry)
 		if len(buf) < need {
@@ -43,27 +80,29 @@ func (w *writer) feed(buf []byte, now time.Time) error {
 			return nil
 		}
 		w.carry = append(w.carry, buf[:need]...)
-		buf = buf[need:]
-		if _, err := w.packets(w.carry, now); err != nil {
+		if _, err := w.packets(w.carry, need-ts.PacketSize, now); err != nil {
 			return err
 		}
 		w.carry = w.carry[:0]
+		off = need
 	}
-	n, err := w.packets(buf, now)
+	n, err := w.packets(buf[off:], off, now)
 	if err != nil {
 		return err
 	}
-	w.carry = append(w.carry[:0], buf[n:]...)
+	w.carry = append(w.carry[:0], buf[off+n:]...)
 	return nil
 }
 
-// packets writes the whole packets of b and returns where the incomplete
-// packet at its end starts. Bytes out of sync are counted and dropped.
-func (w *writer) packets(b []byte, now time.Time) (int, error) {
-	run, i := 0, 0 // b[run:i] are packets still to write
+// packets writes the whole packets of b, which starts at base in the
+// batch, and returns where the incomplete packet at its end starts. Bytes
+// out of sync are counted and dropped.
+func (w *writer) packets(b []byte, base int, now time.Time) (int, error) {
+	run, i := 0, 0   // b[run:i] are packets still to write
+	var at time.Time // when the last packet of b[run:i] arrived
 	for i+ts.PacketSize <= len(b) {
 		if b[i] != ts.SyncByte {
-			if err := w.write(b[run:i], now, false); err != nil {
+			if err := w.write(b[run:i], at, now, false); err != nil {
 				return i, err
 			}
 			j := bytes.IndexByte(b[i+1:], ts.SyncByte)
@@ -77,20 +116,22 @@ func (w *writer) packets(b []byte, now time.Time) (int, error) {
 			continue
 		}
 		p := b[i : i+ts.PacketSize]
-		if w.splitBefore(p, now) {
-			if err := w.write(b[run:i], now, false); err != nil {
+		pAt := w.arrivedAt(base + i + ts.PacketSize - 1)
+		if w.splitBefore(p, pAt) {
+			if err := w.write(b[run:i], at, now, false); err != nil {
 				return i, err
 			}
-			if err := w.next(p, now); err != nil {
+			if err := w.next(p, pAt, now); err != nil {
 				return i, err
 			}
 			run = i
 		}
+		at = pAt
 		w.psi.observe(p)
 		w.segLen += ts.PacketSize
 		i += ts.PacketSize
 	}
-	if err := w.write(b[run:i], now, false); err != nil {
+	if err := w.write(b[run:i], at, now, false); err != nil {
 		return i, err
 	}
 	if tail := b[i:]; len(tail) > 0 && tail[0] != ts.SyncByte {
@@ -106,31 +147,32 @@ func (w *writer) packets(b []byte, now time.Time) (int, error) {
 
 // splitBefore reports whether a new segment starts with packet p: the
 // first one, or one whose bound is reached, at a random access point or
-// once SplitGrace has passed without one.
-func (w *writer) splitBefore(p []byte, now time.Time) bool {
+// once SplitGrace has passed without one; at is when p arrived.
+func (w *writer) splitBefore(p []byte, at time.Time) bool {
 	if w.f == nil {
 		return true
 	}
 	if w.dueSince.IsZero() {
-		byTime := w.o.Segment > 0 && now.Sub(w.seg.Start) >= w.o.Segment
+		byTime := w.o.Segment > 0 && at.Sub(w.seg.Start) >= w.o.Segment
 		bySize := w.o.SegmentBytes > 0 && w.segLen >= w.o.SegmentBytes
 		if !byTime && !bySize {
 			return false
 		}
-		w.dueSince = now
+		w.dueSince = at
 	}
-	return w.psi.randomAccess(p) || now.Sub(w.dueSince) >= SplitGrace
+	return w.psi.randomAccess(p) || at.Sub(w.dueSince) >= SplitGrace
 }
 
 // next finishes the live segment, if any, and opens the next one, which
-// starts with the latest PAT and PMT unless p starts a PAT itself.
-func (w *writer) next(p []byte, now time.Time) error {
+// starts with the latest PAT and PMT unless p starts a PAT itself. The
+// new segment starts when p arrived, at.
+func (w *writer) next(p []byte, at, now time.Time) error {
 	if w.f != nil {
 		if err := w.finish(now); err != nil {
 			return err
 		}
 	}
-	name := Name{Feed: w.o.Feed, Start: now.UTC().Truncate(time.Second), Live: true}
+	name := Name{Feed: w.o.Feed, Start: at.UTC().Truncate(time.Second), Live: true}
 	if name.Start.Equal(w.name.Start) {
 		name.Seq = w.name.Seq + 1
 	}
@@ -147,16 +189,16 @@ func (w *writer) next(p []byte, now time.Time) error {
 		return w.fail(now, fmt.Errorf("tsrecord: %w", err))
 	}
 	w.f, w.name, w.dueSince, w.lastSync = f, name, time.Time{}, now
-	w.seg = Segment{Path: w.path(finishedName(name)), Start: now, End: now}
+	w.seg = Segment{Path: w.path(finishedName(name)), Start: at, End: at}
 	w.r.emit(SegmentOpened{Time: now, Path: w.seg.Path})
 	w.start = w.psi.appendPrefix(w.start[:0], p)
 	w.segLen = int64(len(w.start))
-	return w.write(w.start, now, true)
+	return w.write(w.start, at, now, true)
 }
 
-// write appends b to the live segment; copies says b holds PAT/PMT
-// copies rather than the stream's own packets.
-func (w *writer) write(b []byte, now time.Time, copies bool) error {
+// write appends b, whose last packet arrived at at, to the live segment;
+// copies says b holds PAT/PMT copies rather than the stream's own packets.
+func (w *writer) write(b []byte, at, now time.Time, copies bool) error {
 	if len(b) == 0 {
 		return nil
 	}
@@ -167,7 +209,7 @@ func (w *writer) write(b []byte, now time.Time, copies bool) error {
 		w.input += int64(n)
 	}
 	w.lastCopy = copies
-	w.seg.End = now
+	w.seg.End = at
 	if err != nil {
 		return w.fail(now, fmt.Errorf("tsrecord: %w", err))
 	}
