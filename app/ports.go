@@ -300,7 +300,10 @@ func (c *Controller) PresetPassphrases(names []string) map[string]string {
 				continue
 			}
 			a, err := c.ApplyPreset(p.Name, 0)
-			if pass := KeychainPassphrase(a); err == nil && pass != "" {
+			if err != nil {
+				continue
+			}
+			if pass := KeychainPassphrase(a); pass != "" {
 				out[n] = pass
 				break
 			}
