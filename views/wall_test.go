@@ -5,7 +5,6 @@ import (
 	"image"
 	"image/color"
 	"image/jpeg"
-	"net"
 	"os"
 	"reflect"
 	"strings"
@@ -22,6 +21,7 @@ import (
 	"github.com/srtscope/srtscope/app/preset"
 	"github.com/srtscope/srtscope/probe/media"
 	"github.com/srtscope/srtscope/session"
+	"github.com/srtscope/srtscope/session/sessiontest"
 )
 
 // The wall's grid at the three sizes the issue names: every count from 1
@@ -333,17 +333,6 @@ func TestContentMinimumIsFixedAndDividerStays(t *testing.T) {
 	}
 }
 
-// freePort is a UDP port nobody listens on now.
-func freePort(t *testing.T) int {
-	t.Helper()
-	pc, err := net.ListenPacket("udp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer func() { _ = pc.Close() }()
-	return pc.LocalAddr().(*net.UDPAddr).Port
-}
-
 // shortcutHandler is what a real window hands a typed shortcut to: the
 // test canvas wraps the canvas that holds the registered shortcuts.
 func shortcutHandler(t *testing.T, c fyne.Canvas) fyne.Shortcutable {
@@ -368,7 +357,7 @@ func shortcutHandler(t *testing.T, c fyne.Canvas) fyne.Shortcutable {
 
 // Ctrl+Q quits at once with nothing live, and asks first with live feeds.
 func TestCtrlQQuitsAndAsksWithLiveFeeds(t *testing.T) {
-	spec := app.FeedSpec{Name: "cam1", Config: session.Config{Mode: session.ModeListener, Host: "127.0.0.1", Port: freePort(t)}}
+	spec := app.FeedSpec{Name: "cam1", Config: session.Config{Mode: session.ModeListener, Host: "127.0.0.1", Port: sessiontest.FreeUDPPort(t)}}
 	ui, ctrl, w := newTestUI(t, fyne.NewSize(1024, 700), spec)
 	closed := 0
 	ui.closeFn = func() { closed++ }
@@ -469,12 +458,12 @@ func TestFeedsComeBackAfterARestart(t *testing.T) {
 	if !ui.wsReady.Load() || len(ctrl.Feeds()) != 0 {
 		t.Fatal("a first start opened feeds, or never got ready to keep them")
 	}
-	spec := listenerSpec("stage left", freePort(t))
+	spec := listenerSpec("stage left", sessiontest.FreeUDPPort(t))
 	spec.Config.Passphrase = "correct horse battery"
 	if _, err := ctrl.Add(spec); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := ctrl.Add(listenerSpec("stage right", freePort(t))); err != nil {
+	if _, err := ctrl.Add(listenerSpec("stage right", sessiontest.FreeUDPPort(t))); err != nil {
 		t.Fatal(err)
 	}
 	ui.saveWorkspaceIfChanged(ctrl.Feeds())

@@ -60,17 +60,6 @@ func TestPromtoolChecks(t *testing.T) {
 	}
 }
 
-// freeTCPPort returns a loopback TCP port that was free a moment ago.
-func freeTCPPort(t *testing.T) int {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer func() { _ = ln.Close() }()
-	return ln.Addr().(*net.TCPAddr).Port
-}
-
 // promResult is the part of Prometheus's query answer the test reads.
 type promResult struct {
 	Status string `json:"status"`
@@ -119,7 +108,7 @@ func TestPrometheusScrapesServe(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	webAddr := "127.0.0.1:" + strconv.Itoa(freeTCPPort(t))
+	webAddr := "127.0.0.1:" + strconv.Itoa(sessiontest.FreeTCPPort(t))
 	var promLog syncBuffer
 	cmd := exec.Command(prom, "--config.file="+filepath.Join(promDir, "prometheus.yml"),
 		"--storage.tsdb.path="+filepath.Join(promDir, "data"), "--web.listen-address="+webAddr, "--log.level=warn")
