@@ -28,7 +28,9 @@
 #
 # Usage: bench/soak.sh [DURATION_S]   (default 4800 = 80 min)
 # Environment: KMREFRESH (5000), KMPRE (1000), SAMPLE_S (30),
-# SRTSCOPE=path/to/srtscope to test that build, KEEP=dir to keep the logs.
+# SRTSCOPE=path/to/srtscope to test that build, KEEP=dir to keep the logs,
+# WATCH_ARGS="--arrival-tap=true" to pass more flags to the receiving watch
+# (the tap's arrival times and play-time estimate must hold past the wrap).
 # Needs go, srt-live-transmit and python3.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -69,7 +71,7 @@ KM="kmrefreshrate=$KMREFRESH&kmpreannounce=$KMPRE"
 echo "soak.sh: $DURATION s, keys refreshed every $KMREFRESH packets (preannounce $KMPRE), logs in $WORK"
 uptime
 
-"$WORK/srtscope" watch "srt://127.0.0.1:$P_OUT?mode=listener&passphrase=$PASS" --format json --inspect \
+"$WORK/srtscope" watch "srt://127.0.0.1:$P_OUT?mode=listener&passphrase=$PASS" --format json --inspect ${WATCH_ARGS:-} \
   --duration "$((DURATION + 20))s" >"$WORK/watch.jsonl" 2>"$WORK/watch.err" &
 WATCH=$!
 PIDS+=("$WATCH")
@@ -129,10 +131,11 @@ tr = ins.get("tr101290", {})
 connected_events = [e for e in s.get("events", []) if e["kind"] == "connected"]
 print(f"srtscope watch (receiving from srt-live-transmit): connected {s.get('connected_s', 0):.0f} s, "
       f"connects {len(connected_events)}, reconnects {s.get('reconnects')}, recv {s.get('pkts_recv')}, "
-      f"lost {s.get('pkts_lost')}, retrans {s.get('pkts_retrans')}, dropped {s.get('pkts_dropped')}, exit {watch_rc}")
+      f"lost {s.get('pkts_lost')}, retrans {s.get('pkts_retrans')}, dropped {s.get('pkts_dropped')} "
+      f"(late {s.get('pkts_late')}, at risk {s.get('pkts_at_risk')}), exit {watch_rc}")
 print(f"  TS after decryption: sync_byte_error {tr.get('sync_byte_error')}, ts_sync_loss {tr.get('ts_sync_loss')}, "
       f"cc_error {tr.get('cc_error')}, transport_error {tr.get('transport_error')}")
-for k in ("pkts_lost", "pkts_dropped", "reconnects"):
+for k in ("pkts_lost", "pkts_dropped", "pkts_late", "pkts_at_risk", "reconnects"):
     if s.get(k):
         problems.append(f"watch {k} = {s.get(k)}")
 if len(connected_events) != 1:
