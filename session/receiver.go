@@ -80,6 +80,7 @@ type Receiver struct {
 	pktsLate         atomic.Uint64 // delivered after their play time
 	pktsAtRisk       atomic.Uint64 // recovered with less margin than libsrt needs
 	lastDelivered    atomic.Uint64 // sequence number << 32 | timestamp of the last delivered packet
+	played           playClock     // where a libsrt receiver's play-out stands
 	pktsGarbled      atomic.Uint64 // delivered payloads of an encrypted TS stream that were not TS
 	pktsUndecrypt    atomic.Uint64 // gosrt's PktRecvUndecrypt, summed over connections
 	rttWin           rttWindow
@@ -446,6 +447,7 @@ func (r *Receiver) serve(ctx context.Context, conn srt.Conn) {
 	haveSeq := false
 	timing := newTSBPDState() // as a libsrt receiver would time this connection
 	r.lastDelivered.Store(0)
+	r.played.reset()
 	for {
 		p, err := conn.ReadPacket()
 		if err != nil {

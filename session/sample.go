@@ -45,8 +45,10 @@ type Sample struct {
 	RecoveryMarginMinMs *float64 `json:"recovery_margin_min_ms,omitempty"`
 	RecoveryMarginP5Ms  *float64 `json:"recovery_margin_p5_ms,omitempty"`
 
-	// Receiver detail: the receive buffer (arrived but not yet delivered,
-	// libsrt's msRcvBuf and pktRcvBuf), the RTT spread over the window,
+	// Receiver detail: the receive buffer (libsrt's msRcvBuf and
+	// pktRcvBuf: what arrived and is not yet due at a libsrt receiver's
+	// play time, which gosrt's later play-out would overstate; with the
+	// arrival tap only), the RTT spread over the window,
 	// the rate of arriving packets and the time since the last one.
 	RcvBufMs          float64 `json:"rcv_buf_ms"`
 	RcvBufPkts        int     `json:"rcv_buf_pkts"`

@@ -25,13 +25,15 @@ type sltStats struct {
 		Packets              uint64 `json:"packets"`
 		PacketsLost          uint64 `json:"packetsLost"`
 		PacketsDropped       uint64 `json:"packetsDropped"`
-		PacketsRetransmitted uint64 `json:"packetsRetransmitted"`
+		PacketsRetransmitted uint64  `json:"packetsRetransmitted"`
+		MsBuf                float64 `json:"msBuf"`
 	} `json:"recv"`
 }
 
 // TestStatsTruth: through the same seeded relay (3% loss and 20 ms delay on
-// the data path, 20 ms back), srtscope's receiver and srt-live-transmit
-// receive the same sender; loss, drops and RTT must agree with libsrt's.
+// the data path, 20 ms back), srtscope's receiver (with its arrival tap)
+// and srt-live-transmit receive the same sender; loss, drops, RTT and the
+// receive buffer's span must agree with libsrt's.
 // The relay keys its loss draws to SRT sequence numbers (BySRTSequence):
 // with positional draws the two runs lose different packets, because ACKACKs
 // and retransmissions shift the pattern, and ~90 losses then differ by more
@@ -80,10 +82,11 @@ func TestStatsTruth(t *testing.T) {
 
 	// srtscope's receiver.
 	port := sessiontest.FreeUDPPort(t)
-	r, sub, stop := startReceiver(t, Config{Mode: ModeListener, Host: "127.0.0.1", Port: port, LatencyMs: latency}, ReceiverOptions{Interval: 100 * time.Millisecond})
+	r, sub, stop := startReceiver(t, Config{Mode: ModeListener, Host: "127.0.0.1", Port: port, LatencyMs: latency}, ReceiverOptions{Interval: 100 * time.Millisecond, ArrivalTap: true})
 	waitEvent(t, sub, EventConnecting, 5*time.Second, "listening")
 	var mbit float64
 	var lastRTT float64
+	var bufMs []float64 // rcv_buf_ms of connected samples
 	samplesDone := make(chan struct{})
 	go func() {
 		defer close(samplesDone)
@@ -99,6 +102,7 @@ func TestStatsTruth(t *testing.T) {
 			mbit += s.RecvMbps * dt
 			if s.State == StateConnected {
 				lastRTT = s.RTTMs
+				bufMs = append(bufMs, s.RcvBufMs)
 			}
 		}
 	}()
@@ -125,9 +129,23 @@ func TestStatsTruth(t *testing.T) {
 		}
 		waitBackoff(t.Context(), 100*time.Millisecond)
 	}
-	t.Logf("sent %d packets; srtscope: recv %d lost %d retrans %d dropped %d rtt %.1f ms %.3f Mbit; libsrt: recv %d lost %d retrans %d dropped %d rtt %.1f ms",
-		sent.PktsSent, ours.PktsRecv, ours.PktsLost, ours.PktsRetrans, ours.PktsDropped, lastRTT, mbit,
-		libsrt.Recv.Packets, libsrt.Recv.PacketsLost, libsrt.Recv.PacketsRetransmitted, libsrt.Recv.PacketsDropped, libsrt.Link.RTT)
+	var libsrtBufMs []float64
+	for _, s := range allStats(t, statsFile) {
+		libsrtBufMs = append(libsrtBufMs, s.Recv.MsBuf)
+	}
+	if len(bufMs) == 0 || len(libsrtBufMs) == 0 {
+		t.Fatalf("no receive buffer readings: srtscope %d, libsrt %d", len(bufMs), len(libsrtBufMs))
+	}
+	ourBuf, libsrtBuf := median(bufMs), median(libsrtBufMs)
+	t.Logf("sent %d packets; srtscope: recv %d lost %d retrans %d dropped %d rtt %.1f ms %.3f Mbit buffer %.0f ms; libsrt: recv %d lost %d retrans %d dropped %d rtt %.1f ms buffer %.0f ms",
+		sent.PktsSent, ours.PktsRecv, ours.PktsLost, ours.PktsRetrans, ours.PktsDropped, lastRTT, mbit, ourBuf,
+		libsrt.Recv.Packets, libsrt.Recv.PacketsLost, libsrt.Recv.PacketsRetransmitted, libsrt.Recv.PacketsDropped, libsrt.Link.RTT, libsrtBuf)
+	// libsrt's msRcvBuf: the span of what arrived and is not yet due, about
+	// the latency less a packet's spacing; gosrt plays later than libsrt,
+	// so what gosrt still holds would read more.
+	if math.Abs(ourBuf-libsrtBuf) > math.Max(15, 0.05*libsrtBuf) || libsrtBuf < latency/2 {
+		t.Errorf("rcv_buf_ms: srtscope median %.1f ms, libsrt msRcvBuf median %.1f ms (latency %d ms)", ourBuf, libsrtBuf, latency)
+	}
 
 	within := func(name string, got, want uint64) {
 		if tol := math.Max(0.10*float64(want), 2); math.Abs(float64(got)-float64(want)) > tol {

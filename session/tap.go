@@ -226,29 +226,66 @@ func (a *arrivals) skipAt(seq, ts uint32, play, at int64, needs time.Duration) s
 	return v
 }
 
-// buffered counts the packets that arrived after seq last (the last one
-// delivered) within the last maxAge, and the span of their sender
-// timestamps from last's timestamp: libsrt's pktRcvBuf and msRcvBuf, as
-// arrived minus delivered.
-func (a *arrivals) buffered(last, lastTS uint32, now int64, maxAge time.Duration) (pkts int, span time.Duration) {
+// buffered counts the packets still waiting to be played: those whose
+// sender timestamp is after afterTS (the timestamp playing now, or of the
+// last packet delivered) that arrived within the last maxAge, and the
+// span of their timestamps from first to last. These are libsrt's
+// pktRcvBuf and msRcvBuf: its receive buffer holds what arrived and is not
+// yet due.
+func (a *arrivals) buffered(afterTS uint32, now int64, maxAge time.Duration) (pkts int, span time.Duration) {
 	oldest := now - int64(maxAge)
-	var maxSpan uint32
+	var first, last uint32 = 1 << 31, 0 // offsets from afterTS
 	a.mu.Lock()
 	for i := range a.ring {
 		e := &a.ring[i]
 		if e.latest() < oldest {
 			continue
 		}
-		if d := (e.seq - last) & seqMask31; d == 0 || d >= arrivalRing {
+		d := e.ts - afterTS
+		if d == 0 || d >= 1<<31 {
 			continue
 		}
 		pkts++
-		if s := e.ts - lastTS; s < 1<<31 && s > maxSpan {
-			maxSpan = s
-		}
+		first, last = min(first, d), max(last, d)
 	}
 	a.mu.Unlock()
-	return pkts, time.Duration(maxSpan) * time.Microsecond
+	if pkts == 0 {
+		return 0, 0
+	}
+	return pkts, time.Duration(last-first) * time.Microsecond
+}
+
+// playClock is where a libsrt receiver's play-out stands: the play time
+// (monoNow ns) and sender timestamp of the last packet delivered, once
+// the TSBPD base is known. The read loop sets it, the sampler reads it.
+type playClock struct {
+	mu   sync.Mutex
+	at   int64
+	ts   uint32
+	have bool
+}
+
+func (c *playClock) set(at int64, ts uint32) {
+	c.mu.Lock()
+	c.at, c.ts, c.have = at, ts, true
+	c.mu.Unlock()
+}
+
+func (c *playClock) reset() {
+	c.mu.Lock()
+	c.have = false
+	c.mu.Unlock()
+}
+
+// tsAt is the sender timestamp a libsrt receiver plays at now: packets
+// play in timestamp order at a fixed offset from it.
+func (c *playClock) tsAt(now int64) (uint32, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if !c.have {
+		return 0, false
+	}
+	return c.ts + uint32((now-c.at)/int64(time.Microsecond)), true
 }
 
 const seqMask31 = 1<<31 - 1

@@ -38,6 +38,7 @@ func (r *Receiver) timeDelivery(h *packet.PacketHeader, seq uint32, st *tsbpdSta
 	}
 	latency := time.Duration(r.latencyMs.Load()) * time.Millisecond
 	play := p + st.base + int64(latency)
+	r.played.set(play, h.Timestamp)
 	var needs time.Duration
 	if h.RetransmittedPacketFlag {
 		needs = libsrtRecoveryNeeds(time.Duration(r.rttMicros.Load())*time.Microsecond, latency)
@@ -106,9 +107,16 @@ func (r *Receiver) detail(s *Sample) {
 	if at := r.arrivals.lastNano.Load(); at != 0 {
 		s.SinceLastPacketMs = float64(now-at) / 1e6
 	}
-	if ld := r.lastDelivered.Load(); ld != 0 {
+	// What a libsrt receiver holds: what arrived and is not yet due at its
+	// play time. gosrt may hold more, for it plays later (see libsrtPlay);
+	// until the play time is known, what gosrt has not delivered.
+	after, ok := r.played.tsAt(now)
+	if ld := r.lastDelivered.Load(); !ok && ld != 0 {
+		after, ok = uint32(ld), true
+	}
+	if ok {
 		keep := time.Duration(s.LatencyMs)*time.Millisecond + 2*time.Second
-		pkts, span := r.arrivals.buffered(uint32(ld>>32)&seqMask31, uint32(ld), now, keep)
+		pkts, span := r.arrivals.buffered(after, now, keep)
 		s.RcvBufPkts, s.RcvBufMs = pkts, float64(span)/1e6
 	}
 }
