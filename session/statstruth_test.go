@@ -22,9 +22,9 @@ type sltStats struct {
 		RTT float64 `json:"rtt"`
 	} `json:"link"`
 	Recv struct {
-		Packets              uint64 `json:"packets"`
-		PacketsLost          uint64 `json:"packetsLost"`
-		PacketsDropped       uint64 `json:"packetsDropped"`
+		Packets              uint64  `json:"packets"`
+		PacketsLost          uint64  `json:"packetsLost"`
+		PacketsDropped       uint64  `json:"packetsDropped"`
 		PacketsRetransmitted uint64  `json:"packetsRetransmitted"`
 		MsBuf                float64 `json:"msBuf"`
 	} `json:"recv"`
