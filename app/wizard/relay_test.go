@@ -185,6 +185,11 @@ func TestWizardThroughRelay(t *testing.T) {
 		t.Errorf("4x step %+v: want measured, with the outage seen as lost packets", s4)
 	}
 	t.Logf("4x (%d ms): %d lost, %d recovered, %d dropped", s4.LatencyMs, s4.PktsLost, s4.PktsRecovered, s4.PktsDropped)
+	// Only the arrival tap's times give a recovery margin, and the verdicts
+	// (dropped, late and at-risk packets) need them.
+	if s4.PktsRecovered > 0 && s4.RecoveryMarginMinMs == nil {
+		t.Errorf("4x step recovered %d packets but has no recovery margin: measured without the arrival tap", s4.PktsRecovered)
+	}
 	if s, ok := stepOf(run.res, 12); !ok || s.Failed || s.PktsDropped != 0 || s.PktsRecv == 0 {
 		t.Errorf("12x step %+v: want measured and clean", s)
 	}

@@ -59,7 +59,11 @@ func (l *SRTLink) Measure(ctx context.Context, latencyMs int, d time.Duration) (
 	if timeout <= 0 {
 		timeout = DefaultConnectTimeout
 	}
-	r, err := session.NewReceiver(cfg, session.ReceiverOptions{Interval: interval})
+	// The arrival tap always: a step's verdict is judged by the packets a
+	// libsrt decoder would lose (dropped, late and at risk) and by the
+	// recovery margin, which only the tap's arrival times give; a tuning
+	// run is short, so its CPU matters less than its truth.
+	r, err := session.NewReceiver(cfg, session.ReceiverOptions{Interval: interval, ArrivalTap: true})
 	if err != nil {
 		return Measurement{}, fmt.Errorf("wizard: latency %d ms: %w", cfg.LatencyMs, err)
 	}
