@@ -7,6 +7,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"math"
 	"sort"
 	"strconv"
 	"strings"
@@ -497,12 +498,11 @@ func (w *sampleWriter) summary(sum session.Summary, rep *probe.Report) {
 	}
 }
 
+// round rounds v to digits decimals, half away from zero (a negative
+// recovery margin rounds as its size does).
 func round(v float64, digits int) float64 {
-	p := 1.0
-	for range digits {
-		p *= 10
-	}
-	return float64(int64(v*p+0.5)) / p
+	p := math.Pow(10, float64(digits))
+	return math.Round(v*p) / p
 }
 
 func ftoa(v float64) string { return strconv.FormatFloat(v, 'f', -1, 64) }
