@@ -392,8 +392,7 @@ func (st *feedState) onOutputEvent(oe outputEvent) {
 // recordOutput is the recorded form of an output's (or puller's) view.
 func recordOutput(v OutputView) record.OutputSample {
 	return record.OutputSample{Time: v.Time, Output: v.Index, URL: v.URL, Kind: string(v.Kind), Peer: v.Peer, State: string(v.State),
-		RTTMs: v.RTTMs, SendMbps: v.SendMbps, PktsSent: v.PktsSent, PktsRetransSent: v.PktsRetransSent, NaksRecv: v.NaksRecv,
-		PktsSendDropped: v.PktsSendDropped, SndBufMs: v.SndBufMs, FlightPkts: v.FlightPkts, SkippedBytes: v.SkippedBytes}
+		SenderFigures: v.SenderFigures, SkippedBytes: v.SkippedBytes}
 }
 
 // MaxOutputs bounds a feed's outputs: each one is a copy of the stream on

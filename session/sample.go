@@ -1,6 +1,9 @@
 package session
 
-import "time"
+import (
+	"math"
+	"time"
+)
 
 // State is where a session stands in its connection life cycle.
 type State string
@@ -158,22 +161,46 @@ type Event struct {
 // buffer span leaves out that queue and is skewed by packet-pair probes, so
 // SendMbps, FlightPkts and SndBufMs are derived here.
 type SenderSample struct {
-	Time      time.Time `json:"time"`
-	State     State     `json:"state"`
-	Peer      string    `json:"peer"`
-	RTTMs     float64   `json:"rtt_ms"`     // smoothed round-trip time
-	LatencyMs int       `json:"latency_ms"` // the receiver's TSBPD delay, as negotiated
-	SendMbps  float64   `json:"send_mbps"`  // sent over the last interval, with retransmissions and headers, Mbit/s (10^6) (mbpsSendRate)
+	Time  time.Time `json:"time"`
+	State State     `json:"state"`
+	Peer  string    `json:"peer"`
+	SenderFigures
+	LatencyMs      int    `json:"latency_ms"`       // the receiver's TSBPD delay, as negotiated
+	PktsUniqueSent uint64 `json:"pkts_unique_sent"` // data packets sent the first time (pktSentUnique)
+	BytesSent      uint64 `json:"bytes_sent"`       // payload bytes handed to SRT
+	SndBufPkts     uint64 `json:"snd_buf_pkts"`     // packets in the send buffer (pktSndBuf)
+	Connects       int    `json:"connects"`         // connections so far
+}
 
-	PktsSent        uint64 `json:"pkts_sent"`         // data packets sent, retransmissions included (pktSent)
-	PktsUniqueSent  uint64 `json:"pkts_unique_sent"`  // data packets sent the first time (pktSentUnique)
-	PktsRetransSent uint64 `json:"pkts_retrans_sent"` // retransmitted packets sent (pktRetrans)
-	NaksRecv        uint64 `json:"naks_recv"`         // NAK reports received (pktRecvNAK)
-	PktsSendDropped uint64 `json:"pkts_send_dropped"` // dropped by the sender: too late to be played (pktSndDrop)
-	BytesSent       uint64 `json:"bytes_sent"`        // payload bytes handed to SRT
+// SenderFigures are the sender statistics every view of a sending session
+// or an SRT output shows (watch's outputs, the recording, the API), with
+// libsrt's meanings and names.
+type SenderFigures struct {
+	RTTMs           float64 `json:"rtt_ms"`            // smoothed round-trip time
+	SendMbps        float64 `json:"send_mbps"`         // sent over the last interval, with retransmissions and headers, Mbit/s (10^6) (mbpsSendRate)
+	PktsSent        uint64  `json:"pkts_sent"`         // data packets sent, retransmissions included (pktSent)
+	PktsRetransSent uint64  `json:"pkts_retrans_sent"` // retransmitted packets sent (pktRetrans)
+	NaksRecv        uint64  `json:"naks_recv"`         // NAK reports received (pktRecvNAK)
+	PktsSendDropped uint64  `json:"pkts_send_dropped"` // dropped by the sender: too late to be played (pktSndDrop)
+	SndBufMs        float64 `json:"snd_buf_ms"`        // time span of the unacknowledged packets in the send buffer (msSndBuf): about RTT when healthy, at or above latency = not enough bandwidth
+	FlightPkts      uint64  `json:"flight_pkts"`       // sent but not yet acknowledged (pktFlightSize)
+}
 
-	SndBufMs   float64 `json:"snd_buf_ms"`   // time span of the unacknowledged packets in the send buffer (msSndBuf): about RTT when healthy, at or above latency = not enough bandwidth
-	SndBufPkts uint64  `json:"snd_buf_pkts"` // packets in the send buffer (pktSndBuf)
-	FlightPkts uint64  `json:"flight_pkts"`  // sent but not yet acknowledged (pktFlightSize)
-	Connects   int     `json:"connects"`     // connections so far
+// Rounded is f at the precision srtscope prints: RTT and rate to the
+// microsecond and kbit/s, the buffer span to 0.1 ms.
+func (f SenderFigures) Rounded() SenderFigures {
+	f.RTTMs = roundTo(f.RTTMs, 3)
+	f.SendMbps = roundTo(f.SendMbps, 3)
+	f.SndBufMs = roundTo(f.SndBufMs, 1)
+	return f
+}
+
+// roundTo rounds v to n decimals; NaN and infinities, which JSON cannot
+// carry, become 0.
+func roundTo(v float64, n int) float64 {
+	if math.IsNaN(v) || math.IsInf(v, 0) {
+		return 0
+	}
+	p := math.Pow(10, float64(n))
+	return math.Round(v*p) / p
 }

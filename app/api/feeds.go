@@ -58,28 +58,21 @@ type Feed struct {
 
 // Output is one output of a feed, or one puller of a listener output.
 type Output struct {
-	Index           int       `json:"index,omitempty"` // 1-based, the metrics' output label; 0 on a puller
-	URL             string    `json:"url"`             // without the passphrase
-	Kind            string    `json:"kind"`            // srt-caller, srt-listener or udp
-	State           string    `json:"state"`
-	Peer            string    `json:"peer"`
-	Health          string    `json:"health"` // green, amber or red
-	HealthReason    string    `json:"health_reason,omitempty"`
-	RTTMs           float64   `json:"rtt_ms"`
-	LatencyMs       int       `json:"latency_ms"`
-	SendMbps        float64   `json:"send_mbps"`
-	PktsSent        uint64    `json:"pkts_sent"`
-	PktsRetransSent uint64    `json:"pkts_retrans_sent"`
-	NaksRecv        uint64    `json:"naks_recv"`
-	PktsSendDropped uint64    `json:"pkts_send_dropped"`
-	SndBufMs        float64   `json:"snd_buf_ms"`
-	FlightPkts      uint64    `json:"flight_pkts"`
-	BytesSent       uint64    `json:"bytes_sent"`
-	SkippedBytes    uint64    `json:"skipped_bytes"`
-	Attempt         int       `json:"attempt,omitempty"`
-	LastError       string    `json:"last_error,omitempty"`
-	Pullers         []Output  `json:"pullers,omitempty"`
-	Time            time.Time `json:"time"`
+	Index        int    `json:"index,omitempty"` // 1-based, the metrics' output label; 0 on a puller
+	URL          string `json:"url"`             // without the passphrase
+	Kind         string `json:"kind"`            // srt-caller, srt-listener or udp
+	State        string `json:"state"`
+	Peer         string `json:"peer"`
+	Health       string `json:"health"` // green, amber or red
+	HealthReason string `json:"health_reason,omitempty"`
+	session.SenderFigures
+	LatencyMs    int       `json:"latency_ms"`
+	BytesSent    uint64    `json:"bytes_sent"`
+	SkippedBytes uint64    `json:"skipped_bytes"`
+	Attempt      int       `json:"attempt,omitempty"`
+	LastError    string    `json:"last_error,omitempty"`
+	Pullers      []Output  `json:"pullers,omitempty"`
+	Time         time.Time `json:"time"`
 	// Recording is a record output's state (recording, disk full,
 	// failed, stopped), bytes, skipped bytes and segments, the live one
 	// in current.
@@ -93,9 +86,7 @@ type Output struct {
 func OutputOf(v app.OutputView) Output {
 	h, why := v.Health()
 	o := Output{Index: v.Index, URL: v.URL, Kind: string(v.Kind), State: string(v.State), Peer: v.Peer, Health: h.String(), HealthReason: why,
-		RTTMs: round(v.RTTMs, 3), LatencyMs: v.LatencyMs, SendMbps: round(v.SendMbps, 3), PktsSent: v.PktsSent, PktsRetransSent: v.PktsRetransSent,
-		NaksRecv: v.NaksRecv, PktsSendDropped: v.PktsSendDropped, SndBufMs: round(v.SndBufMs, 1), FlightPkts: v.FlightPkts,
-		BytesSent: v.BytesSent, SkippedBytes: v.SkippedBytes, Attempt: v.Attempt, LastError: v.LastError, Time: v.Time,
+		SenderFigures: v.Rounded(), LatencyMs: v.LatencyMs, BytesSent: v.BytesSent, SkippedBytes: v.SkippedBytes, Attempt: v.Attempt, LastError: v.LastError, Time: v.Time,
 		Recording: v.Recording, PullPoint: v.PullPoint}
 	if v.Failed != "" {
 		o.LastError = v.Failed

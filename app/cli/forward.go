@@ -29,20 +29,13 @@ func (f *forwardFlag) Set(v string) error {
 // output, or one puller of a listener output (then peer is the puller).
 // Field names follow libsrt's sender statistics (DESIGN section 3).
 type watchOutput struct {
-	URL             string  `json:"url"` // passphrase redacted
-	Kind            string  `json:"kind"`
-	Peer            string  `json:"peer"`
-	State           string  `json:"state"`
-	RTTMs           float64 `json:"rtt_ms"`
-	SendMbps        float64 `json:"send_mbps"`
-	PktsSent        uint64  `json:"pkts_sent"`
-	PktsRetransSent uint64  `json:"pkts_retrans_sent"`
-	NaksRecv        uint64  `json:"naks_recv"`
-	PktsSendDropped uint64  `json:"pkts_send_dropped"`
-	SndBufMs        float64 `json:"snd_buf_ms"`
-	FlightPkts      uint64  `json:"flight_pkts"`
-	SkippedBytes    uint64  `json:"skipped_bytes"`
-	Attempt         int     `json:"attempt,omitempty"`
+	URL   string `json:"url"` // passphrase redacted
+	Kind  string `json:"kind"`
+	Peer  string `json:"peer"`
+	State string `json:"state"`
+	session.SenderFigures
+	SkippedBytes uint64 `json:"skipped_bytes"`
+	Attempt      int    `json:"attempt,omitempty"`
 	// Bytes a record output wrote to its segments; State is then the
 	// recording's: recording, disk full, failed or stopped.
 	Bytes int64 `json:"bytes,omitempty"`
@@ -51,9 +44,8 @@ type watchOutput struct {
 }
 
 func rowOf(s session.OutputSample) watchOutput {
-	return watchOutput{URL: s.URL, Kind: string(s.Kind), Peer: s.Peer, State: string(s.State), RTTMs: round(s.RTTMs, 3), SendMbps: round(s.SendMbps, 3),
-		PktsSent: s.PktsSent, PktsRetransSent: s.PktsRetransSent, NaksRecv: s.NaksRecv, PktsSendDropped: s.PktsSendDropped,
-		SndBufMs: round(s.SndBufMs, 1), FlightPkts: s.FlightPkts, SkippedBytes: s.SkippedBytes, Attempt: s.Attempt}
+	return watchOutput{URL: s.URL, Kind: string(s.Kind), Peer: s.Peer, State: string(s.State), SenderFigures: s.Rounded(),
+		SkippedBytes: s.SkippedBytes, Attempt: s.Attempt}
 }
 
 // forwarder runs watch's outputs: the --forward ones, then the --record

@@ -140,9 +140,7 @@ type senderWriter struct {
 }
 
 func roundSender(smp session.SenderSample) session.SenderSample {
-	smp.RTTMs = round(smp.RTTMs, 3)
-	smp.SendMbps = round(smp.SendMbps, 3)
-	smp.SndBufMs = round(smp.SndBufMs, 1)
+	smp.SenderFigures = smp.Rounded()
 	return smp
 }
 

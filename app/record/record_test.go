@@ -310,7 +310,7 @@ func TestMigrateAddsOutputSamples(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			rec.Output(OutputSample{Time: time.Now(), Output: 1, URL: "udp://127.0.0.1:5000", Kind: "udp", State: "connected", PktsSent: 7, SkippedBytes: 1316})
+			rec.Output(OutputSample{Time: time.Now(), Output: 1, URL: "udp://127.0.0.1:5000", Kind: "udp", State: "connected", SenderFigures: session.SenderFigures{PktsSent: 7}, SkippedBytes: 1316})
 			if err := rec.Close(time.Time{}); err != nil {
 				t.Fatal(err)
 			}

@@ -131,21 +131,14 @@ type item struct {
 // OutputSample is one output's (or one puller's) state and sender
 // statistics at a sample time, with libsrt's meanings (session.SenderSample).
 type OutputSample struct {
-	Time            time.Time `json:"time"`
-	Output          int       `json:"output"` // 1-based position among the feed's outputs
-	URL             string    `json:"url"`    // passphrase removed
-	Kind            string    `json:"kind"`
-	Peer            string    `json:"peer"` // the destination, or a puller's address
-	State           string    `json:"state"`
-	RTTMs           float64   `json:"rtt_ms"`
-	SendMbps        float64   `json:"send_mbps"`
-	PktsSent        uint64    `json:"pkts_sent"`
-	PktsRetransSent uint64    `json:"pkts_retrans_sent"`
-	NaksRecv        uint64    `json:"naks_recv"`
-	PktsSendDropped uint64    `json:"pkts_send_dropped"`
-	SndBufMs        float64   `json:"snd_buf_ms"`
-	FlightPkts      uint64    `json:"flight_pkts"`
-	SkippedBytes    uint64    `json:"skipped_bytes"`
+	Time   time.Time `json:"time"`
+	Output int       `json:"output"` // 1-based position among the feed's outputs
+	URL    string    `json:"url"`    // passphrase removed
+	Kind   string    `json:"kind"`
+	Peer   string    `json:"peer"` // the destination, or a puller's address
+	State  string    `json:"state"`
+	session.SenderFigures
+	SkippedBytes uint64 `json:"skipped_bytes"`
 }
 
 // Start creates a session row and returns its recorder.

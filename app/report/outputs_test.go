@@ -21,12 +21,12 @@ func TestOutputsInReport(t *testing.T) {
 		n := uint64(100 * (i + 1))
 		s.Outputs = append(s.Outputs,
 			record.OutputSample{Time: at, Output: 1, URL: "srt://192.0.2.1:9000?mode=caller&latency=120", Kind: "srt-caller", Peer: "192.0.2.1:9000",
-				State: "connected", RTTMs: 20, SendMbps: 8, PktsSent: n, PktsRetransSent: uint64(i), SndBufMs: float64(20 + i)},
+				State: "connected", SenderFigures: session.SenderFigures{RTTMs: 20, SendMbps: 8, PktsSent: n, PktsRetransSent: uint64(i), SndBufMs: float64(20 + i)}},
 			record.OutputSample{Time: at, Output: 2, URL: "srt://:9100?mode=listener&latency=120", Kind: "srt-listener", Peer: "127.0.0.1:5001",
-				State: "connected", RTTMs: 1, PktsSent: n},
+				State: "connected", SenderFigures: session.SenderFigures{RTTMs: 1, PktsSent: n}},
 			record.OutputSample{Time: at, Output: 2, URL: "srt://:9100?mode=listener&latency=120", Kind: "srt-listener", Peer: "127.0.0.1:5002",
-				State: "connected", RTTMs: 1, PktsSent: n / 2, SkippedBytes: uint64(1316 * i)},
-			record.OutputSample{Time: at, Output: 3, URL: "udp://239.1.1.1:5000", Kind: "udp", Peer: "239.1.1.1:5000", State: "connected", PktsSent: n})
+				State: "connected", SenderFigures: session.SenderFigures{RTTMs: 1, PktsSent: n / 2}, SkippedBytes: uint64(1316 * i)},
+			record.OutputSample{Time: at, Output: 3, URL: "udp://239.1.1.1:5000", Kind: "udp", Peer: "239.1.1.1:5000", State: "connected", SenderFigures: session.SenderFigures{PktsSent: n}})
 	}
 	tests := []struct {
 		row                     int
