@@ -12,6 +12,7 @@ import (
 	"github.com/srtscope/srtscope/app/preset"
 	"github.com/srtscope/srtscope/app/report"
 	"github.com/srtscope/srtscope/session"
+	"github.com/srtscope/srtscope/session/sessiontest"
 )
 
 // openStores opens a Controller with both stores in temporary folders.
@@ -193,10 +194,7 @@ func TestApplySpecRestartsOnlyARunningFeed(t *testing.T) {
 	c := openStores(t, ControllerOptions{})
 	spec := FeedSpec{Name: "Cam", Config: session.Config{Mode: session.ModeListener, Host: "127.0.0.1", Port: 0, LatencyMs: 200}}
 	for _, running := range []bool{false, true} {
-		port, err := freeUDPPort()
-		if err != nil {
-			t.Fatal(err)
-		}
+		port := sessiontest.FreeUDPPort(t)
 		spec.Config.Port = port
 		id, err := c.Add(spec)
 		if err != nil {

@@ -48,10 +48,7 @@ func newWizardPeer(t *testing.T, feedMode session.Mode) wizardPeer {
 	feedCfg := session.Config{Mode: feedMode, Host: "127.0.0.1", LatencyMs: wizardTestLatencyMs}
 	// The listener side gets a fixed port; the relay sits in front of it
 	// and the caller side dials the relay.
-	listenPort, err := freeUDPPort()
-	if err != nil {
-		t.Fatal(err)
-	}
+	listenPort := sessiontest.FreeUDPPort(t)
 	listener, caller := &feedCfg, &sendCfg
 	if feedMode == session.ModeCaller {
 		listener, caller = &sendCfg, &feedCfg
@@ -214,10 +211,7 @@ func TestRunWizardOnLoopbackFeeds(t *testing.T) {
 // TestRunWizardRefusesFeedNotConnected: the wizard says so and touches
 // nothing when the feed is stopped or waiting for its peer.
 func TestRunWizardRefusesFeedNotConnected(t *testing.T) {
-	port, err := freeUDPPort()
-	if err != nil {
-		t.Fatal(err)
-	}
+	port := sessiontest.FreeUDPPort(t)
 	tests := []struct {
 		name  string
 		start bool
