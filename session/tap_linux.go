@@ -17,23 +17,15 @@ import (
 // On Linux the tap moves datagrams in batches: recvmmsg reads every
 // datagram queued on the public socket in one call, the kernel stamps each
 // with its arrival time (SO_TIMESTAMPNS, so the time is exact however late
-// the tap reads it), and sendmmsg passes a batch on to gosrt in one call,
-// which also wakes gosrt's reading goroutine once per batch instead of once
-// per packet. A datagram costs the tap a share of two system calls and of
-// one wake-up instead of two calls and a wake-up of its own; measured, the
-// CPU hardly changed (the kernel's work per datagram dominates, see the
-// package doc), but every arrival time is the kernel's.
+// the tap reads it), and the batch goes on to gosrt in one sendmmsg, runs
+// of equal-size datagrams as one GSO message each (see batchWriter). The
+// tap never waits to gather a batch: it forwards what one read gave at
+// once, so no datagram, control packets least of all (the ACKACK times
+// gosrt's RTT), is held back; the package doc has the measurements.
 //
 // tapBatchSize is the most datagrams one call moves: 64 are 13 ms at
-// 50 Mbit/s, far more than arrive during the tap's pause (tapHold).
+// 50 Mbit/s.
 const tapBatchSize = 64
-
-// tapHold is how long the tap pauses after a batch while datagrams arrive
-// closer together than that, so that the next batch holds several: each
-// datagram then reaches gosrt up to tapHold later (its arrival time, from
-// the kernel, is not affected). Below about 1000 datagrams per second the
-// tap does not pause.
-const tapHold = time.Millisecond
 
 // batchReader reads datagrams with recvmmsg, with kernel arrival times.
 type batchReader struct {
