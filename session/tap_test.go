@@ -228,15 +228,18 @@ func TestBatchWriterKeepsDatagrams(t *testing.T) {
 		name  string
 		sizes []int
 		noGSO bool
+		to    bool // from an unconnected socket to an address, as a caller's tap
 	}{
-		{"one datagram", []int{1332}, false},
-		{"a run of data", run(12, 1332), false},
-		{"a run and a short tail", append(run(5, 1332), 44), false},
-		{"control between runs", slices.Concat(run(3, 1332), []int{44, 16}, run(4, 1332), []int{1000}), false},
-		{"a longer datagram breaks the run", slices.Concat(run(3, 1000), []int{1332}, run(2, 1000)), false},
-		{"a full batch", run(tapBatchSize, 1456), false},
-		{"more than one GSO message holds", run(tapBatchSize, 1500), false},
-		{"without GSO", slices.Concat(run(3, 1332), []int{44}, run(4, 1332)), true},
+		{"one datagram", []int{1332}, false, false},
+		{"a run of data", run(12, 1332), false, false},
+		{"a run and a short tail", append(run(5, 1332), 44), false, false},
+		{"control between runs", slices.Concat(run(3, 1332), []int{44, 16}, run(4, 1332), []int{1000}), false, false},
+		{"a longer datagram breaks the run", slices.Concat(run(3, 1000), []int{1332}, run(2, 1000)), false, false},
+		{"a full batch", run(tapBatchSize, 1456), false, false},
+		{"more than one GSO message holds", run(tapBatchSize, 1500), false, false},
+		{"without GSO", slices.Concat(run(3, 1332), []int{44}, run(4, 1332)), true, false},
+		{"to an address", slices.Concat(run(3, 1332), []int{44}, run(4, 1332)), false, true},
+		{"to an address without GSO", slices.Concat(run(3, 1332), []int{44}, run(4, 1332)), true, true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -248,12 +251,19 @@ func TestBatchWriterKeepsDatagrams(t *testing.T) {
 				t.Fatal(err)
 			}
 			defer func() { _ = rx.Close() }()
-			tx, err := net.DialUDP("udp", nil, rx.LocalAddr().(*net.UDPAddr))
+			var tx *net.UDPConn
+			var to netip.AddrPort
+			if tt.to {
+				tx, err = net.ListenUDP("udp", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
+				to = rx.LocalAddr().(*net.UDPAddr).AddrPort()
+			} else {
+				tx, err = net.DialUDP("udp", nil, rx.LocalAddr().(*net.UDPAddr))
+			}
 			if err != nil {
 				t.Fatal(err)
 			}
 			defer func() { _ = tx.Close() }()
-			w, err := newBatchWriter(tx, netip.AddrPort{})
+			w, err := newBatchWriter(tx, to)
 			if err != nil {
 				t.Fatal(err)
 			}
