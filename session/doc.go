@@ -57,7 +57,8 @@
 // ROUNDS=2, 20 s each, watch without / with the tap / srt-live-transmit,
 // CPU s, sender srtscope send (gosrt: bursts of about 20 datagrams): this
 // tap at load 1..3.3, 2.25 / 2.65 / 1.91 at 20 Mbit/s (+18%) and 3.40 /
-// 4.15 / 2.66 at 50 Mbit/s (+22%); GSO with the 1 ms pause, load 0.9..3.9,
+// 4.15 / 2.66 at 50 Mbit/s (+22%), and again at load 0.3..1, 2.49 / 3.02
+// / 2.22 (+21%) and 3.55 / 4.70 / 3.27 (+32%); GSO with the 1 ms pause, load 0.9..3.9,
 // 1.89 / 2.80 / 1.72 (+48%) and 2.57 / 3.88 / 2.01 (+51%); the tap before
 // GSO, quiet (load 0.4..3), 2.36 / 2.85 / 1.70 (+21%) and 3.06 / 4.44 /
 // 2.02 (+45%). Runs without the tap differ by up to 25% between runs:
