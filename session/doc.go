@@ -38,33 +38,50 @@
 // The hop costs a loopback send per datagram, which the kernel's loopback
 // delivery to gosrt's socket dominates. On Linux the tap reads every
 // queued datagram with one recvmmsg, takes each one's arrival time from
-// the kernel (SO_TIMESTAMPNS: exact however late the tap reads), passes
-// them on with one sendmmsg, and pauses 1 ms between reads while packets
-// come less than 1 ms apart, so that a read takes several and gosrt's
-// reading goroutine wakes once per batch; a packet reaches gosrt up to
-// 1 ms later for it. Elsewhere it moves one datagram per call.
-// bench/watch_cpu.sh measures watch with and without the tap against
-// srt-live-transmit in one run.
+// the kernel (SO_TIMESTAMPNS: exact however late the tap reads), and
+// passes the batch on with one sendmmsg in which each run of equal-size
+// datagrams (a steady stream's data packets, with a shorter one after
+// them) is one UDP GSO message (UDP_SEGMENT; a listener's tap sends from
+// sockets connected to gosrt's): the kernel's IP, UDP and loopback path
+// runs once per run, and gosrt's socket, which has no GRO, receives the
+// datagrams split again, in order. Where the kernel refuses GSO the tap
+// sends one datagram per message from then on. It forwards what a read
+// gave at once: an earlier tap paused 1 ms between reads to gather
+// batches, which cost as much CPU and held every datagram, control packets
+// too (the ACKACK times gosrt's RTT), up to 1 ms. Elsewhere it moves one
+// datagram per call. bench/watch_cpu.sh measures watch with and without
+// the tap against srt-live-transmit in one run.
 //
-// That is still more than issue 17's budget (the tap may add 15%), so the
-// tap stays off by default. bench/watch_cpu.sh with ROUNDS=2, 20 s each,
-// watch without / with the tap / srt-live-transmit, CPU s: on a quiet
-// machine (load 0.4..3) this tap 2.36 / 2.85 / 1.70 at 20 Mbit/s (tap
-// +21%) and 3.06 / 4.44 / 2.02 at 50 Mbit/s (+45%); the per-datagram tap
-// before it, right after, 1.99 / 2.45 / 1.84 (+23%) and 3.29 / 4.00 / 2.35
-// (+22%); this tap without the pause 2.64 / 3.91 / 2.30 at 50 Mbit/s
-// (+48%). The tap's own CPU (with minus without) is 0.5 s at 20 Mbit/s
-// and 0.7..1.4 s at 50 Mbit/s over 40 s in every variant, and the runs
-// without it differ by up to 25% between runs: batching did not
-// measurably lower the cost; what it brings is exact arrival times. In
-// profiles (go test -bench 'Receive/50Mbps/receiver\+tap') the tap is a
-// quarter of the process's CPU: the send to gosrt's socket 17..18%, the
-// read 6..11%, parsing, timing and the ring below 1%. A loopback send runs
-// the whole receive path of gosrt's socket (IP, UDP, the socket queue,
-// waking gosrt's reader) in the sender's context, which without the tap
-// the network's softirq pays for the public socket, outside the process.
-// So the cost is the second trip through the kernel's UDP stack, which
-// only a hook inside gosrt (arrival times on its own socket) would avoid.
+// That is still more than issue 17's budget (the tap may add 15%) behind
+// srtscope send, so the tap stays off by default. bench/watch_cpu.sh with
+// ROUNDS=2, 20 s each, watch without / with the tap / srt-live-transmit,
+// CPU s, sender srtscope send (gosrt: bursts of about 20 datagrams): this
+// tap at load 1..3.3, 2.25 / 2.65 / 1.91 at 20 Mbit/s (+18%) and 3.40 /
+// 4.15 / 2.66 at 50 Mbit/s (+22%), and again at load 0.3..1, 2.49 / 3.02
+// / 2.22 (+21%) and 3.55 / 4.70 / 3.27 (+32%); GSO with the 1 ms pause, load 0.9..3.9,
+// 1.89 / 2.80 / 1.72 (+48%) and 2.57 / 3.88 / 2.01 (+51%); the tap before
+// GSO, quiet (load 0.4..3), 2.36 / 2.85 / 1.70 (+21%) and 3.06 / 4.44 /
+// 2.02 (+45%). Runs without the tap differ by up to 25% between runs:
+// compare ratios within a run. Behind ffmpeg (libsrt paces each packet
+// alone), go test -bench 'Receive/50Mbps/receiver(\+tap)?$' -benchtime
+// 60000x, three rounds at load 0.5..1.9, CPU s per s: no tap 0.107 / 0.098
+// / 0.101, this tap 0.104 / 0.089 / 0.114 (no measurable cost), with the 1
+// ms pause 0.109 / 0.117 / 0.116 (+12%). Profiles (pprof, 50 Mbit/s):
+// behind ffmpeg GSO took the tap's send from 0.27 s to 0.07 s of about 1.2
+// s in 16 s; in watch behind srtscope send over 15 s, with the pause, the
+// tap was 0.45 s of 1.56 s (send 0.27, read 0.16) and the scheduler 0.29 s
+// against 0.11 s without the tap; now the tap is 0.22 s of 1.37 s (send
+// 0.12, read 0.07, reverse path 0.03), gosrt's socket reader 0.51 s
+// against 0.62 s without the tap (it wakes once per batch), the scheduler
+// 0.20 s as without. Waiting for the public socket in a blocking ppoll
+// instead of Go's poller cost more (50 Mbit/s, 12 s, no tap 0.88 / 0.85 s,
+// poller 1.16 / 1.02, ppoll 1.38 / 1.44). A loopback send runs the whole
+// receive path of gosrt's socket (IP, UDP, the socket queue, waking
+// gosrt's reader) in the sender's context, which without the tap the
+// network's softirq pays for the public socket, outside the process. So
+// the rest of the cost is the second trip through the kernel's UDP stack,
+// which only a hook inside gosrt (arrival times on its own socket) would
+// avoid.
 //
 // For each delivered packet the read loop then takes the play time a
 // libsrt receiver would use: the TSBPD base is the shortest transit of any

@@ -332,23 +332,6 @@ func newTapBatch() *tapBatch {
 	return b
 }
 
-// tapPacer decides whether the tap pauses before its next read (see
-// tapHold): while datagrams arrive less than tapHold apart, a pause lets
-// the next read take several at once.
-type tapPacer struct{ prev int64 }
-
-func (p *tapPacer) pause(b *tapBatch) {
-	if tapHold == 0 || b.n == 0 {
-		return
-	}
-	first, last := b.at[0], b.at[b.n-1]
-	dense := b.n > 1 || (p.prev != 0 && first-p.prev < int64(tapHold))
-	p.prev = last
-	if dense && b.n < len(b.bufs) {
-		time.Sleep(tapHold)
-	}
-}
-
 func isClosed(err error) bool { return errors.Is(err, net.ErrClosed) }
 
 // Tap limits: how many peers a listener's tap forwards for at once, and
@@ -507,7 +490,6 @@ func (t *arrivalTap) listenerLoop() {
 	if err != nil {
 		return // only a socket that is not a socket; Close still works
 	}
-	var pace tapPacer
 	var last *tapUpstream
 	for {
 		if err := rd.read(b); err != nil {
@@ -534,7 +516,6 @@ func (t *arrivalTap) listenerLoop() {
 			}
 			i = j
 		}
-		pace.pause(b)
 	}
 }
 
@@ -632,7 +613,6 @@ func (t *arrivalTap) callerIn() {
 	if err != nil {
 		return
 	}
-	var pace tapPacer
 	var to netip.AddrPort
 	for {
 		if err := rd.read(b); err != nil {
@@ -651,6 +631,5 @@ func (t *arrivalTap) callerIn() {
 				return
 			}
 		}
-		pace.pause(b)
 	}
 }

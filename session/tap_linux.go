@@ -17,23 +17,15 @@ import (
 // On Linux the tap moves datagrams in batches: recvmmsg reads every
 // datagram queued on the public socket in one call, the kernel stamps each
 // with its arrival time (SO_TIMESTAMPNS, so the time is exact however late
-// the tap reads it), and sendmmsg passes a batch on to gosrt in one call,
-// which also wakes gosrt's reading goroutine once per batch instead of once
-// per packet. A datagram costs the tap a share of two system calls and of
-// one wake-up instead of two calls and a wake-up of its own; measured, the
-// CPU hardly changed (the kernel's work per datagram dominates, see the
-// package doc), but every arrival time is the kernel's.
+// the tap reads it), and the batch goes on to gosrt in one sendmmsg, runs
+// of equal-size datagrams as one GSO message each (see batchWriter). The
+// tap never waits to gather a batch: it forwards what one read gave at
+// once, so no datagram, control packets least of all (the ACKACK times
+// gosrt's RTT), is held back; the package doc has the measurements.
 //
 // tapBatchSize is the most datagrams one call moves: 64 are 13 ms at
-// 50 Mbit/s, far more than arrive during the tap's pause (tapHold).
+// 50 Mbit/s.
 const tapBatchSize = 64
-
-// tapHold is how long the tap pauses after a batch while datagrams arrive
-// closer together than that, so that the next batch holds several: each
-// datagram then reaches gosrt up to tapHold later (its arrival time, from
-// the kernel, is not affected). Below about 1000 datagrams per second the
-// tap does not pause.
-const tapHold = time.Millisecond
 
 // batchReader reads datagrams with recvmmsg, with kernel arrival times.
 type batchReader struct {
@@ -177,16 +169,37 @@ func sockaddrPort(sa *unix.RawSockaddrAny) netip.AddrPort {
 }
 
 // batchWriter sends datagrams with sendmmsg on a connected socket, or to
-// one fixed address.
+// one fixed address. Runs of equal-size datagrams (SRT data packets of a
+// steady stream) go as one UDP GSO message each (UDP_SEGMENT): the kernel
+// takes a run through its IP and UDP send path and the loopback device
+// once, and splits it into the original datagrams where gosrt's socket,
+// which does not ask for GRO, receives them. A datagram shorter than the
+// run's size may end the run (it becomes the last segment), so the order
+// of all datagrams is kept. Where the kernel refuses GSO, the writer sends
+// one message per datagram from then on.
 type batchWriter struct {
-	rc   syscall.RawConn
-	hdrs []unix.Mmsghdr
-	iovs []unix.Iovec
-	to   unix.RawSockaddrInet4 // the destination of an unconnected socket
-	name bool                  // send to `to`
-	sent int                   // the last call's datagrams, set inside rc.Write
-	todo []unix.Mmsghdr
+	rc     syscall.RawConn
+	hdrs   []unix.Mmsghdr
+	iovs   []unix.Iovec
+	oob    []byte                // one UDP_SEGMENT control message per message
+	ends   []int                 // the datagram (index in b) after each message's last
+	to     unix.RawSockaddrInet4 // the destination of an unconnected socket
+	name   bool                  // send to `to`
+	noGSO  bool                  // the kernel refused GSO: one datagram per message
+	sent   int                   // the last call's messages sent, set inside rc.Write
+	failed syscall.Errno         // the error of the message after them, set inside rc.Write
+	todo   []unix.Mmsghdr
 }
+
+// GSO limits: the kernel takes at most 64 segments per message (more
+// since Linux 6.9, 64 everywhere) and at most an IPv4 datagram's payload.
+const (
+	gsoMaxSegments = 64
+	gsoMaxBytes    = 65535 - 20 - 8
+)
+
+// gsoCmsgSpace is the room of one UDP_SEGMENT control message (a uint16).
+var gsoCmsgSpace = unix.CmsgSpace(2)
 
 // newBatchWriter prepares batched writes on c: to the address it is
 // connected to, or to `to` when it is valid (IPv4 loopback only: the tap
@@ -196,7 +209,13 @@ func newBatchWriter(c *net.UDPConn, to netip.AddrPort) (*batchWriter, error) {
 	if err != nil {
 		return nil, fmt.Errorf("session: tap socket: %w", err)
 	}
-	w := &batchWriter{rc: rc, hdrs: make([]unix.Mmsghdr, tapBatchSize), iovs: make([]unix.Iovec, tapBatchSize)}
+	w := &batchWriter{rc: rc, hdrs: make([]unix.Mmsghdr, tapBatchSize), iovs: make([]unix.Iovec, tapBatchSize),
+		oob: make([]byte, gsoCmsgSpace*tapBatchSize), ends: make([]int, tapBatchSize)}
+	for i := range tapBatchSize {
+		h := (*unix.Cmsghdr)(unsafe.Pointer(&w.oob[i*gsoCmsgSpace]))
+		h.Level, h.Type = unix.SOL_UDP, unix.UDP_SEGMENT
+		h.SetLen(unix.CmsgLen(2))
+	}
 	if to.IsValid() {
 		w.setTo(to)
 	}
@@ -211,26 +230,76 @@ func (w *batchWriter) setTo(to netip.AddrPort) {
 	p[0], p[1] = byte(to.Port()>>8), byte(to.Port())
 }
 
-// write sends datagrams i..j of b, in order.
-func (w *batchWriter) write(b *tapBatch, i, j int) error {
+// plan lays out datagrams i..j of b as messages, from message 0: a run of
+// equal-size datagrams (and a shorter one after it) per GSO message, or
+// one datagram per message without GSO. It returns the number of messages.
+func (w *batchWriter) plan(b *tapBatch, i, j int) int {
 	for k := i; k < j; k++ {
-		m := &w.hdrs[k-i]
 		w.iovs[k-i].Base = &b.bufs[k][0]
 		w.iovs[k-i].SetLen(b.size[k])
-		m.Hdr.Iov = &w.iovs[k-i]
-		m.Hdr.SetIovlen(1)
-		if w.name {
-			m.Hdr.Name = (*byte)(unsafe.Pointer(&w.to))
-			m.Hdr.Namelen = unix.SizeofSockaddrInet4
-		}
 	}
-	w.todo = w.hdrs[:j-i]
-	for len(w.todo) > 0 {
-		w.sent = 0
+	m := 0
+	for k := i; k < j; m++ {
+		size, e := b.size[k], k+1
+		if !w.noGSO && size > 0 {
+			limit := min(gsoMaxSegments, gsoMaxBytes/size)
+			for e < j && e-k < limit && b.size[e] == size {
+				e++
+			}
+			if e < j && e-k < limit && b.size[e] > 0 && b.size[e] < size && (e-k)*size+b.size[e] <= gsoMaxBytes {
+				e++ // the shorter datagram ends the run as its last segment
+			}
+		}
+		h := &w.hdrs[m].Hdr
+		h.Iov = &w.iovs[k-i]
+		h.SetIovlen(e - k)
+		h.Control, h.Controllen = nil, 0
+		if e-k > 1 {
+			h.Control = &w.oob[m*gsoCmsgSpace]
+			*(*uint16)(unsafe.Pointer(&w.oob[m*gsoCmsgSpace+unix.CmsgLen(0)])) = uint16(size)
+			h.SetControllen(gsoCmsgSpace)
+		}
+		if w.name {
+			h.Name = (*byte)(unsafe.Pointer(&w.to))
+			h.Namelen = unix.SizeofSockaddrInet4
+		} else {
+			h.Name, h.Namelen = nil, 0
+		}
+		w.ends[m] = e
+		k = e
+	}
+	return m
+}
+
+// write sends datagrams i..j of b, in order.
+func (w *batchWriter) write(b *tapBatch, i, j int) error {
+	first, n := i, w.plan(b, i, j) // messages 0..n-1 carry datagrams first..j-1
+	for m := 0; m < n; {
+		w.todo = w.hdrs[m:n]
+		w.sent, w.failed = 0, 0
 		if err := w.rc.Write(w.send); err != nil {
 			return err
 		}
-		w.todo = w.todo[w.sent:]
+		m += w.sent
+		if w.failed == 0 {
+			continue
+		}
+		start := first
+		if m > 0 {
+			start = w.ends[m-1]
+		}
+		if !w.noGSO && w.ends[m]-start > 1 && (w.failed == unix.EIO || w.failed == unix.EINVAL || w.failed == unix.ENOPROTOOPT) {
+			// No GSO here (a device without checksum offload, an old
+			// kernel): the rest goes one datagram per message, and so
+			// does everything after.
+			w.noGSO = true
+			first, n, m = start, w.plan(b, start, j), 0
+			continue
+		}
+		// Refused (gosrt's socket is gone as a connection ends) or any
+		// other failure: the message is lost, as a datagram may be; the
+		// others go on.
+		m++
 	}
 	return nil
 }
@@ -245,10 +314,7 @@ func (w *batchWriter) send(fd uintptr) bool {
 	case unix.EAGAIN, unix.EINTR:
 		return false
 	default:
-		// Refused (gosrt's socket is gone as a connection ends) or any
-		// other failure of the first datagram: it is lost, as a datagram
-		// may be; the others go on.
-		w.sent = 1
+		w.failed = e // the first message failed
 	}
 	return true
 }

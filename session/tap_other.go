@@ -8,11 +8,8 @@ import (
 )
 
 // Elsewhere than on Linux the tap moves one datagram per call and times it
-// when it reads it; it never pauses (a pause batches nothing here).
-const (
-	tapBatchSize = 1
-	tapHold      = 0
-)
+// when it reads it.
+const tapBatchSize = 1
 
 // batchReader reads one datagram at a time.
 type batchReader struct{ c *net.UDPConn }

@@ -1,8 +1,11 @@
 package session
 
 import (
+	"bytes"
 	"encoding/binary"
 	"math"
+	"net"
+	"net/netip"
 	"slices"
 	"testing"
 	"time"
@@ -213,5 +216,86 @@ func TestMendBackdated(t *testing.T) {
 	feed(3000*ms, handshake)
 	if got := feed(3010*ms, data(7, 0, false)); got != 0 || a.backdated.Load() != 1 {
 		t.Errorf("a new connection's first timestamp became %d, counted %d", got, a.backdated.Load())
+	}
+}
+
+// TestBatchWriterKeepsDatagrams sends batches of datagrams of various
+// sizes through batchWriter over loopback and checks that each arrives
+// whole, as its own datagram and in order: runs of equal size go as one
+// GSO message on Linux, split again by the receiving socket.
+func TestBatchWriterKeepsDatagrams(t *testing.T) {
+	run := func(n, size int) []int { return slices.Repeat([]int{size}, n) }
+	tests := []struct {
+		name  string
+		sizes []int
+		noGSO bool
+		to    bool // from an unconnected socket to an address, as a caller's tap
+	}{
+		{"one datagram", []int{1332}, false, false},
+		{"a run of data", run(12, 1332), false, false},
+		{"a run and a short tail", append(run(5, 1332), 44), false, false},
+		{"control between runs", slices.Concat(run(3, 1332), []int{44, 16}, run(4, 1332), []int{1000}), false, false},
+		{"a longer datagram breaks the run", slices.Concat(run(3, 1000), []int{1332}, run(2, 1000)), false, false},
+		{"a full batch", run(tapBatchSize, 1456), false, false},
+		{"more than one GSO message holds", run(tapBatchSize, 1500), false, false},
+		{"without GSO", slices.Concat(run(3, 1332), []int{44}, run(4, 1332)), true, false},
+		{"to an address", slices.Concat(run(3, 1332), []int{44}, run(4, 1332)), false, true},
+		{"to an address without GSO", slices.Concat(run(3, 1332), []int{44}, run(4, 1332)), true, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if len(tt.sizes) > tapBatchSize {
+				t.Skipf("%d datagrams, batches here hold %d", len(tt.sizes), tapBatchSize)
+			}
+			rx, err := net.ListenUDP("udp", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer func() { _ = rx.Close() }()
+			var tx *net.UDPConn
+			var to netip.AddrPort
+			if tt.to {
+				tx, err = net.ListenUDP("udp", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
+				to = rx.LocalAddr().(*net.UDPAddr).AddrPort()
+			} else {
+				tx, err = net.DialUDP("udp", nil, rx.LocalAddr().(*net.UDPAddr))
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer func() { _ = tx.Close() }()
+			w, err := newBatchWriter(tx, to)
+			if err != nil {
+				t.Fatal(err)
+			}
+			forceNoGSO(w, tt.noGSO)
+			b := newTapBatch()
+			for i, size := range tt.sizes {
+				for k := range size {
+					b.bufs[i][k] = byte(i*7 + k)
+				}
+				b.size[i] = size
+			}
+			b.n = len(tt.sizes)
+			if err := w.write(b, 0, b.n); err != nil {
+				t.Fatalf("write: %v", err)
+			}
+			if !tt.noGSO && gsoRefused(w) {
+				t.Logf("the kernel refused UDP GSO: sent one datagram per message")
+			}
+			buf := make([]byte, 65536)
+			for i, size := range tt.sizes {
+				if err := rx.SetReadDeadline(time.Now().Add(5 * time.Second)); err != nil {
+					t.Fatal(err)
+				}
+				n, err := rx.Read(buf)
+				if err != nil {
+					t.Fatalf("datagram %d of %d: %v", i, len(tt.sizes), err)
+				}
+				if !bytes.Equal(buf[:n], b.bufs[i][:size]) {
+					t.Fatalf("datagram %d: got %d bytes, want %d (%d bytes, in order)", i, n, i, size)
+				}
+			}
+		})
 	}
 }
