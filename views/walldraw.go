@@ -63,7 +63,7 @@ func faceFor(style fyne.TextStyle) *font.Face {
 	if style.Bold {
 		i = 1
 	}
-	var th fyne.Theme = theme.DefaultTheme()
+	th := theme.DefaultTheme()
 	if a := fyne.CurrentApp(); a != nil && a.Settings().Theme() != nil {
 		th = a.Settings().Theme()
 	}
