@@ -516,7 +516,7 @@ func TestTileWordsStayInside(t *testing.T) {
 				t.Errorf("%s at %v: name at %.0f pt", name, sz, r.nameSize)
 			}
 			shown := 0
-			for _, o := range r.Objects() {
+			for _, o := range r.layers {
 				txt, ok := o.(*canvas.Text)
 				if !ok || txt.Hidden || txt.Text == "" {
 					continue

@@ -146,17 +146,21 @@ func (t *wallTile) CreateRenderer() fyne.WidgetRenderer {
 	for i := range r.figures {
 		r.figures[i] = canvas.NewText("", tileFigureText)
 	}
-	r.objects = []fyne.CanvasObject{r.ring, r.frame, r.band, r.name, r.marker, r.markerText, r.picBack, r.pic, r.noPic}
+	r.layers = []fyne.CanvasObject{r.frame, r.band, r.name, r.marker, r.markerText, r.picBack, r.pic, r.noPic}
 	for i := range r.badge {
-		r.objects = append(r.objects, r.badge[i], r.badgeText[i])
+		r.layers = append(r.layers, r.badge[i], r.badgeText[i])
 	}
 	for i := range r.meterBack {
-		r.objects = append(r.objects, r.meterBack[i], r.meterBar[i], r.meterPeak[i])
+		r.layers = append(r.layers, r.meterBack[i], r.meterBar[i], r.meterPeak[i])
 	}
-	r.objects = append(r.objects, r.state, r.state2, r.alarm)
+	r.layers = append(r.layers, r.state, r.state2, r.alarm)
 	for _, f := range r.figures {
-		r.objects = append(r.objects, f)
+		r.layers = append(r.layers, f)
 	}
+	r.shot = canvas.NewImageFromImage(image.NewRGBA(image.Rect(0, 0, 1, 1)))
+	r.shot.FillMode = canvas.ImageFillStretch
+	r.shot.ScaleMode = canvas.ImageScaleFastest
+	r.objects = []fyne.CanvasObject{r.ring, r.shot}
 	r.Refresh()
 	return r
 }
@@ -170,7 +174,9 @@ func boldText(c color.Color) *canvas.Text {
 // tileRenderer lays a tile out: the name band on top, the picture with its
 // badges and the stereo meter in the middle, the state, the alarm and the
 // figures below. Text sizes follow the tile's size so that a big wall has
-// big words.
+// big words. The laid out objects (layers) are painted into one image
+// (shot, walldraw.go), which is what the window draws, with the focus ring
+// around it.
 type tileRenderer struct {
 	t    *wallTile
 	size fyne.Size
@@ -188,9 +194,10 @@ type tileRenderer struct {
 	meterPeak            [2]*canvas.Rectangle
 	state, state2, alarm *canvas.Text
 	figures              [6]*canvas.Text
-	objects              []fyne.CanvasObject
-	shownThumb           thumbKey
-	shownThumbNil        bool
+	layers               []fyne.CanvasObject // laid out, painted into shot
+	shot                 *canvas.Image
+	painter              tilePainter
+	objects              []fyne.CanvasObject // ring and shot
 	nameSize, figureSize float32
 }
 
@@ -203,8 +210,26 @@ func (r *tileRenderer) MinSize() fyne.Size { return fyne.NewSize(160, 110) }
 
 // Layout places everything for size.
 func (r *tileRenderer) Layout(size fyne.Size) {
+	if size == r.size {
+		return
+	}
 	r.size = size
 	r.place()
+	r.paint()
+}
+
+// paint paints the laid out layers into the image the window shows.
+func (r *tileRenderer) paint() {
+	if r.size.Width <= 0 || r.size.Height <= 0 {
+		return
+	}
+	scale := float32(1)
+	if c := fyne.CurrentApp().Driver().CanvasForObject(r.t); c != nil {
+		scale = c.Scale()
+	}
+	r.shot.Image = r.painter.paint(r.layers, r.size, scale)
+	r.shot.Resize(r.size)
+	r.shot.Refresh()
 }
 
 // Refresh copies the tile's state into the objects and places them.
@@ -215,27 +240,15 @@ func (r *tileRenderer) Refresh() {
 	r.state.Color = st.stateColor
 	r.state2.Color = st.stateColor
 	if st.thumb == nil {
-		if !r.shownThumbNil {
-			r.pic.Image = image.NewRGBA(image.Rect(0, 0, 16, 9))
-			r.pic.Refresh()
-		}
-		r.shownThumbNil = true
+		r.pic.Image = nil
 		r.noPic.Hidden = false
 	} else {
-		if r.shownThumbNil || r.shownThumb != st.thumbKey {
-			r.pic.Image = st.thumb
-			r.pic.Refresh()
-		}
-		r.shownThumbNil = false
+		r.pic.Image = st.thumb
 		r.noPic.Hidden = true
 	}
-	r.shownThumb = st.thumbKey
 	r.place()
-	for _, o := range r.objects {
-		if o != r.pic {
-			o.Refresh()
-		}
-	}
+	r.paint()
+	r.ring.Refresh()
 }
 
 // textSizes are the name's and the other words' sizes for a tile size.

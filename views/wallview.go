@@ -6,6 +6,7 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/srtscope/srtscope/app"
@@ -17,12 +18,13 @@ const wallGap = 8
 // wallView is the grid of tiles. Tiles are made or dropped only when the
 // number of feeds changes; each tick only updates the tiles' states.
 type wallView struct {
-	content fyne.CanvasObject
-	grid    *fyne.Container
-	empty   *widget.Label
-	tiles   []*wallTile
-	focus   int // index of the tile with the focus ring
-	onOpen  func(app.FeedID)
+	content  fyne.CanvasObject
+	backdrop *fyne.Container // the background between the tiles
+	grid     *fyne.Container
+	empty    *widget.Label
+	tiles    []*wallTile
+	focus    int // index of the tile with the focus ring
+	onOpen   func(app.FeedID)
 }
 
 func newWallView(onOpen func(app.FeedID)) *wallView {
@@ -30,9 +32,83 @@ func newWallView(onOpen func(app.FeedID)) *wallView {
 	wv.grid = container.New(&wallLayout{})
 	wv.empty = widget.NewLabel("No feeds yet: add one with + (Ctrl+N).")
 	wv.empty.Alignment = fyne.TextAlignCenter
-	bg := canvas.NewRectangle(wallBackground)
-	wv.content = container.NewStack(bg, container.NewCenter(wv.empty), container.NewPadded(wv.grid))
+	wv.backdrop = container.New(&backdropLayout{tiles: func() int { return len(wv.tiles) }}, canvas.NewRectangle(wallBackground))
+	wv.content = container.NewStack(wv.backdrop, container.NewCenter(wv.empty), container.NewPadded(wv.grid))
 	return wv
+}
+
+// backdropLayout paints the wall's background only where no tile covers
+// it: the padding around the grid, the gaps between tiles and the empty
+// cells of the last row (the whole area on an empty wall). A full-size
+// rectangle under the tiles would be painted and then painted over at
+// every frame, and without a GPU (llvmpipe) a frame pays per pixel per
+// layer: a window-sized rectangle cost ~18 ms of a 16-tile wall's frame.
+type backdropLayout struct {
+	tiles func() int
+}
+
+// backdropStrips is how many rectangles a wall of n tiles needs at most:
+// four sides, a gap between each two columns and rows, the empty cells.
+func backdropStrips(n int) int { return 5 + 2*n }
+
+// Layout places the strips for the tiles wallLayout places in the padded
+// area; unused rectangles hide.
+func (l *backdropLayout) Layout(objs []fyne.CanvasObject, size fyne.Size) {
+	strips := backdropRects(l.tiles(), size, theme.Padding())
+	for i, o := range objs {
+		if i >= len(strips) {
+			o.Hide()
+			continue
+		}
+		o.Move(strips[i].Position)
+		o.Resize(strips[i].Size)
+		o.Show()
+	}
+}
+
+// MinSize is nothing: the backdrop fills what the wall has.
+func (l *backdropLayout) MinSize([]fyne.CanvasObject) fyne.Size { return fyne.Size{} }
+
+// strip is one rectangle of the backdrop.
+type strip struct {
+	fyne.Position
+	fyne.Size
+}
+
+// backdropRects are the strips of background around and between n tiles
+// laid out by wallLayout in size less pad on each side. Gaps overlap the
+// tiles by a pixel each side, so that no seam shows where they meet; the
+// tiles are drawn over them.
+func backdropRects(n int, size fyne.Size, pad float32) []strip {
+	if n == 0 {
+		return []strip{{fyne.Position{}, size}}
+	}
+	const over = 1
+	w, h := size.Width-2*pad, size.Height-2*pad
+	out := []strip{
+		{fyne.NewPos(0, 0), fyne.NewSize(size.Width, pad+over)},
+		{fyne.NewPos(0, size.Height-pad-over), fyne.NewSize(size.Width, pad+over)},
+		{fyne.NewPos(0, pad), fyne.NewSize(pad+over, h)},
+		{fyne.NewPos(size.Width-pad-over, pad), fyne.NewSize(pad+over, h)},
+	}
+	cols := wallColumns(n, w, h)
+	rows := (n + cols - 1) / cols
+	cw := (w - wallGap*float32(cols-1)) / float32(cols)
+	ch := (h - wallGap*float32(rows-1)) / float32(rows)
+	for c := 1; c < cols; c++ {
+		x := pad + float32(c)*(cw+wallGap) - wallGap
+		out = append(out, strip{fyne.NewPos(x-over, pad), fyne.NewSize(wallGap+2*over, h)})
+	}
+	for r := 1; r < rows; r++ {
+		y := pad + float32(r)*(ch+wallGap) - wallGap
+		out = append(out, strip{fyne.NewPos(pad, y-over), fyne.NewSize(w, wallGap+2*over)})
+	}
+	if last := n - (rows-1)*cols; last < cols {
+		x := pad + float32(last)*(cw+wallGap) - wallGap
+		y := pad + float32(rows-1)*(ch+wallGap)
+		out = append(out, strip{fyne.NewPos(x-over, y-over), fyne.NewSize(pad+w-x+over, ch+2*over)})
+	}
+	return out
 }
 
 // wallBackground is behind the tiles: darker than a tile, so tiles stand
@@ -54,6 +130,10 @@ func (wv *wallView) set(states []tileState) {
 		}
 		wv.grid.Objects = objs
 		wv.grid.Refresh()
+		for len(wv.backdrop.Objects) < backdropStrips(len(wv.tiles)) {
+			wv.backdrop.Objects = append(wv.backdrop.Objects, canvas.NewRectangle(wallBackground))
+		}
+		wv.backdrop.Refresh()
 		wv.focus = min(max(wv.focus, 0), max(len(wv.tiles)-1, 0))
 		wv.empty.Hidden = len(states) > 0
 		wv.empty.Refresh()
