@@ -16,13 +16,18 @@
 # compare the ratios. Also prints the rate each receiver saw and its lost
 # (recovered + unrecovered) and dropped (never delivered) packets.
 #
+# SENDER=ffmpeg sends with ffmpeg's libsrt (-re, paced by the clip's
+# timestamps, as an encoder sends) instead of `srtscope send` (gosrt, which
+# paces by the PCR and hands SRT bursts of about 20 packets): the tap's cost
+# depends on how the datagrams arrive, so the note of a run names its sender.
+#
 # ROUNDS=N repeats the three receivers N times in turn (no tap, tap,
 # libsrt, no tap, ...) and adds up each one's CPU and packets, so that load
 # from other processes falls on all three alike; each row's load is the
 # 1-minute load average when its first round started.
 #
 # Usage: bench/watch_cpu.sh [DURATION_S]   (default 20; RATES="20 50" to choose;
-# ROUNDS=3 to alternate; SRTSCOPE=path/to/srtscope measures that build
+# ROUNDS=3 to alternate; SENDER=ffmpeg for a libsrt sender; SRTSCOPE=path/to/srtscope measures that build
 # instead of building this tree)
 # Needs go, ffmpeg, srt-live-transmit and python3.
 set -euo pipefail
@@ -30,6 +35,8 @@ cd "$(dirname "$0")/.."
 DURATION=${1:-20}
 RATES=${RATES:-20 50}
 ROUNDS=${ROUNDS:-1}
+SENDER_KIND=${SENDER:-srtscope}
+case $SENDER_KIND in srtscope | ffmpeg) ;; *) echo "watch_cpu.sh: SENDER=$SENDER_KIND: want srtscope or ffmpeg" >&2; exit 2 ;; esac
 for tool in go ffmpeg srt-live-transmit python3; do
   command -v "$tool" >/dev/null || { echo "watch_cpu.sh: $tool is not installed" >&2; exit 1; }
 done
@@ -60,7 +67,12 @@ free_port() {
 # a moment after the receiver started listening (it would retry anyway,
 # but a failed first attempt costs seconds of the measured window).
 start_sender() {
-  (sleep 0.3; exec "$WORK/srtscope" send "srt://127.0.0.1:$2" --file "$1" --loop >"$WORK/send.log" 2>&1) &
+  if [ "$SENDER_KIND" = ffmpeg ]; then
+    (sleep 0.3; exec ffmpeg -nostdin -loglevel error -re -stream_loop -1 -i "$1" -c copy -muxrate "${RATE}M" -f mpegts \
+      "srt://127.0.0.1:$2?mode=caller&pkt_size=1316" >"$WORK/send.log" 2>&1) &
+  else
+    (sleep 0.3; exec "$WORK/srtscope" send "srt://127.0.0.1:$2" --file "$1" --loop >"$WORK/send.log" 2>&1) &
+  fi
   SENDER=$!
 }
 
@@ -92,7 +104,7 @@ print_row() {
 }
 cpu_total() { read -r c _ <<<"${TOT[$1]}"; echo "$c"; }
 
-echo "== CPU of the receiving process, ${DURATION} s per receiver, ${ROUNDS} round(s), $(nproc) cores, $(date -u +%FT%TZ)"
+echo "== CPU of the receiving process, ${DURATION} s per receiver, ${ROUNDS} round(s), sender ${SENDER_KIND}, $(nproc) cores, $(date -u +%FT%TZ)"
 printf '%-6s %-19s %7s %8s %9s %6s %8s  %s\n' rate receiver cpu_s Mbit/s packets lost dropped load
 for RATE in $RATES; do
   TS="$WORK/cbr$RATE.ts"
