@@ -299,3 +299,72 @@ func TestBatchWriterKeepsDatagrams(t *testing.T) {
 		})
 	}
 }
+
+// TestJudge: the verdict on a delivered packet, late (libsrt had skipped
+// it) or at risk (a retransmission within libsrt's unseen drift, 5 ms, of
+// a later original's play time), from synthetic arrivals. Play times are
+// seq ms + 100 ms, the packets 1 ms apart.
+func TestJudge(t *testing.T) {
+	const ms = int64(time.Millisecond)
+	type copyAt struct {
+		seq     uint32
+		retrans bool
+		atUs    int64
+	}
+	around5 := func(rexmitUs int64) []copyAt {
+		return []copyAt{{4, false, 4000}, {6, false, 6000}, {7, false, 7000}, {5, true, rexmitUs}}
+	}
+	tests := []struct {
+		name         string
+		arrivals     []copyAt
+		seq          uint32 // judged as the copy that arrived last
+		late, atRisk bool
+	}{
+		{"an original in time", around5(50_000)[:3], 6, false, false},
+		{"repaired long before the next packet is due", around5(60_000), 5, false, false},
+		// 6 is due at 106 ms.
+		{"repaired 8 ms before the next packet is due: the NAK phase moves a repair either way, not at risk", around5(98_000), 5, false, false},
+		{"repaired 5.1 ms before", around5(100_900), 5, false, false},
+		{"repaired 3 ms before: within libsrt's drift", around5(103_000), 5, false, true},
+		{"repaired 0.1 ms before", around5(105_900), 5, false, true},
+		{"repaired after the next packet was due", around5(106_500), 5, true, false},
+		{
+			// 5 and 6 lost and repaired by one NAK, 6 just after 5: only
+			// 7, an original due at 107 ms, sets the deadline.
+			"the next packet repaired with it sets no deadline",
+			[]copyAt{{4, false, 4000}, {7, false, 7000}, {5, true, 101_000}, {6, true, 101_100}},
+			5, false, false,
+		},
+		{
+			// After a 300 ms outage the retransmissions come in order,
+			// each long past its own play time, before anything later is
+			// due: libsrt plays them late and drops none.
+			"after an outage",
+			func() []copyAt {
+				c := []copyAt{{0, false, 0}, {320, false, 320_000}}
+				for s := uint32(1); s < 320; s++ {
+					c = append(c, copyAt{s, true, 360_000 + int64(s)*10})
+				}
+				return c
+			}(),
+			200, false, false,
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			a := newArrivals()
+			var at int64
+			var retrans bool
+			for _, c := range tt.arrivals {
+				a.record(c.seq, c.seq*1000, c.retrans, c.atUs*1000+1) // +1: 0 means "not seen"
+				if c.seq == tt.seq {
+					at, retrans = c.atUs*1000+1, c.retrans
+				}
+			}
+			late, atRisk := a.judge(tt.seq, tt.seq*1000, int64(tt.seq)*ms+100*ms, at, retrans)
+			if late != tt.late || atRisk != tt.atRisk {
+				t.Errorf("judge = late %v, at risk %v; want %v, %v", late, atRisk, tt.late, tt.atRisk)
+			}
+		})
+	}
+}

@@ -39,19 +39,29 @@ func (r *Receiver) timeDelivery(h *packet.PacketHeader, seq uint32, st *tsbpdSta
 	latency := time.Duration(r.latencyMs.Load()) * time.Millisecond
 	play := p + st.base + int64(latency)
 	r.played.set(play, h.Timestamp)
-	var needs time.Duration
-	if h.RetransmittedPacketFlag {
-		needs = libsrtRecoveryNeeds(time.Duration(r.rttMicros.Load())*time.Microsecond, latency)
-	}
 	if h.RetransmittedPacketFlag {
 		r.margins.add(time.Duration(play - at))
 	}
-	switch v := r.arrivals.skipAt(seq, h.Timestamp, play, at, needs); {
-	case v.late:
+	switch late, atRisk := r.arrivals.judge(seq, h.Timestamp, play, at, h.RetransmittedPacketFlag); {
+	case late:
 		r.pktsLate.Add(1)
-	case h.RetransmittedPacketFlag && v.fixed-at < int64(needs):
+	case atRisk:
 		r.pktsAtRisk.Add(1)
 	}
+}
+
+// judge gives the verdict on a delivered packet (seq, timestamp ts, libsrt
+// play time play) whose delivered copy arrived at `at`, a retransmission
+// or not: late when libsrt's too-late drop had skipped it before it came
+// (skipAt), at risk when it is a retransmission that came less than
+// libsrtRecoveryNeeds before a later original was due.
+func (a *arrivals) judge(seq, ts uint32, play, at int64, retrans bool) (late, atRisk bool) {
+	var needs time.Duration
+	if retrans {
+		needs = libsrtRecoveryNeeds()
+	}
+	v := a.skipAt(seq, ts, play, at, needs)
+	return v.late, !v.late && retrans && v.fixed-at < int64(needs)
 }
 
 // libsrtPlay: the play time a libsrt receiver gives a packet is its TSBPD
@@ -72,19 +82,16 @@ func (r *Receiver) timeDelivery(h *packet.PacketHeader, seq uint32, st *tsbpdSta
 
 // libsrtRecoveryNeeds is the recovery margin below which a packet that
 // gosrt recovered may have been dropped by a libsrt receiver on the same
-// path: half a periodic NAK interval (see "At risk" in the package doc
-// for where it comes from and what was measured).
-func libsrtRecoveryNeeds(rtt, _ time.Duration) time.Duration {
-	return libsrtNAKPeriod(rtt) / 2
-}
+// path: the part of libsrt's play time srtscope cannot see, its drift
+// correction, which libsrt 1.5.1 keeps within TSBPD_DRIFT_MAX_VALUE
+// (5 ms) before it moves its base. The periodic NAK's phase is not
+// counted: it moves a repair as often earlier as later (see "At risk" in
+// the package doc for the reasoning and what was measured).
+func libsrtRecoveryNeeds() time.Duration { return libsrtDriftMax }
 
-// libsrtNAKPeriod is libsrt's periodic NAK report interval, (RTT +
-// 4*RTTVar) / 2 but at least 20 ms. gosrt's statistics give no RTTVar;
-// a steady path's is a few ms, taken here as RTT/16 (its smoothed
-// deviation on the 40 ms test path is 2..3 ms).
-func libsrtNAKPeriod(rtt time.Duration) time.Duration {
-	return max((rtt+rtt/4)/2, 20*time.Millisecond)
-}
+// libsrtDriftMax is libsrt's TSBPD_DRIFT_MAX_VALUE: how far its drift
+// correction may move play times before it shifts the TSBPD base.
+const libsrtDriftMax = 5 * time.Millisecond
 
 // detail fills the receiver detail of a sample about to be published.
 func (r *Receiver) detail(s *Sample) {
