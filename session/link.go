@@ -132,8 +132,8 @@ func listenLoop(ctx context.Context, wg *sync.WaitGroup, cfg Config, gate *liste
 	if !o.adoptListener(ln) {
 		return nil
 	}
+	o.listening(ln) // first: a receiver's tap then names the public port below
 	o.event(EventConnecting, "", "listening on UDP %s, waiting for a caller", ln.Addr())
-	o.listening(ln)
 
 	accepted := make(chan srt.Conn)
 	acceptErr := make(chan error, 1)

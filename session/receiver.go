@@ -340,7 +340,12 @@ func (r *Receiver) fail(kind EventKind, ce *ConnectError) {
 
 // listening implements linkOwner: the listener's socket gets the large
 // receive buffer (accepted connections share it).
-func (r *Receiver) listening(ln srt.Listener) { r.tuneReceiveBuffer(ln.Addr(), nil) }
+func (r *Receiver) listening(ln srt.Listener) {
+	if r.tap != nil {
+		r.tap.setInner(ln.Addr())
+	}
+	r.tuneReceiveBuffer(ln.Addr(), nil)
+}
 
 // serveConn implements linkOwner.
 func (r *Receiver) serveConn(ctx context.Context, conn srt.Conn) bool {

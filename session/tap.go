@@ -356,11 +356,11 @@ type arrivalTap struct {
 	rec    *arrivals
 	public *net.UDPConn // listener: the public port; caller: the socket to the peer
 	front  *net.UDPConn // caller: the loopback socket gosrt dials
-	inner  netip.AddrPort
 	mode   Mode
 	peer   string // caller: the real peer's address, as configured
 
 	mu    sync.Mutex
+	inner netip.AddrPort                  // listener: gosrt's loopback socket, once it listens
 	peers map[netip.AddrPort]*tapUpstream // listener: by remote address
 	names map[string]string               // gosrt-side address -> public address
 	wg    sync.WaitGroup
@@ -388,15 +388,11 @@ func startTap(cfg Config, rec *arrivals) (*arrivalTap, Config, error) {
 		if err != nil {
 			return nil, cfg, err
 		}
-		port, err := freeLoopbackPort()
-		if err != nil {
-			_ = pub.Close()
-			return nil, cfg, err
-		}
-		inner.Port = port
+		// gosrt listens on a loopback port the kernel picks as it binds
+		// (a port picked first and bound later could be taken meanwhile);
+		// the receiver hands it over with setInner.
+		inner.Port = 0
 		t.public = pub
-		t.inner = netip.AddrPortFrom(netip.AddrFrom4([4]byte{127, 0, 0, 1}), uint16(port))
-		t.names[inner.Address()] = pub.LocalAddr().String()
 		t.wg.Add(1)
 		go t.listenerLoop()
 		return t, inner, nil
@@ -435,13 +431,28 @@ func udpAddrOf(cfg Config) *net.UDPAddr {
 	return a
 }
 
-func freeLoopbackPort() (int, error) {
-	c, err := net.ListenUDP("udp", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
-	if err != nil {
-		return 0, err
+// setInner tells a listener's tap where gosrt listens, once it does;
+// until then datagrams from new peers have nowhere to go and are dropped,
+// as they would be before any listener. Peers forwarded to an earlier
+// socket start over towards the new one.
+func (t *arrivalTap) setInner(addr net.Addr) {
+	ua, ok := addr.(*net.UDPAddr)
+	if !ok {
+		return
 	}
-	defer func() { _ = c.Close() }()
-	return c.LocalAddr().(*net.UDPAddr).Port, nil
+	ap := ua.AddrPort()
+	ap = netip.AddrPortFrom(ap.Addr().Unmap(), ap.Port())
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if ap == t.inner {
+		return
+	}
+	for _, u := range t.peers {
+		t.dropLocked(u)
+	}
+	delete(t.names, t.inner.String())
+	t.inner = ap
+	t.names[ap.String()] = t.public.LocalAddr().String()
 }
 
 // Close stops forwarding and waits for the tap's goroutines.
@@ -538,6 +549,9 @@ func (t *arrivalTap) upstream(peer netip.AddrPort, now int64) *tapUpstream {
 			return nil // full of live peers: this datagram is dropped
 		}
 		t.dropLocked(idlest)
+	}
+	if !t.inner.IsValid() {
+		return nil // gosrt does not listen yet
 	}
 	c, err := net.DialUDP("udp", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)}, net.UDPAddrFromAddrPort(t.inner))
 	if err != nil {

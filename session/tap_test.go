@@ -3,12 +3,16 @@ package session
 import (
 	"bytes"
 	"encoding/binary"
+	"fmt"
 	"math"
 	"net"
 	"net/netip"
 	"slices"
+	"strings"
 	"testing"
 	"time"
+
+	"github.com/srtscope/srtscope/session/sessiontest"
 )
 
 func TestParseData(t *testing.T) {
@@ -367,4 +371,35 @@ func TestJudge(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestTapListenerNamesThePublicPort: behind a listener's tap gosrt listens
+// on a loopback port the kernel picks as it binds; every event still names
+// the port the operator set and the caller's own address, and the stream
+// flows through.
+func TestTapListenerNamesThePublicPort(t *testing.T) {
+	port := sessiontest.FreeUDPPort(t)
+	r, sub, _ := startReceiver(t, Config{Mode: ModeListener, Host: "127.0.0.1", Port: port}, ReceiverOptions{Interval: 250 * time.Millisecond, ArrivalTap: true})
+	public := fmt.Sprintf("127.0.0.1:%d", port)
+	waitEvent(t, sub, EventConnecting, 5*time.Second, "listening on UDP "+public)
+	startSender(t, Config{Mode: ModeCaller, Host: "127.0.0.1", Port: port}, true)
+	e := waitEvent(t, sub, EventConnected, 10*time.Second)
+	if r.tap == nil {
+		t.Fatal("the receiver runs without its tap")
+	}
+	r.tap.mu.Lock()
+	inner := r.tap.inner
+	var callers, upstreams []string
+	for peer, u := range r.tap.peers {
+		callers = append(callers, peer.String())
+		upstreams = append(upstreams, u.conn.LocalAddr().String())
+	}
+	r.tap.mu.Unlock()
+	if !inner.IsValid() || inner.Port() == uint16(port) {
+		t.Errorf("gosrt listens at %v behind the public port %d", inner, port)
+	}
+	if len(callers) != 1 || e.Remote != callers[0] || strings.Contains(e.Detail, upstreams[0]) || strings.Contains(e.Detail, inner.String()) {
+		t.Errorf("connected event %q (remote %q): want the caller %v, not the tap's side %v or gosrt's %v", e.Detail, e.Remote, callers, upstreams, inner)
+	}
+	waitSample(t, sub, 10*time.Second, "packets through the tap", func(s Sample) bool { return s.PktsRecv > 50 && s.RcvBufPkts > 0 })
 }
