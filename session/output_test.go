@@ -102,6 +102,54 @@ func checkContinuity(t *testing.T, data []byte) {
 	}
 }
 
+// TestUDPOutputKeepsWhatCameBeforeRun: an output added to a live feed gets
+// bytes before its goroutine has opened the socket; they wait in its queue
+// and go out, none counted as skipped. After Run has ended, writes are
+// skipped and counted.
+func TestUDPOutputKeepsWhatCameBeforeRun(t *testing.T) {
+	pc, err := net.ListenPacket("udp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = pc.Close() })
+	cfg, _, err := ParseOutputURL("udp://" + pc.LocalAddr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	o, err := NewOutput(cfg, OutputOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	payload := bytes.Repeat([]byte{0x47}, 7*188)
+	for range 3 {
+		if _, err := o.Write(payload); err != nil {
+			t.Fatal(err)
+		}
+	}
+	stop := sessiontest.RunInBackground(t, "udp output", o.Run)
+	buf := make([]byte, 2048)
+	for i := range 3 {
+		if err := pc.SetReadDeadline(time.Now().Add(5 * time.Second)); err != nil {
+			t.Fatal(err)
+		}
+		if n, _, err := pc.ReadFrom(buf); err != nil || n != len(payload) {
+			t.Fatalf("datagram %d written before Run: %d bytes, %v", i, n, err)
+		}
+	}
+	if s := o.Snapshot(); s.SkippedBytes != 0 || s.PktsSent != 3 {
+		t.Errorf("sent %d, skipped %d bytes: want 3 sent, none skipped", s.PktsSent, s.SkippedBytes)
+	}
+	if err := stop(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := o.Write(payload); err != nil {
+		t.Fatal(err)
+	}
+	if s := o.Snapshot(); s.SkippedBytes != uint64(len(payload)) {
+		t.Errorf("after Run ended, a write skipped %d bytes, want %d", s.SkippedBytes, len(payload))
+	}
+}
+
 // TestUDPOutputForwardsUnchanged: the UDP output sends the input's bytes
 // unchanged, one datagram per SRT payload, to a socket of the test.
 func TestUDPOutputForwardsUnchanged(t *testing.T) {

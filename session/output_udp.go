@@ -20,7 +20,8 @@ import (
 type UDPOutput struct {
 	outputBase
 	q         *outQueue
-	sending   atomic.Bool
+	sending   atomic.Bool // the socket is open
+	stopped   atomic.Bool // Run has returned
 	pkts      atomic.Uint64
 	bytesSent atomic.Uint64
 	errs      atomic.Uint64 // datagrams the system refused (no receiver on a unicast port)
@@ -37,9 +38,12 @@ func newUDPOutput(cfg OutputConfig, opts OutputOptions) *UDPOutput {
 	return o
 }
 
-// Write implements Output: it never blocks.
+// Write implements Output: it never blocks. What comes before Run has
+// opened the socket waits in the queue (a UDP socket opens at once, and
+// an output added to a live feed gets its first bytes meanwhile); what
+// comes after Run ended is skipped.
 func (o *UDPOutput) Write(p []byte) (int, error) {
-	if !o.sending.Load() {
+	if o.stopped.Load() {
 		o.skipped.Add(uint64(len(p)))
 		return len(p), nil
 	}
@@ -54,6 +58,7 @@ func (o *UDPOutput) Run(ctx context.Context) error {
 		return errors.New("session: UDPOutput.Run called twice")
 	}
 	defer o.hub.close()
+	defer o.stopped.Store(true)
 	cfg := o.cfg.UDP
 	conn, err := dialUDP(cfg)
 	if err != nil {
