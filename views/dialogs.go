@@ -123,3 +123,36 @@ func showErrorDialog(err error, w fyne.Window) {
 func showConfirm(title, message string, callback func(bool), w fyne.Window) {
 	showDialog(dialog.NewConfirm(title, message, callback, w), w, nil)
 }
+
+// attempt is a dialog's action that runs off the UI goroutine (listening,
+// connecting): while it runs the button is disabled and the spinner shown;
+// its error is shown in the dialog's problem line, or done runs on
+// success. settled, when set, is called last either way (for tests).
+type attempt struct {
+	button  *widget.Button
+	spinner *widget.ProgressBarInfinite
+	problem *widget.Label
+	settled func()
+}
+
+// run starts work; call it on the UI goroutine.
+func (a attempt) run(work func() error, done func()) {
+	a.problem.SetText("")
+	a.button.Disable()
+	a.spinner.Show()
+	go func() {
+		err := work()
+		fyne.Do(func() {
+			a.button.Enable()
+			a.spinner.Hide()
+			if a.settled != nil {
+				defer a.settled()
+			}
+			if err != nil {
+				a.problem.SetText(errorText(err))
+				return
+			}
+			done()
+		})
+	}()
+}

@@ -107,25 +107,10 @@ func showPortForm(w fyne.Window, add func(spec app.PortSpec, template app.FeedSp
 			f.problem.SetText(errorText(err))
 			return
 		}
-		f.problem.SetText("")
-		f.listen.Disable()
-		spinner.Show()
-		go func() {
-			err := add(spec, template, f.presets.Checked)
-			fyne.Do(func() {
-				f.listen.Enable()
-				spinner.Hide()
-				if f.settled != nil {
-					defer f.settled()
-				}
-				if err != nil {
-					f.problem.SetText(errorText(err))
-					return
-				}
-				d.Hide()
-				added()
-			})
-		}()
+		fromPresets := f.presets.Checked
+		attempt{button: f.listen, spinner: spinner, problem: f.problem, settled: f.settled}.run(
+			func() error { return add(spec, template, fromPresets) },
+			func() { d.Hide(); added() })
 	}
 	f.listen = widget.NewButton("Listen", submit)
 	f.listen.Importance = widget.HighImportance

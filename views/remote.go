@@ -120,26 +120,10 @@ func showConnect(w fyne.Window, connect func(url, token string) error, connected
 			f.problem.SetText(msg)
 			return
 		}
-		f.problem.SetText("")
-		ok.Disable()
-		spinner.Show()
 		u, tok := strings.TrimSpace(f.url.Text), strings.TrimSpace(f.token.Text)
-		go func() {
-			err := connect(u, tok)
-			fyne.Do(func() {
-				ok.Enable()
-				spinner.Hide()
-				if f.settled != nil {
-					defer f.settled()
-				}
-				if err != nil {
-					f.problem.SetText(errorText(err))
-					return
-				}
-				d.Hide()
-				connected()
-			})
-		}()
+		attempt{button: ok, spinner: spinner, problem: f.problem, settled: f.settled}.run(
+			func() error { return connect(u, tok) },
+			func() { d.Hide(); connected() })
 	}
 	ok = widget.NewButton("Connect", submit)
 	ok.Importance = widget.HighImportance
