@@ -625,15 +625,15 @@ func (ui *mainUI) startDemo(n int) {
 	})
 }
 
-// A wall of more than busyWallTiles tiles updates its numbers every
-// busyWallEvery and takes new pictures every wallPicturesEvery, all in one
-// frame: each update repaints the whole window, and on a laptop without a
-// GPU (or under Xvfb) a repaint of 16 tiles is what keeps the UI goroutine
-// from the operator's clicks. A smaller wall and the detail update at
-// refreshEvery.
+// A wall of more than busyWallTiles tiles updates once a second, its
+// numbers and new pictures in one frame: its figures are one-second
+// samples, so a faster update would repaint the whole window for the
+// meters alone, and on a laptop without a GPU (or under Xvfb) a repaint of
+// 16 tiles is what keeps the UI goroutine from the operator's clicks. A
+// smaller wall and the detail update at refreshEvery.
 const (
 	busyWallTiles     = 4
-	busyWallEvery     = 2 * refreshEvery
+	busyWallEvery     = time.Second
 	wallPicturesEvery = time.Second
 )
 
