@@ -26,7 +26,7 @@ WINDOW=${2:-30}
 WORK=$(mktemp -d)
 APP_PID=
 cleanup() {
-  if [ -n "$APP_PID" ]; then kill "$APP_PID" 2>/dev/null || true; fi
+  if [ -n "$APP_PID" ]; then stop_app "$APP_PID"; fi
   rm -rf "$WORK"
 }
 trap cleanup EXIT
@@ -61,6 +61,20 @@ print(sum(stats[p][1] for p in keep if p in stats))
 PY
 }
 
+# stop_app PID: SIGTERM, then SIGKILL to the app and its ffmpegs if it is
+# still there after 15 s (they hold the caller's file descriptors, such as
+# a flock(1) lock around this script, until they go).
+stop_app() {
+  local pids
+  pids="$1 $(pgrep -P "$1" | tr '\n' ' ')"
+  kill "$1" 2>/dev/null || true
+  if ! timeout 15 tail --pid="$1" -f /dev/null; then
+    echo "feeds_cpu: the app did not stop 15 s after SIGTERM; killing it" >&2
+    # shellcheck disable=SC2086
+    kill -9 $pids 2>/dev/null || true
+  fi
+}
+
 # measure FEEDS: runs the app with FEEDS demo feeds under Xvfb and prints
 # "cpu_pct lag_line".
 measure() {
@@ -90,7 +104,7 @@ measure() {
   l1=$(cut -d' ' -f1 /proc/loadavg)
   local lag
   lag=$(grep 'ui lag' "$log" | tail -n1 | sed 's/^srtscope: ui lag //')
-  kill "$app" 2>/dev/null || true
+  stop_app "$app"
   wait "$xvfb_pid" 2>/dev/null || true
   APP_PID=
   awk -v c0="$c0" -v c1="$c1" -v t0="$t0" -v t1="$t1" -v hz="$hz" -v lag="$lag" -v l0="$l0" -v l1="$l1" \

@@ -74,7 +74,7 @@ func TestTileLoudnessFigure(t *testing.T) {
 				tile.Resize(sz)
 				tile.set(st)
 				shown := false
-				for _, o := range test.WidgetRenderer(tile).(*tileRenderer).layers {
+				for _, o := range test.WidgetRenderer(tile).(*tileRenderer).art.layers {
 					txt, ok := o.(*canvas.Text)
 					if !ok || txt.Hidden || txt.Text == "" {
 						continue

@@ -10,11 +10,15 @@ import (
 	"net"
 	"strings"
 	"sync"
+	"time"
 	"unsafe"
 
 	xdraw "golang.org/x/image/draw"
 
+	"fyne.io/fyne/v2"
+
 	"github.com/srtscope/srtscope/app"
+	"github.com/srtscope/srtscope/app/remote"
 	"github.com/srtscope/srtscope/session"
 )
 
@@ -48,8 +52,9 @@ type tileState struct {
 	hadAlarm bool // an alarm cleared that nobody acknowledged yet
 
 	// rms and peak are the first two audio channels in dBFS; nil when the
-	// feed has no levels.
+	// feed has no levels. hold is the peak the meter holds (peakHolds).
 	rms, peak []float64
+	hold      [2]float64
 
 	thumb    image.Image // decoded thumbnail, nil when none
 	thumbKey thumbKey
@@ -57,6 +62,12 @@ type tileState struct {
 	// remote is set on a feed of another srtscope service (remote.go);
 	// id is then 0.
 	remote *remoteRef
+
+	// shot is the tile painted ahead for shotBox by the refresh worker
+	// (tileArtist), with its picture's box; nil when not painted ahead.
+	shot    *image.RGBA
+	shotBox tileBox
+	shotPic fyne.Size
 }
 
 // tileFigure is one figure on a tile.
@@ -356,6 +367,61 @@ func (c *thumbCache) forget(keep []app.FeedView) {
 		if !live[id] {
 			delete(c.entries, id)
 		}
+	}
+}
+
+// peakHolds holds each tile's audio peaks for peakHoldFor, as a meter's
+// peak line does, so that a short peak stays readable. The refresh worker
+// and the UI goroutine both work out tiles, hence the lock.
+type peakHolds struct {
+	mu   sync.Mutex
+	now  func() time.Time // time.Now; tests set it
+	held map[holdKey]heldPeaks
+}
+
+// holdKey is a tile's feed: a local one by id, another service's by
+// service and name.
+type holdKey struct {
+	id      app.FeedID
+	service remote.ServiceID
+	feed    string
+}
+
+type heldPeaks struct {
+	db [2]float64
+	at [2]time.Time
+}
+
+// hold sets each state's held peaks, and forgets the feeds that are gone.
+func (p *peakHolds) hold(states []tileState) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	now := time.Now()
+	if p.now != nil {
+		now = p.now()
+	}
+	old := p.held
+	p.held = make(map[holdKey]heldPeaks, len(states))
+	for i, st := range states {
+		k := holdKey{id: st.id}
+		if st.remote != nil {
+			k.service, k.feed = st.remote.service, st.remote.feed
+		}
+		h, ok := old[k]
+		if !ok {
+			h.db = [2]float64{meterFloorDB, meterFloorDB}
+		}
+		for c := range 2 {
+			level := float64(meterFloorDB)
+			if c < len(st.peak) {
+				level = st.peak[c]
+			}
+			if level >= h.db[c] || now.Sub(h.at[c]) > peakHoldFor {
+				h.db[c], h.at[c] = level, now
+			}
+		}
+		p.held[k] = h
+		states[i].hold = h.db
 	}
 }
 

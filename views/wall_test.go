@@ -165,22 +165,26 @@ func TestTileFiguresWarnAndMeterHoldsPeak(t *testing.T) {
 	if last := st.figures[len(st.figures)-1].text; last != "peak -6 / -8 dBFS" {
 		t.Errorf("level figure %q", last)
 	}
-	tile := newWallTile(nil)
+	// The meter holds a peak for peakHoldFor, then lets it fall.
 	clock := time.Now()
-	tile.now = func() time.Time { return clock }
-	test.NewTempWindow(t, tile).Resize(fyne.NewSize(480, 300))
-	tile.set(st)
+	holds := peakHolds{now: func() time.Time { return clock }}
+	holds.hold([]tileState{st})
 	quieter := st
 	quieter.peak = []float64{-30, -30}
-	clock = clock.Add(time.Second)
-	tile.set(quieter)
-	if tile.holdDB != [2]float64{-6, -8} {
-		t.Errorf("after 1 s the held peaks are %v, want -6 and -8", tile.holdDB)
+	steps := []struct {
+		after time.Duration
+		want  [2]float64
+	}{
+		{time.Second, [2]float64{-6, -8}},
+		{2 * time.Second, [2]float64{-30, -30}},
 	}
-	clock = clock.Add(2 * time.Second)
-	tile.set(quieter)
-	if tile.holdDB != [2]float64{-30, -30} {
-		t.Errorf("after 3 s the held peaks are %v, want them fallen to -30", tile.holdDB)
+	for _, s := range steps {
+		clock = clock.Add(s.after)
+		states := []tileState{quieter}
+		holds.hold(states)
+		if states[0].hold != s.want {
+			t.Errorf("%v later the held peaks are %v, want %v", s.after, states[0].hold, s.want)
+		}
 	}
 }
 
@@ -512,11 +516,11 @@ func TestTileWordsStayInside(t *testing.T) {
 			tile.Resize(sz)
 			tile.set(tileStateOf(v))
 			r := test.WidgetRenderer(tile).(*tileRenderer)
-			if r.nameSize < 14 {
-				t.Errorf("%s at %v: name at %.0f pt", name, sz, r.nameSize)
+			if r.art.nameSize < 14 {
+				t.Errorf("%s at %v: name at %.0f pt", name, sz, r.art.nameSize)
 			}
 			shown := 0
-			for _, o := range r.layers {
+			for _, o := range r.art.layers {
 				txt, ok := o.(*canvas.Text)
 				if !ok || txt.Hidden || txt.Text == "" {
 					continue

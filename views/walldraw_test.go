@@ -26,7 +26,7 @@ func TestTilePaintsItsObjectsIntoOneImage(t *testing.T) {
 	}
 	st := wallTestStates(1)[0]
 	st.frame, st.badges, st.thumb, st.thumbKey = colorRed, []string{"BLACK"}, thumb, thumbKey{ptr: 1, n: 1}
-	st.rms, st.peak = []float64{-30, -30}, []float64{-3, -3}
+	st.rms, st.peak, st.hold = []float64{-30, -30}, []float64{-3, -3}, [2]float64{-3, -3}
 	st.alarm = "picture black for 2.5s"
 
 	tile := newWallTile(nil)
@@ -54,12 +54,12 @@ func TestTilePaintsItsObjectsIntoOneImage(t *testing.T) {
 		want color.Color
 	}{
 		{"the frame in the alarm's colour", fyne.NewPos(1, 150), colorRed},
-		{"the name band", r.band.Position().AddXY(2, 2), tileNameBand},
-		{"the picture", center(r.pic), color.White},
-		{"the badge over the picture", r.badge[0].Position().AddXY(2, 2), colorRed},
-		{"the meter's back above its bar", r.meterBack[0].Position().AddXY(1, 1), tileMeterBack},
-		{"the meter's bar", r.meterBar[0].Position().AddXY(1, r.meterBar[0].Size().Height-2), colorGreen},
-		{"the held peak, red above -6 dBFS", r.meterPeak[1].Position().AddXY(1, 0.5), colorRed},
+		{"the name band", r.art.band.Position().AddXY(2, 2), tileNameBand},
+		{"the picture", center(r.art.pic), color.White},
+		{"the badge over the picture", r.art.badge[0].Position().AddXY(2, 2), colorRed},
+		{"the meter's back above its bar", r.art.meterBack[0].Position().AddXY(1, 1), tileMeterBack},
+		{"the meter's bar", r.art.meterBar[0].Position().AddXY(1, r.art.meterBar[0].Size().Height-2), colorGreen},
+		{"the held peak, red above -6 dBFS", r.art.meterPeak[1].Position().AddXY(1, 0.5), colorRed},
 	}
 	for _, tt := range tests {
 		if got := at(tt.at); !sameColour(got, tt.want) {
@@ -67,7 +67,7 @@ func TestTilePaintsItsObjectsIntoOneImage(t *testing.T) {
 		}
 	}
 	// Words: some pixels of the alarm's line are in its colour.
-	box := pixRect(r.alarm.Position(), r.alarm.MinSize(), 1)
+	box := pixRect(r.art.alarm.Position(), r.art.alarm.MinSize(), 1)
 	inked := 0
 	for y := box.Min.Y; y < box.Max.Y; y++ {
 		for x := box.Min.X; x < box.Max.X; x++ {
@@ -91,10 +91,10 @@ func TestTileRepaintRasterisesOnlyChangedWords(t *testing.T) {
 	st := wallTestStates(1)[0]
 	tile.set(st)
 	r := test.WidgetRenderer(tile).(*tileRenderer)
-	before := r.painter.rasterised
+	before := r.art.painter.rasterised
 	st.figures = []tileFigure{{text: "4.98 Mbit/s"}, st.figures[1]}
 	tile.set(st)
-	if n := r.painter.rasterised - before; n != 1 {
+	if n := r.art.painter.rasterised - before; n != 1 {
 		t.Errorf("a new bitrate rasterised %d words, want 1", n)
 	}
 }

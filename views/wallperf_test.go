@@ -116,8 +116,8 @@ func TestThumbCacheTakesPicturesByRound(t *testing.T) {
 	}
 }
 
-// A wall of more than busyWallTiles tiles updates every other tick and
-// takes new pictures once a second; a small wall and the detail update at
+// A wall of more than busyWallTiles tiles updates once a second, with new
+// pictures; a small wall and the detail update at
 // every tick with their pictures.
 func TestRefreshPacer(t *testing.T) {
 	t0 := time.Date(2026, 12, 7, 8, 0, 0, 0, time.UTC)
@@ -129,7 +129,7 @@ func TestRefreshPacer(t *testing.T) {
 	}{
 		{"the detail", 0, 8, 8},
 		{"a wall of 4", 4, 8, 8},
-		{"a wall of 16", 16, 4, 2},
+		{"a wall of 16", 16, 2, 2},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -221,9 +221,9 @@ func TestWallPicturesFitTheirTiles(t *testing.T) {
 	redraws := make([]int, 16)
 	for i, tile := range ui.wall.tiles {
 		r := test.WidgetRenderer(tile).(*tileRenderer)
-		img, ok := r.pic.Image.(*image.RGBA)
+		img, ok := r.art.pic.Image.(*image.RGBA)
 		if !ok {
-			t.Fatalf("tile %d shows a %T, want an *image.RGBA", i+1, r.pic.Image)
+			t.Fatalf("tile %d shows a %T, want an *image.RGBA", i+1, r.art.pic.Image)
 		}
 		if sz := img.Bounds().Size(); sz.X > box.X || sz.Y > box.Y || (sz.X != box.X && sz.Y != box.Y) {
 			t.Errorf("tile %d: a %v picture for a %v box", i+1, sz, box)
@@ -239,6 +239,81 @@ func TestWallPicturesFitTheirTiles(t *testing.T) {
 		}
 		if tile.redraws != want {
 			t.Errorf("a new picture on tile 6: tile %d redrew %d times, want %d", i+1, tile.redraws-redraws[i], want-redraws[i])
+		}
+	}
+}
+
+// The refresh worker paints the wall's tiles (tileArtist): a tile whose
+// state comes painted for its box swaps that picture in and rasterises
+// nothing on the UI goroutine; one painted for another box (the window
+// was resized meanwhile) is painted again by the tile. The artist paints a
+// tile again only when its state or the box changed.
+func TestWorkerPaintsTheWallsTiles(t *testing.T) {
+	test.NewTempApp(t)
+	wv := newWallView(nil)
+	w := test.NewTempWindow(t, wv.content)
+	w.Resize(fyne.NewSize(1280, 780))
+	wv.set(wallTestStates(4))
+	box := tileBox{size: wv.tiles[0].Size(), scale: w.Canvas().Scale()}
+	if box.size.Width < 100 {
+		t.Fatalf("tiles laid out at %v", box.size)
+	}
+	var artist tileArtist
+	renderers := make([]*tileRenderer, 4)
+	for i, tile := range wv.tiles {
+		renderers[i] = test.WidgetRenderer(tile).(*tileRenderer)
+	}
+	tests := []struct {
+		name        string
+		change      func(s []tileState)
+		box         tileBox
+		wantPainted []int // pictures the artist painted anew, per tile
+		wantOwn     []int // words each tile's renderer rasterised itself
+	}{
+		{"every tile's bitrate moves", func(s []tileState) {
+			for i := range s {
+				s[i].figures[0].text = "4.99 Mbit/s"
+			}
+		}, box, []int{1, 1, 1, 1}, []int{0, 0, 0, 0}},
+		{"tile 2 goes red", func(s []tileState) {
+			for i := range s {
+				s[i].figures[0].text = "4.99 Mbit/s"
+			}
+			s[1].frame = colorRed
+		}, box, []int{0, 1, 0, 0}, []int{0, 0, 0, 0}},
+		{"painted for a box the tiles no longer have", func(s []tileState) {
+			for i := range s {
+				s[i].figures[0].text = "4.98 Mbit/s"
+			}
+		}, tileBox{size: box.size.AddWidthHeight(-20, -10), scale: box.scale}, []int{1, 1, 1, 1}, []int{1, 1, 1, 1}},
+	}
+	for _, tt := range tests {
+		states := wallTestStates(4)
+		tt.change(states)
+		before := make([]*image.RGBA, 4)
+		own := make([]int, 4)
+		for i := range artist.slots {
+			before[i] = artist.slots[i].shot
+		}
+		for i, r := range renderers {
+			own[i] = r.art.painter.rasterised
+		}
+		artist.paint(states, tt.box)
+		wv.set(states)
+		for i, r := range renderers {
+			painted := 0
+			if states[i].shot != before[i] {
+				painted = 1
+			}
+			if painted != tt.wantPainted[i] {
+				t.Errorf("%s: tile %d painted %d times by the artist, want %d", tt.name, i+1, painted, tt.wantPainted[i])
+			}
+			if n := r.art.painter.rasterised - own[i]; (n > 0) != (tt.wantOwn[i] > 0) {
+				t.Errorf("%s: tile %d rasterised %d words itself, want %d", tt.name, i+1, n, tt.wantOwn[i])
+			}
+			if tt.wantOwn[i] == 0 && r.shot.Image != states[i].shot {
+				t.Errorf("%s: tile %d does not show the picture painted for it", tt.name, i+1)
+			}
 		}
 	}
 }

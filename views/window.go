@@ -183,10 +183,16 @@ type mainUI struct {
 	thumbs  thumbCache
 
 	// picBox is the picture size in pixels of the tiles on screen (w<<32 |
-	// h) and wallTiles how many tiles the wall shows (0 in the detail):
-	// the UI goroutine sets them, the refresh worker reads them.
+	// h), wallBox the box of the wall's tiles and wallTiles how many tiles
+	// the wall shows (0 in the detail): the UI goroutine sets them, the
+	// refresh worker reads them.
 	picBox    atomic.Uint64
+	wallBox   atomic.Pointer[tileBox]
 	wallTiles atomic.Int32
+	// holds are the meters' held peaks; artist paints the wall's tiles on
+	// the refresh worker (which alone uses it).
+	holds  peakHolds
+	artist tileArtist
 
 	// remotes are the other srtscope services on the wall (nil: none can
 	// be connected); remoteThumbs their decoded thumbnails, per service.
@@ -619,15 +625,15 @@ func (ui *mainUI) startDemo(n int) {
 	})
 }
 
-// A wall of more than busyWallTiles tiles updates its numbers every
-// busyWallEvery and takes new pictures every wallPicturesEvery, all in one
-// frame: each update repaints the whole window, and on a laptop without a
-// GPU (or under Xvfb) a repaint of 16 tiles is what keeps the UI goroutine
-// from the operator's clicks. A smaller wall and the detail update at
-// refreshEvery.
+// A wall of more than busyWallTiles tiles updates once a second, its
+// numbers and new pictures in one frame: its figures are one-second
+// samples, so a faster update would repaint the whole window for the
+// meters alone, and on a laptop without a GPU (or under Xvfb) a repaint of
+// 16 tiles is what keeps the UI goroutine from the operator's clicks. A
+// smaller wall and the detail update at refreshEvery.
 const (
 	busyWallTiles     = 4
-	busyWallEvery     = 2 * refreshEvery
+	busyWallEvery     = time.Second
 	wallPicturesEvery = time.Second
 )
 
@@ -644,11 +650,15 @@ func (ui *mainUI) refreshLoop() {
 			if !update {
 				continue
 			}
-			// The snapshots and the thumbnails' decoding and scaling are
-			// done here, off the UI goroutine, which only copies the
-			// results in: one fyne.Do per tick for every tile.
+			// The snapshots, the thumbnails' decoding and scaling and the
+			// wall's tile pictures are done here, off the UI goroutine,
+			// which only swaps the results in: one fyne.Do per tick for
+			// every tile.
 			feeds := ui.ctrl.Feeds()
 			states := ui.tileStates(feeds, pictureRound{box: ui.pictureBox(), fresh: fresh})
+			if box := ui.wallBox.Load(); box != nil && ui.wallTiles.Load() > 0 {
+				ui.artist.paint(states, *box)
+			}
 			fyne.Do(func() { ui.apply(feeds, states) })
 			ui.saveWorkspaceIfChanged(feeds)
 		}
@@ -724,15 +734,16 @@ func (ui *mainUI) refresh() {
 // service's feeds.
 func (ui *mainUI) tileStates(feeds []app.FeedView, round pictureRound) []tileState {
 	states := wallStates(feeds, &ui.thumbs, round)
-	if ui.remotes == nil {
-		return states
+	if ui.remotes != nil {
+		ui.remoteMu.Lock()
+		if ui.remoteThumbs == nil {
+			ui.remoteThumbs = map[remote.ServiceID]*thumbCache{}
+		}
+		states = append(states, remoteStates(ui.remotes.Services(), ui.remoteThumbs, round)...)
+		ui.remoteMu.Unlock()
 	}
-	ui.remoteMu.Lock()
-	defer ui.remoteMu.Unlock()
-	if ui.remoteThumbs == nil {
-		ui.remoteThumbs = map[remote.ServiceID]*thumbCache{}
-	}
-	return append(states, remoteStates(ui.remotes.Services(), ui.remoteThumbs, round)...)
+	ui.holds.hold(states)
+	return states
 }
 
 // apply shows snapshots and their tiles' states (UI goroutine). Only the
@@ -760,6 +771,7 @@ func (ui *mainUI) apply(feeds []app.FeedView, states []tileState) {
 		ui.wallTiles.Store(int32(len(states)))
 		if len(ui.wall.tiles) > 0 {
 			ui.notePictureBox(ui.wall.tiles[0])
+			ui.wallBox.Store(&tileBox{size: ui.wall.tiles[0].Size(), scale: ui.w.Canvas().Scale()})
 		}
 	} else {
 		ui.list.update(feeds)
