@@ -84,7 +84,25 @@
 // against 0.62 s without the tap (it wakes once per batch), the scheduler
 // 0.20 s as without. Waiting for the public socket in a blocking ppoll
 // instead of Go's poller cost more (50 Mbit/s, 12 s, no tap 0.88 / 0.85 s,
-// poller 1.16 / 1.02, ppoll 1.38 / 1.44). A loopback send runs the whole
+// poller 1.16 / 1.02, ppoll 1.38 / 1.44). So did a reader on a socket of
+// its own outside the poller, waiting in a blocking recvmmsg
+// (MSG_WAITFORONE; shutdown(2) and SO_RCVTIMEO to stop), with and without
+// LockOSThread: perf stat task-clock of watch over 10 s at 50 Mbit/s, two
+// rounds at load 0.9..3, behind srtscope send no tap 0.96 / 1.04 s,
+// poller 1.25 / 1.28, blocking 1.49 / 1.45, locked thread 1.50 / 1.40;
+// behind ffmpeg 1.10 / 0.98, 1.23 / 1.32, 1.36 / 1.50, 1.33 / 1.44. It
+// forwarded as many batches (about 950 a second of 5 datagrams each: a
+// burst keeps arriving while the tap forwards what it read) with 1.7x the
+// context switches: a thread asleep in a syscall keeps its P until sysmon
+// takes it, and must get one back before it goes on. Yielding once
+// (runtime.Gosched) before parking on an empty socket, to catch the rest
+// of a burst without a wakeup, saved nothing either (same measure, load
+// 0.2..1: behind srtscope send no tap 0.90 / 0.81 s, poller 1.20 / 0.95,
+// yield 1.20 / 0.99; behind ffmpeg 0.97, 1.16, 1.22). perf record of watch
+// behind srtscope send (15 s, 50 Mbit/s; 2.23 s with the tap, 1.67 s
+// without, separate runs) puts 85% of the tap's forwarding loop in the
+// kernel: sendmmsg 0.21 s, recvmmsg 0.12 s, its own Go code 0.06 s
+// (recording arrivals 0.01 s). A loopback send runs the whole
 // receive path of gosrt's socket (IP, UDP, the socket queue, waking
 // gosrt's reader) in the sender's context, which without the tap the
 // network's softirq pays for the public socket, outside the process. So

@@ -33,9 +33,10 @@ type batchReader struct {
 	hdrs  []unix.Mmsghdr
 	iovs  []unix.Iovec
 	names []unix.RawSockaddrAny
-	oob   []byte // tapOOB bytes per datagram
-	err   error  // the last call's error (set inside rc.Read)
-	n     int    // the last call's datagrams
+	oob   []byte             // tapOOB bytes per datagram
+	err   error              // the last call's error (set inside rc.Read)
+	n     int                // the last call's datagrams
+	recvf func(uintptr) bool // r.recv, made once: a method value passed to rc.Read is allocated per call
 }
 
 // tapOOB holds one SCM_TIMESTAMPNS control message (and room to spare).
@@ -64,6 +65,7 @@ func newBatchReader(c *net.UDPConn, b *tapBatch) (*batchReader, error) {
 		names: make([]unix.RawSockaddrAny, len(b.bufs)),
 		oob:   make([]byte, tapOOB*len(b.bufs)),
 	}
+	r.recvf = r.recv
 	for i := range r.hdrs {
 		r.iovs[i].Base = &b.bufs[i][0]
 		r.iovs[i].SetLen(len(b.bufs[i]))
@@ -80,7 +82,7 @@ func newBatchReader(c *net.UDPConn, b *tapBatch) (*batchReader, error) {
 // queued datagram (up to the batch size) into b.
 func (r *batchReader) read(b *tapBatch) error {
 	r.err, r.n = nil, 0
-	err := r.rc.Read(r.recv)
+	err := r.rc.Read(r.recvf)
 	if err == nil {
 		err = r.err
 	}
@@ -189,6 +191,7 @@ type batchWriter struct {
 	sent   int                   // the last call's messages sent, set inside rc.Write
 	failed syscall.Errno         // the error of the message after them, set inside rc.Write
 	todo   []unix.Mmsghdr
+	sendf  func(uintptr) bool // w.send, made once: a method value passed to rc.Write is allocated per call
 }
 
 // GSO limits: the kernel takes at most 64 segments per message (more
@@ -216,6 +219,7 @@ func newBatchWriter(c *net.UDPConn, to netip.AddrPort) (*batchWriter, error) {
 		h.Level, h.Type = unix.SOL_UDP, unix.UDP_SEGMENT
 		h.SetLen(unix.CmsgLen(2))
 	}
+	w.sendf = w.send
 	if to.IsValid() {
 		w.setTo(to)
 	}
@@ -277,7 +281,7 @@ func (w *batchWriter) write(b *tapBatch, i, j int) error {
 	for m := 0; m < n; {
 		w.todo = w.hdrs[m:n]
 		w.sent, w.failed = 0, 0
-		if err := w.rc.Write(w.send); err != nil {
+		if err := w.rc.Write(w.sendf); err != nil {
 			return err
 		}
 		m += w.sent
