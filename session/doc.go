@@ -169,6 +169,37 @@
 // srtscope's gaps were 41, 38, 41, 38, 41 (0.42 s at 95 packets/s), 199
 // in all against 220, none late or at risk.
 //
+// # At the edge
+//
+// At 30% loss and 12x RTT (492 ms) libsrt dropped 0 to 4 packets per run
+// and srtscope counted 0 to 3. Traced per packet (relay and tap logs, seed
+// 17), the same few packets decide both: those whose retransmissions the
+// keyed relay loses again and again (in every run with this seed, +2210's
+// first four retransmissions and +62's first five), and the first packets
+// of the stream, lost while the NAK period still follows the initial RTT
+// (libsrt's first periodic NAK came after 320 ms, gosrt's every 80..120
+// ms). Behind either receiver their repairs come 410..570 ms after the
+// original, and whether a repair beats the play time depends on which
+// NAKs the reverse path loses and where each NAK falls against the
+// sender's suppression window (above). +10 came 27 ms after its play time
+// behind gosrt, whose periodic NAKs at 138, 258 and 359 ms were all lost,
+// and 14 ms before it behind libsrt, whose one at 321 ms went through.
+// +2210 came at 552 ms behind gosrt, whose fifth NAK left 9 ms after the
+// fourth retransmission and was ignored, at 430 ms behind libsrt; libsrt
+// lost +62 in another run (five retransmissions lost by 572 ms) where
+// gosrt got it. srtscope's play time is libsrt's: its TSBPD base
+// came within 0.5 ms of the one libsrt takes from the conclusion
+// handshake (the tap's arrival minus the handshake's timestamp; the
+// estimate fell 0.3 ms after the first packets), and gosrt's own play
+// time was 306 ms later. What the reverse path did to a receiver's NAKs
+// that receiver cannot see, so such packets count as gosrt got them, and
+// where libsrt's expected count is below one a cell reads 0 or a few on
+// either side from run to run. The relay keys NAK losses like data
+// (--srt-seq), so at least both receivers lose the same requests, not
+// whichever NAK meets a given draw among their different ACKs; between
+// two NAKs for one packet gosrt waits a median 30 ms (its period on its
+// 10 ms tick), libsrt 28 ms.
+//
 // # Measured
 //
 // bench/drops_vs_libsrt.sh: srt-live-transmit's pktRcvDrop against
