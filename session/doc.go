@@ -218,9 +218,11 @@
 // (1/0/0) -43 ms (2.9). Seven of nine within 40% (or 6 packets); 20% 4x
 // is 13 over with 13 never delivered (libsrt gave 37, 33 and 26..29 in
 // that cell before), and 30% 12x is the packet at the edge (above).
-// Seven runs of 30% 12x in one afternoon (the first four with positional
-// NAK draws), load 0.8..6.9: libsrt 0, 1, 0,
-// 0, 0, 1, 0; srtscope late 0, 0, 1 (+10), 0, 1 (+2210), 1 (+2210), 1.
+// Re-run at once: 20% 4x 30 | 41 (23/4/14) -76 ms (0.1), 30% 12x 0 | 0,
+// smallest margin 5.4 ms (0.3). Eight runs of 30% 12x in one afternoon
+// (the first four with positional NAK draws), load 0.3..6.9: libsrt 0,
+// 1, 0, 0, 0, 1, 0, 0; srtscope late 0, 0, 1 (+10), 0, 1 (+2210), 1
+// (+2210), 1, 0.
 // Before NAK keying and with srtscope's whole-run summary: 10% 4x 3 | 5
 // (6.5), 8x 1 | 0 (15.5), 12x 0 | 0 (5.3); 20% 4x 37 | 39 (1.1), 8x 1 |
 // 2 (2.7), 12x 0 | 0 (4.8); 30% 4x 120 | 153 (8.9) and 127 | 155 (9.2),
