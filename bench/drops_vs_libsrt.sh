@@ -4,7 +4,8 @@
 # fed by the same libsrt sender (ffmpeg, libsrt 1.5.1, calling with a
 # ~1 Mbit/s TS paced with -re) through the same seeded relay (`srtscope
 # relay`, 20 ms each way so 40 ms RTT, random loss in both directions,
-# --srt-seq so both runs lose the same original packets).
+# --srt-seq so both runs lose the same original packets, retransmissions
+# and NAKs: the k-th request for a packet meets the same fate behind both).
 #
 # For each loss (default 10 20 30 %) and RTT multiple (default 4 8 12; the
 # latency is that times 41 ms, the RTT seen through the relay) it runs
@@ -12,7 +13,11 @@
 # other (never in parallel: load changes gosrt's behaviour under loss),
 # and prints one row:
 #   libsrt_drop    srt-live-transmit's pktRcvDrop
-#   ours           srtscope's pkts_dropped + pkts_at_risk (late, at_risk shown apart)
+#   ours           srtscope's pkts_dropped + pkts_at_risk (late, at_risk shown apart),
+#                  at its last sample while the stream flowed: libsrt's
+#                  figures are its last statistics record, written every
+#                  50 packets received, so drops after the stream's end
+#                  (holes the sender quit before repairing) are not in it
 #   min_margin     srtscope's smallest recovery margin over the run, ms
 #   verdict        ok when ours is within 40% (or 6 packets) of libsrt,
 #                  and 0 where libsrt has 0
@@ -131,7 +136,7 @@ PY
 import json, sys
 path, loss, mult, lat, lpk, ldr, load, lrtt = sys.argv[1:]
 lpk, ldr = int(lpk), int(ldr)
-summary, minm, rtt = {}, None, 0.0
+summary, flowing, minm, rtt = {}, None, None, 0.0
 for line in open(path):
     try:
         o = json.loads(line)
@@ -142,16 +147,28 @@ for line in open(path):
         continue
     if o.get("state") == "connected" and o.get("rtt_ms"):
         rtt = o["rtt_ms"]
+    if o.get("state") == "connected" and o.get("pkts_recv") and o.get("since_last_packet_ms", 1e9) < 250:
+        flowing = o
     m = o.get("recovery_margin_min_ms")
     if m is not None and (minm is None or m < minm):
         minm = m
-drop, risk, late = summary.get("pkts_dropped", 0), summary.get("pkts_at_risk", 0), summary.get("pkts_late", 0)
+# Judged while the stream flowed: srt-live-transmit writes statistics
+# every 50 packets it receives, so its last record comes before the
+# stream's end, and what a libsrt receiver drops after that (the holes
+# left when the sender quits before retransmitting them, skipped once the
+# packets after them are due) is never reported. srtscope's last sample
+# while packets still came is the same point in the stream.
+counts = flowing or summary
+drop, risk, late = counts.get("pkts_dropped", 0), counts.get("pkts_at_risk", 0), counts.get("pkts_late", 0)
 ours = drop + risk
 ok = (ours == 0) if ldr == 0 else abs(ours - ldr) <= max(0.4 * ldr, 6)
 mm = "-" if minm is None else "%.1f" % minm
 print("%-5s %-4s %-7s | %8d %11d | %6d %5d %7d %5d %10d %10s | %-7s %s" % (
     loss + "%", "%sx" % mult, "%sms" % lat, lpk, ldr, ours, late, risk, drop - late,
-    summary.get("pkts_recv", 0), mm, "ok" if ok else "OFF", load))
+    counts.get("pkts_recv", 0), mm, "ok" if ok else "OFF", load))
+tail = (summary.get("pkts_dropped", 0) + summary.get("pkts_at_risk", 0)) - ours
+if tail:
+    print("      after the stream ended: %d more (libsrt's statistics stop with the stream)" % tail, file=sys.stderr)
 print("      rtt ms: libsrt %s, srtscope %.1f" % (lrtt, rtt), file=sys.stderr)
 hist = summary.get("recovery_margins")
 if hist:

@@ -61,7 +61,7 @@ func runRelay(ctx context.Context, args []string, std IO) int {
 	rateLimit := fs.String("rate-limit", "0", "cap each impaired direction at `MBPS` Mbit/s like a bottleneck link (IP+UDP headers counted; 0 = no cap)")
 	rateQueue := relayIntFlag(fs, "rate-queue", 0, "0 or more bytes", "`BYTES` the bottleneck queues before dropping (default "+strconv.Itoa(impair.DefaultRateQueueBytes)+")")
 	dir := fs.String("dir", "both", "directions to impair: both, forward (to --to) or reverse (back to the client)")
-	bySeq := fs.Bool("srt-seq", false, "key each SRT data packet's loss draw to the seed and its sequence number (and how often it was sent), so two runs of the same sender lose the same packets")
+	bySeq := fs.Bool("srt-seq", false, "key each SRT data packet's loss draw to the seed and its sequence number (and how often it was sent), and each NAK's to the first packet it asks for (and how often that was asked), so two runs of the same sender lose the same packets and requests")
 	seed := relayIntFlag(fs, "seed", 0, "a whole number", "seed of the loss and jitter pattern (default: random, printed in the summary)")
 	duration := relayDurationFlag(fs, "duration", "stop after `D` (default: run until interrupted)")
 	format := fs.String("format", "text", "summary format: text or json (one JSON object)")

@@ -173,8 +173,13 @@ type Config struct {
 	// packets (ACK, ACKACK, keepalive) and retransmissions then no longer
 	// shift the pattern, so two runs of the same sender through relays with
 	// the same seed lose the same original packets: what a comparison of
-	// two receivers over "the same path" needs. Other datagrams keep the
-	// positional draw.
+	// two receivers over "the same path" needs. NAKs are keyed the same
+	// way, to the first packet they ask for and how many NAKs asked first
+	// for it before, so the two receivers also lose the same requests: the
+	// positional draw gave a NAK whatever draw the receiver's own mix of
+	// ACKs left it, and at 30% loss that alone decided whether a packet
+	// needing several retransmissions came in time. Other datagrams keep
+	// the positional draw.
 	BySRTSequence bool
 	// QueueLimit is the most packets one direction holds in its delay
 	// queue; beyond it packets are dropped and counted. 0 means

@@ -110,6 +110,7 @@ type Relay struct {
 	listen   *net.UDPConn // clients talk to this
 	up       *net.UDPConn // this talks to Upstream
 	fwd, rev *direction
+	bases    srtBases // each direction's first SRT data sequence number (Config.BySRTSequence)
 
 	client   atomic.Pointer[netip.AddrPort]
 	cutUntil atomic.Int64 // ns since start; packets before it are dropped
@@ -180,6 +181,7 @@ func Listen(cfg Config) (*Relay, error) {
 
 func (r *Relay) newDirection(dir Direction, im Impairment, in, out *net.UDPConn) *direction {
 	d := &direction{dir: dir, im: im, in: in, out: out, shaper: newShaper(im, r.cfg.Seed, dir)}
+	d.shaper.bases = r.bases.forDirection(dir)
 	if im.queued() {
 		d.queue = newDelayQueue(r.cfg.QueueLimit)
 	}

@@ -3,6 +3,7 @@ package impair
 import (
 	"math"
 	"math/rand/v2"
+	"sync/atomic"
 	"time"
 )
 
@@ -91,6 +92,12 @@ type shaper struct {
 	sends    *[sendRing]sendCount
 	base     uint32 // first sequence number of the current connection
 	haveBase bool
+	// bases links the two directions' first sequence numbers; naks counts
+	// the NAKs asking first for each packet, counted from nakBase, the
+	// other direction's first sequence number.
+	bases   baseLink
+	naks    *[sendRing]sendCount
+	nakBase uint32
 	// Rate limit (Impairment.RateLimitMbps) as a GCRA token bucket: tat
 	// is the theoretical arrival time (ns) of the next packet, nsPerByte
 	// the cost of a byte, tau the bucket depth and maxWait the longest a
@@ -144,37 +151,97 @@ func (s *shaper) dropConclusion(b []byte) bool {
 }
 
 // observeSRT returns the loss key of an SRT datagram for
-// Config.BySRTSequence; keyed is false for anything but a data packet. The
-// key is the sequence number counted from the first data packet after a
-// handshake, because each connection starts at a random number, and how
-// many times the packet was sent before.
+// Config.BySRTSequence; keyed is false for anything but a data packet or
+// a NAK. A data packet's key is its sequence number counted from the
+// first data packet after a handshake, because each connection starts at
+// a random number, and how many times the packet was sent before. A NAK's
+// key is the first sequence number it asks for, counted from the first
+// data packet of the other direction, and how many NAKs asked first for
+// it before: the k-th request for a packet then meets the same fate
+// behind any receiver, however many ACKs it sends in between (gosrt sends
+// an ACK every 10 ms, libsrt when there is something new to acknowledge).
 func (s *shaper) observeSRT(b []byte) (key uint64, keyed bool) {
 	seq, data, handshake := srtPacketKind(b)
 	if handshake {
 		s.haveBase = false
 	}
 	if !data {
-		return 0, false
+		return s.nakKey(b)
 	}
 	if !s.haveBase {
 		s.base, s.haveBase = seq, true
+		s.bases.setOwn(seq)
 	}
 	return s.keyFor((seq - s.base) & 0x7fffffff), true
 }
 
+// nakKey returns the loss key of a NAK (keyed false for other control
+// packets, and while the other direction has sent no data).
+func (s *shaper) nakKey(b []byte) (key uint64, keyed bool) {
+	if len(b) < 20 || b[0] != 0x80 || b[1] != srtNAK {
+		return 0, false
+	}
+	base, ok := s.bases.other()
+	if !ok {
+		return 0, false
+	}
+	if base != s.nakBase {
+		s.naks, s.nakBase = nil, base // a new connection counts anew
+	}
+	first := (uint32(b[16])<<24 | uint32(b[17])<<16 | uint32(b[18])<<8 | uint32(b[19])) & 0x7fffffff
+	return nakKeyFlag | countSend(&s.naks, (first-base)&0x7fffffff), true
+}
+
+// srtNAK is the control type of a NAK (loss report); nakKeyFlag keeps NAK
+// keys apart from data keys in one direction.
+const (
+	srtNAK     = 3
+	nakKeyFlag = 1 << 63
+)
+
 // keyFor returns the loss key of the data packet numbered seq: the number
 // and how many times it was sent before.
-func (s *shaper) keyFor(seq uint32) uint64 {
-	if s.sends == nil {
-		s.sends = new([sendRing]sendCount)
+func (s *shaper) keyFor(seq uint32) uint64 { return countSend(&s.sends, seq) }
+
+// countSend returns seq | (how often seq was counted in *ring before)<<32
+// and counts it once more.
+func countSend(ring **[sendRing]sendCount, seq uint32) uint64 {
+	if *ring == nil {
+		*ring = new([sendRing]sendCount)
 	}
-	slot := &s.sends[seq%sendRing]
+	slot := &(*ring)[seq%sendRing]
 	if slot.seqPlus1 != seq+1 {
 		*slot = sendCount{seqPlus1: seq + 1}
 	}
 	attempt := slot.n
 	slot.n++
 	return uint64(seq) | uint64(attempt)<<32
+}
+
+// srtBases holds each direction's first data sequence number of the
+// current connection, for the other direction's NAK keys (each direction's
+// shaper runs on its own goroutine).
+type srtBases [2]atomic.Uint64 // 1<<32 | base, 0 = none yet
+
+// baseLink is one direction's view of srtBases.
+type baseLink struct{ own, peer *atomic.Uint64 }
+
+func (b *srtBases) forDirection(dir Direction) baseLink {
+	return baseLink{own: &b[dir], peer: &b[1-dir]}
+}
+
+func (l baseLink) setOwn(seq uint32) {
+	if l.own != nil {
+		l.own.Store(1<<32 | uint64(seq))
+	}
+}
+
+func (l baseLink) other() (uint32, bool) {
+	if l.peer == nil {
+		return 0, false
+	}
+	v := l.peer.Load()
+	return uint32(v), v != 0
 }
 
 // keyedDraw is a uniform number in [0,1) fixed by the salt and key

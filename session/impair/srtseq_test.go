@@ -151,3 +151,89 @@ func TestDropConclusions(t *testing.T) {
 		t.Error("an impairment that drops a conclusion reads as zero")
 	}
 }
+
+// nak is an SRT NAK datagram whose loss list starts with seq (a range
+// seq..seq+1 when rng is true) and goes on with seq+5.
+func nak(seq uint32, rng bool) []byte {
+	b := srtPacket(0, true, 3)
+	if rng {
+		b = binary.BigEndian.AppendUint32(b, seq&0x7fffffff|0x80000000)
+		b = binary.BigEndian.AppendUint32(b, (seq+1)&0x7fffffff)
+	} else {
+		b = binary.BigEndian.AppendUint32(b, seq&0x7fffffff)
+	}
+	return binary.BigEndian.AppendUint32(b, (seq+5)&0x7fffffff)
+}
+
+// TestBySRTSequenceKeysNAKs: with BySRTSequence the k-th NAK that asks
+// first for a given packet (counted from the connection's first data
+// packet, in the other direction) meets the same fate whatever else the
+// receiver sends back: two receivers behind relays with the same seed then
+// lose the same requests, not whichever NAK happens to meet a given draw.
+// gosrt and libsrt send different numbers of ACKs, and at 30% loss the
+// difference decided whether a packet came in time (issue 17, 30% loss at
+// 12x RTT: gosrt's three periodic NAKs for one packet lost, libsrt's one
+// through).
+func TestBySRTSequenceKeysNAKs(t *testing.T) {
+	const naks = 600
+	// fates sends a handshake and data from isn forward and then, back,
+	// NAKs for packets 1000..1000+naks/3-1 (three each, first as a range
+	// when rangeFirst) with `acksEvery` ACKs before each, and returns
+	// which of them the reverse shaper dropped, keyed "packet/attempt".
+	fates := func(isn uint32, acksEvery int, rangeFirst bool) map[[2]uint32]bool {
+		var bases srtBases
+		fwd := newShaper(Impairment{}, 17, Forward)
+		rev := newShaper(Impairment{LossPct: 30}, 17, Reverse)
+		fwd.bases, rev.bases = bases.forDirection(Forward), bases.forDirection(Reverse)
+		send := func(s *shaper, b []byte) Verdict {
+			key, keyed := s.observeSRT(b)
+			return s.decide(0, 0, false, key, keyed).Verdict
+		}
+		send(fwd, srtPacket(0, true, 0))
+		send(rev, srtPacket(0, true, 0))
+		for i := uint32(0); i < 1200; i++ {
+			send(fwd, srtPacket(isn+i, false, 0))
+		}
+		lost := map[[2]uint32]bool{}
+		for k := uint32(0); k < 3; k++ {
+			for p := uint32(1000); p < 1000+naks/3; p++ {
+				for range acksEvery {
+					send(rev, srtPacket(0, true, 2))
+				}
+				if send(rev, nak(isn+p, rangeFirst && k == 0)) != Forwarded {
+					lost[[2]uint32{p, k}] = true
+				}
+			}
+		}
+		return lost
+	}
+	base := fates(0, 0, false)
+	if got := len(base); got < naks*25/100 || got > naks*35/100 {
+		t.Fatalf("lost %d of %d NAKs, want about 30%%", got, naks)
+	}
+	cases := []struct {
+		name       string
+		isn        uint32
+		acksEvery  int
+		rangeFirst bool
+	}{
+		{"one ACK before each NAK", 0, 1, false},
+		{"three ACKs before each NAK", 0, 3, false},
+		{"another initial sequence number", 987654321, 2, false},
+		{"initial number near the wrap", 0x7fffffff - 1100, 1, false},
+		{"first NAK as a range", 0, 1, true},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			got := fates(c.isn, c.acksEvery, c.rangeFirst)
+			if len(got) != len(base) {
+				t.Fatalf("lost %d NAKs, the plain stream lost %d", len(got), len(base))
+			}
+			for k := range base {
+				if !got[k] {
+					t.Fatalf("NAK %d for packet %d was lost in the plain stream but not here", k[1]+1, k[0])
+				}
+			}
+		})
+	}
+}
