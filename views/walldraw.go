@@ -33,7 +33,7 @@ import (
 // tilePainter paints a tile's objects into an image. It keeps the words it
 // rasterised for the last picture as alpha masks, so that a repaint only
 // rasterises the words that changed (usually a figure or two). One per
-// tile, used on the UI goroutine.
+// tileArt, used by one goroutine at a time.
 type tilePainter struct {
 	masks map[textMaskKey]*image.Alpha
 	used  map[textMaskKey]*image.Alpha

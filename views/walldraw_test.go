@@ -100,23 +100,22 @@ func TestTileRepaintRasterisesOnlyChangedWords(t *testing.T) {
 }
 
 // BenchmarkTilePaint is one repaint of a 16-feed wall's tile (310x200 at
-// 1280x800) whose bitrate changed: what the UI goroutine pays per tile
-// and update.
+// 1280x800) whose bitrate changed: what the refresh worker pays per tile
+// and update (tileArtist), off the UI goroutine.
 func BenchmarkTilePaint(b *testing.B) {
 	test.NewTempApp(b)
-	tile := newWallTile(nil)
-	w := test.NewTempWindow(b, tile)
-	w.Resize(fyne.NewSize(310, 200))
+	art := newTileArt()
+	box := tileBox{size: fyne.NewSize(310, 200), scale: 1}
 	st := wallTestStates(1)[0]
 	st.thumb = image.NewRGBA(image.Rect(0, 0, 213, 120))
-	st.rms, st.peak = []float64{-20, -20}, []float64{-18, -18}
+	st.rms, st.peak, st.hold = []float64{-20, -20}, []float64{-18, -18}, [2]float64{-18, -18}
 	st.figures = append(st.figures, tileFigure{text: "latency 5.4× RTT, advised 4×"}, tileFigure{text: "dropped 0/s, 0 in all"},
 		tileFigure{text: "-18.1 LUFS (target -23)", warn: colorAmber}, tileFigure{text: "peak -18 / -18 dBFS"})
 	texts := []string{"0.59 Mbit/s", "0.60 Mbit/s"}
 	b.ResetTimer()
 	for i := range b.N {
 		st.figures[0].text = texts[i%2]
-		tile.set(st)
+		art.draw(st, box)
 	}
 }
 
