@@ -22,6 +22,13 @@ import (
 // receiver delivers it, each of them has been delivered or dropped. A
 // libsrt receiver sends no HELLO, and the sender then neither sends the
 // END packet nor waits: its own figures judge the step.
+//
+// Any of these messages can be lost for good on a lossy link with a short
+// latency (a packet not repaired within the latency is dropped), so each
+// is repeated: the receiver says HELLO on connect and with each of its
+// first helloRepeats samples, the sender resends END every endRepeat until
+// the report comes, and the receiver answers every END with its report
+// (its onStep still sees the step once).
 const (
 	helloMsg     = "SRTSCOPE-LINETEST-HELLO 1"
 	reportPrefix = "SRTSCOPE-LINETEST-REPORT "
@@ -29,6 +36,12 @@ const (
 	nullPID      = 0x1FFF
 	// maxReply is the most a reply may be: one SRT payload.
 	maxReply = 1316
+	// endRepeat is how often the sender resends the END packet while it
+	// waits for the report.
+	endRepeat = 100 * time.Millisecond
+	// helloRepeats is how many of its first once-a-second samples after a
+	// connect the receiver says HELLO again with.
+	helloRepeats = 3
 )
 
 // reportWait is how long the sender waits for the receiver's report after

@@ -87,7 +87,8 @@ func Receive(ctx context.Context, cfg session.Config, onStep func(ReceiverStep),
 	go func() { done <- r.Run(ctx) }()
 	var base session.Sample
 	var lastRTT float64
-	reported := false // this connection's step was reported at its END packet
+	var report []byte // this connection's step's report, once its END packet came
+	hellos := 0       // HELLOs still to repeat on this connection
 	view := func() ReceiverStep {
 		now := r.Snapshot()
 		st := ReceiverStep{
@@ -111,18 +112,27 @@ func Receive(ctx context.Context, cfg session.Config, onStep func(ReceiverStep),
 			if ok && smp.RTTMs > 0 {
 				lastRTT = smp.RTTMs
 			}
-		case n := <-sink.ends:
-			st := view()
-			if reported || st.Step != n || st.Step == 0 {
-				continue // an END of another connection's step, or a repeat
+			if ok && hellos > 0 && smp.State == session.StateConnected {
+				hellos--
+				_ = r.Reply([]byte(helloMsg))
 			}
-			reported = true
-			if err := r.Reply(reportMsg(st)); err != nil && onEvent != nil {
+		case n := <-sink.ends:
+			if n != int(sink.step.Load()) || n == 0 {
+				continue // an END of another connection's step
+			}
+			first := report == nil
+			if first {
+				st := view()
+				report = reportMsg(st)
+				if onStep != nil {
+					onStep(st)
+				}
+			}
+			// A repeated END means the sender has not got the report:
+			// send it again.
+			if err := r.Reply(report); err != nil && first && onEvent != nil {
 				onEvent(session.Event{Time: time.Now(), Kind: session.EventError,
 					Detail: fmt.Sprintf("could not report step %d back to the sender: %v", n, err)})
-			}
-			if onStep != nil {
-				onStep(st)
 			}
 		case e, ok := <-sub.Events:
 			if !ok {
@@ -135,15 +145,16 @@ func Receive(ctx context.Context, cfg session.Config, onStep func(ReceiverStep),
 			case session.EventConnected:
 				base = r.Snapshot()
 				sink.step.Store(0)
-				reported = false
+				report = nil
 				// Tell the sender this end reports (it waits for the
-				// report only then); if this is lost, it judges alone.
+				// report only then); repeated with the first samples.
 				_ = r.Reply([]byte(helloMsg))
+				hellos = helloRepeats
 			case session.EventDisconnected:
-				if st := view(); !reported && st.Step > 0 && onStep != nil {
+				if st := view(); report == nil && st.Step > 0 && onStep != nil {
 					onStep(st)
 				}
-				reported = false
+				report, hellos = nil, 0
 			}
 		}
 	}

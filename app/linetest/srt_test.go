@@ -176,80 +176,102 @@ func TestCLIUsage(t *testing.T) {
 	}
 }
 
-// TestLineTestJudgesReceiverDrops sends short steps through the relay with
-// 5% loss and 20 ms each way at a 20 ms latency to srtscope's receiver
-// (linetest.Receive): the overhead fits SRT's 25%, but a repair takes a
-// round trip (40 ms) plus the gap's detection, more than the latency, so
-// the receiver, timing packets as libsrt would (arrival tap), drops what
-// was lost: gosrt would hand it over after its play time. Each step must carry the receiver's report (sent back
-// over the connection), take its drops and loss from it, and fail on
-// them, though the sender dropped none.
+// TestLineTestJudgesReceiverDrops sends short steps through the relay
+// (20 ms each way) at a 20 ms latency to srtscope's receiver
+// (linetest.Receive): a repair takes a round trip (40 ms) plus the gap's
+// detection, more than the latency, so the receiver, timing packets as
+// libsrt would (arrival tap), drops what was lost: gosrt would hand it
+// over after its play time. Each step must carry the receiver's report
+// (sent back over the connection), take its drops and loss from it, and
+// fail on them, though the sender may have dropped none. At 5% loss the
+// overhead fits SRT's 25%. At 30% loss both ways the back channel's own
+// messages are lost as often: the END packet (dropped for good, like any
+// lost packet at this latency), the HELLO and the report are each
+// repeated until they get through, so every step still has its report.
 func TestLineTestJudgesReceiverDrops(t *testing.T) {
 	if testing.Short() {
 		t.Skip("sends for about 8 s")
 	}
-	port := sessiontest.FreeUDPPort(t)
-	rcfg, _, err := session.ParseURL(fmt.Sprintf("srt://127.0.0.1:%d?mode=listener&latency=20", port))
-	if err != nil {
-		t.Fatal(err)
+	tests := []struct {
+		name             string
+		forward, reverse float64 // loss, %
+		lossMin, lossMax float64 // the receiver's loss, %
+		// why is how each step's failure starts; "%d" takes its drops.
+		why string
+	}{
+		{"5% forward", 5, 0, 2, 10, "the receiver dropped %d packets"},
+		{"30% both ways", 30, 30, 20, 45, "the overhead"},
 	}
-	var mu sync.Mutex
-	var seen []linetest.ReceiverStep
-	stopRecv := sessiontest.RunInBackground(t, "receiver", func(ctx context.Context) error {
-		return linetest.Receive(ctx, rcfg, func(s linetest.ReceiverStep) {
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			port := sessiontest.FreeUDPPort(t)
+			rcfg, _, err := session.ParseURL(fmt.Sprintf("srt://127.0.0.1:%d?mode=listener&latency=20", port))
+			if err != nil {
+				t.Fatal(err)
+			}
+			var mu sync.Mutex
+			var seen []linetest.ReceiverStep
+			stopRecv := sessiontest.RunInBackground(t, "receiver", func(ctx context.Context) error {
+				return linetest.Receive(ctx, rcfg, func(s linetest.ReceiverStep) {
+					mu.Lock()
+					seen = append(seen, s)
+					mu.Unlock()
+				}, nil)
+			})
+			relay, err := impair.Listen(impair.Config{Listen: "127.0.0.1:0", Upstream: fmt.Sprintf("127.0.0.1:%d", port),
+				Forward: impair.Impairment{LossPct: tc.forward, Delay: 20 * time.Millisecond},
+				Reverse: impair.Impairment{LossPct: tc.reverse, Delay: 20 * time.Millisecond}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			stopRelay := sessiontest.RunInBackground(t, "relay", relay.Run)
+			cfg, _, err := session.ParseURL(fmt.Sprintf("srt://%s?mode=caller&latency=20", relay.Addr()))
+			if err != nil {
+				t.Fatal(err)
+			}
+			link, err := linetest.NewSRTLink(cfg)
+			if err != nil {
+				t.Fatal(err)
+			}
+			res, runErr := linetest.Run(t.Context(), link, linetest.Config{Rates: []float64{2, 4}, StepDuration: 3 * time.Second, LatencyMs: 20}, nil)
+			if err := stopRelay(); err != nil {
+				t.Error(err)
+			}
+			if err := stopRecv(); err != nil {
+				t.Error(err)
+			}
+			if runErr != nil {
+				t.Fatal(runErr)
+			}
+			if len(res.Steps) == 0 {
+				t.Fatalf("no steps: %+v", res)
+			}
 			mu.Lock()
-			seen = append(seen, s)
-			mu.Unlock()
-		}, nil)
-	})
-	relay, err := impair.Listen(impair.Config{Listen: "127.0.0.1:0", Upstream: fmt.Sprintf("127.0.0.1:%d", port),
-		Forward: impair.Impairment{LossPct: 5, Delay: 20 * time.Millisecond}, Reverse: impair.Impairment{Delay: 20 * time.Millisecond}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	stopRelay := sessiontest.RunInBackground(t, "relay", relay.Run)
-	cfg, _, err := session.ParseURL(fmt.Sprintf("srt://%s?mode=caller&latency=20", relay.Addr()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	link, err := linetest.NewSRTLink(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	res, runErr := linetest.Run(t.Context(), link, linetest.Config{Rates: []float64{2, 4}, StepDuration: 3 * time.Second, LatencyMs: 20}, nil)
-	if err := stopRelay(); err != nil {
-		t.Error(err)
-	}
-	if err := stopRecv(); err != nil {
-		t.Error(err)
-	}
-	if runErr != nil {
-		t.Fatal(runErr)
-	}
-	if len(res.Steps) == 0 {
-		t.Fatalf("no steps: %+v", res)
-	}
-	mu.Lock()
-	defer mu.Unlock()
-	for i, s := range res.Steps {
-		t.Logf("step %d: %+v receiver %+v", i+1, s, s.Receiver)
-		if s.FiguresFrom != linetest.FromReceiver || s.Receiver == nil {
-			t.Fatalf("step %d judged on the %s's figures; want the receiver's report", i+1, s.FiguresFrom)
-		}
-		if i >= len(seen) || *s.Receiver != seen[i] {
-			t.Fatalf("step %d: report %+v; the receiver saw %+v", i+1, s.Receiver, seen)
-		}
-		if s.PktsDropped != s.Receiver.PktsDropped || s.LossPct != s.Receiver.LossPct {
-			t.Fatalf("step %d: dropped %d loss %v; the receiver's %d, %v", i+1, s.PktsDropped, s.LossPct, s.Receiver.PktsDropped, s.Receiver.LossPct)
-		}
-		if s.Receiver.PktsDropped == 0 || !strings.HasPrefix(s.Failure(), fmt.Sprintf("the receiver dropped %d packets", s.PktsDropped)) {
-			t.Fatalf("step %d: want a failure on the receiver's drops: %+v %q", i+1, s.Receiver, s.Failure())
-		}
-		if s.Receiver.LossPct < 2 || s.Receiver.LossPct > 10 {
-			t.Fatalf("step %d: receiver loss %v%% through 5%% loss", i+1, s.Receiver.LossPct)
-		}
-	}
-	if res.MaxMbps != 0 || !strings.Contains(res.Verdict, "did not carry even 2 Mbit/s: the receiver dropped") {
-		t.Fatalf("verdict %q", res.Verdict)
+			defer mu.Unlock()
+			for i, s := range res.Steps {
+				t.Logf("step %d: %+v receiver %+v", i+1, s, s.Receiver)
+				if s.FiguresFrom != linetest.FromReceiver || s.Receiver == nil {
+					t.Fatalf("step %d judged on the %s's figures; want the receiver's report", i+1, s.FiguresFrom)
+				}
+				if i >= len(seen) || *s.Receiver != seen[i] {
+					t.Fatalf("step %d: report %+v; the receiver saw %+v", i+1, s.Receiver, seen)
+				}
+				if s.PktsDropped != s.Receiver.PktsDropped || s.LossPct != s.Receiver.LossPct {
+					t.Fatalf("step %d: dropped %d loss %v; the receiver's %d, %v", i+1, s.PktsDropped, s.LossPct, s.Receiver.PktsDropped, s.Receiver.LossPct)
+				}
+				if s.Receiver.PktsDropped == 0 || !strings.HasPrefix(s.Failure(), strings.ReplaceAll(tc.why, "%d", fmt.Sprint(s.PktsDropped))) {
+					t.Fatalf("step %d: want a failure on the receiver's drops: %+v %q", i+1, s.Receiver, s.Failure())
+				}
+				if s.Receiver.LossPct < tc.lossMin || s.Receiver.LossPct > tc.lossMax {
+					t.Fatalf("step %d: receiver loss %v%% through %v%% loss", i+1, s.Receiver.LossPct, tc.forward)
+				}
+			}
+			if len(seen) != len(res.Steps) {
+				t.Fatalf("the receiver saw %d steps, the sender ran %d: %+v", len(seen), len(res.Steps), seen)
+			}
+			if res.MaxMbps != 0 || !strings.Contains(res.Verdict, "did not carry even 2 Mbit/s: "+strings.Split(tc.why, " %d")[0]) {
+				t.Fatalf("verdict %q", res.Verdict)
+			}
+		})
 	}
 }

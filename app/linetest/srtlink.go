@@ -62,17 +62,31 @@ func (l *SRTLink) Measure(ctx context.Context, step int, mbps float64, d time.Du
 			if !hello.Load() {
 				return // a libsrt receiver: it reports nothing
 			}
+			// The END packet is resent until the report comes: on a lossy
+			// link with a short latency, one lost END (or one lost report)
+			// would leave the step judged on the sender's figures alone.
 			end := EndPacket(step)
 			if write(end[:]) != nil {
 				return
 			}
 			t := time.NewTimer(reportWait(l.cfg.LatencyMs))
 			defer t.Stop()
-			select {
-			case r := <-reports:
-				report = &r
-			case <-t.C:
-			case <-ctx.Done():
+			again := time.NewTicker(endRepeat)
+			defer again.Stop()
+			for {
+				select {
+				case r := <-reports:
+					report = &r
+					return
+				case <-again.C:
+					if write(end[:]) != nil {
+						return
+					}
+				case <-t.C:
+					return
+				case <-ctx.Done():
+					return
+				}
 			}
 		},
 	}
