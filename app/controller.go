@@ -35,6 +35,13 @@ type FeedSpec struct {
 	Outputs []session.OutputConfig
 }
 
+// ArrivalTimed reports whether the feed's receiver times every packet's
+// arrival (session.ReceiverOptions.ArrivalTap): a feed with a port of its
+// own does, so its dropped packets are those a libsrt decoder would lose
+// and its receive buffer is known; a feed on a shared port (Port set)
+// cannot, for the tap needs the port to itself.
+func (s FeedSpec) ArrivalTimed() bool { return s.Port == "" }
+
 // LogEntry is one line of a feed's event log: a session event or an alarm.
 type LogEntry struct {
 	Time   time.Time

@@ -325,7 +325,10 @@ func (st *feedState) startRun() error {
 	st.loudness = nil
 	st.mediaAnalysis, st.mediaNote = "", ""
 	st.ongoing = map[string]time.Time{}
-	ropts := session.ReceiverOptions{Handed: spec.Port != ""}
+	// The window's dropped count and its buffer gauge mean a libsrt
+	// decoder's only with arrival times; the tap costs a loopback hop per
+	// packet (session's package doc), which a feed pays for the truth.
+	ropts := session.ReceiverOptions{Handed: spec.Port != "", ArrivalTap: spec.ArrivalTimed()}
 	if spec.Inspect || spec.Media {
 		// The analyser's callbacks run on its own goroutine: they hand
 		// their news to the loop, and give up once the run is over.

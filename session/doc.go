@@ -24,10 +24,11 @@
 //     gosrt's play time, and is handed over at that time.
 //
 // So the Receiver can put an arrival tap (tap.go) in front of gosrt
-// (ReceiverOptions.ArrivalTap, watch --arrival-tap; off by default, see
-// the cost below): an in-process UDP forwarder that owns the public socket, notes
-// each data packet's arrival (sequence number, retransmitted flag, time)
-// and passes every datagram on unchanged over loopback. A listener's tap
+// (ReceiverOptions.ArrivalTap, watch --arrival-tap, off by default there;
+// on for the app's feeds with a port of their own, see the cost below):
+// an in-process UDP forwarder that owns the public socket, notes each
+// data packet's arrival (sequence number, retransmitted flag, time) and
+// passes every datagram on unchanged over loopback. A listener's tap
 // forwards through one upstream socket per remote peer, so gosrt still
 // tells peers apart, and maps the addresses back for events and samples;
 // a caller's gosrt dials the tap, which forwards to the peer. gosrt's
@@ -52,10 +53,20 @@
 // datagram per call. bench/watch_cpu.sh measures watch with and without
 // the tap against srt-live-transmit in one run.
 //
-// That is still more than issue 17's budget (the tap may add 15%) at 50
-// Mbit/s, so the tap stays off by default for watch and the window's feeds;
-// the latency wizard and the line test's receiver always use it (a short
-// run, judged by what a libsrt decoder would lose). The quietest run
+// That is more than issue 17's budget (the tap may add 15%) behind
+// srtscope's own sender: five alternating rounds, quiet (load 0.1..0.4),
+// gave +27% at 50 Mbit/s (watch 6.86 / 8.73 / srt-live-transmit 5.43 CPU
+// s, so 1.26x and 1.61x libsrt) and +26% at 20 Mbit/s (4.45 / 5.59 /
+// 4.16; 1.07x and 1.34x); perf stat puts it at 4..6 us of CPU per packet,
+// the second trip through the kernel, with no more context switches. So
+// the tap stays off by default for watch, the headless receiver whose CPU
+// at high rates is what the budget guards. The app's feeds with a port of
+// their own always use it (app.FeedSpec.ArrivalTimed): the window's
+// dropped figure and its receive-buffer gauge are what the operator acts
+// on, and a feed at an encoder's usual 5..20 Mbit/s pays about 1% of a
+// core for them. The latency wizard and the line test's receiver always
+// use it too (a short run, judged by what a libsrt decoder would lose).
+// Earlier runs, ROUNDS=2:
 // (load 0.07..0.17, ROUNDS=2, 20 s, this tap), watch without / with the
 // tap / srt-live-transmit, CPU s: behind srtscope send 2.55 / 2.80 / 2.10
 // at 20 Mbit/s (+10%) and 3.35 / 4.22 / 2.99 at 50 Mbit/s (+26%; with the
