@@ -35,6 +35,7 @@ type feedDetail struct {
 	state      *widget.Label // mode, where it listens or calls, peer, encryption
 	figures    *widget.Label
 	headroom   *widget.Label // wraps: never widens the detail
+	buffer     *bufferGauge
 	alarms     *widget.Label
 	latched    *widget.Label // "had an alarm" until acknowledged; wraps
 	latchedRow *fyne.Container
@@ -75,6 +76,7 @@ func newFeedDetail(ctrl *app.Controller, w fyne.Window) *feedDetail {
 	d.figures.Wrapping = fyne.TextWrapWord
 	d.headroom = widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 	d.headroom.Wrapping = fyne.TextWrapWord
+	d.buffer = newBufferGauge()
 	d.title.Truncation = fyne.TextTruncateEllipsis // a long name never pushes the buttons out
 	d.alarms = widget.NewLabel("")
 	d.alarms.Wrapping = fyne.TextWrapWord
@@ -95,6 +97,7 @@ func newFeedDetail(ctrl *app.Controller, w fyne.Window) *feedDetail {
 		d.state,
 		d.figures,
 		d.headroom,
+		d.buffer.row,
 		d.latchedRow,
 		d.alarms,
 	)
@@ -189,6 +192,7 @@ func (d *feedDetail) update(v app.FeedView, ok bool) {
 		d.headroom.Refresh()
 	}
 	showIf(d.headroom, txt != "")
+	d.buffer.update(v)
 	d.alarms.SetText(alarmLine(v))
 	if imp := alarmImportance(v); d.alarms.Importance != imp {
 		d.alarms.Importance = imp
