@@ -284,6 +284,13 @@
 // (the first four with positional NAK draws), load 0.3..6.9: libsrt 0,
 // 1, 0, 0, 0, 1, 0, 0; srtscope late 0, 0, 1 (+10), 0, 1 (+2210), 1
 // (+2210), 1, 0.
+// The whole table again later (load 0.06..0.57): 10% 4x 5 | 6 (4/1/1)
+// -48 ms, 8x 1 | 0 81 ms, 12x 0 | 0 202 ms; 20% 4x 35 | 44 (25/2/17)
+// -78 ms, 8x 2 | 1 (1/0/0) -16 ms, 12x 0 | 0 181 ms; 30% 4x 126 | 153
+// (139/13/1) -319 ms, 8x 16 | 21 (19/2/0) -214 ms, 12x 0 | 0 -9.9 ms:
+// all nine within 40%. 20% 4x once more 34 | 42 (24/1/17) -89 ms
+// (0.3), and traced (see "Repair rounds") 29 | 46 (28/6/12) and 30 | 43
+// (28/3/12).
 // Before NAK keying and with srtscope's whole-run summary: 10% 4x 3 | 5
 // (6.5), 8x 1 | 0 (15.5), 12x 0 | 0 (5.3); 20% 4x 37 | 39 (1.1), 8x 1 |
 // 2 (2.7), 12x 0 | 0 (4.8); 30% 4x 120 | 153 (8.9) and 127 | 155 (9.2),
