@@ -267,7 +267,7 @@ func Build(k Kind, samples []session.Sample, w Window, o Options) (*plot.Plot, e
 		all = []series{
 			{name: "lost (detected missing)", color: th.Lost, segments: lost, order: 1},
 			{name: "recovered (retransmitted in time)", color: th.Recovered, segments: rec, order: 0, width: 4},
-			{name: "dropped (never delivered)", color: th.Dropped, segments: drop, order: 2},
+			{name: "dropped (not delivered in time)", color: th.Dropped, segments: drop, order: 2},
 		}
 	case Bitrate:
 		p.Y.Label.Text = "Mbit/s"

@@ -154,7 +154,7 @@ func build(s *record.Session, o Options) (content, Summary) {
 			{Key: "Received", Value: fmtInt(sum.PktsRecv)},
 			{Key: "Lost (detected missing)", Value: fmt.Sprintf("%s (%s%% of packets sent, whole session)", fmtInt(sum.PktsLost), fmtF(sum.LossPct, 3))},
 			{Key: "Recovered in time", Value: fmtInt(sum.PktsRecovered)},
-			{Key: "Dropped (never delivered)", Value: fmt.Sprintf("%s (%s%%, %s)", fmtInt(sum.PktsDropped), fmtF(sum.DroppedPct, 3), plural(sum.DropBursts, "burst")), Bad: sum.PktsDropped > 0},
+			{Key: "Dropped (not delivered in time)", Value: fmt.Sprintf("%s (%s%%, %s)", fmtInt(sum.PktsDropped), fmtF(sum.DroppedPct, 3), plural(sum.DropBursts, "burst")), Bad: sum.PktsDropped > 0},
 			{Key: "Retransmitted", Value: fmtInt(sum.PktsRetrans)},
 		}},
 		{"Bitrate", []kv{

@@ -68,7 +68,7 @@ footer{margin-top:32px;color:#6b7380;font-size:12px}
 {{end}}</tbody></table>
 {{if .Note}}<p class="note">{{.Note}}</p>{{end}}
 {{end}}{{end}}
-<footer>{{.C.Generated}}. Counters follow libsrt: lost = detected missing (recovered + dropped), dropped = never delivered to the decoder. Mbit/s are 10<sup>6</sup> bit/s.</footer>
+<footer>{{.C.Generated}}. Counters follow libsrt: lost = detected missing (recovered + dropped), dropped = not delivered to the decoder in time (unrecovered, or too late to play). Mbit/s are 10<sup>6</sup> bit/s.</footer>
 </main></body></html>
 `))
 

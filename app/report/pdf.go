@@ -282,7 +282,7 @@ func writePDF(w io.Writer, s *record.Session, o Options) error {
 		}
 	}
 	doc.SetXY(margin, max(left, right))
-	doc.note("Lost = packets detected missing (recovered + dropped); recovered = retransmitted in time; dropped = never delivered to the decoder. Loss % is of packets sent (received + dropped). Mbit/s are 10^6 bit/s.")
+	doc.note("Lost = packets detected missing (recovered + dropped); recovered = retransmitted in time; dropped = not delivered to the decoder in time (unrecovered, or too late to play). Loss % is of packets sent (received + dropped). Mbit/s are 10^6 bit/s.")
 	o.progress(0.2)
 
 	if !c.NoCharts {

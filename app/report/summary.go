@@ -63,7 +63,7 @@ type Summary struct {
 	PktsRecv      uint64  `json:"pkts_recv"`
 	PktsLost      uint64  `json:"pkts_lost"`      // detected missing (recovered + dropped)
 	PktsRecovered uint64  `json:"pkts_recovered"` // lost then retransmitted in time
-	PktsDropped   uint64  `json:"pkts_dropped"`   // never delivered
+	PktsDropped   uint64  `json:"pkts_dropped"`   // not delivered in time
 	PktsRetrans   uint64  `json:"pkts_retrans"`
 	LossPct       float64 `json:"loss_pct"`               // lost / (received + dropped) over the whole session (app/guidance.LossPct)
 	DroppedPct    float64 `json:"dropped_pct"`            // dropped / (received + dropped)
