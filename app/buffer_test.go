@@ -66,7 +66,7 @@ func TestReadBuffer(t *testing.T) {
 		{"empty twice in a minute", bufferHistory(touched), true, 60, 2, HealthAmber, "ran empty 2 times in the last 60 s: raise the latency"},
 		{"empty every 4 s", bufferHistory(starved), true, 60, 15, HealthRed, "empty 15 of the last 60 s: the bitrate is too high"},
 		{"too few samples to call it often", bufferHistory(short), true, 4, 2, HealthAmber, "raise the latency"},
-		{"seconds without packets are not judged", bufferHistory(silent), true, 4, 1, HealthAmber, "ran empty 1 times in the last 4 s"},
+		{"seconds without packets are not judged", bufferHistory(silent), true, 4, 1, HealthAmber, "ran empty once in the last 4 s"},
 		{"a feed on a shared port has no arrival times", func() FeedView { v := bufferHistory(full); v.Spec.Port = "127.0.0.1:9000"; return v }(), false, 0, 0, 0, ""},
 		{"not connected", func() FeedView { v := bufferHistory(full); v.Sample.State = session.StateDisconnected; return v }(), false, 0, 0, 0, ""},
 		{"no samples", FeedView{Sample: session.Sample{State: session.StateConnected, LatencyMs: 120}}, false, 0, 0, 0, ""},

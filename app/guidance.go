@@ -90,7 +90,11 @@ func (b BufferReading) Verdict() string {
 	case HealthRed:
 		return fmt.Sprintf("the buffer was empty %d of the last %d s: the bitrate is too high for the link, lower it", b.Empty, b.Judged)
 	case HealthAmber:
-		return fmt.Sprintf("the buffer ran empty %d times in the last %d s: raise the latency", b.Empty, b.Judged)
+		times := fmt.Sprintf("%d times", b.Empty)
+		if b.Empty == 1 {
+			times = "once"
+		}
+		return fmt.Sprintf("the buffer ran empty %s in the last %d s: raise the latency", times, b.Judged)
 	}
 	return fmt.Sprintf("never empty in the last %d s", b.Judged)
 }
