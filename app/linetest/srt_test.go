@@ -18,6 +18,31 @@ import (
 	"github.com/srtscope/srtscope/session/sessiontest"
 )
 
+// startReceiver runs srtscope's line-test receiver (linetest.Receive) on
+// url; stop ends it and returns the steps it saw, in order.
+func startReceiver(t *testing.T, url string) (stop func() ([]linetest.ReceiverStep, error)) {
+	t.Helper()
+	cfg, _, err := session.ParseURL(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var mu sync.Mutex
+	var seen []linetest.ReceiverStep
+	stopRun := sessiontest.RunInBackground(t, "receiver", func(ctx context.Context) error {
+		return linetest.Receive(ctx, cfg, func(s linetest.ReceiverStep) {
+			mu.Lock()
+			seen = append(seen, s)
+			mu.Unlock()
+		}, nil)
+	})
+	return func() ([]linetest.ReceiverStep, error) {
+		err := stopRun()
+		mu.Lock()
+		defer mu.Unlock()
+		return seen, err
+	}
+}
+
 // TestLineTestFindsRelayCap runs `srtscope linetest --format json` through
 // the impairment relay capped at 10 Mbit/s to srtscope's own receiver
 // (linetest.Receive), with short steps: the verdict's max_mbps must be
@@ -28,19 +53,7 @@ func TestLineTestFindsRelayCap(t *testing.T) {
 		t.Skip("sends for about 25 s")
 	}
 	port := sessiontest.FreeUDPPort(t)
-	rcfg, _, err := session.ParseURL(fmt.Sprintf("srt://127.0.0.1:%d?mode=listener", port))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var mu sync.Mutex
-	var seen []linetest.ReceiverStep
-	stopRecv := sessiontest.RunInBackground(t, "receiver", func(ctx context.Context) error {
-		return linetest.Receive(ctx, rcfg, func(s linetest.ReceiverStep) {
-			mu.Lock()
-			seen = append(seen, s)
-			mu.Unlock()
-		}, nil)
-	})
+	stopRecv := startReceiver(t, fmt.Sprintf("srt://127.0.0.1:%d?mode=listener", port))
 	relay, err := impair.Listen(impair.Config{Listen: "127.0.0.1:0", Upstream: fmt.Sprintf("127.0.0.1:%d", port),
 		Forward: impair.Impairment{RateLimitMbps: 10}, Reverse: impair.Impairment{RateLimitMbps: 10}})
 	if err != nil {
@@ -55,7 +68,8 @@ func TestLineTestFindsRelayCap(t *testing.T) {
 	if err := stopRelay(); err != nil {
 		t.Error(err)
 	}
-	if err := stopRecv(); err != nil {
+	seen, err := stopRecv()
+	if err != nil {
 		t.Error(err)
 	}
 	if code != cli.ExitOK {
@@ -93,8 +107,6 @@ func TestLineTestFindsRelayCap(t *testing.T) {
 	if !strings.Contains(res.Verdict, fmt.Sprintf("this path carries %v Mbit/s", res.MaxMbps)) {
 		t.Fatalf("verdict %q", res.Verdict)
 	}
-	mu.Lock()
-	defer mu.Unlock()
 	if len(seen) != len(res.Steps) {
 		t.Fatalf("the receiver saw %d steps, the sender ran %d: %+v", len(seen), len(res.Steps), seen)
 	}
@@ -205,19 +217,7 @@ func TestLineTestJudgesReceiverDrops(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			port := sessiontest.FreeUDPPort(t)
-			rcfg, _, err := session.ParseURL(fmt.Sprintf("srt://127.0.0.1:%d?mode=listener&latency=20", port))
-			if err != nil {
-				t.Fatal(err)
-			}
-			var mu sync.Mutex
-			var seen []linetest.ReceiverStep
-			stopRecv := sessiontest.RunInBackground(t, "receiver", func(ctx context.Context) error {
-				return linetest.Receive(ctx, rcfg, func(s linetest.ReceiverStep) {
-					mu.Lock()
-					seen = append(seen, s)
-					mu.Unlock()
-				}, nil)
-			})
+			stopRecv := startReceiver(t, fmt.Sprintf("srt://127.0.0.1:%d?mode=listener&latency=20", port))
 			relay, err := impair.Listen(impair.Config{Listen: "127.0.0.1:0", Upstream: fmt.Sprintf("127.0.0.1:%d", port),
 				Forward: impair.Impairment{LossPct: tc.forward, Delay: 20 * time.Millisecond},
 				Reverse: impair.Impairment{LossPct: tc.reverse, Delay: 20 * time.Millisecond}})
@@ -237,7 +237,8 @@ func TestLineTestJudgesReceiverDrops(t *testing.T) {
 			if err := stopRelay(); err != nil {
 				t.Error(err)
 			}
-			if err := stopRecv(); err != nil {
+			seen, err := stopRecv()
+			if err != nil {
 				t.Error(err)
 			}
 			if runErr != nil {
@@ -246,8 +247,6 @@ func TestLineTestJudgesReceiverDrops(t *testing.T) {
 			if len(res.Steps) == 0 {
 				t.Fatalf("no steps: %+v", res)
 			}
-			mu.Lock()
-			defer mu.Unlock()
 			for i, s := range res.Steps {
 				t.Logf("step %d: %+v receiver %+v", i+1, s, s.Receiver)
 				if s.FiguresFrom != linetest.FromReceiver || s.Receiver == nil {
